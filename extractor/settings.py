@@ -1,0 +1,146 @@
+"""Settings, resolved once at the entry point into one frozen object.
+
+Order: command-line flag, then environment (OPENAI_API_KEY, OPENAI_BASE_URL, EXTRACTOR_*), then
+defaults. With no API key and no base URL the provider is the embedded local model.
+`resolve` takes the environment as an argument, so nothing reads os.environ at import time.
+
+| variable                    | meaning                                               | default        |
+|-----------------------------|-------------------------------------------------------|----------------|
+| OPENAI_API_KEY              | key for OpenAI or another compatible server           | none           |
+| OPENAI_BASE_URL             | an OpenAI-compatible server (vLLM, Ollama, llama.cpp) | OpenAI's       |
+| EXTRACTOR_PROVIDER          | `embedded` or `openai` (any compatible server)        | by the above   |
+| EXTRACTOR_MODEL             | model name                                            | per provider   |
+| EXTRACTOR_LOCAL_MODEL       | a GGUF file for the embedded provider                 | bundled 0.5B   |
+| EXTRACTOR_RESPONSE_FORMAT   | `json_schema` or `json_object` (llama.cpp servers)    | per provider   |
+| EXTRACTOR_MAX_ATTEMPTS      | LLM calls per stage, re-asks included                 | 3              |
+| EXTRACTOR_TIMEOUT           | seconds per HTTP request                              | 120            |
+| EXTRACTOR_CACHE_DIR         | where cache.sqlite3 and assembled weights live        | user cache dir |
+| EXTRACTOR_THREADS           | CPU threads for the embedded model                    | usable cores   |
+| EXTRACTOR_DEBUG             | 1 shows tracebacks                                    | 0              |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from extractor.errors import ConfigError
+
+EMBEDDED = "embedded"
+OPENAI = "openai"
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+DEFAULT_EMBEDDED_MODEL = "qwen2.5-coder-0.5b-instruct"
+RESPONSE_FORMATS = ("json_schema", "json_object")
+
+
+@dataclass(frozen=True)
+class Settings:
+    provider: str = EMBEDDED
+    model: str = DEFAULT_EMBEDDED_MODEL
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    local_model_path: Path | None = None
+    response_format: str = "json_object"
+    max_attempts: int = 3
+    timeout: float = 120.0
+    transport_attempts: int = 6
+    transport_max_wait: float = 120.0
+    temperature: float = 0.0
+    seed: int = 0
+    max_tokens: int = 1536
+    threads: int = 2
+    cache_dir: Path = Path(".")
+    use_cache: bool = True
+    refresh: bool = False
+    debug: bool = False
+
+    def params(self) -> dict[str, Any]:
+        """The generation parameters that change an answer (part of the cache key)."""
+        return {
+            "temperature": self.temperature,
+            "seed": self.seed,
+            "max_tokens": self.max_tokens,
+            "max_attempts": self.max_attempts,
+            "response_format": self.response_format,
+        }
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def default_cache_dir() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("extractor", appauthor=False))
+
+
+def usable_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from flags (None = not given), then `env`, then defaults."""
+    flags = {k: v for k, v in (flags or {}).items() if v is not None}
+    env = os.environ if env is None else env
+
+    def pick(flag: str, *names: str) -> str | None:
+        if flag in flags:
+            return flags[flag]
+        for name in names:
+            if env.get(name):
+                return env[name]
+        return None
+
+    api_key = pick("api_key", "EXTRACTOR_API_KEY", "OPENAI_API_KEY")
+    base_url = pick("base_url", "EXTRACTOR_BASE_URL", "OPENAI_BASE_URL")
+    provider = pick("provider", "EXTRACTOR_PROVIDER") or (OPENAI if (api_key or base_url) else EMBEDDED)
+    if provider not in (EMBEDDED, OPENAI):
+        raise ConfigError(f"unknown provider {provider!r}", hint="use 'embedded' or 'openai'")
+    if provider == OPENAI and not api_key and not base_url:
+        raise ConfigError("provider 'openai' needs an API key", hint="set OPENAI_API_KEY or give --base-url")
+
+    local_model = pick("local_model", "EXTRACTOR_LOCAL_MODEL")
+    default_model = DEFAULT_EMBEDDED_MODEL if provider == EMBEDDED else DEFAULT_OPENAI_MODEL
+    if local_model and provider == EMBEDDED:
+        default_model = Path(local_model).stem
+    model = pick("model", "EXTRACTOR_MODEL") or default_model
+    response_format = pick("response_format", "EXTRACTOR_RESPONSE_FORMAT") or (
+        "json_object" if provider == EMBEDDED else "json_schema"
+    )
+    if response_format not in RESPONSE_FORMATS:
+        raise ConfigError(f"unknown response format {response_format!r}", hint="use json_schema or json_object")
+    cache_dir = pick("cache_dir", "EXTRACTOR_CACHE_DIR")
+
+    return Settings(
+        provider=provider,
+        model=model,
+        base_url=base_url,
+        api_key=api_key,
+        local_model_path=Path(local_model).expanduser() if local_model else None,
+        response_format=response_format,
+        max_attempts=_number(pick("max_attempts", "EXTRACTOR_MAX_ATTEMPTS"), 3, int, "max attempts", 1, 10),
+        timeout=_number(pick("timeout", "EXTRACTOR_TIMEOUT"), 600.0 if provider == EMBEDDED else 120.0, float, "timeout", 1, 3600),
+        threads=_number(pick("threads", "EXTRACTOR_THREADS"), usable_cores(), int, "threads", 1, 256),
+        cache_dir=Path(cache_dir).expanduser() if cache_dir else default_cache_dir(),
+        use_cache=not flags.get("no_cache", False),
+        refresh=bool(flags.get("refresh", False)),
+        debug=str(pick("debug", "EXTRACTOR_DEBUG") or "0").lower() in ("1", "true", "yes"),
+    )
+
+
+def _number(raw: Any, default: Any, kind: type, what: str, low: float, high: float) -> Any:
+    if raw is None:
+        return default
+    try:
+        value = kind(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{what} must be a number, got {raw!r}", hint=f"give a value from {low} to {high}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{what} {value} is out of range", hint=f"give a value from {low} to {high}")
+    return value

@@ -1,0 +1,136 @@
+"""The cache: SQLite in the user cache directory, the only stage that writes state.
+
+Forward-only numbered migrations (PRAGMA user_version). WAL mode and a busy timeout let several
+processes read and write at once without corrupting the file; each write is one transaction.
+The key is a content hash of provider, model, base URL, prompt version, schema version, the
+generation parameters and the article text with its publication date, so any change to what the
+model would be asked is a miss. Nothing secret is stored: no API key, no headers.
+
+Besides finished documents it logs every stage call (attempts, tokens, latency, outcome).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from extractor.errors import StoreError
+from extractor.taxonomy import SCHEMA_VERSION
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE extractions (
+        key TEXT PRIMARY KEY,
+        article_sha256 TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        prompt_version TEXT NOT NULL,
+        document TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    """,
+    """
+    CREATE TABLE calls (
+        id INTEGER PRIMARY KEY,
+        cache_key TEXT NOT NULL,
+        article_id TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        prompt_tokens INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        seconds REAL NOT NULL,
+        outcome TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX calls_by_key ON calls (cache_key);
+    """,
+)
+
+
+def _public_url(url: str | None) -> str | None:
+    """A base URL without user:password, safe to hash and keep."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=host))
+
+
+def cache_key(*, provider: str, model: str, base_url: str | None, prompt_version: str, params: dict[str, Any], text: str, published: str | None) -> str:
+    material = {
+        "provider": provider,
+        "model": model,
+        "base_url": _public_url(base_url),
+        "prompt_version": prompt_version,
+        "schema_version": SCHEMA_VERSION,
+        "params": params,
+        "published": published,
+        "text_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+class Cache:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self._migrate()
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open the cache {path}: {exc}", hint="set EXTRACTOR_CACHE_DIR to a writable folder, or use --no-cache") from None
+
+    def _migrate(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")  # one process migrates at a time
+        try:
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number}")
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        try:
+            row = self.db.execute("SELECT document FROM extractions WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the cache {self.path}: {exc}", hint="use --no-cache") from None
+        return json.loads(row[0]) if row else None
+
+    def put(self, key: str, document: dict[str, Any]) -> None:
+        provenance = document["provenance"]
+        try:
+            self.db.execute(
+                "INSERT OR REPLACE INTO extractions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (key, document["article"]["sha256"], provenance["provider"], provenance["model"],
+                 provenance["prompt_version"], json.dumps(document), _now()),
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write the cache {self.path}: {exc}", hint="use --no-cache") from None
+
+    def log_call(self, key: str, article_id: str, stage: str, attempts: int, usage: dict[str, int], seconds: float, outcome: str) -> None:
+        try:
+            self.db.execute(
+                "INSERT INTO calls (cache_key, article_id, stage, attempts, prompt_tokens, completion_tokens, seconds, outcome, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, article_id, stage, attempts, usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0), seconds, outcome, _now()),
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write the call log {self.path}: {exc}", hint="use --no-cache") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

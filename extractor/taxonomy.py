@@ -1,0 +1,118 @@
+"""The fixed vocabularies of the output contract (DESIGN.md, schema version "1").
+
+ACLED's event types and the sub-event types that belong to each, plus the enumerations for
+stage, precision, actor kind and attribution kind. Everything else imports these names, so the
+contract is spelled once.
+"""
+
+from typing import Literal, get_args
+
+SCHEMA_VERSION = "1"
+
+EventType = Literal[
+    "Battles",
+    "Explosions/Remote violence",
+    "Violence against civilians",
+    "Protests",
+    "Riots",
+    "Strategic developments",
+]
+
+SubEventType = Literal[
+    # Battles
+    "Government regains territory",
+    "Non-state actor overtakes territory",
+    "Armed clash",
+    # Protests
+    "Excessive force against protesters",
+    "Protest with intervention",
+    "Peaceful protest",
+    # Riots
+    "Violent demonstration",
+    "Mob violence",
+    # Explosions/Remote violence
+    "Chemical weapon",
+    "Air/drone strike",
+    "Suicide bomb",
+    "Shelling/artillery/missile attack",
+    "Remote explosive/landmine/IED",
+    "Grenade",
+    # Violence against civilians
+    "Sexual violence",
+    "Attack",
+    "Abduction/forced disappearance",
+    # Strategic developments
+    "Agreement",
+    "Arrests",
+    "Change to group/activity",
+    "Disrupted weapons use",
+    "Headquarters or base established",
+    "Looting/property destruction",
+    "Non-violent transfer of territory",
+    "Other",
+]
+
+SUB_EVENT_TYPES: dict[str, tuple[str, ...]] = {
+    "Battles": ("Government regains territory", "Non-state actor overtakes territory", "Armed clash"),
+    "Protests": ("Excessive force against protesters", "Protest with intervention", "Peaceful protest"),
+    "Riots": ("Violent demonstration", "Mob violence"),
+    "Explosions/Remote violence": (
+        "Chemical weapon",
+        "Air/drone strike",
+        "Suicide bomb",
+        "Shelling/artillery/missile attack",
+        "Remote explosive/landmine/IED",
+        "Grenade",
+    ),
+    "Violence against civilians": ("Sexual violence", "Attack", "Abduction/forced disappearance"),
+    "Strategic developments": (
+        "Agreement",
+        "Arrests",
+        "Change to group/activity",
+        "Disrupted weapons use",
+        "Headquarters or base established",
+        "Looting/property destruction",
+        "Non-violent transfer of territory",
+        "Other",
+    ),
+}
+
+EVENT_TYPE_OF: dict[str, str] = {
+    sub: event for event, subs in SUB_EVENT_TYPES.items() for sub in subs
+}
+
+Stage = Literal["accomplished", "attempted", "threatened"]
+DatePrecision = Literal["day", "week", "month", "year"]
+LocationPrecision = Literal["place", "near", "region", "country"]
+ActorKind = Literal[
+    "state_forces",
+    "rebel_group",
+    "political_militia",
+    "identity_militia",
+    "external_forces",
+    "civilians",
+    "protesters",
+    "rioters",
+    "government",
+    "monitor",
+    "media",
+    "unidentified_armed_group",
+    "other",
+]
+AttributionKind = Literal["reported", "claimed", "alleged", "denied", "unknown"]
+Alignment = Literal["exact", "fuzzy"]
+
+
+def belongs(event_type: str, sub_event_type: str) -> bool:
+    """True when ACLED files `sub_event_type` under `event_type`."""
+    return sub_event_type in SUB_EVENT_TYPES.get(event_type, ())
+
+
+def _check_consistent() -> None:
+    # The Literal and the mapping are two spellings of one list; keep them from drifting.
+    assert set(get_args(EventType)) == set(SUB_EVENT_TYPES)
+    assert set(get_args(SubEventType)) == set(EVENT_TYPE_OF)
+    assert len(EVENT_TYPE_OF) == 25
+
+
+_check_consistent()

@@ -1,0 +1,115 @@
+"""Transport retries, kept apart from validation re-asks.
+
+`RetryingTransport` wraps any httpx2 transport and retries what a retry can fix: HTTP 408, 409,
+429 and 5xx, timeouts, and dropped or refused connections. It honours Retry-After (seconds or an
+HTTP date, and retry-after-ms), otherwise waits exponentially with jitter, and stops after a
+bounded number of attempts or before a bounded total wait. The openai SDK's own retries are
+turned off (max_retries=0) so the two do not multiply. When attempts run out the last response is
+returned (the SDK turns it into its usual error) or the last exception re-raised; either way the
+attempt count travels with it.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable
+
+import httpx2
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_exponential_jitter,
+)
+
+RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+RETRY_EXCEPTIONS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
+ATTEMPTS_HEADER = "x-extractor-attempts"
+MAX_RETRY_AFTER = 60.0
+
+
+class _RetryableStatus(Exception):
+    def __init__(self, response: httpx2.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+
+
+def retry_after_seconds(response: httpx2.Response, now: float | None = None) -> float | None:
+    """The server's requested delay, if it gave one."""
+    millis = response.headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        if parsed is None:
+            return None
+        return max(0.0, parsed.timestamp() - (time.time() if now is None else now))
+
+
+class RetryingTransport(httpx2.BaseTransport):
+    def __init__(
+        self,
+        inner: httpx2.BaseTransport,
+        *,
+        attempts: int = 6,
+        max_wait: float = 120.0,
+        initial_wait: float = 0.5,
+        max_backoff: float = 20.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.inner = inner
+        self.attempts = attempts
+        self.max_wait = max_wait
+        self.sleep = sleep
+        self._backoff = wait_exponential_jitter(initial=initial_wait, max=max_backoff, jitter=initial_wait)
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, _RetryableStatus):
+            asked = retry_after_seconds(error.response)
+            if asked is not None:
+                return min(asked, MAX_RETRY_AFTER)
+        return self._backoff(state)
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        retrying = Retrying(
+            stop=stop_after_attempt(self.attempts) | stop_before_delay(self.max_wait),
+            wait=self._wait,
+            retry=retry_if_exception_type((_RetryableStatus, *RETRY_EXCEPTIONS)),
+            sleep=self.sleep,
+            reraise=True,
+        )
+        attempt_number = 0
+        try:
+            for attempt in retrying:
+                with attempt:
+                    attempt_number = attempt.retry_state.attempt_number
+                    response = self.inner.handle_request(request)
+                    if response.status_code in RETRY_STATUSES:
+                        response.read()
+                        response.close()
+                        raise _RetryableStatus(response)
+                    response.headers[ATTEMPTS_HEADER] = str(attempt_number)
+                    return response
+        except _RetryableStatus as exhausted:
+            response = exhausted.response
+            response.headers[ATTEMPTS_HEADER] = str(attempt_number)
+            return response
+        except RETRY_EXCEPTIONS as exc:
+            exc.extractor_attempts = attempt_number  # type: ignore[attr-defined]
+            raise
+        raise AssertionError("unreachable: tenacity either returns or re-raises")
+
+    def close(self) -> None:
+        self.inner.close()

@@ -1,0 +1,51 @@
+"""Hand-written fakes for logic tests (not recordings).
+
+`FakeModel` is a queue-based fake OpenAI server as an httpx2 transport: each POST to
+/chat/completions pops the next queued answer (a dict or list is sent as JSON content, an
+httpx2.Response or an exception is returned or raised as is) and keeps the request for
+inspection.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from typing import Any
+
+import httpx2
+
+
+def completion(content: str, prompt_tokens: int = 100, completion_tokens: int = 50, finish_reason: str = "stop") -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "fake-model",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish_reason}],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens},
+    }
+
+
+class FakeModel(httpx2.BaseTransport):
+    def __init__(self, *answers: Any) -> None:
+        self.answers: deque[Any] = deque(answers)
+        self.requests: list[dict[str, Any]] = []
+
+    def queue(self, *answers: Any) -> None:
+        self.answers.extend(answers)
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        self.requests.append(json.loads(request.read() or b"{}"))
+        if not self.answers:
+            raise AssertionError("FakeModel: no answer queued for this request")
+        answer = self.answers.popleft()
+        if isinstance(answer, BaseException):
+            raise answer
+        if isinstance(answer, httpx2.Response):
+            return answer
+        content = answer if isinstance(answer, str) else json.dumps(answer)
+        return httpx2.Response(200, json=completion(content))
+
+    @property
+    def last_user_message(self) -> str:
+        return self.requests[-1]["messages"][-1]["content"]
