@@ -13,13 +13,17 @@ Rules: every evidence quote is found in the article (else the quote is dropped; 
 attribution left without evidence is dropped; an actor falls back to its name); sub_event_type
 belongs to event_type (else event_type is set from the sub-event type); date.start <= date.end
 <= publication + 1 day (a reversed range is swapped; a date after publication drops the
-incident); low <= best <= high (else the figures are cleared); every referenced id exists (else
-the reference, or an attribution that depends on it, is dropped).
+incident); low <= best <= high and every casualty number is stated in the article, as digits or
+words, 0 only where it says nobody (else the figures are cleared); every referenced id exists
+(else the reference, or an attribution that depends on it, is dropped). The free-text `text`
+fields of dates, places and figures become the article's own words where they can be found, and
+null where they cannot.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,17 +61,48 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _figures(draft: DraftFigures | None, owner: str, issues: list[str]) -> Figures:
+_NUMBER_WORDS = {
+    1: "one|a single", 2: "two|a couple", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight",
+    9: "nine", 10: "ten", 11: "eleven", 12: "twelve|a dozen|dozen", 13: "thirteen", 14: "fourteen",
+    15: "fifteen", 16: "sixteen", 17: "seventeen", 18: "eighteen", 19: "nineteen", 20: "twenty",
+}
+_NOBODY = re.compile(
+    r"\b(?:no ?one|nobody|none|zero|no (?:deaths|dead|casualties|injuries|fatalities|one)|without (?:casualties|injuries))\b", re.I
+)
+
+
+def stated(number: int, text: str) -> bool:
+    """Whether `text` states `number` (digits, with or without thousands commas, or words)."""
+    if number == 0:
+        return bool(_NOBODY.search(text))
+    digits = rf"(?<![\d.,])(?:{number:,}|{number})(?![\d]|[.,]\d)"
+    words = _NUMBER_WORDS.get(number)
+    pattern = digits + (rf"|\b(?:{words})\b" if words else "")
+    return re.search(pattern, text, re.I) is not None
+
+
+def own_words(grounder: Grounder, text: str | None) -> str | None:
+    """The article's words for a free-text field, or None when they are not in the article."""
+    hit = grounder.align(text) if text else None
+    return grounder.text[hit.start : hit.end] if hit else None
+
+
+def _figures(draft: DraftFigures | None, owner: str, grounder: Grounder, issues: list[str]) -> Figures:
     if draft is None:
         return Figures()
+    text = own_words(grounder, draft.text)
     given = [v for v in (draft.low, draft.best, draft.high) if v is not None]
     if given != sorted(given):
         issues.append(f"{owner}: low <= best <= high does not hold for {draft.low}/{draft.best}/{draft.high}; the figures were cleared")
-        return Figures(text=draft.text)
-    return Figures(low=draft.low, best=draft.best, high=draft.high, text=draft.text)
+        return Figures(text=text)
+    unstated = sorted({v for v in given if not stated(v, grounder.text)})
+    if unstated:
+        issues.append(f"{owner}: the article does not state {unstated}; use null when a figure is not reported. The figures were cleared")
+        return Figures(text=text)
+    return Figures(low=draft.low, best=draft.best, high=draft.high, text=text)
 
 
-def _date(draft: Any, owner: str, published: str | None, issues: list[str]) -> IncidentDate | None:
+def _date(draft: Any, owner: str, published: str | None, grounder: Grounder, issues: list[str]) -> IncidentDate | None:
     try:
         start, end = dt.date.fromisoformat(draft.start), dt.date.fromisoformat(draft.end)
     except ValueError:
@@ -81,7 +116,7 @@ def _date(draft: Any, owner: str, published: str | None, issues: list[str]) -> I
         if end > latest:
             issues.append(f"{owner}: date.end {end} is after the publication date {published} + 1 day; the incident was dropped")
             return None
-    return IncidentDate(start=start.isoformat(), end=end.isoformat(), precision=draft.precision, text=draft.text)
+    return IncidentDate(start=start.isoformat(), end=end.isoformat(), precision=draft.precision, text=own_words(grounder, draft.text))
 
 
 def assemble_incidents(draft: DraftIncidents, grounder: Grounder, published: str | None) -> tuple[list[Incident], list[str]]:
@@ -106,7 +141,7 @@ def assemble_incidents(draft: DraftIncidents, grounder: Grounder, published: str
                 f'{owner}: sub_event_type "{item.sub_event_type}" is not a kind of "{item.event_type}"; '
                 f'event_type was set to "{event_type}"'
             )
-        date = _date(item.date, owner, published, issues)
+        date = _date(item.date, owner, published, grounder, issues)
         if date is None:
             continue
         loc = item.location
@@ -121,10 +156,10 @@ def assemble_incidents(draft: DraftIncidents, grounder: Grounder, published: str
                 date=date,
                 location=Location(
                     name=loc.name, admin1=loc.admin1, country=loc.country,
-                    country_code=loc.country_code, precision=loc.precision, text=loc.text,
+                    country_code=loc.country_code, precision=loc.precision, text=own_words(grounder, loc.text),
                 ),
-                fatalities=_figures(item.fatalities, f"{owner} fatalities", issues),
-                injured=_figures(item.injured, f"{owner} injured", issues),
+                fatalities=_figures(item.fatalities, f"{owner} fatalities", grounder, issues),
+                injured=_figures(item.injured, f"{owner} injured", grounder, issues),
                 targets=list(item.targets),
                 weapons=list(item.weapons),
                 evidence=evidence,
@@ -144,6 +179,10 @@ def assemble_actors(
         owner = f"actor {item.id}"
         if any(a.id == item.id for a in actors):
             issues.append(f"{owner}: the id is used twice; the second actor was dropped")
+            continue
+        twin = next((a for a in actors if a.name.casefold() == item.name.casefold()), None)
+        if twin is not None:
+            issues.append(f'{owner}: "{_short(item.name)}" is already listed as {twin.id}; list each actor once. The repeat was dropped')
             continue
         evidence = _spans(grounder, item.evidence, owner, issues)
         if not evidence:

@@ -160,6 +160,12 @@ def schema(
 
 
 def main() -> None:
+    import logging
+
+    # instructor logs every failed attempt at ERROR; with no handler Python would print them
+    # raw to stderr. The CLI reports outcomes itself, one line each.
+    logging.getLogger("instructor").addHandler(logging.NullHandler())
+    logging.getLogger("instructor").propagate = False
     app()
 
 

@@ -26,13 +26,14 @@ from extractor.taxonomy import (
     SubEventType,
 )
 
-Quote = Annotated[str, Field(min_length=3, max_length=300)]
-ShortText = Annotated[str, Field(max_length=160)]
-Name = Annotated[str, Field(min_length=1, max_length=100)]
+Quote = Annotated[str, Field(min_length=3, max_length=200)]
+ShortText = Annotated[str, Field(max_length=120)]
+Name = Annotated[str, Field(min_length=1, max_length=80)]
+ActorRef = Annotated[str, Field(pattern=r"^A[0-9]{1,2}$")]
 
-MAX_INCIDENTS = 6
-MAX_ACTORS = 12
-MAX_ATTRIBUTIONS = 10
+MAX_INCIDENTS = 5
+MAX_ACTORS = 6
+MAX_ATTRIBUTIONS = 4
 
 
 class _Draft(BaseModel):
@@ -41,8 +42,8 @@ class _Draft(BaseModel):
 
 class DraftDate(_Draft):
     text: ShortText | None = Field(default=None, description="the article's words for when")
-    start: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
-    end: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    start: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+    end: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
     precision: DatePrecision
 
 
@@ -63,9 +64,9 @@ class DraftFigures(_Draft):
 
 
 class DraftIncident(_Draft):
-    id: str = Field(pattern=r"^I\d{1,2}$")
-    evidence: list[Quote] = Field(min_length=1, max_length=3)
-    summary: Annotated[str, Field(max_length=240)]
+    id: str = Field(pattern=r"^I[0-9]{1,2}$")
+    evidence: list[Quote] = Field(min_length=1, max_length=2)
+    summary: Annotated[str, Field(max_length=160)]
     event_type: EventType
     sub_event_type: SubEventType
     stage: Stage
@@ -74,8 +75,8 @@ class DraftIncident(_Draft):
     location: DraftLocation
     fatalities: DraftFigures | None = None
     injured: DraftFigures | None = None
-    targets: list[Name] = Field(default_factory=list, max_length=5)
-    weapons: list[Name] = Field(default_factory=list, max_length=5)
+    targets: list[Name] = Field(default_factory=list, max_length=3)
+    weapons: list[Name] = Field(default_factory=list, max_length=3)
 
 
 class DraftIncidents(_Draft):
@@ -83,30 +84,30 @@ class DraftIncidents(_Draft):
 
 
 class DraftActor(_Draft):
-    id: str = Field(pattern=r"^A\d{1,2}$")
+    id: str = Field(pattern=r"^A[0-9]{1,2}$")
+    evidence: list[Quote] = Field(min_length=1, max_length=2)
     name: Name
-    evidence: list[Quote] = Field(default_factory=list, max_length=2)
-    mentions: list[Name] = Field(default_factory=list, max_length=5)
+    mentions: list[Name] = Field(default_factory=list, max_length=3)
     kind: ActorKind
     country_code: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
-    backed_by: list[str] = Field(default_factory=list, max_length=3)
+    backed_by: list[ActorRef] = Field(default_factory=list, max_length=2)
 
 
 class DraftAttribution(_Draft):
-    incident_id: str = Field(pattern=r"^I\d{1,2}$")
+    incident_id: str = Field(pattern=r"^I[0-9]{1,2}$")
     evidence: list[Quote] = Field(min_length=1, max_length=2)
-    perpetrator_id: str | None = Field(pattern=r"^A\d{1,2}$")
-    source_id: str | None = Field(pattern=r"^A\d{1,2}$")
+    perpetrator_id: str | None = Field(pattern=r"^A[0-9]{1,2}$")
+    source_id: str | None = Field(pattern=r"^A[0-9]{1,2}$")
     kind: AttributionKind
     hedged: bool
 
 
 class DraftTarget(_Draft):
-    incident_id: str = Field(pattern=r"^I\d{1,2}$")
-    actor_id: str = Field(pattern=r"^A\d{1,2}$")
+    incident_id: str = Field(pattern=r"^I[0-9]{1,2}$")
+    actor_id: str = Field(pattern=r"^A[0-9]{1,2}$")
 
 
 class DraftActorsAndAttributions(_Draft):
     actors: list[DraftActor] = Field(max_length=MAX_ACTORS)
     attributions: list[DraftAttribution] = Field(max_length=MAX_ATTRIBUTIONS)
-    targets: list[DraftTarget] = Field(default_factory=list, max_length=8)
+    targets: list[DraftTarget] = Field(default_factory=list, max_length=6)

@@ -19,6 +19,7 @@ import hashlib
 import importlib.resources
 import json
 import os
+import re
 import tempfile
 import threading
 import time
@@ -139,9 +140,15 @@ class LlamaTransport(httpx2.BaseTransport):
             "temperature": body.get("temperature", 0.0),
             "max_tokens": body.get("max_tokens"),
             "seed": body.get("seed"),
+            "frequency_penalty": body.get("frequency_penalty"),
             "stop": body.get("stop"),
             "response_format": llama_response_format(body),
         }
+        fmt = args["response_format"]
+        if fmt and fmt.get("schema"):
+            problem = grammar_problem(fmt["schema"])
+            if problem:
+                return _error(400, problem)
         with self._lock:
             model = self._model()
             started = time.monotonic()
@@ -151,6 +158,25 @@ class LlamaTransport(httpx2.BaseTransport):
                 return _error(400, str(exc))
         result["model"] = body.get("model") or result.get("model")
         return httpx2.Response(200, json=result, headers={"x-inference-seconds": f"{time.monotonic() - started:.2f}"})
+
+
+_GBNF_ESCAPE = re.compile(r"\\(.)")
+_GBNF_ESCAPES_OK = set('xuUtnr"[]\\-^')
+
+
+def grammar_problem(schema: dict[str, Any]) -> str | None:
+    """Why llama.cpp would fail to parse the grammar made from `schema`, or None.
+
+    llama.cpp aborts the whole process (a segfault, not an exception) on a grammar it cannot
+    parse, e.g. one carrying a regex escape like \\d from a JSON-schema pattern. Check first."""
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    try:
+        grammar = json_schema_to_gbnf(json.dumps(schema))
+    except Exception as exc:  # the converter raises plain Exceptions on unsupported schemas
+        return f"the JSON schema cannot be turned into a grammar: {exc}"
+    bad = sorted({m.group(0) for m in _GBNF_ESCAPE.finditer(grammar) if m.group(1) not in _GBNF_ESCAPES_OK})
+    return f"the grammar would contain escapes llama.cpp rejects: {bad}" if bad else None
 
 
 def _error(status: int, message: str) -> httpx2.Response:

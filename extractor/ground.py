@@ -105,7 +105,7 @@ class Grounder:
         if best is None:
             return None
         score, start, end = best
-        start, end = self._snap_to_words(start, end)
+        start, end = self._snap_to_words(start, end, folded_quote)
         return self._span(start, end, "fuzzy", score)
 
     def _windows(self, folded_quote: str) -> list[tuple[int, int]]:
@@ -131,16 +131,16 @@ class Grounder:
                 merged.append((lo, hi))
         return merged[:MAX_WINDOWS]
 
-    def _snap_to_words(self, start: int, end: int) -> tuple[int, int]:
-        """Widen a fuzzy hit to whole words and drop surrounding spaces."""
+    def _snap_to_words(self, start: int, end: int, quote: str) -> tuple[int, int]:
+        """Widen a fuzzy hit to whole words; drop edge spaces and punctuation the quote lacks."""
         text = self.folded
         while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
             start -= 1
         while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
             end += 1
-        while start < end and text[start] == " ":
+        while start < end and not text[start].isalnum() and text[start] != quote[0]:
             start += 1
-        while end > start and text[end - 1] == " ":
+        while end > start and not text[end - 1].isalnum() and text[end - 1] != quote[-1]:
             end -= 1
         return start, end
 

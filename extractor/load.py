@@ -112,18 +112,19 @@ def decode(data: bytes, source: str) -> str:
         ) from None
 
 
-def article_from_text(text: str, article_id: str, source: str, **meta: str | None) -> Article:
-    """An article from plain text, reading the optional ` date YYYY-MM-DD` prefix."""
+def article_from_text(text: str, article_id: str, origin: str, **meta: str | None) -> Article:
+    """An article from plain text, reading the optional ` date YYYY-MM-DD` prefix.
+    `origin` names where it was read, for error messages."""
     masked: list[tuple[int, int]] = []
     published = meta.pop("published", None)
     prefix = DATE_PREFIX.match(text)
     if prefix:
-        published = published or _check_date(prefix.group(1), source)
+        published = published or _check_date(prefix.group(1), origin)
         masked.append(prefix.span())
     masked += residue_regions(text)
     article = Article(id=article_id, text=text, published=published, masked=tuple(_merge(masked)), **meta)
     if not article.model_text:
-        raise InputError(source, "holds no article text once script and markup are set aside", hint="check the file's content")
+        raise InputError(origin, "holds no article text once script and markup are set aside", hint="check the file's content")
     return article
 
 
@@ -143,7 +144,7 @@ def article_from_record(record: object, default_id: str, source: str) -> Article
     if meta["published"]:
         meta["published"] = _check_date(meta["published"][:10], source)
     article_id = str(record.get("id") or default_id)
-    return article_from_text(text, article_id, source, **meta)
+    return article_from_text(text, article_id, origin=source, **meta)
 
 
 def _check_date(value: str, source: str) -> str:

@@ -49,6 +49,7 @@ class Settings:
     transport_attempts: int = 6
     transport_max_wait: float = 120.0
     temperature: float = 0.0
+    frequency_penalty: float = 0.0
     seed: int = 0
     max_tokens: int = 1536
     threads: int = 2
@@ -61,6 +62,7 @@ class Settings:
         """The generation parameters that change an answer (part of the cache key)."""
         return {
             "temperature": self.temperature,
+            "frequency_penalty": self.frequency_penalty,
             "seed": self.seed,
             "max_tokens": self.max_tokens,
             "max_attempts": self.max_attempts,
@@ -130,6 +132,9 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
         cache_dir=Path(cache_dir).expanduser() if cache_dir else default_cache_dir(),
         use_cache=not flags.get("no_cache", False),
         refresh=bool(flags.get("refresh", False)),
+        # A 0.5B model at temperature 0 repeats itself (the same actor eight times); a mild
+        # penalty keeps its lists varied. Hosted models do not need it.
+        frequency_penalty=0.3 if provider == EMBEDDED else 0.0,
         debug=str(pick("debug", "EXTRACTOR_DEBUG") or "0").lower() in ("1", "true", "yes"),
     )
 

@@ -21,7 +21,6 @@ from tenacity import (
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
-    stop_before_delay,
     wait_exponential_jitter,
 )
 
@@ -72,7 +71,11 @@ class RetryingTransport(httpx2.BaseTransport):
         self.attempts = attempts
         self.max_wait = max_wait
         self.sleep = sleep
-        self._backoff = wait_exponential_jitter(initial=initial_wait, max=max_backoff, jitter=initial_wait)
+        self._backoff = wait_exponential_jitter(multiplier=initial_wait, max=max_backoff, jitter=initial_wait)
+
+    def _would_wait_too_long(self, state: RetryCallState) -> bool:
+        # Bounds the total of the waits themselves (slept so far + the one about to start).
+        return state.idle_for + (state.upcoming_sleep or 0.0) > self.max_wait
 
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
@@ -84,7 +87,7 @@ class RetryingTransport(httpx2.BaseTransport):
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         retrying = Retrying(
-            stop=stop_after_attempt(self.attempts) | stop_before_delay(self.max_wait),
+            stop=stop_after_attempt(self.attempts) | self._would_wait_too_long,
             wait=self._wait,
             retry=retry_if_exception_type((_RetryableStatus, *RETRY_EXCEPTIONS)),
             sleep=self.sleep,

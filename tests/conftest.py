@@ -1,0 +1,62 @@
+"""Test tiers (DESIGN.md principle 9):
+  * logic tests with the queue-based FakeModel (tests/fakes.py);
+  * replay of real recorded HTTP exchanges (fixtures/cassettes, vcrpy);
+  * live tests (marker `live`) that run the embedded model; they run whenever the `local` extra
+    is installed (as in CI) and are skipped with a reason otherwise.
+Every test runs offline: connections to anything but loopback fail.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+ARTICLES = SHARED / "articles"
+GOLD = SHARED / "gold"
+FIXTURES = ROOT / "fixtures"
+CONVOY = ARTICLES / "ap-2023-01-29-syria-convoy.txt"
+OILFIELD = ARTICLES / "2021-06-28-omar-oilfield.txt"
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch):
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")):
+            raise OSError(f"tests are offline: refused a connection to {host}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch, tmp_path):
+    """No test sees the developer's keys, servers or cache."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "EXTRACTOR_API_KEY", "EXTRACTOR_BASE_URL", "EXTRACTOR_PROVIDER",
+                 "EXTRACTOR_MODEL", "EXTRACTOR_RESPONSE_FORMAT", "EXTRACTOR_MAX_ATTEMPTS", "EXTRACTOR_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("EXTRACTOR_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture(scope="session")
+def shared_weights_dir(tmp_path_factory) -> Path:
+    """Where live tests keep the assembled default weights (assembled once per session)."""
+    import os
+
+    return Path(os.environ.get("EXTRACTOR_TEST_MODEL_DIR") or tmp_path_factory.mktemp("weights"))
+
+
+def article(path: Path):
+    from extractor.load import iter_articles
+
+    (item,) = list(iter_articles([str(path)]))
+    return item

@@ -1,0 +1,93 @@
+import multiprocessing
+import sqlite3
+
+from conftest import CONVOY, article
+from fakes import FakeModel
+from test_pipeline import ACTORS, INCIDENTS
+from extractor.llm import LLMClient
+from extractor.pipeline import extract_cached, key_for
+from extractor.settings import Settings
+from extractor.store import Cache
+
+SECRET = "sk-test-SECRET-never-stored-0123456789"
+
+
+def setup(tmp_path, *answers):
+    fake = FakeModel(*answers)
+    settings = Settings(response_format="json_object", api_key=SECRET, base_url="http://user:pw@127.0.0.1:9/v1", provider="openai")
+    llm = LLMClient.from_transport(fake, settings)
+    return fake, settings, (lambda: llm), Cache(tmp_path / "cache.sqlite3")
+
+
+def test_miss_then_hit_then_refresh(tmp_path):
+    fake, settings, client, cache = setup(tmp_path, INCIDENTS, ACTORS, INCIDENTS, ACTORS)
+    first = extract_cached(article(CONVOY), settings, client, cache)
+    assert len(fake.requests) == 2 and not first.provenance.cache_hit
+    second = extract_cached(article(CONVOY), settings, client, cache)
+    assert len(fake.requests) == 2 and second.provenance.cache_hit
+    assert second.incidents == first.incidents and second.provenance.usage == first.provenance.usage
+    third = extract_cached(article(CONVOY), settings, client, cache, refresh=True)
+    assert len(fake.requests) == 4 and not third.provenance.cache_hit
+
+
+def test_a_hit_does_not_build_the_client(tmp_path):
+    fake, settings, client, cache = setup(tmp_path, INCIDENTS, ACTORS)
+    extract_cached(article(CONVOY), settings, client, cache)
+
+    def must_not_build():
+        raise AssertionError("a cache hit built the LLM client")
+
+    assert extract_cached(article(CONVOY), settings, must_not_build, cache).provenance.cache_hit
+
+
+def test_key_covers_model_prompt_params_and_text(tmp_path):
+    base = Settings(response_format="json_object")
+    item = article(CONVOY)
+    key = key_for(item, base)
+    assert key_for(item, base.with_(model="other")) != key
+    assert key_for(item, base.with_(temperature=0.5)) != key
+    assert key_for(item, base.with_(provider="openai")) != key
+    assert key_for(item, base.with_(api_key="sk-changes-nothing")) == key
+    other = article(CONVOY).__class__(id=item.id, text=item.text + " More.", published=item.published)
+    assert key_for(other, base) != key
+
+
+def test_no_secret_reaches_the_cache(tmp_path):
+    _, settings, client, cache = setup(tmp_path, INCIDENTS, ACTORS)
+    extract_cached(article(CONVOY), settings, client, cache)
+    cache.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("cache.sqlite3*"))
+    assert SECRET.encode() not in raw and b"user:pw" not in raw
+
+
+def _writer(path: str, worker: int) -> None:
+    cache = Cache(__import__("pathlib").Path(path))
+    for n in range(40):
+        doc = {"article": {"sha256": "0" * 64}, "provenance": {"provider": "p", "model": "m", "prompt_version": "v"}, "n": n, "w": worker}
+        cache.put(f"{worker}-{n}", doc)
+        cache.log_call(f"{worker}-{n}", "a", "incidents", 1, {"prompt_tokens": 1}, 0.1, "ok")
+    cache.close()
+
+
+def test_two_processes_writing_at_once_do_not_corrupt_it(tmp_path):
+    path = str(tmp_path / "shared.sqlite3")
+    Cache(tmp_path / "shared.sqlite3").close()
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_writer, args=(path, w)) for w in (1, 2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+        assert w.exitcode == 0
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("SELECT count(*) FROM extractions").fetchone()[0] == 80
+    assert db.execute("SELECT count(*) FROM calls").fetchone()[0] == 80
+
+
+def test_migrations_are_forward_only_and_idempotent(tmp_path):
+    Cache(tmp_path / "c.sqlite3").close()
+    cache = Cache(tmp_path / "c.sqlite3")
+    from extractor.store import MIGRATIONS
+
+    assert cache.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)

@@ -1,0 +1,89 @@
+import io
+import json
+
+import pytest
+
+from conftest import CONVOY, GOLD, OILFIELD, article
+from extractor.errors import InputError
+from extractor.load import MASK, iter_articles
+
+
+def _load(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_bytes(data if isinstance(data, bytes) else data.encode())
+    return list(iter_articles([str(path)]))
+
+
+def test_txt_reads_date_prefix_and_keeps_text_as_read():
+    convoy = article(CONVOY)
+    gold = json.loads((GOLD / "ap-2023-01-29-syria-convoy.json").read_text())
+    assert convoy.id == "ap-2023-01-29-syria-convoy"
+    assert convoy.published == "2023-01-29"
+    assert convoy.sha256 == gold["article"]["sha256"]
+    assert convoy.text == CONVOY.read_text(encoding="utf-8")
+    assert "date 2023" not in convoy.model_text and convoy.model_text.startswith("BEIRUT (AP)")
+
+
+def test_script_residue_is_kept_from_the_model_but_offsets_still_index_the_text():
+    oil = article(OILFIELD)
+    assert "cnxps" not in oil.model_text and "console.log" not in oil.model_text
+    assert "Tasnim reports" in oil.model_text and "Pro-Iranian militias operate" in oil.model_text
+    assert len(oil.searchable_text) == len(oil.text)
+    start = oil.text.index("cnxps.cmd.push")
+    assert oil.searchable_text[start] == MASK
+    gold = json.loads((GOLD / "2021-06-28-omar-oilfield.json").read_text())
+    for incident in gold["incidents"]:
+        for span in incident["evidence"]:  # news text stays searchable at the gold offsets
+            assert oil.searchable_text[span["start"] : span["end"]] == span["quote"]
+
+
+def test_markup_is_masked(tmp_path):
+    (item,) = _load(tmp_path, "a.txt", "<p>Gunmen <b>attacked</b> a village.</p>\n<script>alert(1)</script>\n")
+    assert item.model_text == "Gunmen attacked a village."
+    assert item.text.startswith("<p>")
+
+
+@pytest.mark.parametrize(
+    "name, data, problem",
+    [
+        ("empty.txt", "", "is empty"),
+        ("blank.txt", "  \n\n ", "is empty"),
+        ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "looks binary"),
+        ("latin1.txt", "Caf\xe9 attack".encode("latin-1"), "is not UTF-8"),
+        ("only-script.txt", "if(window.x){console.log(1);}\n", "no article text"),
+        ("bad-date.txt", " date 2023-13-45 Gunmen attacked.", "not a real YYYY-MM-DD"),
+        ("bad.json", "{not json", "not valid JSON"),
+        ("notext.json", '{"id": "x"}', 'no "text"'),
+        ("list.json", "[1, 2]", "not a JSON object"),
+    ],
+)
+def test_bad_input_gives_one_error_naming_the_file(tmp_path, name, data, problem):
+    (error,) = _load(tmp_path, name, data)
+    assert isinstance(error, InputError)
+    assert problem in str(error) and name in str(error)
+    assert "\n" not in error.one_line() and "hint:" in error.one_line()
+
+
+def test_json_and_jsonl_records(tmp_path):
+    (item,) = _load(tmp_path, "one.json", json.dumps({"id": "x1", "text": "Rebels shelled the town.", "title": "T", "published": "2024-05-02"}))
+    assert (item.id, item.title, item.published) == ("x1", "T", "2024-05-02")
+    items = _load(tmp_path, "many.jsonl", '{"text": "A bomb went off."}\nnot json\n\n{"id": "b", "text": "Police arrested two men."}\n')
+    assert items[0].id == "many-1" and items[2].id == "b"
+    assert isinstance(items[1], InputError) and "many.jsonl:2" in str(items[1])
+
+
+def test_missing_file_and_directory_do_not_stop_the_others(tmp_path):
+    results = list(iter_articles([str(tmp_path / "nope.txt"), str(tmp_path), str(CONVOY)]))
+    assert [type(r).__name__ for r in results] == ["InputError", "InputError", "Article"]
+
+
+def test_stdin_text_and_records():
+    (item,) = list(iter_articles(["-"], stdin=io.BytesIO(b" date 2024-01-02 Clashes broke out in the capital.")))
+    assert item.published == "2024-01-02" and item.id.startswith("stdin-")
+    items = list(iter_articles(["-"], stdin=io.BytesIO(b'{"id": "s1", "text": "A"}\n{"id": "s2", "text": "B"}\n')))
+    assert [i.id for i in items] == ["s1", "s2"]
+
+
+def test_utf8_bom_is_dropped_and_crlf_kept(tmp_path):
+    (item,) = _load(tmp_path, "bom.txt", "\ufeffTroops clashed.\r\nTwo died.".encode("utf-8"))
+    assert item.text == "Troops clashed.\r\nTwo died."

@@ -1,0 +1,192 @@
+"""Logic of the pipeline with the queue-based FakeModel: re-asks, salvage, drops, checks."""
+
+import copy
+
+import pytest
+
+from conftest import CONVOY, article
+from fakes import FakeModel
+from extractor.errors import ExtractionFailed
+from extractor.llm import LLMClient
+from extractor.pipeline import extract_article
+from extractor.settings import Settings
+
+INCIDENTS = {"incidents": [{
+    "id": "I1", "evidence": ["Drones attacked a convoy of trucks in eastern Syria Sunday night"],
+    "summary": "Drones struck a truck convoy near Boukamal.",
+    "event_type": "Explosions/Remote violence", "sub_event_type": "Air/drone strike", "stage": "accomplished", "primary": True,
+    "date": {"start": "2023-01-29", "end": "2023-01-29", "precision": "day", "text": "Sunday night"},
+    "location": {"name": "Boukamal", "country": "Syria", "country_code": "SY", "precision": "near", "text": "the Syrian border region of Boukamal"},
+    "fatalities": {"low": None, "best": None, "high": None, "text": "There was no immediate word on casualties."},
+}, {
+    "id": "I2", "evidence": ["The November strike hit tanker trucks carrying fuel"],
+    "summary": "A November strike on tanker trucks.", "event_type": "Explosions/Remote violence", "sub_event_type": "Air/drone strike",
+    "stage": "accomplished", "primary": False,
+    "date": {"start": "2022-11-01", "end": "2022-11-30", "precision": "month", "text": "in November"},
+    "location": {"name": "Deir el-Zour", "country": "Syria", "country_code": "SY", "precision": "region"},
+    "fatalities": {"low": 14, "best": 14, "high": None, "text": "at least 14 people, most of them militiamen, were killed"},
+}]}
+ACTORS = {
+    "actors": [
+        {"id": "A1", "evidence": ["from the U.S.-led coalition"], "name": "U.S.-led coalition", "kind": "external_forces", "country_code": "US"},
+        {"id": "A2", "evidence": ["The Britain-based Syrian Observatory for Human Rights"], "name": "Syrian Observatory for Human Rights", "kind": "monitor"},
+        {"id": "A3", "evidence": ["Iran-backed militias"], "name": "Iran-backed militias", "kind": "political_militia"},
+    ],
+    "attributions": [
+        {"incident_id": "I1", "evidence": ["said the drones appear to have been from the U.S.-led coalition"],
+         "perpetrator_id": "A1", "source_id": "A2", "kind": "alleged", "hedged": True},
+        {"incident_id": "I1", "evidence": ["It was not immediately clear who was behind the attack"],
+         "perpetrator_id": None, "source_id": None, "kind": "unknown", "hedged": False},
+    ],
+    "targets": [{"incident_id": "I1", "actor_id": "A3"}],
+}
+
+
+def _with(data, path, value):
+    data = copy.deepcopy(data)
+    target = data
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return data
+
+
+def run(*answers, max_attempts=3):
+    fake = FakeModel(*answers)
+    llm = LLMClient.from_transport(fake, Settings(response_format="json_object", max_attempts=max_attempts))
+    return extract_article(article(CONVOY), llm), fake
+
+
+def assert_grounded(doc):
+    text = CONVOY.read_text(encoding="utf-8")
+    for record in [*doc.incidents, *doc.actors, *doc.attributions]:
+        for span in record.evidence:
+            assert text[span.start : span.end] == span.quote
+
+
+def test_clean_answers_give_a_grounded_document_in_two_calls():
+    doc, fake = run(INCIDENTS, ACTORS)
+    assert len(fake.requests) == 2 and doc.provenance.attempts == 2
+    assert [i.id for i in doc.incidents] == ["I1", "I2"] and len(doc.actors) == 3
+    assert doc.attributions[0].perpetrator_id == "A1" and doc.attributions[0].source_id == "A2"
+    assert doc.incidents[0].target_actor_ids == ["A3"]
+    assert doc.incidents[1].fatalities.low == 14
+    assert doc.incidents[0].location.text == "the Syrian border region of Boukamal"
+    assert doc.warnings == []
+    assert doc.provenance.usage.prompt_tokens == 200
+    assert fake.requests[0]["response_format"]["type"] == "json_object" and "schema" in fake.requests[0]["response_format"]
+    assert_grounded(doc)
+
+
+def test_a_missing_quote_is_re_asked_by_name_and_the_fix_is_kept():
+    bad = _with(INCIDENTS, ["incidents", 0, "evidence"], ["Drones attacked a convoy of tanks in Aleppo on Friday morning"])
+    doc, fake = run(bad, INCIDENTS, ACTORS)
+    assert len(fake.requests) == 3
+    reask = fake.requests[1]["messages"][-1]["content"]
+    assert "Drones attacked a convoy of tanks in Aleppo on Friday morning" in reask and "not in the article" in reask
+    assert doc.provenance.attempts == 3 and doc.warnings == []
+    assert doc.incidents[0].evidence[0].alignment == "exact"
+    assert_grounded(doc)
+
+
+def test_a_sub_event_type_outside_its_event_type_is_re_asked():
+    bad = _with(INCIDENTS, ["incidents", 0, "event_type"], "Battles")
+    doc, fake = run(bad, INCIDENTS, ACTORS)
+    reask = fake.requests[1]["messages"][-1]["content"]
+    assert '"Air/drone strike" is not a kind of "Battles"' in reask
+    assert doc.incidents[0].event_type == "Explosions/Remote violence" and doc.warnings == []
+
+
+def test_when_attempts_run_out_an_ungrounded_item_is_dropped_with_a_warning():
+    bad = _with(INCIDENTS, ["incidents", 1, "evidence"], ["A strike in Tokyo killed forty people in November"])
+    doc, fake = run(bad, bad, bad, ACTORS)
+    assert len(fake.requests) == 4
+    assert [i.summary for i in doc.incidents] == ["Drones struck a truck convoy near Boukamal."]
+    assert any("A strike in Tokyo" in w and "not in the article" in w for w in doc.warnings)
+    assert any("incident I2" in w and "dropped" in w for w in doc.warnings)
+    assert_grounded(doc)
+
+
+def test_a_mismatched_type_left_after_the_last_attempt_is_repaired_with_a_warning():
+    bad = _with(INCIDENTS, ["incidents", 0, "event_type"], "Battles")
+    doc, _ = run(bad, bad, ACTORS, max_attempts=2)
+    assert doc.incidents[0].event_type == "Explosions/Remote violence"
+    assert any("event_type was set to" in w for w in doc.warnings)
+
+
+@pytest.mark.parametrize(
+    "path, value, warning",
+    [
+        (["incidents", 1, "date"], {"start": "2023-03-01", "end": "2023-03-02", "precision": "day"}, "after the publication date"),
+        (["incidents", 1, "date"], {"start": "2023-02-30", "end": "2023-02-30", "precision": "day"}, "not a real calendar date"),
+        (["incidents", 1, "fatalities"], {"low": 20, "best": 14, "high": None}, "low <= best <= high"),
+        (["incidents", 1, "fatalities"], {"low": 30, "best": 30, "high": None}, "does not state [30]"),
+        (["incidents", 0, "fatalities"], {"low": 0, "best": 0, "high": 0}, "does not state [0]"),
+    ],
+)
+def test_date_and_figure_checks(path, value, warning):
+    bad = _with(INCIDENTS, path, value)
+    doc, _ = run(bad, ACTORS, max_attempts=1)
+    assert any(warning in w for w in doc.warnings), doc.warnings
+    if "date" in path[-1]:
+        assert len(doc.incidents) == 1
+    else:
+        figures = doc.incidents[path[1]].fatalities
+        assert (figures.low, figures.best, figures.high) == (None, None, None)
+
+
+def test_a_reversed_date_range_is_swapped():
+    bad = _with(INCIDENTS, ["incidents", 1, "date"], {"start": "2022-11-30", "end": "2022-11-01", "precision": "month"})
+    doc, _ = run(bad, ACTORS, max_attempts=1)
+    assert (doc.incidents[1].date.start, doc.incidents[1].date.end) == ("2022-11-01", "2022-11-30")
+
+
+def test_unknown_references_are_dropped_and_ids_renumbered():
+    actors = copy.deepcopy(ACTORS)
+    actors["attributions"].append({"incident_id": "I7", "evidence": ["It was not immediately clear"], "perpetrator_id": None,
+                                   "source_id": None, "kind": "unknown", "hedged": False})
+    actors["attributions"].append({"incident_id": "I1", "evidence": ["Another activist said the strike hit a convoy"],
+                                   "perpetrator_id": "A9", "source_id": None, "kind": "alleged", "hedged": False})
+    actors["actors"][2]["backed_by"] = ["A8"]
+    actors["actors"].insert(0, {"id": "A5", "evidence": ["Kremlin officials met in Moscow"], "name": "Kremlin", "kind": "government"})
+    doc, _ = run(INCIDENTS, actors, max_attempts=1)
+    assert [a.id for a in doc.actors] == ["A1", "A2", "A3"]  # Kremlin dropped, the rest renumbered
+    assert doc.attributions[0].perpetrator_id == "A1" and doc.attributions[0].source_id == "A2"
+    assert len(doc.attributions) == 2
+    joined = " ".join(doc.warnings)
+    assert "I7" in joined and "A9" in joined and "A8" in joined and "Kremlin" in joined
+
+
+def test_repeated_actors_are_dropped():
+    actors = copy.deepcopy(ACTORS)
+    actors["actors"].append({**actors["actors"][0], "id": "A4"})
+    doc, _ = run(INCIDENTS, actors, max_attempts=1)
+    assert len(doc.actors) == 3 and any("already listed as A1" in w for w in doc.warnings)
+
+
+def test_an_actor_without_a_found_quote_falls_back_to_its_name():
+    actors = _with(ACTORS, ["actors", 2, "evidence"], ["the Iran-backed militia groups of the east"])
+    doc, _ = run(INCIDENTS, actors, max_attempts=1)
+    militias = next(a for a in doc.actors if a.name == "Iran-backed militias")
+    assert militias.evidence[0].quote == "Iran-backed militias"
+
+
+def test_an_answer_that_never_parses_fails_with_the_last_completion_attempts_and_usage():
+    with pytest.raises(ExtractionFailed) as failure:
+        run("not json at all", "still {not json", max_attempts=2)
+    error = failure.value
+    assert error.attempts == 2 and error.last_completion == "still {not json"
+    assert error.usage == {"prompt_tokens": 200, "completion_tokens": 100}
+
+
+def test_a_partly_invalid_last_answer_is_salvaged_item_by_item():
+    broken = copy.deepcopy(INCIDENTS)
+    broken["incidents"][1]["sub_event_type"] = "Cyber attack"
+    doc, _ = run(broken, ACTORS, max_attempts=1)
+    assert len(doc.incidents) == 1
+    assert any("incident 2 does not fit the schema" in w for w in doc.warnings)
+
+
+def test_no_incidents_means_no_second_call():
+    doc, fake = run({"incidents": []})
+    assert len(fake.requests) == 1 and doc.incidents == [] and doc.actors == []

@@ -1,0 +1,80 @@
+import json
+
+import pytest
+from pydantic import ValidationError
+from typer.testing import CliRunner
+
+from conftest import GOLD, ROOT
+from extractor.cli import app
+from extractor.schema import ArticleExtraction, GoldExtraction, json_schema
+from extractor.taxonomy import EVENT_TYPE_OF, SUB_EVENT_TYPES
+
+GOLD_FILES = sorted(GOLD.glob("*.json"))
+
+
+def test_published_schema_matches_the_models():
+    published = json.loads((ROOT / "schemas" / "extraction.v1.json").read_text())
+    assert published == json_schema(), "schemas/extraction.v1.json drifted: run `extractor schema -o schemas/extraction.v1.json`"
+
+
+def test_schema_command_prints_the_published_schema():
+    result = CliRunner().invoke(app, ["schema"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == json.loads((ROOT / "schemas" / "extraction.v1.json").read_text())
+
+
+def test_all_25_acled_sub_event_types_each_tied_to_one_event_type():
+    assert len(EVENT_TYPE_OF) == 25
+    assert EVENT_TYPE_OF["Air/drone strike"] == "Explosions/Remote violence"
+    assert EVENT_TYPE_OF["Disrupted weapons use"] == "Strategic developments"
+    assert sum(len(v) for v in SUB_EVENT_TYPES.values()) == 25
+    enum = json_schema()["$defs"]["Incident"]["properties"]["sub_event_type"]["enum"]
+    assert sorted(enum) == sorted(EVENT_TYPE_OF)
+
+
+@pytest.mark.parametrize("path", GOLD_FILES, ids=lambda p: p.stem)
+def test_gold_validates_against_the_models(path):
+    gold = GoldExtraction.model_validate_json(path.read_text())
+    assert gold.incidents and gold.actors and gold.attributions
+
+
+def _valid_document() -> dict:
+    gold = json.loads((GOLD / "ap-2023-01-29-syria-convoy.json").read_text())
+    for kind in ("incidents", "actors", "attributions"):
+        for item in gold[kind]:
+            item.pop("optional", None)
+            for span in item.get("evidence", []):
+                span["alignment"] = "exact"
+    gold["provenance"] = {
+        "provider": "embedded", "model": "m", "prompt_version": "p", "attempts": 2,
+        "usage": {"prompt_tokens": 1, "completion_tokens": 2}, "cache_hit": False, "extracted_at": "2026-01-01T00:00:00Z",
+    }
+    return gold
+
+
+def test_round_trip_is_lossless():
+    doc = ArticleExtraction.model_validate(_valid_document())
+    again = ArticleExtraction.model_validate_json(doc.model_dump_json())
+    assert again == doc
+
+
+@pytest.mark.parametrize(
+    "breakage, message",
+    [
+        (lambda d: d["incidents"][0].update(sub_event_type="Peaceful protest"), "is not a kind of"),
+        (lambda d: d["incidents"][0]["fatalities"].update(low=5, best=3), "low <= best <= high"),
+        (lambda d: d["incidents"][0]["date"].update(start="2023-01-30", end="2023-01-29"), "after it ends"),
+        (lambda d: d["incidents"][0]["date"].update(end="2023-02-05"), "after publication"),
+        (lambda d: d["attributions"][0].update(perpetrator_id="A99"), "unknown perpetrator"),
+        (lambda d: d["attributions"][0].update(incident_id="I9"), "unknown incident"),
+        (lambda d: d["incidents"][0].update(target_actor_ids=["A77"]), "unknown actor"),
+        (lambda d: d["incidents"][0]["evidence"][0].update(end=40), "length of its quote"),
+        (lambda d: d.update(schema_version="2"), "schema_version"),
+        (lambda d: d["incidents"][0].update(evidence=[]), "evidence"),
+    ],
+)
+def test_contract_invariants_are_enforced(breakage, message):
+    doc = _valid_document()
+    breakage(doc)
+    with pytest.raises(ValidationError, match=message):
+        ArticleExtraction.model_validate(doc)

@@ -1,0 +1,94 @@
+"""Transport retries with a fake transport: 429 with Retry-After, 5xx, timeouts, dropped connections."""
+
+import httpx2
+import pytest
+
+from conftest import CONVOY, article
+from fakes import FakeModel
+from test_pipeline import ACTORS, INCIDENTS
+from extractor.errors import LLMError, TransportError
+from extractor.llm import LLMClient
+from extractor.pipeline import extract_article
+from extractor.settings import Settings
+from extractor.transport import RetryingTransport, retry_after_seconds
+
+
+def client(fake, attempts=4, max_wait=120.0):
+    waits = []
+    transport = RetryingTransport(fake, attempts=attempts, max_wait=max_wait, sleep=waits.append)
+    return LLMClient.from_transport(transport, Settings(response_format="json_object")), waits
+
+
+def error(status, **headers):
+    return httpx2.Response(status, json={"error": {"message": f"fake {status}"}}, headers=headers)
+
+
+def test_429_honours_retry_after_then_succeeds():
+    fake = FakeModel(error(429, **{"retry-after": "7"}), INCIDENTS, ACTORS)
+    llm, waits = client(fake)
+    doc = extract_article(article(CONVOY), llm)
+    assert waits == [7.0] and len(fake.requests) == 3
+    assert doc.provenance.attempts == 2  # transport retries are not re-asks
+
+
+def test_500_and_503_back_off_exponentially_with_jitter():
+    fake = FakeModel(error(500), error(503), INCIDENTS, ACTORS)
+    llm, waits = client(fake)
+    extract_article(article(CONVOY), llm)
+    assert len(waits) == 2 and 0 < waits[0] <= 1.0 and waits[1] > 0
+    assert len(fake.requests) == 4
+
+
+@pytest.mark.parametrize("exc", [httpx2.ReadTimeout("slow"), httpx2.ConnectError("refused"), httpx2.RemoteProtocolError("dropped")])
+def test_timeouts_and_dropped_connections_are_retried(exc):
+    fake = FakeModel(exc, INCIDENTS, ACTORS)
+    llm, waits = client(fake)
+    doc = extract_article(article(CONVOY), llm)
+    assert len(waits) == 1 and len(doc.incidents) == 2
+
+
+def test_retries_are_bounded_and_the_error_says_how_many():
+    fake = FakeModel(*[error(503) for _ in range(4)])
+    llm, waits = client(fake, attempts=4)
+    with pytest.raises(TransportError) as failure:
+        extract_article(article(CONVOY), llm)
+    assert failure.value.attempts == 4 and len(fake.requests) == 4 and len(waits) == 3
+    assert "after 4 attempts" in str(failure.value) and "503" in str(failure.value)
+
+
+def test_a_persistent_timeout_becomes_a_transport_error():
+    fake = FakeModel(*[httpx2.ReadTimeout("slow") for _ in range(3)])
+    llm, _ = client(fake, attempts=3)
+    with pytest.raises(TransportError, match="timed out after 3 attempts"):
+        extract_article(article(CONVOY), llm)
+
+
+def test_total_wait_is_bounded():
+    fake = FakeModel(error(429, **{"retry-after": "50"}), error(429, **{"retry-after": "50"}), error(429, **{"retry-after": "50"}))
+    llm, waits = client(fake, attempts=10, max_wait=60)
+    with pytest.raises(TransportError):
+        extract_article(article(CONVOY), llm)
+    assert sum(waits) <= 60
+
+
+def test_client_errors_are_not_retried_and_say_what_to_do():
+    fake = FakeModel(error(401))
+    llm, waits = client(fake)
+    with pytest.raises(LLMError, match="credentials") as failure:
+        extract_article(article(CONVOY), llm)
+    assert waits == [] and "hint" in failure.value.one_line()
+
+
+def test_the_sdk_does_not_retry_on_its_own():
+    fake = FakeModel(error(500), error(500))
+    llm, _ = client(fake, attempts=2)
+    with pytest.raises(TransportError):
+        extract_article(article(CONVOY), llm)
+    assert len(fake.requests) == 2  # not 2 x (1 + the SDK's default 2 retries)
+
+
+def test_retry_after_forms():
+    assert retry_after_seconds(httpx2.Response(429, headers={"retry-after": "3"})) == 3.0
+    assert retry_after_seconds(httpx2.Response(429, headers={"retry-after-ms": "1500"})) == 1.5
+    assert retry_after_seconds(httpx2.Response(429, headers={"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}), now=1445412470.0) == 10.0
+    assert retry_after_seconds(httpx2.Response(429)) is None
