@@ -62,7 +62,7 @@ def extract(
     base_url: Annotated[Optional[str], typer.Option(help="An OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1. [env: OPENAI_BASE_URL]")] = None,
     provider: Annotated[Optional[str], typer.Option(help="embedded or openai (any compatible server). [default: openai when a key or base URL is set]")] = None,
     response_format: Annotated[Optional[ResponseFormat], typer.Option(help="json_schema (OpenAI, vLLM, Ollama) or json_object (llama.cpp servers). [env: EXTRACTOR_RESPONSE_FORMAT]")] = None,
-    max_attempts: Annotated[Optional[int], typer.Option(help="LLM calls per stage, re-asks included. [env: EXTRACTOR_MAX_ATTEMPTS; default: 3]")] = None,
+    max_attempts: Annotated[Optional[int], typer.Option(help="LLM calls per stage, re-asks included. [env: EXTRACTOR_MAX_ATTEMPTS; default: 3, embedded 2]")] = None,
     cache_dir: Annotated[Optional[Path], typer.Option(help="Cache folder. [env: EXTRACTOR_CACHE_DIR; default: the user cache dir]")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")] = False,
     refresh: Annotated[bool, typer.Option("--refresh", help="Ignore cached results and store fresh ones.")] = False,

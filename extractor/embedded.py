@@ -141,6 +141,10 @@ class LlamaTransport(httpx2.BaseTransport):
             "max_tokens": body.get("max_tokens"),
             "seed": body.get("seed"),
             "frequency_penalty": body.get("frequency_penalty"),
+            "presence_penalty": body.get("presence_penalty"),
+            # llama-cpp-python's server defaults to 1.1 where the library defaults to 1.0; use the
+            # server's value so in-process answers match the recorded fixtures.
+            "repeat_penalty": body.get("repeat_penalty", 1.1),
             "stop": body.get("stop"),
             "response_format": llama_response_format(body),
         }

@@ -91,7 +91,6 @@ class LLMClient:
                 context=context,
                 temperature=self.settings.temperature,
                 seed=self.settings.seed,
-                **({"frequency_penalty": self.settings.frequency_penalty} if self.settings.frequency_penalty else {}),
                 max_tokens=max_tokens,
                 hooks=hooks,
                 **extra,

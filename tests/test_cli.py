@@ -1,0 +1,111 @@
+"""The CLI over a fake model: output formats, schema validity, errors as one line with exit codes."""
+
+import json
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+import extractor.llm
+from conftest import CONVOY, OILFIELD, ROOT
+from fakes import FakeModel
+from test_pipeline import ACTORS, INCIDENTS
+from extractor.cli import app
+from extractor.llm import LLMClient
+
+SCHEMA = json.loads((ROOT / "schemas" / "extraction.v1.json").read_text())
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    model = FakeModel()
+    monkeypatch.setattr(extractor.llm, "build_client", lambda settings: LLMClient.from_transport(model, settings))
+    return model
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_one_article_gives_one_valid_json_document(fake):
+    fake.queue(INCIDENTS, ACTORS)
+    result = invoke("extract", str(CONVOY))
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    jsonschema.validate(document, SCHEMA)
+    assert "2 incidents" in result.stderr
+
+
+def test_several_articles_stream_jsonl_and_a_folder_gets_one_file_each(fake, tmp_path):
+    fake.queue(INCIDENTS, ACTORS, {"incidents": []})
+    result = invoke("extract", str(CONVOY), str(OILFIELD))
+    lines = result.stdout.strip().splitlines()
+    assert result.exit_code == 0 and len(lines) == 2
+    for line in lines:
+        jsonschema.validate(json.loads(line), SCHEMA)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    result = invoke("extract", str(CONVOY), str(OILFIELD), "-o", str(folder))  # both cached now
+    assert result.exit_code == 0 and sorted(p.name for p in folder.iterdir()) == sorted([f"{CONVOY.stem}.json", f"{OILFIELD.stem}.json"])
+    assert json.loads((folder / f"{CONVOY.stem}.json").read_text())["provenance"]["cache_hit"] is True
+
+
+def test_json_format_with_several_articles_is_an_array_of_valid_documents(fake, tmp_path):
+    fake.queue(INCIDENTS, ACTORS, {"incidents": []})
+    out = tmp_path / "all.json"
+    result = invoke("extract", str(CONVOY), str(OILFIELD), "--format", "json", "-o", str(out))
+    assert result.exit_code == 0
+    documents = json.loads(out.read_text())
+    assert len(documents) == 2
+    for document in documents:
+        jsonschema.validate(document, SCHEMA)
+    assert not out.with_name("all.json.partial").exists()
+
+
+def test_bad_files_give_one_line_each_exit_2_and_the_others_are_still_written(fake, tmp_path):
+    fake.queue(INCIDENTS, ACTORS)
+    empty, binary = tmp_path / "empty.txt", tmp_path / "image.txt"
+    empty.write_text("")
+    binary.write_bytes(b"\x00\x01\x02PNG")
+    out = tmp_path / "out.jsonl"
+    result = invoke("extract", str(empty), str(CONVOY), str(binary), "-o", str(out))
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 2 and "empty.txt: is empty" in errors[0] and "image.txt: looks binary" in errors[1]
+    assert "Traceback" not in result.output
+    assert len(out.read_text().splitlines()) == 1
+
+
+def test_an_article_that_fails_does_not_stop_the_others(fake, tmp_path):
+    fake.queue("not json", "not json", INCIDENTS, ACTORS)
+    result = invoke("extract", str(OILFIELD), str(CONVOY), "--max-attempts", "2")
+    assert result.exit_code == 1
+    assert "no usable incidents after 2 attempts" in result.stderr
+    assert len(result.stdout.strip().splitlines()) == 1
+
+
+def test_missing_weights_or_server_is_one_line_with_a_hint(tmp_path, monkeypatch):
+    monkeypatch.setattr("extractor.embedded.part_files", lambda: (_ for _ in ()).throw(
+        __import__("extractor.errors").errors.ModelUnavailableError("weights missing", hint="install the local extra")))
+    result = invoke("extract", str(CONVOY))
+    assert result.exit_code == 3
+    assert result.stderr.strip() == "error: weights missing (hint: install the local extra)"
+
+
+def test_an_unreachable_server_fails_fast_with_one_line(monkeypatch):
+    monkeypatch.setenv("EXTRACTOR_TRANSPORT_ATTEMPTS", "2")
+    result = invoke("extract", str(CONVOY), "--base-url", "http://127.0.0.1:9/v1", "--no-cache")
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: the model server could not be reached") and "hint:" in line
+
+
+def test_bad_settings_exit_2():
+    result = invoke("extract", str(CONVOY), "--provider", "cohere")
+    assert result.exit_code == 2 and "unknown provider" in result.stderr
+
+
+def test_every_command_has_help():
+    for command in ([], ["extract"], ["schema"]):
+        result = invoke(*command, "--help")
+        assert result.exit_code == 0 and len(result.stdout) > 100

@@ -1,0 +1,78 @@
+"""The embedded model's edges: weights assembly (with small stand-in parts), the grammar guard,
+and the in-process transport's request translation."""
+
+import hashlib
+import importlib.util
+
+import httpx2
+import pytest
+
+from extractor import embedded
+from extractor.assemble import CheckedActors, CheckedIncidents
+from extractor.draft import DraftActorsAndAttributions, DraftIncidents
+from extractor.errors import ModelUnavailableError
+
+
+@pytest.fixture
+def stand_in_parts(tmp_path, monkeypatch):
+    """Three small files posing as the six weight packages."""
+    parts = []
+    for n, content in enumerate([b"GGUF-part-one|", b"part-two|", b"part-three"]):
+        path = tmp_path / f"part{n}.bin"
+        path.write_bytes(content)
+        parts.append(path)
+    whole = b"".join(p.read_bytes() for p in parts)
+    monkeypatch.setattr(embedded, "part_files", lambda: parts)
+    monkeypatch.setattr(embedded, "WEIGHTS_SIZE", len(whole))
+    monkeypatch.setattr(embedded, "WEIGHTS_SHA256", hashlib.sha256(whole).hexdigest())
+    return parts, whole
+
+
+def test_weights_are_assembled_once_verified_and_reused(tmp_path, stand_in_parts):
+    parts, whole = stand_in_parts
+    path = embedded.default_weights(tmp_path / "cache")
+    assert path.read_bytes() == whole
+    parts[0].write_bytes(b"changed")  # a second call must not re-read the parts
+    assert embedded.default_weights(tmp_path / "cache") == path and path.read_bytes() == whole
+    assert not list(path.parent.glob(".assembling-*"))
+
+
+def test_a_hash_mismatch_is_refused_and_leaves_nothing_behind(tmp_path, stand_in_parts, monkeypatch):
+    monkeypatch.setattr(embedded, "WEIGHTS_SHA256", "0" * 64)
+    with pytest.raises(ModelUnavailableError, match="expected"):
+        embedded.default_weights(tmp_path / "cache")
+    assert not list((tmp_path / "cache" / "models").iterdir())
+
+
+def test_missing_weight_packages_name_the_extra(monkeypatch):
+    monkeypatch.setattr(embedded, "PARTS", (("extractor_no_such_weights_package", "data/part01.bin"),))
+    with pytest.raises(ModelUnavailableError) as failure:
+        embedded.part_files()
+    assert "local extra" in failure.value.one_line()
+
+
+def test_json_schema_requests_become_llama_cpp_json_object_with_schema():
+    schema = {"type": "object"}
+    assert embedded.llama_response_format({"response_format": {"type": "json_schema", "json_schema": {"name": "X", "schema": schema}}}) == {
+        "type": "json_object", "schema": schema}
+    assert embedded.llama_response_format({"response_format": {"type": "json_object", "schema": schema}})["schema"] == schema
+    assert embedded.llama_response_format({}) is None
+
+
+needs_llama = pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None, reason="needs the `local` extra")
+
+
+@needs_llama
+@pytest.mark.parametrize("model", [DraftIncidents, DraftActorsAndAttributions, CheckedIncidents, CheckedActors])
+def test_draft_schemas_make_grammars_llama_cpp_can_parse(model):
+    assert embedded.grammar_problem(model.model_json_schema()) is None
+
+
+@needs_llama
+def test_a_schema_that_would_crash_llama_cpp_is_refused_with_400(tmp_path):
+    transport = embedded.LlamaTransport(tmp_path / "never-loaded.gguf", threads=1)
+    bad_schema = {"type": "object", "properties": {"a": {"type": "string", "pattern": "^\\d+$"}}}
+    request = httpx2.Request("POST", "http://embedded.invalid/v1/chat/completions",
+                             json={"messages": [], "response_format": {"type": "json_object", "schema": bad_schema}})
+    response = transport.handle_request(request)
+    assert response.status_code == 400 and "\\d" in response.json()["error"]["message"]
