@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import httpx2
 import instructor
+import jiter
 import openai
 from instructor.core import IncompleteOutputException, InstructorRetryException
 from instructor.core.hooks import Hooks
@@ -199,10 +200,15 @@ def build_client(settings: Settings) -> LLMClient:
 
 
 def parse_json(text: str | None) -> Any:
-    """The JSON value in a completion, or None when it is not JSON."""
+    """The JSON value in a completion, or None when it is not JSON. An answer cut off at the
+    token cap is read as far as it goes (jiter's partial mode), so its complete items survive."""
     if not text:
         return None
     try:
         return json.loads(text)
     except json.JSONDecodeError:
+        pass
+    try:
+        return jiter.from_json(text.encode(), partial_mode="trailing-strings")
+    except ValueError:
         return None

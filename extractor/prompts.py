@@ -27,7 +27,7 @@ def prompts_dir() -> Path:
     override = os.environ.get("EXTRACTOR_PROMPTS_DIR")
     if override:
         return Path(override)
-    packaged = Path(__file__).parent / "prompts"  # inside a built wheel
+    packaged = Path(__file__).parent / "_prompt_files"  # inside a built wheel
     return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "prompts"
 
 

@@ -128,6 +128,7 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
         # The embedded 0.5B model at temperature 0 answers a re-ask with the same answer (measured
         # on both example articles) and each re-ask costs a minute there: one re-ask, not two.
         max_attempts=_number(pick("max_attempts", "EXTRACTOR_MAX_ATTEMPTS"), 2 if provider == EMBEDDED else 3, int, "max attempts", 1, 10),
+        # A small local model on two cores can take minutes per answer; hosted ones take seconds.
         timeout=_number(pick("timeout", "EXTRACTOR_TIMEOUT"), 600.0 if provider == EMBEDDED else 120.0, float, "timeout", 1, 3600),
         transport_attempts=_number(pick("transport_attempts", "EXTRACTOR_TRANSPORT_ATTEMPTS"), 6, int, "transport attempts", 1, 20),
         threads=_number(pick("threads", "EXTRACTOR_THREADS"), usable_cores(), int, "threads", 1, 256),

@@ -9,49 +9,6 @@ from typing import Literal, get_args
 
 SCHEMA_VERSION = "1"
 
-EventType = Literal[
-    "Battles",
-    "Explosions/Remote violence",
-    "Violence against civilians",
-    "Protests",
-    "Riots",
-    "Strategic developments",
-]
-
-SubEventType = Literal[
-    # Battles
-    "Government regains territory",
-    "Non-state actor overtakes territory",
-    "Armed clash",
-    # Protests
-    "Excessive force against protesters",
-    "Protest with intervention",
-    "Peaceful protest",
-    # Riots
-    "Violent demonstration",
-    "Mob violence",
-    # Explosions/Remote violence
-    "Chemical weapon",
-    "Air/drone strike",
-    "Suicide bomb",
-    "Shelling/artillery/missile attack",
-    "Remote explosive/landmine/IED",
-    "Grenade",
-    # Violence against civilians
-    "Sexual violence",
-    "Attack",
-    "Abduction/forced disappearance",
-    # Strategic developments
-    "Agreement",
-    "Arrests",
-    "Change to group/activity",
-    "Disrupted weapons use",
-    "Headquarters or base established",
-    "Looting/property destruction",
-    "Non-violent transfer of territory",
-    "Other",
-]
-
 SUB_EVENT_TYPES: dict[str, tuple[str, ...]] = {
     "Battles": ("Government regains territory", "Non-state actor overtakes territory", "Armed clash"),
     "Protests": ("Excessive force against protesters", "Protest with intervention", "Peaceful protest"),
@@ -81,6 +38,18 @@ EVENT_TYPE_OF: dict[str, str] = {
     sub: event for event, subs in SUB_EVENT_TYPES.items() for sub in subs
 }
 
+# The same lists as types, so pydantic and the JSON Schema enumerate them.
+EVENT_TYPES = (  # DESIGN.md's order
+    "Battles",
+    "Explosions/Remote violence",
+    "Violence against civilians",
+    "Protests",
+    "Riots",
+    "Strategic developments",
+)
+EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
+SubEventType = Literal[tuple(EVENT_TYPE_OF)]  # type: ignore[valid-type]
+
 Stage = Literal["accomplished", "attempted", "threatened"]
 DatePrecision = Literal["day", "week", "month", "year"]
 LocationPrecision = Literal["place", "near", "region", "country"]
@@ -108,11 +77,5 @@ def belongs(event_type: str, sub_event_type: str) -> bool:
     return sub_event_type in SUB_EVENT_TYPES.get(event_type, ())
 
 
-def _check_consistent() -> None:
-    # The Literal and the mapping are two spellings of one list; keep them from drifting.
-    assert set(get_args(EventType)) == set(SUB_EVENT_TYPES)
-    assert set(get_args(SubEventType)) == set(EVENT_TYPE_OF)
-    assert len(EVENT_TYPE_OF) == 25
-
-
-_check_consistent()
+assert set(EVENT_TYPES) == set(SUB_EVENT_TYPES)
+assert len(EVENT_TYPE_OF) == 25 and len(get_args(SubEventType)) == 25, "ACLED has 25 sub-event types"

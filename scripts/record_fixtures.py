@@ -69,7 +69,7 @@ def main() -> None:
         wait_until_up(base_url, server)
         recorded = resolve(
             {"base_url": base_url, "model": DEFAULT_EMBEDDED_MODEL, "response_format": "json_object",
-             "max_attempts": settings.max_attempts, "no_cache": True},
+             "max_attempts": settings.max_attempts, "timeout": settings.timeout, "no_cache": True},
             {"OPENAI_API_KEY": RECORDING_KEY},
         )
         recorder = vcr_for(FIXTURES / "cassettes", record_mode="all")

@@ -190,3 +190,16 @@ def test_a_partly_invalid_last_answer_is_salvaged_item_by_item():
 def test_no_incidents_means_no_second_call():
     doc, fake = run({"incidents": []})
     assert len(fake.requests) == 1 and doc.incidents == [] and doc.actors == []
+
+
+def test_an_answer_cut_off_at_the_token_cap_keeps_its_complete_items():
+    cut = '{"incidents": [' + __import__("json").dumps(INCIDENTS["incidents"][0]) + ', {"id": "I2", "evidence": ["The Nov'
+    import httpx2
+
+    from fakes import completion
+
+    fake = FakeModel(httpx2.Response(200, json=completion(cut, finish_reason="length")), ACTORS)
+    llm = LLMClient.from_transport(fake, Settings(response_format="json_object", max_attempts=2))
+    doc = extract_article(article(CONVOY), llm)
+    assert len(doc.incidents) == 1 and doc.incidents[0].location.name == "Boukamal"
+    assert any("incident 2 does not fit the schema" in w for w in doc.warnings)
