@@ -10,7 +10,9 @@ the issues they met. The same functions serve twice:
     warnings: nothing ungrounded is ever emitted.
 
 Rules: every evidence quote is found in the article (else the quote is dropped; an incident or
-attribution left without evidence is dropped; an actor falls back to its name); sub_event_type
+attribution left without evidence is dropped; an actor falls back to its name); an actor's
+evidence names it, and its mentions occur in the article; a null perpetrator goes only with kind
+"unknown"; sub_event_type
 belongs to event_type (else event_type is set from the sub-event type); date.start <= date.end
 <= publication + 1 day (a reversed range is swapped; a date after publication drops the
 incident); low <= best <= high and every casualty number is stated in the article, as digits or
@@ -30,7 +32,7 @@ from typing import Any
 from pydantic import ValidationInfo, model_validator
 
 from extractor.draft import DraftActorsAndAttributions, DraftFigures, DraftIncidents
-from extractor.ground import Grounder
+from extractor.ground import Grounder, normalise
 from extractor.schema import Actor, Attribution, Figures, Incident, IncidentDate, Location, Span
 from extractor.taxonomy import EVENT_TYPE_OF, belongs
 
@@ -184,14 +186,24 @@ def assemble_actors(
         if twin is not None:
             issues.append(f'{owner}: "{_short(item.name)}" is already listed as {twin.id}; list each actor once. The repeat was dropped')
             continue
-        evidence = _spans(grounder, item.evidence, owner, issues)
+        names = [item.name, *item.mentions]
+        evidence = []
+        for span in _spans(grounder, item.evidence, owner, issues):
+            if _names_any(span.quote, names):
+                evidence.append(span)
+            else:
+                issues.append(f'{owner}: evidence "{_short(span.quote)}" does not name "{_short(item.name, 40)}"; quote words that name the actor')
+        unfound = [m for m in item.mentions if not _names_any(grounder.text, [m])]
+        if unfound:
+            issues.append(f"{owner}: mentions {unfound} are not in the article; they were removed")
+        mentions = [m for m in item.mentions if m not in unfound]
         if not evidence:
-            evidence = _name_span(grounder, [item.name, *item.mentions])
+            evidence = _name_span(grounder, [item.name, *mentions])
         if not evidence:
             issues.append(f'{owner}: "{_short(item.name)}" is not named in the article; the actor was dropped')
             continue
         actors.append(
-            Actor(id=item.id, name=item.name, mentions=list(item.mentions), kind=item.kind,
+            Actor(id=item.id, name=item.name, mentions=mentions, kind=item.kind,
                   country_code=item.country_code, backed_by=list(item.backed_by), evidence=evidence)
         )
     actor_ids = {a.id for a in actors}
@@ -213,6 +225,9 @@ def assemble_actors(
             issues.append(f"{owner}: {bad_refs} are not ids of listed actors; dropped")
             continue
         perpetrator = item.perpetrator_id
+        if perpetrator is None and item.kind != "unknown":
+            issues.append(f'{owner}: perpetrator_id is null, so kind must be "unknown", not "{item.kind}"; dropped')
+            continue
         if item.kind == "unknown" and perpetrator is not None:
             issues.append(f'{owner}: kind "unknown" means no perpetrator is named; perpetrator_id was set to null')
             perpetrator = None
@@ -234,6 +249,12 @@ def assemble_actors(
         else:
             issues.append(f"target ({target.incident_id}, {target.actor_id}) names an unknown incident or actor; dropped")
     return Assembled(incidents, actors, attributions), issues
+
+
+def _names_any(text: str, names: list[str]) -> bool:
+    """Whether `text` contains one of `names`, folding case, quotes, dashes and spacing."""
+    folded = normalise(text)[0]
+    return any(len(name.strip()) >= 2 and normalise(name)[0] in folded for name in names)
 
 
 def _name_span(grounder: Grounder, names: list[str]) -> list[Span]:

@@ -76,6 +76,8 @@ def main() -> None:
         (FIXTURES / "expected").mkdir(parents=True, exist_ok=True)
         timings = {}
         for article in iter_articles(sorted(str(p) for p in ARTICLES.glob("*.txt"))):
+            # record_mode "all" appends to an existing cassette; start each one afresh.
+            (FIXTURES / "cassettes" / f"{article.id}.yaml").unlink(missing_ok=True)
             started = time.monotonic()
             with recorder.use_cassette(f"{article.id}.yaml"):
                 document = extract_article(article, build_client(recorded))

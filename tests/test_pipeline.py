@@ -203,3 +203,21 @@ def test_an_answer_cut_off_at_the_token_cap_keeps_its_complete_items():
     doc = extract_article(article(CONVOY), llm)
     assert len(doc.incidents) == 1 and doc.incidents[0].location.name == "Boukamal"
     assert any("incident 2 does not fit the schema" in w for w in doc.warnings)
+
+
+def test_actor_evidence_must_name_the_actor_else_its_name_is_quoted():
+    actors = _with(ACTORS, ["actors", 2, "evidence"], ["Drones attacked a convoy of trucks in eastern Syria Sunday night"])
+    actors["actors"][2]["mentions"] = ["Iran-backed militiamen", "the Quds Force brigades"]
+    doc, _ = run(INCIDENTS, actors, max_attempts=1)
+    militias = next(a for a in doc.actors if a.name == "Iran-backed militias")
+    assert [s.quote for s in militias.evidence] == ["Iran-backed militias"]
+    assert militias.mentions == ["Iran-backed militiamen"]
+    assert any('does not name "Iran-backed militias"' in w for w in doc.warnings)
+    assert any("the Quds Force brigades" in w for w in doc.warnings)
+
+
+def test_an_attribution_without_a_perpetrator_must_be_of_kind_unknown():
+    actors = _with(ACTORS, ["attributions", 1, "kind"], "reported")
+    doc, _ = run(INCIDENTS, actors, max_attempts=1)
+    assert len(doc.attributions) == 1 and doc.attributions[0].perpetrator_id == "A1"
+    assert any('kind must be "unknown", not "reported"' in w for w in doc.warnings)
