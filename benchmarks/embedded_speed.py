@@ -25,6 +25,10 @@ from extractor.settings import resolve  # noqa: E402
 
 
 def main() -> None:
+    import logging
+
+    logging.getLogger("instructor").addHandler(logging.NullHandler())
+    logging.getLogger("instructor").propagate = False
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("articles", nargs="*", default=sorted(str(p) for p in (ROOT.parent / "shared" / "articles").glob("*.txt")))
