@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "cookie", "proxy-authorization")
-RECORDING_KEY = "sk-recording-placeholder-key-0000000000000000"  # sent while recording; must never be stored
+RECORDING_KEY = "placeholder-recording-credential-not-a-key"  # sent while recording; must never be stored
 MATCH_ON = ("method", "path", "body")
 
 

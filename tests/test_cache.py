@@ -9,7 +9,7 @@ from extractor.pipeline import extract_cached, key_for
 from extractor.settings import Settings
 from extractor.store import Cache
 
-SECRET = "sk-test-SECRET-never-stored-0123456789"
+SECRET = "placeholder-test-credential-never-stored"
 
 
 def setup(tmp_path, *answers):

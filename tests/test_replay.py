@@ -23,7 +23,7 @@ def test_every_example_article_has_a_recording():
 
 @pytest.mark.parametrize("cassette", CASSETTES, ids=lambda p: p.stem)
 def test_replay_through_the_cli_gives_the_recorded_grounded_document(cassette, tmp_path, monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-replay-placeholder-key-000000000000")
+    monkeypatch.setenv("OPENAI_API_KEY", "placeholder-replay-credential")
     out = tmp_path / "out.json"
     args = ["extract", str(ARTICLES / f"{cassette.stem}.txt"), "-o", str(out), "--no-cache",
             "--base-url", RECORDING["base_url"], "--model", RECORDING["model"],
@@ -47,7 +47,7 @@ def test_replay_through_the_cli_gives_the_recorded_grounded_document(cassette, t
 
 
 def test_a_request_that_was_not_recorded_fails_instead_of_reaching_a_network(tmp_path, monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-replay-placeholder-key-000000000000")
+    monkeypatch.setenv("OPENAI_API_KEY", "placeholder-replay-credential")
     cassette = CASSETTES[0]
     article = tmp_path / "changed.txt"
     article.write_text((ARTICLES / f"{cassette.stem}.txt").read_text(encoding="utf-8") + "\nOne more sentence.")
