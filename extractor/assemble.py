@@ -193,7 +193,7 @@ def assemble_actors(
                 evidence.append(span)
             else:
                 issues.append(f'{owner}: evidence "{_short(span.quote)}" does not name "{_short(item.name, 40)}"; quote words that name the actor')
-        unfound = [m for m in item.mentions if not _names_any(grounder.text, [m])]
+        unfound = [m for m in item.mentions if not grounder.contains(m)]
         if unfound:
             issues.append(f"{owner}: mentions {unfound} are not in the article; they were removed")
         mentions = [m for m in item.mentions if m not in unfound]

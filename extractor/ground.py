@@ -74,6 +74,11 @@ class Grounder:
         self.folded, self.where = normalise(text)
         self._word_positions: dict[str, list[int]] | None = None
 
+    def contains(self, phrase: str) -> bool:
+        """Whether the text holds `phrase`, folding case, quotes, dashes and spacing."""
+        folded = normalise(phrase)[0]
+        return len(folded) >= 2 and folded in self.folded
+
     def align(self, quote: str) -> Aligned | None:
         quote = quote.strip()
         if len(quote) < 2 or MASK in quote:

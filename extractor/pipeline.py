@@ -45,20 +45,20 @@ def salvage(text: str | None, container: type[BaseModel]) -> tuple[BaseModel | N
     data = parse_json(text)
     if not isinstance(data, dict):
         return None, []
-    kept: dict[str, list[Any]] = {}
+    kept: dict[str, list[Any]] = {name: [] for name in container.model_fields}
     issues: list[str] = []
     for name, field in container.model_fields.items():
         item_type = field.annotation.__args__[0]  # list[X] -> X
         for number, item in enumerate(data.get(name) or [], start=1):
             try:
-                kept.setdefault(name, []).append(item_type.model_validate(item))
+                kept[name].append(item_type.model_validate(item))
             except ValidationError as exc:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first["loc"])
                 issues.append(f"{name[:-1]} {number} does not fit the schema ({where}: {first['msg']}); dropped")
-    return container.model_validate({k: [i.model_dump() for i in v] for k, v in kept.items()} | {
-        k: [] for k in container.model_fields if k not in kept
-    }), issues
+    # Each item is valid on its own; the container is not re-validated, so an over-long list from
+    # a server without grammar limits is still kept rather than failing the whole stage.
+    return container.model_construct(**kept), issues
 
 
 class _Stage:

@@ -221,3 +221,14 @@ def test_an_attribution_without_a_perpetrator_must_be_of_kind_unknown():
     doc, _ = run(INCIDENTS, actors, max_attempts=1)
     assert len(doc.attributions) == 1 and doc.attributions[0].perpetrator_id == "A1"
     assert any('kind must be "unknown", not "reported"' in w for w in doc.warnings)
+
+
+def test_salvage_keeps_valid_items_even_beyond_the_list_bound():
+    from extractor.draft import MAX_INCIDENTS
+    from extractor.pipeline import salvage
+    from extractor.draft import DraftIncidents
+
+    many = {"incidents": [dict(INCIDENTS["incidents"][0], id=f"I{n}") for n in range(1, MAX_INCIDENTS + 3)] + [{"id": "I99"}]}
+    draft, issues = salvage(__import__("json").dumps(many), DraftIncidents)
+    assert len(draft.incidents) == MAX_INCIDENTS + 2
+    assert issues == ["incident 8 does not fit the schema (evidence: Field required); dropped"]
