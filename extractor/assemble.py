@@ -37,6 +37,10 @@ from extractor.schema import Actor, Attribution, Figures, Incident, IncidentDate
 from extractor.taxonomy import EVENT_TYPE_OF, belongs
 
 
+# Warnings about a quote the grounder could not find contain this phrase; `extractor eval` counts them.
+QUOTE_NOT_FOUND = "is not in the article"
+
+
 @dataclass
 class Assembled:
     incidents: list[Incident]
@@ -50,7 +54,7 @@ def _spans(grounder: Grounder, quotes: list[str], owner: str, issues: list[str])
     for quote in quotes:
         hit = grounder.align(quote)
         if hit is None:
-            issues.append(f'{owner}: evidence "{_short(quote)}" is not in the article; copy a passage word for word')
+            issues.append(f'{owner}: evidence "{_short(quote)}" {QUOTE_NOT_FOUND}; copy a passage word for word')
             continue
         if (hit.start, hit.end) in seen:
             continue

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from conftest import CONVOY, GOLD, OILFIELD, article
+from conftest import CONVOY, GOLD, OILFIELD, article, gold_for
 from extractor import ground
 from extractor.ground import Grounder
 
@@ -53,7 +53,7 @@ def test_nothing_is_grounded_in_masked_script_residue_or_the_date_prefix():
 def test_every_gold_quote_aligns_exactly_at_its_gold_offsets(name):
     item = article(GOLD.parent / "articles" / f"{name}.txt")
     grounder = Grounder(item.searchable_text)
-    gold = json.loads((GOLD / f"{name}.json").read_text())
+    gold = gold_for(name)
     for kind in ("incidents", "actors", "attributions"):
         for record in gold[kind]:
             for span in record["evidence"]:

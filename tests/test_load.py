@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from conftest import CONVOY, GOLD, OILFIELD, article
+from conftest import CONVOY, OILFIELD, article, gold_for
 from extractor.errors import InputError
 from extractor.load import MASK, iter_articles
 
@@ -16,10 +16,10 @@ def _load(tmp_path, name, data):
 
 def test_txt_reads_date_prefix_and_keeps_text_as_read():
     convoy = article(CONVOY)
-    gold = json.loads((GOLD / "ap-2023-01-29-syria-convoy.json").read_text())
     assert convoy.id == "ap-2023-01-29-syria-convoy"
     assert convoy.published == "2023-01-29"
-    assert convoy.sha256 == gold["article"]["sha256"]
+    # The sha256 the hand-made gold answer records for this article (DESIGN.md: of the text as read).
+    assert convoy.sha256 == "926a5d28da6a4a6f5acf0366d5b2d49032091a387b279521f7bd2ac77ebee55f"
     assert convoy.text == CONVOY.read_text(encoding="utf-8")
     assert "date 2023" not in convoy.model_text and convoy.model_text.startswith("BEIRUT (AP)")
 
@@ -31,7 +31,7 @@ def test_script_residue_is_kept_from_the_model_but_offsets_still_index_the_text(
     assert len(oil.searchable_text) == len(oil.text)
     start = oil.text.index("cnxps.cmd.push")
     assert oil.searchable_text[start] == MASK
-    gold = json.loads((GOLD / "2021-06-28-omar-oilfield.json").read_text())
+    gold = gold_for("2021-06-28-omar-oilfield")
     for incident in gold["incidents"]:
         for span in incident["evidence"]:  # news text stays searchable at the gold offsets
             assert oil.searchable_text[span["start"] : span["end"]] == span["quote"]

@@ -39,17 +39,33 @@ def test_gold_validates_against_the_models(path):
 
 
 def _valid_document() -> dict:
-    gold = json.loads((GOLD / "ap-2023-01-29-syria-convoy.json").read_text())
-    for kind in ("incidents", "actors", "attributions"):
-        for item in gold[kind]:
-            item.pop("optional", None)
-            for span in item.get("evidence", []):
-                span["alignment"] = "exact"
-    gold["provenance"] = {
-        "provider": "embedded", "model": "m", "prompt_version": "p", "attempts": 2,
-        "usage": {"prompt_tokens": 1, "completion_tokens": 2}, "cache_hit": False, "extracted_at": "2026-01-01T00:00:00Z",
+    """A small hand-written document (a fake for logic tests, not a recording): one incident, two
+    actors, one attribution, published 2023-01-29."""
+    quote = "Drones attacked a convoy of trucks in eastern Syria Sunday night"
+    span = {"quote": quote, "start": 31, "end": 31 + len(quote), "alignment": "exact"}
+    observatory = "the Observatory"
+    return {
+        "schema_version": "1",
+        "article": {"id": "convoy", "published": "2023-01-29", "sha256": "0" * 64},
+        "incidents": [{
+            "id": "I1", "summary": "Drones struck a convoy.", "event_type": "Explosions/Remote violence",
+            "sub_event_type": "Air/drone strike", "stage": "accomplished", "primary": True,
+            "date": {"start": "2023-01-29", "end": "2023-01-29", "precision": "day", "text": "Sunday night"},
+            "location": {"name": "Boukamal", "country": "Syria", "country_code": "SY", "precision": "place"},
+            "fatalities": {"low": 1, "best": 2, "high": 3}, "evidence": [span],
+        }],
+        "actors": [
+            {"id": "A1", "name": "U.S.-led coalition", "kind": "external_forces", "country_code": "US"},
+            {"id": "A2", "name": "Syrian Observatory for Human Rights", "mentions": [observatory], "kind": "monitor"},
+        ],
+        "attributions": [{"id": "T1", "incident_id": "I1", "perpetrator_id": "A1", "source_id": "A2", "kind": "alleged",
+                          "hedged": True, "evidence": [span]}],
+        "provenance": {
+            "provider": "embedded", "model": "m", "prompt_version": "p", "attempts": 2,
+            "usage": {"prompt_tokens": 1, "completion_tokens": 2}, "cache_hit": False, "extracted_at": "2026-01-01T00:00:00Z",
+        },
+        "warnings": [],
     }
-    return gold
 
 
 def test_round_trip_is_lossless():
