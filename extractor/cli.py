@@ -159,6 +159,34 @@ def schema(
         output.write_text(text, encoding="utf-8")
 
 
+@app.command("eval")
+def eval_(
+    gold: Annotated[list[Path], typer.Option("--gold", metavar="PATH", help="Gold answers: a folder of .json files or single files (repeatable).", show_default=False)],
+    pred: Annotated[list[Path], typer.Option("--pred", metavar="PATH", help="Predictions: a folder, or files written by `extractor extract` (.json, array, .jsonl; repeatable).", show_default=False)],
+    articles: Annotated[Optional[list[Path]], typer.Option("--articles", metavar="PATH", help="Article files or folders, to verify spans against the text. [default: the articles/ folder beside the gold folder]")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON instead of a table.")] = False,
+) -> None:
+    """Score predictions against gold answers (DESIGN.md's scoring): P/R/F1, field accuracy, grounding."""
+    from extractor.errors import ExtractorError
+    from extractor.evaluate import evaluate, report_table
+    from extractor.output import pretty_json
+
+    try:
+        report = evaluate(gold, pred, articles or ())
+    except ExtractorError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(pretty_json(report.as_dict()) + "\n")
+        return
+    from rich.console import Console
+
+    console = Console(width=max(100, 30 + 24 * (len(report.articles) + 1)))
+    console.print(report_table(report))
+    for score in report.articles:
+        for note in score.notes:
+            _say(f"note: {score.article}: {note}")
+
+
 def main() -> None:
     import logging
 

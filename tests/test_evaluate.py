@@ -1,0 +1,230 @@
+"""Scoring (extractor.evaluate): gold against itself is perfect, and each kind of mistake moves
+exactly the figures it should. Mistakes are made by editing a real gold answer."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ARTICLES, GOLD, gold_files_by_article, gold_for
+from extractor.cli import app
+from extractor.evaluate import normal_name, score_article
+from extractor.schema import GoldExtraction
+
+OIL = "2021-06-28-omar-oilfield"
+
+
+def text_of(article_id: str) -> str:
+    return (ARTICLES / f"{article_id}.txt").read_text(encoding="utf-8")
+
+
+def figures(score) -> dict[str, float | None]:
+    """Every rate the scorer reports, flat, so a test can say which ones moved."""
+    flat = {}
+    for kind in ("incidents", "actors", "attributions"):
+        counts = getattr(score, kind)
+        flat |= {f"{kind}.precision": counts.precision, f"{kind}.recall": counts.recall, f"{kind}.f1": counts.f1}
+    flat |= {f"{name}.accuracy": acc.value for name, acc in score.fields.items()}
+    g = score.grounding.as_dict()
+    flat |= {"grounding.verified": g["verified_share"], "grounding.exact": g["exact_share"], "grounding.dropped": g["dropped"]}
+    return flat
+
+
+@pytest.mark.parametrize("article_id", sorted(gold_files_by_article()))
+def test_gold_scored_against_itself_is_perfect(article_id):
+    gold = GoldExtraction.model_validate(gold_for(article_id))
+    result = figures(score_article(gold, gold, text_of(article_id)))
+    assert result.pop("grounding.dropped") == 0
+    assert result and all(value == 1.0 for value in result.values()), result
+
+
+def _incident(doc, incident_id):
+    return next(i for i in doc["incidents"] if i["id"] == incident_id)
+
+
+def _attribution(doc, attribution_id):
+    return next(t for t in doc["attributions"] if t["id"] == attribution_id)
+
+
+def _drop_incident(doc):
+    doc["incidents"] = [i for i in doc["incidents"] if i["id"] != "I2"]
+    doc["attributions"] = [t for t in doc["attributions"] if t["incident_id"] != "I2"]  # the contract demands it
+
+
+def _extra_incident(doc):
+    extra = copy.deepcopy(_incident(doc, "I1"))
+    text = text_of(OIL)
+    quote = "Tasnim reports"  # words of the article that no gold incident quotes
+    start = text.index(quote)
+    extra.update(id="I9", event_type="Protests", sub_event_type="Peaceful protest", primary=False,
+                 date={"start": "2021-05-01", "end": "2021-05-01", "precision": "day"},
+                 location={"name": "Tehran", "country": "Iran", "country_code": "IR", "precision": "place"},
+                 evidence=[{"quote": quote, "start": start, "end": start + len(quote)}])
+    doc["incidents"].append(extra)
+
+
+def _extra_actor(doc):
+    doc["actors"].append({"id": "A99", "name": "Islamic State", "mentions": [], "kind": "rebel_group"})
+
+
+MISTAKES = {
+    "missing incident": (_drop_incident,
+                         # its attribution goes with it, so attribution recall falls too; precision does not
+                         {"incidents.recall", "incidents.f1", "attributions.recall", "attributions.f1"}),
+    "extra incident": (_extra_incident, {"incidents.precision", "incidents.f1"}),
+    "wrong event type": (lambda d: _incident(d, "I1").update(event_type="Battles", sub_event_type="Armed clash"),
+                         {"event_type.accuracy", "sub_event_type.accuracy"}),
+    "wrong date": (lambda d: _incident(d, "I1")["date"].update(start="2021-05-01", end="2021-05-02"), {"date.accuracy"}),
+    "extra actor": (_extra_actor, {"actors.precision", "actors.f1"}),
+    "wrong perpetrator": (lambda d: _attribution(d, "T4").update(perpetrator_id="A3"),
+                          {"attributions.precision", "attributions.recall", "attributions.f1"}),
+    "perpetrator null instead of an actor": (lambda d: _attribution(d, "T4").update(perpetrator_id=None),
+                                             {"attributions.precision", "attributions.recall", "attributions.f1"}),
+    "wrong kind": (lambda d: _attribution(d, "T4").update(kind="alleged"), {"kind.accuracy"}),
+    "wrong source": (lambda d: _attribution(d, "T1").update(source_id="A6"),
+                     {"attributions.precision", "attributions.recall", "attributions.f1"}),
+    "wrong hedge": (lambda d: _attribution(d, "T1").update(hedged=False), {"hedged.accuracy"}),
+    "wrong place": (lambda d: _incident(d, "I2")["location"].update(name="Raqqa"), {"location.accuracy"}),
+    "wrong fatalities": (lambda d: _incident(d, "I1")["fatalities"].update(low=3, best=3), {"fatalities.accuracy"}),
+    "span off by one": (lambda d: _incident(d, "I1")["evidence"][0].update(start=_incident(d, "I1")["evidence"][0]["start"] + 1,
+                                                                         end=_incident(d, "I1")["evidence"][0]["end"] + 1),
+                        {"grounding.verified", "grounding.exact"}),
+    "a quote was dropped": (lambda d: d.setdefault("warnings", []).append('incident I1: evidence "x" is not in the article; copy it'),
+                            {"grounding.dropped"}),
+}
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_each_mistake_moves_exactly_its_figures(mistake):
+    gold_data = gold_for(OIL)
+    gold = GoldExtraction.model_validate(gold_data)
+    perfect = figures(score_article(gold, gold, text_of(OIL)))
+    break_it, expected = MISTAKES[mistake]
+    pred_data = copy.deepcopy(gold_data)
+    break_it(pred_data)
+    moved = figures(score_article(gold, GoldExtraction.model_validate(pred_data), text_of(OIL)))
+    changed = {name for name in perfect if moved[name] != perfect[name]}
+    assert changed == expected
+    worse = [name for name in changed if name != "grounding.dropped"]
+    assert all(moved[name] is not None and moved[name] < perfect[name] for name in worse), moved
+
+
+def test_optional_gold_items_are_neither_required_nor_penalised():
+    gold_data = gold_for(OIL)
+    gold = GoldExtraction.model_validate(gold_data)
+    optional_incidents = {i["id"] for i in gold_data["incidents"] if i.get("optional")}
+    assert optional_incidents, "the oil-field gold marks an incident optional"
+    without = copy.deepcopy(gold_data)
+    without["incidents"] = [i for i in without["incidents"] if i["id"] not in optional_incidents]
+    dropped_actors = {a["id"] for a in without["actors"] if a.get("optional")}
+    without["actors"] = [a for a in without["actors"] if a["id"] not in dropped_actors]
+    for actor in without["actors"]:
+        actor["backed_by"] = [ref for ref in actor.get("backed_by", []) if ref not in dropped_actors]
+    for incident in without["incidents"]:
+        incident["target_actor_ids"] = [ref for ref in incident.get("target_actor_ids", []) if ref not in dropped_actors]
+    without["attributions"] = [t for t in without["attributions"]
+                               if not t.get("optional") and t["incident_id"] not in optional_incidents]
+    score = score_article(gold, GoldExtraction.model_validate(without), text_of(OIL))
+    assert figures(score) == figures(score_article(gold, gold, text_of(OIL)))
+    assert score.incidents.tp == len(gold_data["incidents"]) - len(optional_incidents)
+
+
+def test_empty_prediction_misses_everything():
+    gold = GoldExtraction.model_validate(gold_for(OIL))
+    score = score_article(gold, GoldExtraction(article=gold.article), text_of(OIL))
+    assert (score.incidents.recall, score.actors.recall, score.attributions.recall) == (0.0, 0.0, 0.0)
+    assert score.incidents.precision is None  # nothing predicted: undefined, not perfect
+
+
+def test_names_are_normalised_before_comparison():
+    assert normal_name("U.S.-led coalition") == normal_name("US-led Coalition")
+    assert normal_name("Al-Omar oil field") == normal_name("Omar oil field")
+    assert normal_name("the Observatory") == normal_name("Observatory")
+    assert normal_name("Deir ez-Zor") != normal_name("Damascus")
+
+
+# --- the command ------------------------------------------------------------------------------
+
+runner = CliRunner()
+
+
+def _gold_copy(tmp_path):
+    folder = tmp_path / "gold"
+    folder.mkdir()
+    (folder / f"{OIL}.json").write_text(json.dumps(gold_for(OIL)), encoding="utf-8")
+    return folder
+
+
+def test_eval_command_prints_a_table_and_json(tmp_path):
+    gold = _gold_copy(tmp_path)
+    args = ["eval", "--gold", str(gold), "--pred", str(gold), "--articles", str(ARTICLES)]
+    table = runner.invoke(app, args)
+    assert table.exit_code == 0, table.output
+    assert "incidents P / R / F1" in table.stdout and "overall" in table.stdout
+    report = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    assert report["overall"]["attributions"]["f1"] == 1.0
+    assert [a["article"] for a in report["articles"]] == [OIL]
+    assert report["overall"]["grounding"]["verified_share"] == 1.0
+
+
+def test_eval_scores_a_recorded_prediction(tmp_path):
+    gold = _gold_copy(tmp_path)
+    from conftest import FIXTURES
+
+    result = runner.invoke(app, ["eval", "--gold", str(gold), "--pred", str(FIXTURES / "expected" / f"{OIL}.json"),
+                                 "--articles", str(ARTICLES), "--json"])
+    assert result.exit_code == 0, result.output
+    overall = json.loads(result.stdout)["overall"]
+    assert overall["grounding"]["verified_share"] == 1.0  # every emitted span is the article's words
+    assert 0 < overall["incidents"]["tp"] <= 3
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("{not json", "is not valid JSON"),
+    ('{"schema_version": "1", "article": {"id": "x"}}', "is not a valid extraction"),
+    ("[1, 2]", "is not a JSON object"),
+])
+def test_malformed_prediction_is_a_one_line_error_naming_the_file(tmp_path, content, problem):
+    gold = _gold_copy(tmp_path)
+    bad = tmp_path / "pred.json"
+    bad.write_text(content, encoding="utf-8")
+    result = runner.invoke(app, ["eval", "--gold", str(gold), "--pred", str(bad)])
+    assert result.exit_code == 2
+    assert str(bad) in result.stderr and problem in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_prediction_for_an_article_without_gold_is_an_error(tmp_path):
+    gold = _gold_copy(tmp_path)
+    pred = gold_for(OIL)
+    pred["article"] = {"id": "elsewhere", "sha256": "1" * 64}
+    path = tmp_path / "elsewhere.json"
+    path.write_text(json.dumps(pred), encoding="utf-8")
+    result = runner.invoke(app, ["eval", "--gold", str(gold), "--pred", str(path)])
+    assert result.exit_code == 2 and "no gold answer" in result.stderr and str(path) in result.stderr
+
+
+def test_two_gold_files_for_one_article_is_an_error_naming_the_second(tmp_path):
+    gold = _gold_copy(tmp_path)
+    (gold / "zz-overwritten.json").write_text(json.dumps(gold_for(OIL)), encoding="utf-8")
+    result = runner.invoke(app, ["eval", "--gold", str(gold), "--pred", str(gold)])
+    assert result.exit_code == 2
+    assert "zz-overwritten.json" in result.stderr and "already holds" in result.stderr
+
+
+def test_missing_prediction_counts_as_missed_with_a_note(tmp_path):
+    gold = _gold_copy(tmp_path)
+    other = json.loads((GOLD / f"{OIL}.json").read_text(encoding="utf-8"))
+    other["article"] = {"id": "other-article", "sha256": "2" * 64}
+    (gold / "other-article.json").write_text(json.dumps(other), encoding="utf-8")
+    pred = tmp_path / "pred"
+    pred.mkdir()
+    (pred / f"{OIL}.json").write_text(json.dumps(gold_for(OIL)), encoding="utf-8")
+    result = runner.invoke(app, ["eval", "--gold", str(gold), "--pred", str(pred), "--articles", str(ARTICLES), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    missed = next(a for a in report["articles"] if a["article"] == "other-article")
+    assert missed["incidents"]["recall"] == 0.0 and "no prediction" in missed["notes"][0]
+    assert report["overall"]["incidents"]["recall"] == 0.5
