@@ -102,6 +102,21 @@ def llama_response_format(body: dict[str, Any]) -> dict[str, Any] | None:
     return fmt
 
 
+class AsyncLlamaTransport(httpx2.AsyncBaseTransport):
+    """The embedded model behind the async client: inference runs in a worker thread, still one
+    at a time (the class-wide lock), so a run drives it sequentially whatever its concurrency."""
+
+    def __init__(self, model_path: Path, *, threads: int, context_tokens: int = CONTEXT_TOKENS) -> None:
+        self.sync = LlamaTransport(model_path, threads=threads, context_tokens=context_tokens)
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        import asyncio
+
+        body = await request.aread()
+        copy = httpx2.Request(request.method, request.url, headers=request.headers, content=body)
+        return await asyncio.to_thread(self.sync.handle_request, copy)
+
+
 class LlamaTransport(httpx2.BaseTransport):
     _lock = threading.Lock()  # one inference at a time in this process
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx2
 import instructor
@@ -30,7 +30,10 @@ from pydantic import BaseModel
 
 from extractor.errors import ExtractionFailed, LLMError, TransportError
 from extractor.settings import EMBEDDED, Settings
-from extractor.transport import ATTEMPTS_HEADER, RetryingTransport
+from extractor.transport import ATTEMPTS_HEADER, AsyncRetryingTransport, RetryingTransport
+
+if TYPE_CHECKING:
+    from extractor.limits import Throttle
 
 T = TypeVar("T", bound=BaseModel)
 LOCAL_BASE_URL = "http://embedded.invalid/v1"  # never resolved: the embedded transport answers
@@ -74,50 +77,87 @@ class LLMClient:
     def model(self) -> str:
         return self.settings.model
 
-    def extract(self, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any], max_tokens: int) -> Answer:
-        """Ask for `response_model`; re-ask on validation errors up to max_attempts calls."""
-        calls: list[tuple[int, int]] = []
+    def _arguments(self, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any], max_tokens: int,
+                   calls: list[tuple[int, int]]) -> dict[str, Any]:
         hooks = Hooks()
         hooks.on("completion:response", lambda c: calls.append(_tokens(c)))
         extra: dict[str, Any] = {}
         if self.settings.response_format == "json_object":
             extra["extra_body"] = {"response_format": {"type": "json_object", "schema": response_model.model_json_schema()}}
+        return dict(
+            model=self.settings.model,
+            messages=messages,
+            response_model=response_model,
+            max_retries=self.settings.max_attempts - 1,
+            context=context,
+            temperature=self.settings.temperature,
+            seed=self.settings.seed,
+            max_tokens=max_tokens,
+            hooks=hooks,
+            **extra,
+        )
+
+    def extract(self, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any], max_tokens: int) -> Answer:
+        """Ask for `response_model`; re-ask on validation errors up to max_attempts calls."""
+        calls: list[tuple[int, int]] = []
         started = time.monotonic()
         try:
-            value = self.instructor.chat.completions.create(
-                model=self.settings.model,
-                messages=messages,
-                response_model=response_model,
-                max_retries=self.settings.max_attempts - 1,
-                context=context,
-                temperature=self.settings.temperature,
-                seed=self.settings.seed,
-                max_tokens=max_tokens,
-                hooks=hooks,
-                **extra,
-            )
-        except InstructorRetryException as exc:
-            _raise_if_transport(exc, len(calls))
-            return Answer(
-                value=None,
-                attempts=len(calls),
-                usage=_usage(calls),
-                last_text=_content(exc.last_completion),
-                errors=[str(a.exception) for a in exc.failed_attempts or []],
-                seconds=time.monotonic() - started,
-            )
-        except IncompleteOutputException as exc:
-            return Answer(
-                value=None,
-                attempts=len(calls),
-                usage=_usage(calls),
-                last_text=_content(getattr(exc, "last_completion", None)),
-                errors=[f"the answer was cut off at max_tokens={max_tokens}"],
-                seconds=time.monotonic() - started,
-            )
-        except openai.APIError as exc:
-            _raise_transport(exc, len(calls))
+            value = self.instructor.chat.completions.create(**self._arguments(response_model, messages, context, max_tokens, calls))
+        except (InstructorRetryException, IncompleteOutputException, openai.APIError) as exc:
+            return _failed(exc, calls, started, max_tokens)
         return Answer(value=value, attempts=len(calls), usage=_usage(calls), seconds=time.monotonic() - started)
+
+
+class AsyncLLMClient(LLMClient):
+    """The same call over openai's AsyncOpenAI, for runs that keep many requests in flight."""
+
+    def __init__(self, client: openai.AsyncOpenAI, settings: Settings) -> None:
+        self.settings = settings
+        self.openai = client
+        self.instructor = instructor.from_openai(client, mode=instructor.Mode.JSON_SCHEMA)
+
+    @classmethod
+    def from_async_transport(cls, transport: httpx2.AsyncBaseTransport, settings: Settings) -> AsyncLLMClient:
+        http = httpx2.AsyncClient(transport=transport, timeout=settings.timeout)
+        client = openai.AsyncOpenAI(
+            api_key=settings.api_key or "not-needed",
+            base_url=settings.base_url or LOCAL_BASE_URL,
+            http_client=http,
+            max_retries=0,  # retries live in AsyncRetryingTransport
+            timeout=settings.timeout,
+        )
+        return cls(client, settings)
+
+    async def extract(self, response_model, messages, context, max_tokens) -> Answer:  # type: ignore[override]
+        calls: list[tuple[int, int]] = []
+        started = time.monotonic()
+        try:
+            value = await self.instructor.chat.completions.create(**self._arguments(response_model, messages, context, max_tokens, calls))
+        except (InstructorRetryException, IncompleteOutputException, openai.APIError) as exc:
+            return _failed(exc, calls, started, max_tokens)
+        return Answer(value=value, attempts=len(calls), usage=_usage(calls), seconds=time.monotonic() - started)
+
+    async def aclose(self) -> None:
+        await self.openai.close()
+
+
+def _failed(exc: Exception, calls: list[tuple[int, int]], started: float, max_tokens: int) -> Answer:
+    """The Answer for attempts that ran out; transport failures are raised as ours instead."""
+    if isinstance(exc, openai.APIError):
+        _raise_transport(exc, len(calls))
+    if isinstance(exc, InstructorRetryException):
+        _raise_if_transport(exc, len(calls))
+        errors = [str(a.exception) for a in exc.failed_attempts or []]
+    else:
+        errors = [f"the answer was cut off at max_tokens={max_tokens}"]
+    return Answer(
+        value=None,
+        attempts=len(calls),
+        usage=_usage(calls),
+        last_text=_content(getattr(exc, "last_completion", None)),
+        errors=errors,
+        seconds=time.monotonic() - started,
+    )
 
 
 def _tokens(completion: Any) -> tuple[int, int]:
@@ -197,6 +237,21 @@ def build_client(settings: Settings) -> LLMClient:
         inner = httpx2.HTTPTransport()
     transport = RetryingTransport(inner, attempts=settings.transport_attempts, max_wait=settings.transport_max_wait)
     return LLMClient.from_transport(transport, settings)
+
+
+def build_async_client(settings: Settings, throttle: Throttle | None = None, concurrency: int = 1) -> AsyncLLMClient:
+    """The async client for runs. The embedded model answers one request at a time whatever the
+    concurrency (its transport runs inference in a worker thread under the model's lock)."""
+    if settings.provider == EMBEDDED:
+        from extractor.embedded import AsyncLlamaTransport, weights_path
+
+        inner: httpx2.AsyncBaseTransport = AsyncLlamaTransport(weights_path(settings), threads=settings.threads)
+    else:
+        limits = httpx2.Limits(max_connections=max(concurrency, 1) + 4, max_keepalive_connections=max(concurrency, 1) + 4)
+        inner = httpx2.AsyncHTTPTransport(limits=limits)
+    transport = AsyncRetryingTransport(inner, attempts=settings.transport_attempts, max_wait=settings.transport_max_wait,
+                                       throttle=throttle)
+    return AsyncLLMClient.from_async_transport(transport, settings)
 
 
 def parse_json(text: str | None) -> Any:

@@ -1,11 +1,15 @@
 """One article through the stages: prompt -> call -> ground/check -> assemble, and the cache.
 
-`extract_article` takes an `Article` and an injected `LLMClient`; it makes two calls (incidents,
-then actors and attributions), each re-asked by instructor while the checks in
-`extractor.assemble` find issues. When a stage's attempts run out, its last draft is salvaged item
-by item: items that parse are kept after grounding, the rest are dropped with a warning. Only if
-nothing parses does the article fail (ExtractionFailed, carrying the last completion, the attempt
-count and the tokens spent).
+The stages are written once, as a flow that yields each LLM request and receives its answer
+(`ArticleFlow.steps`), so the same logic runs under a plain loop (`extract_article`), under
+asyncio for concurrent runs (`extract_article_async`), and from Batch API results, without any
+of them knowing how the others call the model.
+
+Each article makes two requests (incidents, then actors and attributions), each re-asked by
+instructor while the checks in `extractor.assemble` find issues. When a stage's attempts run out,
+its last draft is salvaged item by item: items that parse are kept after grounding, the rest are
+dropped with a warning. Only if nothing parses does the article fail (ExtractionFailed, carrying
+the last completion, the attempt count and the tokens spent).
 
 `extract_cached` adds the cache around it.
 """
@@ -13,7 +17,8 @@ count and the tokens spent).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Generator
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -30,7 +35,7 @@ from extractor.assemble import (
 from extractor.draft import DraftActorsAndAttributions, DraftIncidents
 from extractor.errors import ExtractionFailed
 from extractor.ground import Grounder
-from extractor.llm import Answer, LLMClient, parse_json
+from extractor.llm import Answer, AsyncLLMClient, LLMClient, parse_json
 from extractor.load import Article
 from extractor.schema import ArticleExtraction, ArticleMeta, Provenance, Usage
 from extractor.settings import Settings
@@ -47,8 +52,8 @@ def salvage(text: str | None, container: type[BaseModel]) -> tuple[BaseModel | N
         return None, []
     kept: dict[str, list[Any]] = {name: [] for name in container.model_fields}
     issues: list[str] = []
-    for name, field in container.model_fields.items():
-        item_type = field.annotation.__args__[0]  # list[X] -> X
+    for name, field_info in container.model_fields.items():
+        item_type = field_info.annotation.__args__[0]  # list[X] -> X
         for number, item in enumerate(data.get(name) or [], start=1):
             try:
                 kept[name].append(item_type.model_validate(item))
@@ -61,84 +66,147 @@ def salvage(text: str | None, container: type[BaseModel]) -> tuple[BaseModel | N
     return container.model_construct(**kept), issues
 
 
-class _Stage:
-    """Runs one call and turns its answer into a usable draft, salvaging when it must."""
+@dataclass(frozen=True)
+class Request:
+    """One structured call the flow needs: what to validate against and what to send."""
 
-    def __init__(self, llm: LLMClient, cache: Cache | None, key: str, article: Article) -> None:
-        self.llm, self.cache, self.key, self.article = llm, cache, key, article
-        self.attempts = 0
-        self.usage = {"prompt_tokens": 0, "completion_tokens": 0}
-        self.warnings: list[str] = []
+    stage: str
+    checked: type[BaseModel]  # validated with checks, so instructor re-asks on their issues
+    plain: type[BaseModel]  # the same shape without checks, for salvage
+    messages: list[dict[str, str]]
+    context: dict[str, Any]
+    max_tokens: int
 
-    def run(self, name: str, checked: type[BaseModel], plain: type[BaseModel], messages: list[dict[str, str]],
-            context: dict[str, Any], max_tokens: int) -> BaseModel:
-        answer: Answer = self.llm.extract(checked, messages, context, max_tokens)
+
+@dataclass(frozen=True)
+class CallRecord:
+    stage: str
+    attempts: int
+    usage: dict[str, int]
+    seconds: float
+    outcome: str  # ok | salvaged | failed
+
+
+@dataclass
+class ArticleFlow:
+    """The stages for one article. `steps()` yields Requests and receives Answers; `calls`
+    records each stage's outcome for the call log, whoever drives the flow."""
+
+    article: Article
+    provider: str
+    model: str
+    calls: list[CallRecord] = field(default_factory=list)
+    attempts: int = 0
+    usage: dict[str, int] = field(default_factory=lambda: {"prompt_tokens": 0, "completion_tokens": 0})
+
+    def _settle(self, request: Request, answer: Answer, warnings: list[str]) -> BaseModel:
+        """The stage's usable draft: the validated answer, or what salvage keeps of the last one."""
         self.attempts += answer.attempts
         for k in self.usage:
             self.usage[k] += answer.usage.get(k, 0)
-        outcome = "ok" if answer.value is not None else "salvaged"
         draft: BaseModel | None = answer.value
+        outcome = "ok"
         if draft is None:
-            draft, issues = salvage(answer.last_text, plain)
-            if draft is None:
-                outcome = "failed"
-            else:
-                self.warnings.append(f"{name}: no fully valid answer after {answer.attempts} attempts; kept what passed the checks")
-                self.warnings += [f"{name}: {issue}" for issue in issues]
-        if self.cache is not None:
-            self.cache.log_call(self.key, self.article.id, name, answer.attempts, answer.usage, answer.seconds, outcome)
+            draft, issues = salvage(answer.last_text, request.plain)
+            outcome = "failed" if draft is None else "salvaged"
+            if draft is not None:
+                warnings.append(f"{request.stage}: no fully valid answer after {answer.attempts} attempts; kept what passed the checks")
+                warnings += [f"{request.stage}: {issue}" for issue in issues]
+        self.calls.append(CallRecord(request.stage, answer.attempts, dict(answer.usage), answer.seconds, outcome))
         if draft is None:
             last_error = answer.errors[-1] if answer.errors else "no answer"
             raise ExtractionFailed(
-                f"{self.article.id}: the model gave no usable {name} after {answer.attempts} attempts ({' '.join(last_error.split())[:300]})",
+                f"{self.article.id}: the model gave no usable {request.stage} after {answer.attempts} attempts "
+                f"({' '.join(last_error.split())[:300]})",
                 last_completion=answer.last_text,
                 attempts=self.attempts,
                 usage=dict(self.usage),
                 hint="try a larger model (--model / --base-url) or raise EXTRACTOR_MAX_ATTEMPTS",
             )
-        return plain.model_validate(draft.model_dump())
+        return request.plain.model_validate(draft.model_dump())
+
+    def steps(self) -> Generator[Request, Answer, ArticleExtraction]:
+        article = self.article
+        grounder = Grounder(article.searchable_text)
+        warnings: list[str] = []
+
+        request = Request("incidents", CheckedIncidents, DraftIncidents, prompts.incident_messages(article),
+                          {"grounder": grounder, "published": article.published}, INCIDENT_TOKENS)
+        incident_draft = self._settle(request, (yield request), warnings)
+        incidents, issues = assemble_incidents(incident_draft, grounder, article.published)
+        warnings += issues
+
+        result = Assembled(incidents, [], [])
+        if incidents:
+            listed = [(i.id, i.summary, i.evidence[0].quote) for i in incidents]
+            request = Request("actors", CheckedActors, DraftActorsAndAttributions, prompts.actor_messages(article, listed),
+                              {"grounder": grounder, "incidents": incidents}, ACTOR_TOKENS)
+            actor_draft = self._settle(request, (yield request), warnings)
+            result, issues = assemble_actors(actor_draft, grounder, incidents)
+            warnings += issues
+
+        result = renumber(result)
+        return ArticleExtraction(
+            article=meta(article),
+            incidents=result.incidents,
+            actors=result.actors,
+            attributions=result.attributions,
+            provenance=Provenance(
+                provider=self.provider,
+                model=self.model,
+                prompt_version=prompts.prompt_version(),
+                attempts=self.attempts,
+                usage=Usage(**self.usage),
+                cache_hit=False,
+                extracted_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
+            ),
+            warnings=warnings,
+        )
+
+
+def run_flow(flow: ArticleFlow, ask: Callable[[Request], Answer]) -> ArticleExtraction:
+    steps = flow.steps()
+    request = next(steps)
+    while True:
+        try:
+            request = steps.send(ask(request))
+        except StopIteration as done:
+            return done.value
+
+
+async def run_flow_async(flow: ArticleFlow, ask: Callable[[Request], Awaitable[Answer]]) -> ArticleExtraction:
+    steps = flow.steps()
+    request = next(steps)
+    while True:
+        answer = await ask(request)
+        try:
+            request = steps.send(answer)
+        except StopIteration as done:
+            return done.value
+
+
+def _log_calls(flow: ArticleFlow, cache: Cache | None, key: str) -> None:
+    if cache is not None:
+        for call in flow.calls:
+            cache.log_call(key, flow.article.id, call.stage, call.attempts, call.usage, call.seconds, call.outcome)
 
 
 def extract_article(article: Article, llm: LLMClient, *, cache: Cache | None = None, key: str = "") -> ArticleExtraction:
     """Grounded, checked records for one article (no cache lookup; see `extract_cached`)."""
-    grounder = Grounder(article.searchable_text)
-    stage = _Stage(llm, cache, key, article)
+    flow = ArticleFlow(article, llm.provider, llm.model)
+    try:
+        return run_flow(flow, lambda r: llm.extract(r.checked, r.messages, r.context, r.max_tokens))
+    finally:
+        _log_calls(flow, cache, key)
 
-    incident_draft = stage.run(
-        "incidents", CheckedIncidents, DraftIncidents, prompts.incident_messages(article),
-        {"grounder": grounder, "published": article.published}, INCIDENT_TOKENS,
-    )
-    incidents, issues = assemble_incidents(incident_draft, grounder, article.published)
-    warnings = list(stage.warnings) + issues
-    stage.warnings.clear()
 
-    result = Assembled(incidents, [], [])
-    if incidents:
-        listed = [(i.id, i.summary, i.evidence[0].quote) for i in incidents]
-        actor_draft = stage.run(
-            "actors", CheckedActors, DraftActorsAndAttributions, prompts.actor_messages(article, listed),
-            {"grounder": grounder, "incidents": incidents}, ACTOR_TOKENS,
-        )
-        result, issues = assemble_actors(actor_draft, grounder, incidents)
-        warnings += stage.warnings + issues
-
-    result = renumber(result)
-    return ArticleExtraction(
-        article=meta(article),
-        incidents=result.incidents,
-        actors=result.actors,
-        attributions=result.attributions,
-        provenance=Provenance(
-            provider=llm.provider,
-            model=llm.model,
-            prompt_version=prompts.prompt_version(),
-            attempts=stage.attempts,
-            usage=Usage(**stage.usage),
-            cache_hit=False,
-            extracted_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
-        ),
-        warnings=warnings,
-    )
+async def extract_article_async(article: Article, llm: AsyncLLMClient, *, cache: Cache | None = None, key: str = "") -> ArticleExtraction:
+    """`extract_article` over the async client."""
+    flow = ArticleFlow(article, llm.provider, llm.model)
+    try:
+        return await run_flow_async(flow, lambda r: llm.extract(r.checked, r.messages, r.context, r.max_tokens))
+    finally:
+        _log_calls(flow, cache, key)
 
 
 def meta(article: Article) -> ArticleMeta:
@@ -151,18 +219,24 @@ def key_for(article: Article, s: Settings) -> str:
                      params=s.params(), text=article.text, published=article.published)
 
 
+def from_cache(article: Article, cache: Cache | None, key: str) -> ArticleExtraction | None:
+    """The cached document for this article, marked as a cache hit, or None."""
+    stored = cache.get(key) if cache is not None else None
+    if stored is None:
+        return None
+    stored["article"] = meta(article).model_dump()  # same text, maybe another id or title
+    stored["provenance"]["cache_hit"] = True
+    return ArticleExtraction.model_validate(stored)
+
+
 def extract_cached(
     article: Article, settings: Settings, client: Callable[[], LLMClient], cache: Cache | None, *, refresh: bool = False
 ) -> ArticleExtraction:
     """`extract_article` behind the cache: a hit makes no call (the client is not even built)
     and sets provenance.cache_hit."""
     key = key_for(article, settings)
-    if cache is not None and not refresh:
-        stored = cache.get(key)
-        if stored is not None:
-            stored["article"] = meta(article).model_dump()  # same text, maybe another id or title
-            stored["provenance"]["cache_hit"] = True
-            return ArticleExtraction.model_validate(stored)
+    if not refresh and (hit := from_cache(article, cache, key)) is not None:
+        return hit
     document = extract_article(article, client(), cache=cache, key=key)
     if cache is not None:
         cache.put(key, document.model_dump(mode="json"))
