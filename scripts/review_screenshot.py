@@ -1,0 +1,66 @@
+"""Regenerate docs/review.png, the README's picture of `extractor review`.
+
+    .venv/bin/python scripts/review_screenshot.py [-o docs/review.png]
+
+Renders the richest example, a hand-made gold answer (the convoy article's if ../shared holds it,
+else the oil-field article's), opens it in headless Chromium at 1280x900 with its first
+attribution selected (its spans marked and its record card open) and saves a PNG. Needs Debian's
+chromium and chromium-driver. tests/test_review.py runs `main` into a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browser import Browser, missing  # noqa: E402
+
+from extractor.review import write_review  # noqa: E402
+
+PREFERRED = ("ap-2023-01-29-syria-convoy", "2021-06-28-omar-oilfield")
+
+
+def gold_answer(gold_dir: Path = SHARED / "gold") -> Path:
+    """The preferred gold file, found by the article it answers (its content), not its name:
+    ../shared/gold was once found with the convoy file holding the oil-field answer."""
+    by_article: dict[str, Path] = {}
+    for path in sorted(gold_dir.glob("*.json")):
+        by_article.setdefault(json.loads(path.read_text(encoding="utf-8"))["article"]["id"], path)
+    for article_id in PREFERRED:
+        if article_id in by_article:
+            return by_article[article_id]
+    raise SystemExit(f"{gold_dir} holds no gold answer for {' or '.join(PREFERRED)}")
+
+
+def main(out: Path, gold: Path | None = None, width: int = 1280, height: int = 900) -> Path:
+    reason = missing()
+    if reason:
+        raise SystemExit(f"cannot take the screenshot: {reason}")
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(tmp) / "review.html"
+        write_review([gold or gold_answer()], [SHARED / "articles"], page)
+        with Browser(width, height) as browser:
+            browser.open(page, "r0-T1")  # the page selects T1 and scrolls to its first span
+            browser.run("window.scrollTo(0, 0)")  # but the picture starts at the page's top
+            png = browser.screenshot()
+    partial = out.with_name(out.name + ".partial")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial.write_bytes(png)
+    os.replace(partial, out)
+    return out
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-o", "--output", type=Path, default=ROOT / "docs" / "review.png")
+    args = parser.parse_args()
+    print(main(args.output))
