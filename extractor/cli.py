@@ -187,6 +187,23 @@ def eval_(
             _say(f"note: {score.article}: {note}")
 
 
+@app.command()
+def review(
+    results: Annotated[list[Path], typer.Argument(help="Result files or folders written by `extractor extract` (.json, array, .jsonl).", show_default=False)],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML page to write.")] = Path("review.html"),
+    articles: Annotated[Optional[list[Path]], typer.Option("--articles", metavar="PATH", help="Article files or folders holding the texts the results were extracted from (found by sha256). [default: the folders of the results]")] = None,
+) -> None:
+    """Write a self-contained HTML page showing every record beside its evidence in the article."""
+    from extractor.errors import ExtractorError
+    from extractor.review import write_review
+
+    try:
+        count = write_review(results, articles or [p if p.is_dir() else p.parent for p in results], output)
+    except ExtractorError as exc:
+        _fail(exc)
+    _say(f"wrote {output} ({count} article{'s' if count != 1 else ''})")
+
+
 def main() -> None:
     import logging
 

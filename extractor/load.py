@@ -13,8 +13,10 @@ the others.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import hashlib
 import json
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -198,15 +200,72 @@ def load_bytes(data: bytes, source: str, stem: str, suffix: str) -> Iterator[Art
         yield exc
 
 
+ARTICLE_SUFFIXES = frozenset({".txt", ".text", ".md", ".json", ".jsonl", ".html", ".htm"})
+_GLOB_CHARS = frozenset("*?[")
+
+
+def expand_inputs(names: Iterable[str]) -> Iterator[str]:
+    """Input names with folders walked (recursively, sorted, files with an article suffix) and
+    glob patterns expanded (`**` recurses); '-' and plain files pass through. Lazy, so a folder
+    of a million files is never listed in memory at once."""
+    for name in names:
+        if name == "-":
+            yield name
+            continue
+        path = Path(name)
+        if path.is_dir():
+            for folder, subfolders, files in os.walk(path):
+                subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+                for file in sorted(files):
+                    if not file.startswith(".") and Path(file).suffix.lower() in ARTICLE_SUFFIXES:
+                        yield os.path.join(folder, file)
+        elif not path.exists() and _GLOB_CHARS & set(name):
+            matches = sorted(glob.glob(name, recursive=True))
+            if not matches:
+                yield name  # reported as missing, like any other path
+            yield from expand_inputs(matches)
+        else:
+            yield name
+
+
+def _stream_jsonl(path: Path, name: str) -> Iterator[Article | InputError]:
+    """One article per line, read line by line: memory stays flat however long the file is."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        yield InputError(name, f"cannot be read ({exc.strerror})", hint="check its permissions")
+        return
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            where = f"{name}:{number}"
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield InputError(where, f"is not UTF-8 (byte 0x{raw[exc.start]:02x})", hint="convert the file to UTF-8")
+                continue
+            try:
+                yield article_from_record(json.loads(line), f"{path.stem}-{number}", where)
+            except json.JSONDecodeError as exc:
+                yield InputError(where, f"is not valid JSON ({exc.msg})", hint="one JSON object per line")
+            except InputError as exc:
+                yield exc
+
+
 def iter_articles(paths: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[Article | InputError]:
-    """Every article named by `paths` ('-' is standard input), in order."""
-    for name in paths:
+    """Every article named by `paths` ('-' is standard input; folders and globs are expanded),
+    in order, streamed."""
+    for name in expand_inputs(paths):
         if name == "-":
             data = (stdin or sys.stdin.buffer).read()
             stem = "stdin-" + hashlib.sha256(data).hexdigest()[:8]
             yield from load_bytes(data, "<stdin>", stem, "-")
             continue
         path = Path(name)
+        if path.suffix.lower() == ".jsonl" and path.is_file():
+            yield from _stream_jsonl(path, name)
+            continue
         try:
             data = path.read_bytes()
         except FileNotFoundError:

@@ -54,6 +54,11 @@ class Settings:
     max_tokens: int = 1536
     threads: int = 2
     cache_dir: Path = Path(".")
+    run_store: Path = Path("runs.sqlite3")
+    concurrency: int = 1
+    rpm: float | None = None
+    tpm: float | None = None
+    prices_file: Path | None = None
     use_cache: bool = True
     refresh: bool = False
     debug: bool = False
@@ -76,6 +81,13 @@ def default_cache_dir() -> Path:
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("extractor", appauthor=False))
+
+
+def default_run_store() -> Path:
+    """Runs are work, not cache: they live in the user data directory."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("extractor", appauthor=False)) / "runs.sqlite3"
 
 
 def usable_cores() -> int:
@@ -117,6 +129,8 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
     if response_format not in RESPONSE_FORMATS:
         raise ConfigError(f"unknown response format {response_format!r}", hint="use json_schema or json_object")
     cache_dir = pick("cache_dir", "EXTRACTOR_CACHE_DIR")
+    run_store = pick("run_store", "EXTRACTOR_RUN_STORE")
+    prices = pick("prices", "EXTRACTOR_PRICES")
 
     return Settings(
         provider=provider,
@@ -133,6 +147,12 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
         transport_attempts=_number(pick("transport_attempts", "EXTRACTOR_TRANSPORT_ATTEMPTS"), 6, int, "transport attempts", 1, 20),
         threads=_number(pick("threads", "EXTRACTOR_THREADS"), usable_cores(), int, "threads", 1, 256),
         cache_dir=Path(cache_dir).expanduser() if cache_dir else default_cache_dir(),
+        run_store=Path(run_store).expanduser() if run_store else default_run_store(),
+        # The embedded model answers one request at a time in a process: more would only queue.
+        concurrency=1 if provider == EMBEDDED else _number(pick("concurrency", "EXTRACTOR_CONCURRENCY"), 8, int, "concurrency", 1, 1024),
+        rpm=_number(pick("rpm", "EXTRACTOR_RPM"), None, float, "requests per minute", 1, 1e9),
+        tpm=_number(pick("tpm", "EXTRACTOR_TPM"), None, float, "tokens per minute", 1, 1e12),
+        prices_file=Path(prices).expanduser() if prices else None,
         use_cache=not flags.get("no_cache", False),
         refresh=bool(flags.get("refresh", False)),
         debug=str(pick("debug", "EXTRACTOR_DEBUG") or "0").lower() in ("1", "true", "yes"),

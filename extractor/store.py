@@ -75,30 +75,37 @@ def cache_key(*, provider: str, model: str, base_url: str | None, prompt_version
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
+def open_database(path: Path, migrations: tuple[str, ...]) -> sqlite3.Connection:
+    """A connection in autocommit mode, WAL, with `migrations` applied (forward only, numbered by
+    PRAGMA user_version). WAL keeps every committed transaction through a kill -9, and lets other
+    processes read while one writes; synchronous=NORMAL skips the fsync per commit, which only an
+    OS crash or power loss could make matter."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+    db.execute("PRAGMA busy_timeout = 30000")
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("BEGIN IMMEDIATE")  # one process migrates at a time
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(migrations[version:], start=version + 1):
+            for statement in filter(str.strip, script.split(";")):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {number}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return db
+
+
 class Cache:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
-            self.db.execute("PRAGMA busy_timeout = 30000")
-            self.db.execute("PRAGMA journal_mode = WAL")
-            self._migrate()
+            self.db = open_database(path, MIGRATIONS)
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the cache {path}: {exc}", hint="set EXTRACTOR_CACHE_DIR to a writable folder, or use --no-cache") from None
-
-    def _migrate(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")  # one process migrates at a time
-        try:
-            version = self.db.execute("PRAGMA user_version").fetchone()[0]
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in filter(str.strip, script.split(";")):
-                    self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version = {number}")
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
 
     def get(self, key: str) -> dict[str, Any] | None:
         try:

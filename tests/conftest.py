@@ -43,9 +43,11 @@ def _offline(monkeypatch):
 def _clean_env(monkeypatch, tmp_path):
     """No test sees the developer's keys, servers or cache."""
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "EXTRACTOR_API_KEY", "EXTRACTOR_BASE_URL", "EXTRACTOR_PROVIDER",
-                 "EXTRACTOR_MODEL", "EXTRACTOR_RESPONSE_FORMAT", "EXTRACTOR_MAX_ATTEMPTS", "EXTRACTOR_DEBUG"):
+                 "EXTRACTOR_MODEL", "EXTRACTOR_RESPONSE_FORMAT", "EXTRACTOR_MAX_ATTEMPTS", "EXTRACTOR_DEBUG",
+                 "EXTRACTOR_CONCURRENCY", "EXTRACTOR_RPM", "EXTRACTOR_TPM", "EXTRACTOR_PRICES"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("EXTRACTOR_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("EXTRACTOR_RUN_STORE", str(tmp_path / "runs.sqlite3"))
 
 
 @pytest.fixture(scope="session")

@@ -72,9 +72,34 @@ def test_json_and_jsonl_records(tmp_path):
     assert isinstance(items[1], InputError) and "many.jsonl:2" in str(items[1])
 
 
-def test_missing_file_and_directory_do_not_stop_the_others(tmp_path):
-    results = list(iter_articles([str(tmp_path / "nope.txt"), str(tmp_path), str(CONVOY)]))
-    assert [type(r).__name__ for r in results] == ["InputError", "InputError", "Article"]
+def test_missing_file_does_not_stop_the_others(tmp_path):
+    results = list(iter_articles([str(tmp_path / "nope.txt"), str(CONVOY)]))
+    assert [type(r).__name__ for r in results] == ["InputError", "Article"]
+    assert "nope.txt: does not exist" in str(results[0])
+
+
+def test_folders_are_walked_recursively_and_globs_expanded(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "one.txt").write_text("Gunmen attacked a village.")
+    (tmp_path / "a" / "b" / "two.jsonl").write_text('{"id": "t1", "text": "A bomb went off."}\n{"id": "t2", "text": "Police arrested two men."}\n')
+    (tmp_path / "a" / "b" / "photo.png").write_bytes(b"\x89PNG")  # not an article suffix: not read
+    (tmp_path / "a" / ".hidden.txt").write_text("Skipped.")
+    ids = [a.id for a in iter_articles([str(tmp_path / "a")])]
+    assert ids == ["one", "t1", "t2"]
+    assert [a.id for a in iter_articles([str(tmp_path / "**" / "*.txt")])] == ["one"]
+    (missing,) = list(iter_articles([str(tmp_path / "none-*.txt")]))
+    assert isinstance(missing, InputError) and "does not exist" in str(missing)
+
+
+def test_jsonl_is_streamed_line_by_line(tmp_path):
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(b'{"text": "A bomb went off."}\n\xff\xfe bad bytes\n{"text": "Police arrested two men."}\n')
+    items = iter_articles([str(path)])
+    first = next(items)  # yielded before the rest of the file is read or decoded
+    assert first.id == "big-1"
+    rest = list(items)
+    assert isinstance(rest[0], InputError) and "big.jsonl:2" in str(rest[0]) and "not UTF-8" in str(rest[0])
+    assert rest[1].id == "big-3"
 
 
 def test_stdin_text_and_records():
