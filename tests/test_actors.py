@@ -1,0 +1,147 @@
+"""Actors: one actor per actor within an article, and canonical actors across articles."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from normalise_fixtures import convoy_document, make_doc, oilfield_document, span
+
+from extractor.actors import (
+    actor_key,
+    apply_registry,
+    canonical_actor,
+    default_registry,
+    load_registry,
+    merge_mentions,
+    unidentified_armed_group,
+)
+from extractor.errors import InputError
+
+
+@pytest.mark.parametrize(("names", "canonical"), [
+    (["U.S.-led coalition", "US-led Coalition", "the international coalition", "American occupying forces",
+      "US occupying forces", "US forces"], "US-led coalition"),
+    (["Kataib Sayyid al-Shuhada", "PMU Brigade 14", "Kata'ib Sayyid al-Shuhada"], "Kataib Sayyid al-Shuhada"),
+    (["Kataib Hezbollah", "Kata’ib Hizballah"], "Kataib Hezbollah"),
+    (["Iran-backed militias", "pro-Iranian militias", "Pro-Iranian groups", "Iran-backed militiamen"], "Iran-backed militias"),
+    (["Syrian Observatory for Human Rights", "SOHR", "the Observatory"], "Syrian Observatory for Human Rights"),
+    (["SANA", "Syrian News Agency (SANA)", "Syrian Arab News Agency"], "Syrian Arab News Agency"),
+    (["Israeli military", "Israel’s military", "IDF"], "Israel Defense Forces"),
+])
+def test_registry_aliases(names, canonical):
+    assert {canonical_actor(n).name for n in names} == {canonical}
+
+
+def test_unknown_names_are_not_guessed():
+    assert canonical_actor("Omar Abu Layla") is None
+    assert canonical_actor("the group") is None
+
+
+def test_actor_key_folds_spelling():
+    assert actor_key("The U.S.-led Coalition") == actor_key("US-led coalition") == "us led coalition"
+    assert actor_key("Hezbollah's fighters") == actor_key("Hezbollah fighter")
+
+
+def _actor(aid, name, kind="other", mentions=()):
+    return {"id": aid, "name": name, "mentions": list(mentions), "kind": kind, "evidence": []}
+
+
+TEXT = ("The Syrian Observatory for Human Rights said drones hit the convoy. The Observatory said six trucks burned. "
+        "SOHR later said ten. The Syrian Democratic Forces were not involved. Israel’s military chief of staff hinted "
+        "that Israel did it.")
+
+
+def _doc(actors, attributions=(), targets=()):
+    return make_doc("a", TEXT, "2023-01-29", [{"quote": "drones hit the convoy", "target_actor_ids": list(targets)}],
+                    actors, attributions)
+
+
+def test_within_article_short_form_and_acronym_without_registry():
+    doc = _doc([_actor("A1", "Syrian Observatory for Human Rights", "monitor"), _actor("A2", "the Observatory", "monitor"),
+                _actor("A3", "SOHR", "monitor"), _actor("A4", "Syrian Democratic Forces", "rebel_group")])
+    out = merge_mentions(doc)
+    assert [a.id for a in out.actors] == ["A1", "A4"]
+    assert out.actors[0].mentions == ["the Observatory", "SOHR"]
+    assert any("A2" in w and "short form" in w for w in out.warnings)
+    assert any("A3" in w and "acronym" in w for w in out.warnings)
+
+
+def test_a_bare_name_is_not_a_short_form():
+    doc = _doc([_actor("A1", "Israel", "government"), _actor("A2", "Israel’s military chief of staff", "government")])
+    assert [a.id for a in merge_mentions(doc).actors] == ["A1", "A2"]
+
+
+def test_merging_rewrites_every_reference_and_joins_repeated_attributions():
+    quote = {"quote": "drones hit the convoy", "start": TEXT.index("drones hit"), "end": TEXT.index("drones hit") + 21}
+    attributions = [
+        {"id": "T1", "incident_id": "I1", "perpetrator_id": "A3", "source_id": "A1", "kind": "alleged", "hedged": False,
+         "evidence": [quote]},
+        {"id": "T2", "incident_id": "I1", "perpetrator_id": "A3", "source_id": "A2", "kind": "alleged", "hedged": False,
+         "evidence": [span(TEXT, "The Observatory said six trucks burned")]},
+    ]
+    doc = _doc([_actor("A1", "Syrian Observatory for Human Rights", "monitor"), _actor("A2", "the Observatory", "monitor"),
+                _actor("A3", "Syrian Democratic Forces", "rebel_group"), _actor("A4", "SDF", "rebel_group")],
+               attributions, targets=["A4"])
+    out = merge_mentions(doc)
+    (t,) = out.attributions
+    assert (t.id, t.perpetrator_id, t.source_id, len(t.evidence)) == ("T1", "A3", "A1", 2)
+    assert out.incidents[0].target_actor_ids == ["A3"]
+    type(out).model_validate(out.model_dump())  # still a valid document
+
+
+def test_gold_oilfield_canonical_actors():
+    doc = apply_registry(oilfield_document(), default_registry())
+    names = {a.id: a.name for a in doc.actors}
+    assert names["A2"] == "US-led coalition" and "A11" not in names  # "US forces" and "US-led Coalition" are one
+    assert names["A1"] == "Iran-backed militias"
+    assert names["A3"] == "Kataib Hezbollah" and names["A4"] == "Kataib Sayyid al-Shuhada"
+    coalition = next(a for a in doc.actors if a.id == "A2")
+    assert {"American occupying forces", "the international coalition", "US forces"} <= set(coalition.mentions)
+    assert (coalition.kind, coalition.country_code) == ("external_forces", "US")
+    assert next(a for a in doc.actors if a.id == "A4").mentions == ["PMU Brigade 14"]
+
+
+def test_the_same_actor_across_articles_has_one_name():
+    registry = default_registry()
+    convoy = apply_registry(convoy_document(), registry)
+    oilfield = apply_registry(oilfield_document(), registry)
+    by_article = [{a.name for a in d.actors} for d in (convoy, oilfield)]
+    assert {"US-led coalition", "Iran-backed militias"} <= by_article[0] & by_article[1]
+    assert "Syrian Observatory for Human Rights" in by_article[0]
+    assert len([a for a in convoy.actors if a.name == "Syrian Observatory for Human Rights"]) == 1
+
+
+def test_forces_abroad_are_external():
+    text = "Israeli warplanes struck a depot near Albukamal."
+    actors = [_actor("A1", "Israeli warplanes", "state_forces")]
+    attribution = [{"id": "T1", "incident_id": "I1", "perpetrator_id": "A1", "source_id": None, "kind": "reported",
+                    "hedged": False, "evidence": []}]
+    doc = make_doc("x", text, "2023-01-29", [{"quote": "Israeli warplanes struck a depot"}], actors, attribution)
+    (actor,) = apply_registry(doc, default_registry()).actors
+    assert (actor.name, actor.kind, actor.country_code) == ("Israel Defense Forces", "external_forces", "IL")
+
+
+def test_user_registry_extends_and_overrides(tmp_path):
+    user = tmp_path / "mine.json"
+    user.write_text(json.dumps({"actors": [
+        {"name": "Sham FM", "kind": "media", "country_code": "SY", "aliases": ["Radio Sham"]},
+        {"name": "Liwa al-Baqir", "kind": "political_militia", "country_code": "SY", "aliases": ["Baqir Brigade"]},
+    ]}))
+    registry = load_registry(user)
+    assert registry.canonical("Radio Sham").name == "Sham FM"
+    assert registry.canonical("Sham FM radio station").name == "Sham FM"  # shipped aliases kept
+    assert registry.canonical("Baqir Brigade").name == "Liwa al-Baqir"
+    assert default_registry().canonical("Baqir Brigade") is None  # the shared registry is untouched
+
+
+def test_bad_registry_file(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"actors": [{"aliases": []}]}')
+    with pytest.raises(InputError, match="is not an actor registry"):
+        load_registry(bad)
+
+
+def test_unidentified_armed_group_name():
+    assert unidentified_armed_group("Syria") == "Unidentified Armed Group (Syria)"
+
