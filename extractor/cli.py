@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -55,23 +54,28 @@ def _fail(exc: Exception) -> None:
 
 @app.command()
 def extract(
-    paths: Annotated[list[str], typer.Argument(help="Article files (.txt, .json, .jsonl), or - for standard input.", show_default=False)],
-    output: Annotated[Optional[str], typer.Option("-o", "--output", help="Write here instead of standard output; an existing folder gets one <id>.json per article.")] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="json (one document, or an array for several), jsonl (one per line); auto picks json for one input file, jsonl otherwise.")] = OutputFormat.auto,
+    paths: Annotated[list[str], typer.Argument(help="Article files (.txt, .json, .jsonl), folders (walked recursively), globs, or - for standard input.", show_default=False)],
+    output: Annotated[Optional[str], typer.Option("-o", "--output", help="Write here instead of standard output; an existing folder (or a path ending in /) gets one <id>.json per article.")] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="json (one document, or an array for several), jsonl (one per line, as each finishes); auto picks json for one input file, jsonl otherwise and for runs.")] = OutputFormat.auto,
+    run: Annotated[Optional[str], typer.Option("--run", help="Name a resumable run: every article is recorded in the run store, finished ones are never sent again.")] = None,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="With --run: send again the articles that failed before.")] = False,
+    concurrency: Annotated[Optional[int], typer.Option(help="Articles in flight at once. [env: EXTRACTOR_CONCURRENCY; default: 8; the embedded model always 1]")] = None,
+    rpm: Annotated[Optional[float], typer.Option(help="Requests per minute the provider allows. [env: EXTRACTOR_RPM]")] = None,
+    tpm: Annotated[Optional[float], typer.Option(help="Tokens per minute the provider allows. [env: EXTRACTOR_TPM]")] = None,
     model: Annotated[Optional[str], typer.Option(help="Model name. [env: EXTRACTOR_MODEL; default: gpt-4o-mini, or the embedded qwen2.5-coder-0.5b-instruct]")] = None,
     base_url: Annotated[Optional[str], typer.Option(help="An OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1. [env: OPENAI_BASE_URL]")] = None,
     provider: Annotated[Optional[str], typer.Option(help="embedded or openai (any compatible server). [default: openai when a key or base URL is set]")] = None,
     response_format: Annotated[Optional[ResponseFormat], typer.Option(help="json_schema (OpenAI, vLLM, Ollama) or json_object (llama.cpp servers). [env: EXTRACTOR_RESPONSE_FORMAT]")] = None,
     max_attempts: Annotated[Optional[int], typer.Option(help="LLM calls per stage, re-asks included. [env: EXTRACTOR_MAX_ATTEMPTS; default: 3, embedded 2]")] = None,
     cache_dir: Annotated[Optional[Path], typer.Option(help="Cache folder. [env: EXTRACTOR_CACHE_DIR; default: the user cache dir]")] = None,
+    store: Annotated[Optional[Path], typer.Option("--store", help="Run store file. [env: EXTRACTOR_RUN_STORE; default: runs.sqlite3 in the user data dir]")] = None,
+    prices: Annotated[Optional[Path], typer.Option("--prices", help="JSON price table {model: {input, output}} in dollars per million tokens. [env: EXTRACTOR_PRICES]")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")] = False,
     refresh: Annotated[bool, typer.Option("--refresh", help="Ignore cached results and store fresh ones.")] = False,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No per-article progress lines.")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress; only errors.")] = False,
 ) -> None:
     """Extract incidents, actors and attributions from articles into schema-valid JSON."""
-    from extractor.errors import ExtractionFailed, ExtractorError, InputError
-    from extractor.load import iter_articles
-    from extractor.output import Writer
+    from extractor.errors import ExtractorError
     from extractor.settings import resolve
 
     try:
@@ -79,69 +83,18 @@ def extract(
             "model": model, "base_url": base_url, "provider": provider,
             "response_format": response_format.value if response_format else None,
             "max_attempts": max_attempts, "cache_dir": str(cache_dir) if cache_dir else None,
-            "no_cache": no_cache, "refresh": refresh,
+            "run_store": str(store) if store else None, "prices": str(prices) if prices else None,
+            "concurrency": concurrency, "rpm": rpm, "tpm": tpm, "no_cache": no_cache, "refresh": refresh,
         })
+        from extractor.driver import extract_paths
+
+        totals = extract_paths(paths, settings, output=output, fmt=fmt.value, run=run, retry_failed=retry_failed, quiet=quiet)
     except ExtractorError as exc:
         _fail(exc)
-
-    chosen = fmt.value
-    if chosen == "auto":
-        single = len(paths) == 1 and paths[0] != "-" and not paths[0].endswith(".jsonl")
-        chosen = "json" if single else "jsonl"
-
-    input_errors = failures = 0
-    writer = None
-    cache = None
-    try:
-        from extractor.llm import build_client
-        from extractor.pipeline import extract_cached
-        from extractor.store import Cache
-
-        writer = Writer(output, chosen)
-        cache = Cache(settings.cache_dir / "cache.sqlite3") if settings.use_cache else None
-        client = None
-
-        def get_client():
-            nonlocal client
-            if client is None:
-                client = build_client(settings)
-            return client
-
-        for item in iter_articles(paths):
-            if isinstance(item, InputError):
-                input_errors += 1
-                _say(f"error: {item.one_line()}")
-                continue
-            started = time.monotonic()
-            try:
-                document = extract_cached(item, settings, get_client, cache, refresh=settings.refresh)
-            except ExtractionFailed as exc:
-                failures += 1
-                _say(f"error: {exc.one_line()}")
-                continue
-            writer.add(document)
-            if not quiet:
-                _say(
-                    f"{item.id}: {len(document.incidents)} incidents, {len(document.actors)} actors, "
-                    f"{len(document.attributions)} attributions, {len(document.warnings)} warnings, "
-                    f"{document.provenance.attempts} calls, {time.monotonic() - started:.1f} s"
-                    + (" (cached)" if document.provenance.cache_hit else "")
-                )
-    except ExtractorError as exc:
-        _finish(writer, cache)
-        _fail(exc)
-    _finish(writer, cache)
-    if input_errors:
+    if totals.input_errors:
         raise typer.Exit(2)
-    if failures:
+    if totals.failed:
         raise typer.Exit(1)
-
-
-def _finish(writer, cache) -> None:
-    if writer is not None:
-        writer.close()
-    if cache is not None:
-        cache.close()
 
 
 @app.command()

@@ -278,3 +278,26 @@ def iter_articles(paths: Iterable[str], stdin: BinaryIO | None = None) -> Iterat
             yield InputError(name, f"cannot be read ({exc.strerror})", hint="check its permissions")
             continue
         yield from load_bytes(data, name, path.stem, path.suffix.lower())
+
+
+def count_inputs(paths: Iterable[str]) -> int | None:
+    """How many articles `paths` hold (one per file, one per non-blank JSONL line), for a progress
+    bar's total; None when standard input is among them. Reads JSONL files in blocks, not lines."""
+    total = 0
+    for name in expand_inputs(paths):
+        if name == "-":
+            return None
+        path = Path(name)
+        if path.suffix.lower() != ".jsonl" or not path.is_file():
+            total += 1
+            continue
+        try:
+            with path.open("rb") as handle:
+                previous = b"\n"
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    total += block.count(b"\n") - block.count(b"\n\n") - block.count(b"\n\r\n")
+                    previous = block[-1:]
+                total += previous != b"\n"
+        except OSError:
+            total += 1
+    return total

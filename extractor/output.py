@@ -17,11 +17,14 @@ from extractor.schema import ArticleExtraction
 
 
 class Writer:
-    def __init__(self, output: str | None, fmt: str) -> None:
+    """`append=True` writes JSONL lines straight into the file, each flushed as its article
+    finishes (runs, whose output must keep every finished line through a kill)."""
+
+    def __init__(self, output: str | None, fmt: str, *, append: bool = False) -> None:
         self.fmt = fmt
         self.count = 0
         self.folder: Path | None = None
-        self._pending: list[str] = []
+        self._pending: list[tuple[int, str]] = []
         self._partial: Path | None = None
         self._target: Path | None = None
         self._stream: IO[str] = sys.stdout
@@ -30,13 +33,19 @@ class Writer:
             if path.is_dir() or output.endswith(os.sep):
                 path.mkdir(parents=True, exist_ok=True)
                 self.folder = path
+            elif append:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._stream = path.open("a", encoding="utf-8")
+                self._appending = True
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._target = path
                 self._partial = path.with_name(path.name + ".partial")
                 self._stream = self._partial.open("w", encoding="utf-8")
 
-    def add(self, document: ArticleExtraction) -> None:
+    _appending = False
+
+    def add(self, document: ArticleExtraction, index: int | None = None) -> None:
         self.count += 1
         if self.folder is not None:
             safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in document.article.id)
@@ -48,22 +57,38 @@ class Writer:
             self._stream.write(document.model_dump_json() + "\n")
             self._stream.flush()
         else:
-            self._pending.append(document.model_dump_json(indent=2))
+            self._pending.append((self.count if index is None else index, document.model_dump_json(indent=2)))
 
     def close(self) -> None:
         if self.folder is None and self.fmt == "json" and self._pending:
-            if len(self._pending) == 1:
-                self._stream.write(self._pending[0] + "\n")
+            texts = [text for _, text in sorted(self._pending)]  # input order, whatever finished first
+            if len(texts) == 1:
+                self._stream.write(texts[0] + "\n")
             else:
-                self._stream.write("[\n" + ",\n".join(self._pending) + "\n]\n")
+                self._stream.write("[\n" + ",\n".join(texts) + "\n]\n")
         if self._partial is not None and self._target is not None:
             self._stream.close()
             if self.count or self.fmt == "jsonl":
                 os.replace(self._partial, self._target)
             else:
                 self._partial.unlink()
+        elif self._appending:
+            self._stream.close()
         else:
             self._stream.flush()
+
+
+def rewrite_lines(path: Path, lines) -> int:
+    """Replace `path` with `lines` (JSON strings), atomically; returns how many were written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    count = 0
+    with partial.open("w", encoding="utf-8") as out:
+        for line in lines:
+            out.write(line + "\n")
+            count += 1
+    os.replace(partial, path)
+    return count
 
 
 def pretty_json(value: object) -> str:

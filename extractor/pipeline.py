@@ -33,7 +33,7 @@ from extractor.assemble import (
     renumber,
 )
 from extractor.draft import DraftActorsAndAttributions, DraftIncidents
-from extractor.errors import ExtractionFailed
+from extractor.errors import ExtractionFailed, LLMError
 from extractor.ground import Grounder
 from extractor.llm import Answer, AsyncLLMClient, LLMClient, parse_json
 from extractor.load import Article
@@ -185,6 +185,12 @@ async def run_flow_async(flow: ArticleFlow, ask: Callable[[Request], Awaitable[A
             return done.value
 
 
+def _account(exc: Exception, flow: ArticleFlow) -> None:
+    """Let a failure carry what the article cost before it failed (tokens are billed anyway)."""
+    exc.flow_usage = dict(flow.usage)  # type: ignore[attr-defined]
+    exc.flow_attempts = flow.attempts  # type: ignore[attr-defined]
+
+
 def _log_calls(flow: ArticleFlow, cache: Cache | None, key: str) -> None:
     if cache is not None:
         for call in flow.calls:
@@ -196,6 +202,9 @@ def extract_article(article: Article, llm: LLMClient, *, cache: Cache | None = N
     flow = ArticleFlow(article, llm.provider, llm.model)
     try:
         return run_flow(flow, lambda r: llm.extract(r.checked, r.messages, r.context, r.max_tokens))
+    except LLMError as exc:
+        _account(exc, flow)
+        raise
     finally:
         _log_calls(flow, cache, key)
 
@@ -205,6 +214,9 @@ async def extract_article_async(article: Article, llm: AsyncLLMClient, *, cache:
     flow = ArticleFlow(article, llm.provider, llm.model)
     try:
         return await run_flow_async(flow, lambda r: llm.extract(r.checked, r.messages, r.context, r.max_tokens))
+    except LLMError as exc:
+        _account(exc, flow)
+        raise
     finally:
         _log_calls(flow, cache, key)
 

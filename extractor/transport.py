@@ -112,8 +112,10 @@ class RetryingTransport(_RetryPolicy, httpx2.BaseTransport):
                 with attempt:
                     attempt_number = attempt.retry_state.attempt_number
                     response = self.inner.handle_request(request)
+                    # Read the body inside the attempt: a connection dropped mid-body is then
+                    # retried like any other, instead of surfacing later in the SDK.
+                    response.read()
                     if response.status_code in RETRY_STATUSES:
-                        response.read()
                         response.close()
                         raise _RetryableStatus(response)
                     response.headers[ATTEMPTS_HEADER] = str(attempt_number)
@@ -179,8 +181,8 @@ class AsyncRetryingTransport(_RetryPolicy, httpx2.AsyncBaseTransport):
                 with attempt:
                     attempt_number = attempt.retry_state.attempt_number
                     response = await self._send(request)
+                    await response.aread()  # inside the attempt, as above
                     if response.status_code in RETRY_STATUSES:
-                        await response.aread()
                         await response.aclose()
                         raise _RetryableStatus(response)
                     response.headers[ATTEMPTS_HEADER] = str(attempt_number)

@@ -26,7 +26,9 @@ def completion(content: str, prompt_tokens: int = 100, completion_tokens: int = 
     }
 
 
-class FakeModel(httpx2.BaseTransport):
+class FakeModel(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
+    """Serves the sync and the async client alike (requests are answered in arrival order)."""
+
     def __init__(self, *answers: Any) -> None:
         self.answers: deque[Any] = deque(answers)
         self.requests: list[dict[str, Any]] = []
@@ -45,6 +47,10 @@ class FakeModel(httpx2.BaseTransport):
             return answer
         content = answer if isinstance(answer, str) else json.dumps(answer)
         return httpx2.Response(200, json=completion(content))
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        await request.aread()
+        return self.handle_request(request)
 
     @property
     def last_user_message(self) -> str:

@@ -11,7 +11,7 @@ from conftest import CONVOY, OILFIELD, ROOT
 from fakes import FakeModel
 from test_pipeline import ACTORS, INCIDENTS
 from extractor.cli import app
-from extractor.llm import LLMClient
+from extractor.llm import AsyncLLMClient, LLMClient
 
 SCHEMA = json.loads((ROOT / "schemas" / "extraction.v1.json").read_text())
 
@@ -20,6 +20,8 @@ SCHEMA = json.loads((ROOT / "schemas" / "extraction.v1.json").read_text())
 def fake(monkeypatch):
     model = FakeModel()
     monkeypatch.setattr(extractor.llm, "build_client", lambda settings: LLMClient.from_transport(model, settings))
+    monkeypatch.setattr(extractor.llm, "build_async_client",
+                        lambda settings, throttle=None, concurrency=1: AsyncLLMClient.from_async_transport(model, settings))
     return model
 
 

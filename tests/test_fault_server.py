@@ -166,9 +166,6 @@ def test_the_pipeline_retries_through_every_transport_fault_and_re_asks_on_bad_c
     assert {e.article for e in log} == {key} and doc.provenance.attempts == 5  # 2 calls for incidents, 3 for actors
 
 
-@pytest.mark.xfail(strict=True, raises=TransportError, reason=(
-    "RetryingTransport returns once the headers arrive; the SDK reads the body later, outside the retry "
-    "loop, so a connection dropped mid-body is not retried. Fix: response.read() inside the attempt."))
 def test_a_connection_dropped_mid_body_is_retried():
     with FaultServer() as server:
         server.script("drop_mid_body", stage="incidents")
