@@ -7,11 +7,11 @@ For each incident the location's name is looked up in the incident's country:
   * a first-level division (or a city's name with "province"/"governorate" by it) -> the
     division, precision region, at the coordinates of its largest city (ACLED's rule for
     region precision: the provincial capital);
-  * a facility or area the gazetteer lacks ("Al-Omar oil field") -> the nearest place the text
-    gives: the first gazetteer name in the location's own words, then in its evidence quotes,
-    then in the article's sentences that mention it, nearest to the mention. Precision near for
-    a town, region for a division (or a name that is both: "in Deir ez-Zor" may mean either).
-    The facility's words stay in `location.text`.
+  * a facility or area the gazetteer lacks ("Al-Omar oil field") keeps its name and takes the
+    admin1 and coordinates of the nearest place the text gives: the first gazetteer name in the
+    location's own words, then in its evidence quotes, then in the article's sentences that
+    mention it, nearest to the mention. Precision near for a town, region for a division (or a
+    name that is both: "in Deir ez-Zor" may mean either). The warning names the place used.
 Every change of name and every place left unresolved is noted in `warnings`.
 """
 
@@ -62,7 +62,8 @@ def resolve_location(incident: Incident, article_text: str, gazetteer: Gazetteer
     precision = "region" if place.kind == "admin1" or both else "near"
     if both:
         place = gazetteer.lookup(place.name, code, region=True) or place
-    moved = _located(base, place, gazetteer, precision).model_copy(update={"text": loc.text or loc.name})
+    # The facility keeps its own name (as gold does); the place gives admin1 and coordinates.
+    moved = _located(base, place, gazetteer, precision).model_copy(update={"name": loc.name})
     where = "in the region of" if precision == "region" else "near"
     return moved, (f'location "{loc.name}" is not in the gazetteer; placed {where} {place.name}, '
                    "the nearest place the text names")

@@ -113,7 +113,7 @@ def test_example_articles_normalise_to_canonical_places_and_actors(normalised):
     assert places[("ap-2", "I2")] == ("Isfahan", True)
     assert places[("ap-2", "I3")] == ("Deir ez-Zor", True)  # "Deir el-Zour"
     assert places[("2021", "I3")] == ("Al Mayadin", True)
-    assert places[("2021", "I1")] == ("Deir ez-Zor", True)  # the Omar oil field, placed by "Deir Ezzor"
+    assert places[("2021", "I1")] == ("Al-Omar oil field", True)  # placed by the text's "Deir Ezzor"
     both = {a.name for a in oilfield.actors} & {a.name for a in convoy.actors}
     assert {"US-led coalition", "Iran-backed militias"} <= both
     assert {"Kataib Hezbollah", "Kataib Sayyid al-Shuhada"} <= {a.name for a in oilfield.actors}
