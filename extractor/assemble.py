@@ -59,7 +59,7 @@ def _spans(grounder: Grounder, quotes: list[str], owner: str, issues: list[str])
         if (hit.start, hit.end) in seen:
             continue
         seen.add((hit.start, hit.end))
-        spans.append(Span(quote=grounder.text[hit.start : hit.end], start=hit.start, end=hit.end, alignment=hit.alignment))
+        spans.append(Span(quote=grounder.raw[hit.start : hit.end], start=hit.start, end=hit.end, alignment=hit.alignment))
     return spans
 
 
@@ -90,7 +90,7 @@ def stated(number: int, text: str) -> bool:
 def own_words(grounder: Grounder, text: str | None) -> str | None:
     """The article's words for a free-text field, or None when they are not in the article."""
     hit = grounder.align(text) if text else None
-    return grounder.text[hit.start : hit.end] if hit else None
+    return grounder.raw[hit.start : hit.end] if hit else None
 
 
 def _figures(draft: DraftFigures | None, owner: str, grounder: Grounder, issues: list[str]) -> Figures:

@@ -45,12 +45,18 @@ class Aligned:
     score: float = 100.0
 
 
+_MASKED_RUN = re.compile(MASK + "+")
+MAX_INLINE_MASK = 200  # characters: a long <a href=...> tag fits, a script block does not
+
+
 def normalise(text: str) -> tuple[str, list[int]]:
     """Folded text and, for each of its characters, the offset it came from in `text`."""
     out: list[str] = []
     where: list[int] = []
     previous_space = True
     for offset, ch in enumerate(text.translate(_FOLD)):
+        if ch == MASK:
+            continue  # markup the model never saw (e.g. <b> inside a sentence) must not break a quote
         if ch.isspace():
             if previous_space:
                 continue
@@ -69,8 +75,11 @@ def normalise(text: str) -> tuple[str, list[int]]:
 class Grounder:
     """Aligns many quotes against one text, normalising the text only once."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, raw: str | None = None) -> None:
+        """`text` is searched (masked parts blanked); `raw`, the text as read, supplies the words
+        a span quotes, so a span across inline markup quotes the markup too, as it stands."""
         self.text = text
+        self.raw = text if raw is None else raw
         self.folded, self.where = normalise(text)
         self._word_positions: dict[str, list[int]] | None = None
 
@@ -97,9 +106,17 @@ class Grounder:
     def _span(self, folded_start: int, folded_end: int, method: str, score: float) -> Aligned | None:
         start = self.where[folded_start]
         end = self.where[folded_end - 1] + 1
-        if MASK in self.text[start:end]:
+        if not self._inline_only(start, end):
             return None
         return Aligned(start, end, "fuzzy", method, score)
+
+    def _inline_only(self, start: int, end: int) -> bool:
+        """Whether the masked parts inside a span are only inline markup (a tag inside a
+        sentence), never a block such as a line of script the quote would straddle."""
+        for run in _MASKED_RUN.finditer(self.text, start, end):
+            if run.end() - run.start() > MAX_INLINE_MASK or "\n" in self.raw[run.start() : run.end()]:
+                return False
+        return True
 
     def _fuzzy(self, folded_quote: str) -> Aligned | None:
         best: tuple[float, int, int] | None = None

@@ -28,7 +28,7 @@ from instructor.core import IncompleteOutputException, InstructorRetryException
 from instructor.core.hooks import Hooks
 from pydantic import BaseModel
 
-from extractor.errors import ExtractionFailed, LLMError, TransportError
+from extractor.errors import LLMError, TransportError
 from extractor.settings import EMBEDDED, Settings
 from extractor.transport import ATTEMPTS_HEADER, AsyncRetryingTransport, RetryingTransport
 

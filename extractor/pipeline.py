@@ -127,7 +127,7 @@ class ArticleFlow:
 
     def steps(self) -> Generator[Request, Answer, ArticleExtraction]:
         article = self.article
-        grounder = Grounder(article.searchable_text)
+        grounder = Grounder(article.searchable_text, raw=article.text)
         warnings: list[str] = []
 
         request = Request("incidents", CheckedIncidents, DraftIncidents, prompts.incident_messages(article),

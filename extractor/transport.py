@@ -163,7 +163,7 @@ class AsyncRetryingTransport(_RetryPolicy, httpx2.AsyncBaseTransport):
     async def _send(self, request: httpx2.Request) -> httpx2.Response:
         if self.throttle is None:
             return await self.inner.handle_async_request(request)
-        await self.throttle.acquire(request.content)
+        await self.throttle.acquire(await request.aread())  # the body, to estimate its tokens
         limited, asked = False, None
         try:
             response = await self.inner.handle_async_request(request)

@@ -18,7 +18,6 @@ from conftest import CONVOY, OILFIELD, article
 from fault_server import FAULTS, FaultServer, article_key
 from extractor import prompts
 from extractor.draft import DraftActorsAndAttributions, DraftIncidents
-from extractor.errors import TransportError
 from extractor.llm import LLMClient
 from extractor.pipeline import extract_article
 from extractor.settings import Settings

@@ -1,5 +1,3 @@
-import json
-
 import pytest
 
 from conftest import CONVOY, GOLD, OILFIELD, article, gold_for
@@ -78,3 +76,14 @@ def test_normalise_maps_every_character_back():
     folded, where = ground.normalise("A  “Quote” —  here")
     assert folded == 'a "quote" - here'
     assert len(where) == len(folded)
+
+
+def test_a_quote_across_inline_markup_is_found_and_quotes_the_text_as_read():
+    from extractor.load import article_from_text
+
+    item = article_from_text("<p>Rebel fighters <b>attacked</b> the town of Kafr Nabl on Monday.</p>\n", "x", "x")
+    assert "Rebel fighters attacked the town" in item.model_text
+    grounder = Grounder(item.searchable_text, raw=item.text)
+    hit = grounder.align("Rebel fighters attacked the town of Kafr Nabl")
+    assert hit is not None and hit.method == "normalised"
+    assert item.text[hit.start : hit.end] == "Rebel fighters <b>attacked</b> the town of Kafr Nabl"
