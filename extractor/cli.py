@@ -157,6 +157,122 @@ def review(
     _say(f"wrote {output} ({count} article{'s' if count != 1 else ''})")
 
 
+class ExportFormat(str, Enum):
+    jsonl = "jsonl"
+    csv = "csv"
+    geojson = "geojson"
+
+
+StoreOption = Annotated[Optional[Path], typer.Option("--store", help="Run store file. [env: EXTRACTOR_RUN_STORE; default: runs.sqlite3 in the user data dir]")]
+
+
+def _store_path(store: Optional[Path]) -> Path:
+    from extractor.settings import resolve
+
+    return resolve({"run_store": str(store) if store else None}).run_store
+
+
+@app.command()
+def export(
+    run: Annotated[str, typer.Argument(help="A run name (see `extractor runs list`), or a results file or folder.", show_default=False)],
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="jsonl (documents), csv (ACLED columns, one row per incident), geojson (incidents with coordinates).")] = ExportFormat.jsonl,
+    output: Annotated[Optional[str], typer.Option("-o", "--output", help="Write here (atomically) instead of standard output.")] = None,
+    store: StoreOption = None,
+) -> None:
+    """Export a run's finished documents for other tools: JSONL, ACLED-style CSV or GeoJSON."""
+    from extractor.driver import run_documents, write_atomically
+    from extractor.errors import ExtractorError
+    from extractor.export import EXPORTERS
+
+    try:
+        count = write_atomically(output, lambda stream: EXPORTERS[fmt.value](run_documents(run, _store_path(store)), stream))
+    except ExtractorError as exc:
+        _fail(exc)
+    if output:
+        _say(f"wrote {count} {'documents' if fmt is ExportFormat.jsonl else 'rows' if fmt is ExportFormat.csv else 'features'} to {output}")
+
+
+@app.command()
+def merge(
+    run: Annotated[str, typer.Argument(help="A run name, or a results file or folder.", show_default=False)],
+    output: Annotated[Optional[str], typer.Option("-o", "--output", help="Write the merged dataset here instead of standard output.")] = None,
+    store: StoreOption = None,
+) -> None:
+    """One incident per event across articles: cluster the run's incidents (see extractor/merge.py for the rule)."""
+    from extractor.driver import run_documents, write_atomically
+    from extractor.errors import ExtractorError
+    from extractor.merge import merge_documents
+
+    try:
+        dataset = merge_documents(run_documents(run, _store_path(store)))
+        write_atomically(output, lambda stream: stream.write(dataset.model_dump_json(indent=2) + "\n"))
+    except ExtractorError as exc:
+        _fail(exc)
+
+
+runs_app = typer.Typer(help="List and inspect named runs (the run store).", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(runs_app, name="runs")
+
+
+def _money(cost) -> str:
+    return "unknown" if cost is None else f"${cost:.4f}"
+
+
+@runs_app.command("list")
+def runs_list(store: StoreOption = None) -> None:
+    """Every run: articles done, failed and pending, tokens and cost."""
+    from extractor.errors import ExtractorError
+    from extractor.runstore import RunStore
+
+    try:
+        runs = RunStore(_store_path(store))
+    except ExtractorError as exc:
+        _fail(exc)
+    try:
+        summaries = runs.runs()
+    finally:
+        runs.close()
+    if not summaries:
+        _say("no runs yet (start one with `extractor extract ... --run NAME`)")
+        return
+    print(f"{'run':24} {'done':>8} {'failed':>8} {'pending':>8} {'tokens':>12} {'cost':>10}  updated")
+    for s in summaries:
+        print(f"{s.name:24} {s.done:>8} {s.failed:>8} {s.pending:>8} {s.prompt_tokens + s.completion_tokens:>12,} {_money(s.cost):>10}  {s.updated_at}")
+
+
+@runs_app.command("show")
+def runs_show(
+    name: Annotated[str, typer.Argument(help="The run's name.", show_default=False)],
+    store: StoreOption = None,
+    failures: Annotated[int, typer.Option(help="How many failures to list.")] = 20,
+) -> None:
+    """A run's status, tokens, cost, settings and failures with their reasons."""
+    from extractor.errors import ExtractorError, InputError
+    from extractor.runstore import RunStore
+
+    try:
+        runs = RunStore(_store_path(store))
+        try:
+            s = runs.summary(name)
+            if s is None:
+                raise InputError(name, "is not a run in the store", hint="see `extractor runs list`")
+            failed = runs.failures(name, failures)
+        finally:
+            runs.close()
+    except ExtractorError as exc:
+        _fail(exc)
+    print(f"run {s.name}: {s.done} done, {s.failed} failed, {s.pending} pending (in flight when last stopped)")
+    print(f"model {s.settings.get('provider')}/{s.settings.get('model')}" + (f" at {s.settings['base_url']}" if s.settings.get("base_url") else ""))
+    print(f"tokens {s.prompt_tokens:,} prompt + {s.completion_tokens:,} completion; cost {_money(s.cost)}; model time {s.seconds:.1f} s")
+    print(f"created {s.created_at}, last run {s.updated_at}")
+    for article_id, origin, reason in failed:
+        print(f"failed {article_id}: {reason}")
+    if s.failed > len(failed):
+        print(f"... and {s.failed - len(failed)} more (--failures N)")
+    if s.failed or s.pending:
+        print("resume with the same extract command; add --retry-failed to send failed articles again")
+
+
 def main() -> None:
     import logging
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from extractor.pricing import load_prices
 from extractor.progress import Progress
 from extractor.runs import Outcome, RunContext, run_articles
 from extractor.runstore import DONE, RunStore
+from extractor.schema import ArticleExtraction
 from extractor.settings import Settings
 from extractor.store import Cache, _public_url
 
@@ -110,3 +112,45 @@ async def _drive(paths: list[str], ctx: RunContext, on_outcome) -> object:
     finally:
         if built:
             await built[0].aclose()
+
+
+# Fields the gold model adds to the contract (results read with it never set them to True).
+_GOLD_ONLY = {kind: {"__all__": {"optional"}} for kind in ("incidents", "actors", "attributions")}
+
+
+def run_documents(source: str, store_path: Path) -> Iterator[ArticleExtraction]:
+    """The finished documents of a run (by name, from the run store), or of result files when
+    `source` is a path; streamed in the order the run first saw them."""
+    from extractor.errors import InputError
+    from extractor.results import read_results
+
+    if Path(source).exists():
+        for result in read_results([source]):
+            if result.doc.provenance is None:
+                raise InputError(result.origin, "is a gold answer, not a result (it has no provenance)", hint="export results of `extractor extract`")
+            yield ArticleExtraction.model_validate_json(result.doc.model_dump_json(exclude=_GOLD_ONLY))
+        return
+    store = RunStore(store_path)
+    try:
+        if store.summary(source) is None:
+            known = ", ".join(s.name for s in store.runs()[:10]) or "none yet"
+            raise InputError(source, f"is neither a run in {store_path} nor a results file", hint=f"known runs: {known}; see `extractor runs list`")
+        for _, result in store.results(source):
+            yield ArticleExtraction.model_validate_json(result)
+    finally:
+        store.close()
+
+
+def write_atomically(output: str | None, write) -> int:
+    """Run `write(stream)` into `output` (a .partial renamed into place) or standard output."""
+    import os
+
+    if not output or output == "-":
+        return write(sys.stdout)
+    target = Path(output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    with partial.open("w", encoding="utf-8", newline="") as stream:
+        count = write(stream)
+    os.replace(partial, target)
+    return count

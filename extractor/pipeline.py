@@ -48,8 +48,8 @@ ACTOR_TOKENS = 1536
 def salvage(text: str | None, container: type[BaseModel]) -> tuple[BaseModel | None, list[str]]:
     """The items of a last, invalid answer that still parse on their own."""
     data = parse_json(text)
-    if not isinstance(data, dict):
-        return None, []
+    if not isinstance(data, dict) or any(not isinstance(data.get(name, []), list) for name in container.model_fields):
+        return None, []  # not the shape asked for: nothing to salvage
     kept: dict[str, list[Any]] = {name: [] for name in container.model_fields}
     issues: list[str] = []
     for name, field_info in container.model_fields.items():
@@ -241,6 +241,15 @@ def from_cache(article: Article, cache: Cache | None, key: str) -> ArticleExtrac
     return ArticleExtraction.model_validate(stored)
 
 
+def normalised(document: ArticleExtraction, article: Article) -> ArticleExtraction:
+    """The normalise stage (dates, places, actors; `extractor.normalise`). Drivers apply it after
+    the cache, which keeps the model's grounded answer, so a better gazetteer or actor registry
+    takes effect without calling the model again."""
+    from extractor.normalise import normalise
+
+    return normalise(document, article)
+
+
 def extract_cached(
     article: Article, settings: Settings, client: Callable[[], LLMClient], cache: Cache | None, *, refresh: bool = False
 ) -> ArticleExtraction:
@@ -248,8 +257,8 @@ def extract_cached(
     and sets provenance.cache_hit."""
     key = key_for(article, settings)
     if not refresh and (hit := from_cache(article, cache, key)) is not None:
-        return hit
+        return normalised(hit, article)
     document = extract_article(article, client(), cache=cache, key=key)
     if cache is not None:
         cache.put(key, document.model_dump(mode="json"))
-    return document
+    return normalised(document, article)

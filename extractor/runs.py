@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from extractor.errors import ConfigError, InputError, LLMError, ModelUnavailableError
 from extractor.llm import AsyncLLMClient
 from extractor.load import Article
-from extractor.pipeline import extract_article_async, from_cache, key_for
+from extractor.pipeline import extract_article_async, from_cache, key_for, normalised
 from extractor.pricing import Prices
 from extractor.runstore import DONE, FAILED, RunStore, article_key
 from extractor.schema import ArticleExtraction
@@ -145,7 +145,7 @@ async def _extract_one(index: int, article: Article, key: str, ctx: RunContext) 
     settings = ctx.settings
     cache_key = key_for(article, settings)
     if not ctx.refresh and (hit := from_cache(article, ctx.cache, cache_key)) is not None:
-        return Outcome(index, key, article.id, "", DONE, hit, cache_hit=True)
+        return Outcome(index, key, article.id, "", DONE, normalised(hit, article), cache_hit=True)
     started = time.monotonic()
     try:
         document = await extract_article_async(article, ctx.client(), cache=ctx.cache, key=cache_key)
@@ -159,5 +159,5 @@ async def _extract_one(index: int, article: Article, key: str, ctx: RunContext) 
     if ctx.cache is not None:
         ctx.cache.put(cache_key, document.model_dump(mode="json"))
     usage = document.provenance.usage.model_dump()
-    return Outcome(index, key, article.id, "", DONE, document, attempts=document.provenance.attempts, usage=usage,
+    return Outcome(index, key, article.id, "", DONE, normalised(document, article), attempts=document.provenance.attempts, usage=usage,
                    seconds=time.monotonic() - started, cost=ctx.prices.cost(settings.provider, settings.model, usage))
