@@ -273,6 +273,104 @@ def runs_show(
         print("resume with the same extract command; add --retry-failed to send failed articles again")
 
 
+batch_app = typer.Typer(help="OpenAI Batch API: submit a run's requests at half price, poll, and collect into the run store.",
+                        no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(batch_app, name="batch")
+
+ModelOption = Annotated[Optional[str], typer.Option(help="Model name. [env: EXTRACTOR_MODEL; default: gpt-4o-mini]")]
+BaseUrlOption = Annotated[Optional[str], typer.Option(help="An OpenAI-compatible server with the Files and Batches endpoints. [env: OPENAI_BASE_URL]")]
+
+
+def _batch_context(model, base_url, store, prices=None):
+    """Settings, the run store and a plain openai client for the Files/Batches endpoints."""
+    import openai
+
+    from extractor.pricing import load_prices
+    from extractor.runstore import RunStore
+    from extractor.settings import resolve
+
+    settings = resolve({"model": model, "base_url": base_url, "run_store": str(store) if store else None,
+                        "prices": str(prices) if prices else None})
+    client = openai.OpenAI(api_key=settings.api_key or "not-needed", base_url=settings.base_url, timeout=settings.timeout, max_retries=3)
+    return settings, RunStore(settings.run_store), client
+
+
+@batch_app.command("submit")
+def batch_submit(
+    run: Annotated[str, typer.Argument(help="The run's name.", show_default=False)],
+    paths: Annotated[Optional[list[str]], typer.Argument(help="Article files, folders or globs to add to the run (none: send what is queued).", show_default=False)] = None,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Start the run's failed articles over.")] = False,
+    model: ModelOption = None, base_url: BaseUrlOption = None, store: StoreOption = None,
+) -> None:
+    """Write the run's pending requests as Batch API JSONL (strict json_schema), upload and create the batches."""
+    from extractor import batch
+    from extractor.errors import ExtractorError
+
+    try:
+        settings, runs, client = _batch_context(model, base_url, store)
+        try:
+            sent = batch.submit(run, paths or [], settings, runs, client, retry_failed=retry_failed)
+        finally:
+            runs.close()
+    except ExtractorError as exc:
+        _fail(exc)
+    for outcome in sent.outcomes:
+        _say(f"error: {outcome.reason}")
+    _say(f"run {run}: {len(sent.custom_ids)} requests for {sent.articles} articles in batch(es) {', '.join(sent.batch_ids) or 'none'}; "
+         f"{sent.skipped} skipped (already done or failed)")
+    if sent.outcomes:
+        raise typer.Exit(2)
+
+
+@batch_app.command("status")
+def batch_status(
+    run: Annotated[str, typer.Argument(help="The run's name.", show_default=False)],
+    model: ModelOption = None, base_url: BaseUrlOption = None, store: StoreOption = None,
+) -> None:
+    """Poll the run's batches."""
+    from extractor import batch
+    from extractor.errors import ExtractorError
+
+    try:
+        settings, runs, client = _batch_context(model, base_url, store)
+        try:
+            statuses = batch.status(run, runs, client)
+        finally:
+            runs.close()
+    except ExtractorError as exc:
+        _fail(exc)
+    if not statuses:
+        _say(f"run {run} has no batches (submit first: extractor batch submit {run} PATH...)")
+    for st in statuses:
+        print(f"{st.id}: {st.status}, {st.completed}/{st.requests} completed, {st.failed} failed" + (" (collected)" if st.collected else ""))
+
+
+@batch_app.command("collect")
+def batch_collect(
+    run: Annotated[str, typer.Argument(help="The run's name.", show_default=False)],
+    model: ModelOption = None, base_url: BaseUrlOption = None, store: StoreOption = None,
+    prices: Annotated[Optional[Path], typer.Option("--prices", help="JSON price table (dollars per million tokens). [env: EXTRACTOR_PRICES]")] = None,
+) -> None:
+    """Collect finished batches into the run store (same grounding and checks), then submit the next stage, re-asks and failed lines."""
+    from extractor import batch
+    from extractor.errors import ExtractorError
+    from extractor.pricing import load_prices
+
+    try:
+        settings, runs, client = _batch_context(model, base_url, store, prices)
+        try:
+            report = batch.collect(run, runs, client, settings, load_prices(settings.prices_file))
+        finally:
+            runs.close()
+    except ExtractorError as exc:
+        _fail(exc)
+    for outcome in report.outcomes:
+        if outcome.status == "failed":
+            _say(f"error: {outcome.reason}")
+    _say(f"run {run}: {report.done} articles done, {report.failed} failed; {len(report.waiting)} batch(es) still running; "
+         f"{report.reasks} re-asks, {report.resent} failed lines resent" + (f"; next batch {', '.join(report.submission.batch_ids)}" if report.submission and report.submission.batch_ids else ""))
+
+
 def main() -> None:
     import logging
 

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from extractor.embedded import default_weights  # noqa: E402
 from extractor.llm import build_client  # noqa: E402
 from extractor.load import iter_articles  # noqa: E402
-from extractor.pipeline import extract_article  # noqa: E402
+from extractor.pipeline import extract_article, normalised  # noqa: E402
 from extractor.recording import RECORDING_KEY, vcr_for  # noqa: E402
 from extractor.settings import DEFAULT_EMBEDDED_MODEL, resolve, usable_cores  # noqa: E402
 
@@ -80,7 +80,8 @@ def main() -> None:
             (FIXTURES / "cassettes" / f"{article.id}.yaml").unlink(missing_ok=True)
             started = time.monotonic()
             with recorder.use_cassette(f"{article.id}.yaml"):
-                document = extract_article(article, build_client(recorded))
+                # What the CLI emits: the pipeline's document, normalised (after the cache, as there).
+                document = normalised(extract_article(article, build_client(recorded)), article)
             timings[article.id] = round(time.monotonic() - started, 1)
             (FIXTURES / "expected" / f"{article.id}.json").write_text(document.model_dump_json(indent=2) + "\n")
             print(f"{article.id}: {len(document.incidents)} incidents, {document.provenance.attempts} calls, {timings[article.id]} s")

@@ -108,6 +108,6 @@ def test_bad_settings_exit_2():
 
 
 def test_every_command_has_help():
-    for command in ([], ["extract"], ["schema"], ["eval"], ["review"], ["export"], ["merge"], ["runs"], ["runs", "list"], ["runs", "show"]):
+    for command in ([], ["extract"], ["schema"], ["eval"], ["review"], ["export"], ["merge"], ["runs"], ["runs", "list"], ["runs", "show"], ["batch"], ["batch", "submit"], ["batch", "status"], ["batch", "collect"]):
         result = invoke(*command, "--help")
         assert result.exit_code == 0 and len(result.stdout) > 100
