@@ -285,7 +285,6 @@ def _batch_context(model, base_url, store, prices=None):
     """Settings, the run store and a plain openai client for the Files/Batches endpoints."""
     import openai
 
-    from extractor.pricing import load_prices
     from extractor.runstore import RunStore
     from extractor.settings import resolve
 

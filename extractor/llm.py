@@ -51,6 +51,15 @@ class Answer:
     seconds: float = 0.0
 
 
+def _openai_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "api_key": settings.api_key or "not-needed",
+        "base_url": settings.base_url or LOCAL_BASE_URL,
+        "max_retries": 0,  # retries live in our retrying transports
+        "timeout": settings.timeout,
+    }
+
+
 class LLMClient:
     def __init__(self, client: openai.OpenAI, settings: Settings) -> None:
         self.settings = settings
@@ -60,14 +69,7 @@ class LLMClient:
     @classmethod
     def from_transport(cls, transport: httpx2.BaseTransport, settings: Settings) -> LLMClient:
         http = httpx2.Client(transport=transport, timeout=settings.timeout)
-        client = openai.OpenAI(
-            api_key=settings.api_key or "not-needed",
-            base_url=settings.base_url or LOCAL_BASE_URL,
-            http_client=http,
-            max_retries=0,  # retries live in RetryingTransport
-            timeout=settings.timeout,
-        )
-        return cls(client, settings)
+        return cls(openai.OpenAI(http_client=http, **_openai_options(settings)), settings)
 
     @property
     def provider(self) -> str:
@@ -119,14 +121,7 @@ class AsyncLLMClient(LLMClient):
     @classmethod
     def from_async_transport(cls, transport: httpx2.AsyncBaseTransport, settings: Settings) -> AsyncLLMClient:
         http = httpx2.AsyncClient(transport=transport, timeout=settings.timeout)
-        client = openai.AsyncOpenAI(
-            api_key=settings.api_key or "not-needed",
-            base_url=settings.base_url or LOCAL_BASE_URL,
-            http_client=http,
-            max_retries=0,  # retries live in AsyncRetryingTransport
-            timeout=settings.timeout,
-        )
-        return cls(client, settings)
+        return cls(openai.AsyncOpenAI(http_client=http, **_openai_options(settings)), settings)
 
     async def extract(self, response_model, messages, context, max_tokens) -> Answer:  # type: ignore[override]
         calls: list[tuple[int, int]] = []

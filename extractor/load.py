@@ -171,15 +171,17 @@ def _records(data: bytes, source: str, stem: str, jsonl: bool) -> Iterator[Artic
             yield exc
         return
     for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{source}:{number}"
-        try:
-            yield article_from_record(json.loads(line), f"{stem}-{number}", where)
-        except json.JSONDecodeError as exc:
-            yield InputError(where, f"is not valid JSON ({exc.msg})", hint="one JSON object per line")
-        except InputError as exc:
-            yield exc
+        if line.strip():
+            yield _jsonl_record(line, stem, number, f"{source}:{number}")
+
+
+def _jsonl_record(line: str, stem: str, number: int, where: str) -> Article | InputError:
+    try:
+        return article_from_record(json.loads(line), f"{stem}-{number}", where)
+    except json.JSONDecodeError as exc:
+        return InputError(where, f"is not valid JSON ({exc.msg})", hint="one JSON object per line")
+    except InputError as exc:
+        return exc
 
 
 def load_bytes(data: bytes, source: str, stem: str, suffix: str) -> Iterator[Article | InputError]:
@@ -245,12 +247,7 @@ def _stream_jsonl(path: Path, name: str) -> Iterator[Article | InputError]:
             except UnicodeDecodeError as exc:
                 yield InputError(where, f"is not UTF-8 (byte 0x{raw[exc.start]:02x})", hint="convert the file to UTF-8")
                 continue
-            try:
-                yield article_from_record(json.loads(line), f"{path.stem}-{number}", where)
-            except json.JSONDecodeError as exc:
-                yield InputError(where, f"is not valid JSON ({exc.msg})", hint="one JSON object per line")
-            except InputError as exc:
-                yield exc
+            yield _jsonl_record(line, path.stem, number, where)
 
 
 def iter_articles(paths: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[Article | InputError]:

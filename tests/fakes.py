@@ -55,3 +55,14 @@ class FakeModel(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     @property
     def last_user_message(self) -> str:
         return self.requests[-1]["messages"][-1]["content"]
+
+
+def patch_clients(monkeypatch, model: FakeModel) -> FakeModel:
+    """Make the CLI build its clients (sync and async) over `model`."""
+    import extractor.llm
+    from extractor.llm import AsyncLLMClient, LLMClient
+
+    monkeypatch.setattr(extractor.llm, "build_client", lambda settings: LLMClient.from_transport(model, settings))
+    monkeypatch.setattr(extractor.llm, "build_async_client",
+                        lambda settings, throttle=None, concurrency=1: AsyncLLMClient.from_async_transport(model, settings))
+    return model

@@ -6,23 +6,17 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-import extractor.llm
 from conftest import CONVOY, OILFIELD, ROOT
-from fakes import FakeModel
+from fakes import FakeModel, patch_clients
 from test_pipeline import ACTORS, INCIDENTS
 from extractor.cli import app
-from extractor.llm import AsyncLLMClient, LLMClient
 
 SCHEMA = json.loads((ROOT / "schemas" / "extraction.v1.json").read_text())
 
 
 @pytest.fixture
 def fake(monkeypatch):
-    model = FakeModel()
-    monkeypatch.setattr(extractor.llm, "build_client", lambda settings: LLMClient.from_transport(model, settings))
-    monkeypatch.setattr(extractor.llm, "build_async_client",
-                        lambda settings, throttle=None, concurrency=1: AsyncLLMClient.from_async_transport(model, settings))
-    return model
+    return patch_clients(monkeypatch, FakeModel())
 
 
 def invoke(*args):

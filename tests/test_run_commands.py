@@ -10,21 +10,15 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-import extractor.llm
 from conftest import CONVOY
-from fakes import FakeModel
+from fakes import FakeModel, patch_clients
 from test_pipeline import ACTORS, INCIDENTS
 from extractor.cli import app
-from extractor.llm import AsyncLLMClient, LLMClient
 
 
 @pytest.fixture
 def fake(monkeypatch):
-    model = FakeModel()
-    monkeypatch.setattr(extractor.llm, "build_client", lambda settings: LLMClient.from_transport(model, settings))
-    monkeypatch.setattr(extractor.llm, "build_async_client",
-                        lambda settings, throttle=None, concurrency=1: AsyncLLMClient.from_async_transport(model, settings))
-    return model
+    return patch_clients(monkeypatch, FakeModel())
 
 
 def invoke(*args):
