@@ -6,8 +6,9 @@ finding them out alone:
 - budgets: requests and tokens per minute (aiolimiter's leaky buckets); a request's tokens are
   estimated before it is sent (prompt characters / 4 + max_tokens), as providers count them;
 - a common pause: a 429 stops every worker until its Retry-After has passed;
-- an adaptive in-flight limit (additive increase, multiplicative decrease): each 429 halves how
-  many requests may be in flight, each success adds 1/limit back, up to the run's concurrency.
+- an adaptive in-flight limit (additive increase, multiplicative decrease): a 429 halves how many
+  requests may be in flight (once per pause, however many requests the pause refuses), each
+  success adds 1/limit back, up to the run's concurrency.
 """
 
 from __future__ import annotations
@@ -75,9 +76,11 @@ class Throttle:
         async with changed:
             self.in_flight -= 1
             if rate_limited:
-                self.pauses += 1
-                self.limit = max(1.0, self.limit / 2)
-                self.paused_until = max(self.paused_until, self.clock() + (retry_after if retry_after is not None else DEFAULT_PAUSE))
+                now = self.clock()
+                if now >= self.paused_until:  # halve once per pause, not once per refused request
+                    self.pauses += 1
+                    self.limit = max(1.0, self.limit / 2)
+                self.paused_until = max(self.paused_until, now + (retry_after if retry_after is not None else DEFAULT_PAUSE))
             else:
                 self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
             changed.notify_all()

@@ -40,12 +40,17 @@ def templates() -> dict[str, str]:
     return _templates(prompts_dir())
 
 
+@lru_cache(maxsize=1)
+def _schemas_digest() -> str:
+    # Building the draft schemas costs milliseconds; prompt_version is asked for every article.
+    return "".join(json.dumps(model.model_json_schema(), sort_keys=True) for model in (DraftIncidents, DraftActorsAndAttributions))
+
+
 def prompt_version() -> str:
     digest = hashlib.sha256()
     for name, body in sorted(templates().items()):
         digest.update(f"{name}\0{body}\0".encode())
-    for model in (DraftIncidents, DraftActorsAndAttributions):
-        digest.update(json.dumps(model.model_json_schema(), sort_keys=True).encode())
+    digest.update(_schemas_digest().encode())
     digest.update(SCHEMA_VERSION.encode())
     return digest.hexdigest()[:12]
 
@@ -55,9 +60,10 @@ def taxonomy_lines() -> str:
 
 
 def _article_block(article: Article) -> str:
-    return Template(templates()["article.md"]).substitute(
-        published=article.published or "unknown", article=article.model_text
-    )
+    # The article sits between <<< and >>>; an article holding those markers itself could close
+    # its section early and speak outside it (a prompt injection), so they are broken up.
+    text = article.model_text.replace(">>>", "> > >").replace("<<<", "< < <")
+    return Template(templates()["article.md"]).substitute(published=article.published or "unknown", article=text)
 
 
 def incident_messages(article: Article) -> list[dict[str, str]]:

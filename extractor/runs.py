@@ -153,7 +153,10 @@ async def _extract_one(index: int, article: Article, key: str, ctx: RunContext) 
         raise  # every article would fail the same way: stop the run
     except LLMError as exc:
         usage = dict(getattr(exc, "flow_usage", {}) or {})
-        return Outcome(index, key, article.id, "", FAILED, reason=exc.one_line(), attempts=getattr(exc, "flow_attempts", 0),
+        reason = exc.one_line()
+        if not reason.startswith(f"{article.id}: "):  # transport errors do not name the article
+            reason = f"{article.id}: {reason}"
+        return Outcome(index, key, article.id, "", FAILED, reason=reason, attempts=getattr(exc, "flow_attempts", 0),
                        usage=usage, seconds=time.monotonic() - started,
                        cost=ctx.prices.cost(settings.provider, settings.model, usage))
     if ctx.cache is not None:

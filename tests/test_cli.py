@@ -93,7 +93,7 @@ def test_an_unreachable_server_fails_fast_with_one_line(monkeypatch):
     result = invoke("extract", str(CONVOY), "--base-url", "http://127.0.0.1:9/v1", "--no-cache")
     assert result.exit_code == 1
     (line,) = result.stderr.strip().splitlines()
-    assert line.startswith("error: the model server could not be reached") and "hint:" in line
+    assert line.startswith(f"error: {CONVOY.stem}: the model server could not be reached") and "hint:" in line
 
 
 def test_bad_settings_exit_2():

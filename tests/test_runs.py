@@ -230,8 +230,6 @@ def chat_stage(body: dict) -> str:
     return "incidents" if "incidents" in body["response_format"]["json_schema"]["schema"]["properties"] else "actors"
 
 
-@pytest.mark.xfail(strict=True, reason="the article is pasted between <<< and >>> as is: an article holding its own "
-                                       "'>>>' line ends the article section early (prompts._article_block)")
 def test_an_article_cannot_close_the_article_delimiters_itself():
     from extractor import prompts
     from extractor.load import article_from_text
@@ -346,8 +344,6 @@ def test_concurrency_16_keeps_about_16_requests_in_flight(tmp_path):
     print(f"concurrency: {server.max_concurrent_seen} in flight at most; {time.monotonic() - started:.1f} s")
 
 
-@pytest.mark.xfail(strict=True, reason="a transport failure's reason does not name its article (runs._extract_one stores "
-                                       "exc.one_line(); only ExtractionFailed puts the id first)")
 def test_the_error_line_of_an_article_that_failed_in_transport_names_the_article(tmp_path):
     """With 300 articles in a run, `error: the model server could not be reached after 4 attempts`
     does not say which one; the run store has the id, the terminal does not."""
