@@ -15,6 +15,8 @@ a grammar (they reject json_schema with HTTP 500, see NOTES.md).
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import json
 import time
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ import jiter
 import openai
 from instructor.core import IncompleteOutputException, InstructorRetryException
 from instructor.core.hooks import Hooks
+from instructor.v2.core.function_calls import response_schema
 from pydantic import BaseModel
 
 from extractor.errors import LLMError, TransportError
@@ -37,6 +40,39 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound=BaseModel)
 LOCAL_BASE_URL = "http://embedded.invalid/v1"  # never resolved: the embedded transport answers
+
+# The validation context (grounder, ...) of the `extract` call in progress, in this thread or task.
+_VALIDATION_CONTEXT: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("extractor_validation_context", default=None)
+
+
+@functools.lru_cache(maxsize=32)
+def _prepared(response_model: type[T]) -> type[T]:
+    """`response_model` as instructor uses it, built once. Given a plain model, instructor wraps it
+    in a new class and rebuilds its JSON schema on every call (about 6 ms of CPU a call, most of a
+    run's CPU against a fast server: benchmarks/overhead.py, benchmarks/throughput.py). Validation
+    takes the context from `_VALIDATION_CONTEXT` instead of instructor's `context=`, with which
+    instructor would also render every message as a Jinja template: slower, and an article holding
+    `{{ ... }}` was altered, one holding `{%` stopped the whole run with TemplateSyntaxError."""
+    prepared = response_schema(response_model)  # exactly what instructor would build per call
+    schema = json.dumps(prepared.model_json_schema())
+
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if args or kwargs:
+            return super(prepared, cls).model_json_schema(*args, **kwargs)
+        return json.loads(schema)  # a fresh copy: callers may change it
+
+    def model_validate_json(cls, json_data: Any, *, context: Any = None, **kwargs: Any) -> Any:
+        context = _VALIDATION_CONTEXT.get() if context is None else context
+        return super(prepared, cls).model_validate_json(json_data, context=context, **kwargs)
+
+    def model_validate(cls, obj: Any, *, context: Any = None, **kwargs: Any) -> Any:
+        context = _VALIDATION_CONTEXT.get() if context is None else context
+        return super(prepared, cls).model_validate(obj, context=context, **kwargs)
+
+    prepared.model_json_schema = classmethod(model_json_schema)  # type: ignore[method-assign]
+    prepared.model_validate_json = classmethod(model_validate_json)  # type: ignore[method-assign]
+    prepared.model_validate = classmethod(model_validate)  # type: ignore[method-assign]
+    return prepared
 
 
 @dataclass
@@ -83,6 +119,7 @@ class LLMClient:
                    calls: list[tuple[int, int]]) -> dict[str, Any]:
         hooks = Hooks()
         hooks.on("completion:response", lambda c: calls.append(_tokens(c)))
+        response_model = _prepared(response_model)
         extra: dict[str, Any] = {}
         if self.settings.response_format == "json_object":
             extra["extra_body"] = {"response_format": {"type": "json_object", "schema": response_model.model_json_schema()}}
@@ -91,7 +128,6 @@ class LLMClient:
             messages=messages,
             response_model=response_model,
             max_retries=self.settings.max_attempts - 1,
-            context=context,
             temperature=self.settings.temperature,
             seed=self.settings.seed,
             max_tokens=max_tokens,
@@ -103,10 +139,13 @@ class LLMClient:
         """Ask for `response_model`; re-ask on validation errors up to max_attempts calls."""
         calls: list[tuple[int, int]] = []
         started = time.monotonic()
+        token = _VALIDATION_CONTEXT.set(context)
         try:
             value = self.instructor.chat.completions.create(**self._arguments(response_model, messages, context, max_tokens, calls))
         except (InstructorRetryException, IncompleteOutputException, openai.APIError) as exc:
             return _failed(exc, calls, started, max_tokens)
+        finally:
+            _VALIDATION_CONTEXT.reset(token)
         return Answer(value=value, attempts=len(calls), usage=_usage(calls), seconds=time.monotonic() - started)
 
 
@@ -126,10 +165,13 @@ class AsyncLLMClient(LLMClient):
     async def extract(self, response_model, messages, context, max_tokens) -> Answer:  # type: ignore[override]
         calls: list[tuple[int, int]] = []
         started = time.monotonic()
+        token = _VALIDATION_CONTEXT.set(context)
         try:
             value = await self.instructor.chat.completions.create(**self._arguments(response_model, messages, context, max_tokens, calls))
         except (InstructorRetryException, IncompleteOutputException, openai.APIError) as exc:
             return _failed(exc, calls, started, max_tokens)
+        finally:
+            _VALIDATION_CONTEXT.reset(token)
         return Answer(value=value, attempts=len(calls), usage=_usage(calls), seconds=time.monotonic() - started)
 
     async def aclose(self) -> None:
