@@ -47,8 +47,14 @@ def _schemas_digest() -> str:
 
 
 def prompt_version() -> str:
+    return _prompt_version(prompts_dir())
+
+
+@lru_cache(maxsize=4)
+def _prompt_version(directory: Path) -> str:
+    # Asked for every article (it is part of the cache key): computed once per prompts folder.
     digest = hashlib.sha256()
-    for name, body in sorted(templates().items()):
+    for name, body in sorted(_templates(directory).items()):
         digest.update(f"{name}\0{body}\0".encode())
     digest.update(_schemas_digest().encode())
     digest.update(SCHEMA_VERSION.encode())
