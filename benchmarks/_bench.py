@@ -234,3 +234,28 @@ def timed_run(args: list[str], env: dict[str, str], cwd: Path | None = None) -> 
     started = time.perf_counter()
     done = subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True)
     return time.perf_counter() - started, done
+
+
+def answered_offline(article, provider: str, model: str, usage: dict[str, int] | None = None):
+    """Drive one article's flow with the fake server's answers, made without a server.
+    Returns (the finished document, {stage: answer JSON text})."""
+    from fake_answers import ChatRequest, default_responder
+
+    from extractor.llm import Answer
+    from extractor.pipeline import ArticleFlow
+
+    usage = usage or {"prompt_tokens": 1, "completion_tokens": 1}
+    answers: dict[str, str] = {}
+    steps = ArticleFlow(article, provider, model).steps()
+    request = next(steps)
+    try:
+        while True:
+            body = {"model": model, "messages": request.messages,
+                    "response_format": {"type": "json_schema", "json_schema": {"name": request.plain.__name__,
+                                                                                "schema": request.plain.model_json_schema()}}}
+            content = json.dumps(default_responder(ChatRequest.parse(body)))
+            answers[request.stage] = content
+            value = request.checked.model_validate_json(content, context=request.context)
+            request = steps.send(Answer(value=value, attempts=1, usage=dict(usage)))
+    except StopIteration as done:
+        return done.value, answers

@@ -35,6 +35,7 @@ from _bench import (  # noqa: E402
     MODEL,
     PYTHON,
     ServerProcess,
+    answered_offline,
     child_env,
     header,
     load1,
@@ -51,29 +52,16 @@ TARGET_S = 10.0
 
 
 def populate_direct(path: Path, settings) -> int:
-    from fake_answers import ChatRequest, default_responder
-
-    from extractor.llm import Answer
     from extractor.load import iter_articles
-    from extractor.pipeline import ArticleFlow, key_for
+    from extractor.pipeline import key_for
     from extractor.store import Cache
 
     cache = Cache(settings.cache_dir / "cache.sqlite3")
     count = 0
     try:
         for article in iter_articles([str(path)]):
-            steps = ArticleFlow(article, settings.provider, settings.model).steps()
-            request = next(steps)
-            try:
-                while True:
-                    body = {"model": MODEL, "messages": request.messages,
-                            "response_format": {"type": "json_schema", "json_schema": {"name": request.plain.__name__,
-                                                                                        "schema": request.plain.model_json_schema()}}}
-                    content = json.dumps(default_responder(ChatRequest.parse(body)))
-                    value = request.checked.model_validate_json(content, context=request.context)
-                    request = steps.send(Answer(value=value, attempts=1, usage={"prompt_tokens": 100, "completion_tokens": 50}))
-            except StopIteration as done:
-                document = done.value
+            document, _ = answered_offline(article, settings.provider, settings.model,
+                                           {"prompt_tokens": 100, "completion_tokens": 50})
             cache.put(key_for(article, settings), document.model_dump(mode="json"))
             count += 1
     finally:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import sys
 import time
@@ -41,6 +40,7 @@ from _bench import (  # noqa: E402
     PLACEHOLDER_KEY,
     PYTHON,
     ROOT,
+    answered_offline,
     fake_server,
     header,
     load1,
@@ -140,29 +140,7 @@ def bare_calls_async(articles: list, base_url: str) -> list[float]:
 
 def record_answers(articles: list) -> list[dict[str, str]]:
     """The fake server's answer for each article and stage, as JSON text, made without a server."""
-    from fake_answers import ChatRequest, default_responder
-
-    from extractor.llm import Answer
-    from extractor.pipeline import ArticleFlow
-
-    recorded = []
-    for article in articles:
-        answers: dict[str, str] = {}
-        steps = ArticleFlow(article, "openai", MODEL).steps()
-        request = next(steps)
-        try:
-            while True:
-                body = {"model": MODEL, "messages": request.messages,
-                        "response_format": {"type": "json_schema", "json_schema": {"name": request.plain.__name__,
-                                                                                    "schema": request.plain.model_json_schema()}}}
-                content = json.dumps(default_responder(ChatRequest.parse(body)))
-                answers[request.stage] = content
-                value = request.checked.model_validate_json(content, context=request.context)
-                request = steps.send(Answer(value=value, attempts=1, usage={"prompt_tokens": 1, "completion_tokens": 1}))
-        except StopIteration:
-            pass
-        recorded.append(answers)
-    return recorded
+    return [answered_offline(article, "openai", MODEL)[1] for article in articles]
 
 
 def offline_flow(articles: list, recorded: list[dict[str, str]], settings) -> dict[str, list[float]]:
