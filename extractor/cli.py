@@ -142,16 +142,33 @@ def eval_(
 
 @app.command()
 def review(
-    results: Annotated[list[Path], typer.Argument(help="Result files or folders written by `extractor extract` (.json, array, .jsonl).", show_default=False)],
+    results: Annotated[list[str], typer.Argument(help="Result files or folders written by `extractor extract` (.json, array, .jsonl), or run names from the run store.", show_default=False)],
     output: Annotated[Path, typer.Option("-o", "--output", help="The HTML page to write.")] = Path("review.html"),
     articles: Annotated[Optional[list[Path]], typer.Option("--articles", metavar="PATH", help="Article files or folders holding the texts the results were extracted from (found by sha256). [default: the folders of the results]")] = None,
+    store: Annotated[Optional[Path], typer.Option("--store", help="Run store file, for run names. [env: EXTRACTOR_RUN_STORE]")] = None,
 ) -> None:
     """Write a self-contained HTML page showing every record beside its evidence in the article."""
+    import tempfile
+
+    from extractor.driver import run_documents
     from extractor.errors import ExtractorError
     from extractor.review import write_review
 
     try:
-        count = write_review(results, articles or [p if p.is_dir() else p.parent for p in results], output)
+        with tempfile.TemporaryDirectory() as scratch:
+            paths: list[Path] = []
+            for name in results:
+                if Path(name).exists():
+                    paths.append(Path(name))
+                    continue
+                # A run: its documents from the store (the store keeps results, not article texts).
+                dumped = Path(scratch) / f"run-{len(paths)}.jsonl"
+                with dumped.open("w", encoding="utf-8") as stream:
+                    for document in run_documents(name, _store_path(store)):
+                        stream.write(document.model_dump_json() + "\n")
+                paths.append(dumped)
+            sources = articles or [p if p.is_dir() else p.parent for p in paths if not str(p).startswith(scratch)]
+            count = write_review(paths, sources, output)
     except ExtractorError as exc:
         _fail(exc)
     _say(f"wrote {output} ({count} article{'s' if count != 1 else ''})")

@@ -117,3 +117,12 @@ def test_review_of_a_run_output(finished_run, two_reports, tmp_path):
     assert result.exit_code == 0, result.output
     html = page.read_text()
     assert "report-1" in html and "report-2" in html and "wrote" in result.stderr
+
+
+def test_review_reads_a_run_from_the_run_store(finished_run, two_reports, tmp_path):
+    page = tmp_path / "run.html"
+    result = invoke("review", "r1", "--articles", two_reports, "-o", page)
+    assert result.exit_code == 0, result.output
+    assert "report-1" in page.read_text() and "(2 articles)" in result.stderr
+    missing = invoke("review", "no-such-run", "-o", tmp_path / "x.html")
+    assert missing.exit_code == 2 and "is neither a run" in missing.stderr
