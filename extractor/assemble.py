@@ -1,25 +1,38 @@
-"""Drafts in, contract records out: grounding and checks, pure logic.
+"""Drafts in, contract records out: grounding, checks and repairs, pure logic.
 
 `assemble_incidents` and `assemble_actors` locate every quote (via `extractor.ground`), check
-the rules below, repair what can be repaired without guessing and drop what cannot, and return
-the issues they met. The same functions serve twice:
+the rules below, and return the records with the issues they met. The same functions serve twice:
   * during the call, `CheckedIncidents` / `CheckedActors` run them as validators: any issue makes
     instructor re-ask, with the issues as the message, so the model is told exactly which quote or
     field was wrong;
   * after the last attempt, the pipeline runs them on the last draft and keeps the issues as
-    warnings: nothing ungrounded is ever emitted.
+    warnings.
 
-Rules: every evidence quote is found in the article (else the quote is dropped; an incident or
-attribution left without evidence is dropped; an actor falls back to its name); an actor's
-evidence names it, and its mentions occur in the article; a null perpetrator goes only with kind
-"unknown"; sub_event_type
-belongs to event_type (else event_type is set from the sub-event type); date.start <= date.end
-<= publication + 1 day (a reversed range is swapped; a date after publication drops the
-incident); low <= best <= high and every casualty number is stated in the article, as digits or
-words, 0 only where it says nobody (else the figures are cleared); every referenced id exists
-(else the reference, or an attribution that depends on it, is dropped). The free-text `text`
-fields of dates, places and figures become the article's own words where they can be found, and
-null where they cannot.
+The rule, written once: **an item is dropped only when none of its evidence can be found in the
+article** (an incident or attribution whose quotes are all missing; an actor the article never
+names). Every other bad field is repaired from what the tool can compute, or set to null, and the
+repair is a warning:
+  * a quote that is not in the article is removed from the item's evidence (the item keeps the
+    quotes that are found); an actor's quote that does not name it is removed, and an actor left
+    without evidence takes the first place the article names it;
+  * event_type that does not hold the sub_event_type is set from the sub-event type;
+  * a date that is not a calendar date, or that ends after publication + 1 day, is replaced by
+    the date its own words give (`extractor.timex`, against publication), else by the week up to
+    publication (precision week), else (no publication date) by its month or year where those are
+    real; a reversed range is swapped. Normalisation later resolves dates from the article again;
+  * figures out of order (low <= best <= high) or not stated in the article, as digits or words
+    (0 only where it says nobody), are cleared;
+  * a second item with an id already used gets a new id; an actor listed twice is merged into the
+    first, and references to it follow;
+  * an attribution that names an unknown incident is moved to the incident whose evidence lies
+    nearest its own; an unknown source becomes null (the article's voice); an unknown or null
+    perpetrator becomes the one listed actor its evidence names, if exactly one, else null with
+    kind "unknown" (the text names no perpetrator the tool can point to); kind "unknown" with a
+    perpetrator keeps the kind and nulls the perpetrator;
+  * backed_by and target references to unknown ids are removed.
+The free-text `text` fields of dates, places and figures become the article's own words where they
+can be found, and null where they cannot. Country codes and places are resolved later, by
+normalisation (`extractor.places`).
 """
 
 from __future__ import annotations
@@ -97,32 +110,81 @@ def _figures(draft: DraftFigures | None, owner: str, grounder: Grounder, issues:
     if draft is None:
         return Figures()
     text = own_words(grounder, draft.text)
-    given = [v for v in (draft.low, draft.best, draft.high) if v is not None]
-    if given != sorted(given):
-        issues.append(f"{owner}: low <= best <= high does not hold for {draft.low}/{draft.best}/{draft.high}; the figures were cleared")
-        return Figures(text=text)
-    unstated = sorted({v for v in given if not stated(v, grounder.text)})
+    figures = {"low": draft.low, "best": draft.best, "high": draft.high}
+    unstated = sorted({v for v in figures.values() if v is not None and not stated(v, grounder.text)})
     if unstated:
-        issues.append(f"{owner}: the article does not state {unstated}; use null when a figure is not reported. The figures were cleared")
-        return Figures(text=text)
-    return Figures(low=draft.low, best=draft.best, high=draft.high, text=text)
+        issues.append(f"{owner}: the article does not state {unstated}; use null when a figure is not reported. "
+                      "Those figures were set to null")
+        figures = {k: (None if v in unstated else v) for k, v in figures.items()}
+    given = [v for v in figures.values() if v is not None]
+    if given != sorted(given):
+        low, high = min(given), max(given)
+        best = figures["best"] if figures["best"] is not None and low <= figures["best"] <= high else None
+        issues.append(f"{owner}: low <= best <= high does not hold for {draft.low}/{draft.best}/{draft.high}; "
+                      f"read as low {low}, best {best}, high {high}")
+        figures = {"low": low, "best": best, "high": high}
+    return Figures(**figures, text=text)
 
 
-def _date(draft: Any, owner: str, published: str | None, grounder: Grounder, issues: list[str]) -> IncidentDate | None:
+def _calendar_date(value: str) -> tuple[dt.date | None, str]:
+    """The date a YYYY-MM-DD string means, with the precision it still has: the day, else (day out
+    of range) its month, else (month out of range) its year."""
     try:
-        start, end = dt.date.fromisoformat(draft.start), dt.date.fromisoformat(draft.end)
+        return dt.date.fromisoformat(value), "day"
     except ValueError:
-        issues.append(f"{owner}: date {draft.start}..{draft.end} is not a real calendar date; the incident was dropped")
-        return None
-    if start > end:
-        issues.append(f"{owner}: date.start {start} is after date.end {end}; they were swapped")
-        start, end = end, start
-    if published:
-        latest = dt.date.fromisoformat(published) + dt.timedelta(days=1)
-        if end > latest:
-            issues.append(f"{owner}: date.end {end} is after the publication date {published} + 1 day; the incident was dropped")
-            return None
-    return IncidentDate(start=start.isoformat(), end=end.isoformat(), precision=draft.precision, text=own_words(grounder, draft.text))
+        pass
+    year, month = int(value[:4]), int(value[5:7])
+    if 1 <= year and 1 <= month <= 12:
+        return dt.date(year, month, 1), "month"
+    return (dt.date(year, 1, 1), "year") if year >= 1 else (None, "")
+
+
+def _widened(day: dt.date, precision: str, end: bool) -> dt.date:
+    if precision == "month":
+        return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1) if end else day
+    if precision == "year":
+        return day.replace(month=12, day=31) if end else day
+    return day
+
+
+def _date(draft: Any, owner: str, published: str | None, grounder: Grounder, issues: list[str]) -> IncidentDate:
+    """The incident's date, repaired where it is not a real date up to publication + 1 day."""
+    from extractor.timex import resolve_expression
+
+    text = own_words(grounder, draft.text)
+    given = f"{draft.start}..{draft.end}"
+    published_day = dt.date.fromisoformat(published) if published else None
+    latest = published_day + dt.timedelta(days=1) if published_day else None
+    (start, start_precision), (end, end_precision) = _calendar_date(draft.start), _calendar_date(draft.end)
+    if start is not None and end is not None:
+        start, end = _widened(start, start_precision, False), _widened(end, end_precision, True)
+        if start > end:
+            issues.append(f"{owner}: date.start {start} is after date.end {end}; they were swapped")
+            start, end = end, start
+        precision = draft.precision
+        if (start_precision, end_precision) != ("day", "day"):
+            precision = "month" if "month" in (start_precision, end_precision) else "year"
+            issues.append(f"{owner}: date {given} is not a real calendar date; read as {start}..{end}, precision {precision}")
+        if latest is not None and end > latest and start <= published_day:
+            issues.append(f"{owner}: date {start}..{end} ends after publication; cut at the publication date {published}")
+            end = published_day
+        if latest is None or end <= latest:
+            return IncidentDate(start=start.isoformat(), end=end.isoformat(), precision=precision, text=text)
+        problem = f"is after the publication date {published} + 1 day"
+    else:
+        problem = "is not a real calendar date"
+    # The model's date is unusable: its own words, resolved against publication, else a coarse window.
+    words = resolve_expression(text, published_day) if text else None
+    if words is not None and (latest is None or words.end <= latest):
+        issues.append(f'{owner}: date {given} {problem}; resolved from "{words.words}" as {words.start}..{words.end}')
+        return IncidentDate(start=words.start.isoformat(), end=words.end.isoformat(), precision=words.precision, text=text)
+    if published_day is not None:
+        week = published_day - dt.timedelta(days=6)
+        issues.append(f"{owner}: date {given} {problem}; set to the week up to publication, {week}..{published_day}, precision week")
+        return IncidentDate(start=week.isoformat(), end=published_day.isoformat(), precision="week", text=text)
+    year = dt.date.today().year
+    issues.append(f"{owner}: date {given} {problem} and the article has no publication date; set to {year}, precision year")
+    return IncidentDate(start=f"{year}-01-01", end=f"{year}-12-31", precision="year", text=text)
 
 
 def assemble_incidents(draft: DraftIncidents, grounder: Grounder, published: str | None) -> tuple[list[Incident], list[str]]:
@@ -132,14 +194,15 @@ def assemble_incidents(draft: DraftIncidents, grounder: Grounder, published: str
     seen_ids: set[str] = set()
     for item in draft.incidents:
         owner = f"incident {item.id}"
-        if item.id in seen_ids:
-            issues.append(f"{owner}: the id is used twice; the second incident was dropped")
-            continue
-        seen_ids.add(item.id)
         evidence = _spans(grounder, item.evidence, owner, issues)
         if not evidence:
             issues.append(f"{owner}: none of its evidence is in the article; the incident was dropped")
             continue
+        item_id = item.id
+        if item_id in seen_ids:
+            item_id = _free_id("I", seen_ids | {i.id for i in draft.incidents})
+            issues.append(f"{owner}: the id is used twice; the second incident is {item_id}")
+        seen_ids.add(item_id)
         event_type = item.event_type
         if not belongs(event_type, item.sub_event_type):
             event_type = EVENT_TYPE_OF[item.sub_event_type]
@@ -148,12 +211,10 @@ def assemble_incidents(draft: DraftIncidents, grounder: Grounder, published: str
                 f'event_type was set to "{event_type}"'
             )
         date = _date(item.date, owner, published, grounder, issues)
-        if date is None:
-            continue
         loc = item.location
         incidents.append(
             Incident(
-                id=item.id,
+                id=item_id,
                 summary=item.summary,
                 event_type=event_type,
                 sub_event_type=item.sub_event_type,
@@ -181,14 +242,14 @@ def assemble_actors(
     incidents = [i.model_copy(deep=True) for i in incidents]  # validators call this once per attempt
     issues: list[str] = []
     actors: list[Actor] = []
+    same_as: dict[str, str] = {}  # the model's id -> the id kept for it (repeats merged, ids renamed)
     for item in draft.actors:
         owner = f"actor {item.id}"
-        if any(a.id == item.id for a in actors):
-            issues.append(f"{owner}: the id is used twice; the second actor was dropped")
-            continue
         twin = next((a for a in actors if a.name.casefold() == item.name.casefold()), None)
         if twin is not None:
-            issues.append(f'{owner}: "{_short(item.name)}" is already listed as {twin.id}; list each actor once. The repeat was dropped')
+            issues.append(f'{owner}: "{_short(item.name)}" is already listed as {twin.id}; list each actor once. '
+                          f"The repeat was merged into {twin.id}")
+            same_as.setdefault(item.id, twin.id)
             continue
         names = [item.name, *item.mentions]
         evidence = []
@@ -206,53 +267,97 @@ def assemble_actors(
         if not evidence:
             issues.append(f'{owner}: "{_short(item.name)}" is not named in the article; the actor was dropped')
             continue
+        actor_id = item.id
+        if any(a.id == actor_id for a in actors):
+            actor_id = _free_id("A", {a.id for a in actors} | {i.id for i in draft.actors})
+            issues.append(f"{owner}: the id is used twice; the second actor is {actor_id}")
+        same_as.setdefault(item.id, actor_id)
         actors.append(
-            Actor(id=item.id, name=item.name, mentions=mentions, kind=item.kind,
+            Actor(id=actor_id, name=item.name, mentions=mentions, kind=item.kind,
                   country_code=item.country_code, backed_by=list(item.backed_by), evidence=evidence)
         )
     actor_ids = {a.id for a in actors}
     for actor in actors:
-        unknown = [ref for ref in actor.backed_by if ref not in actor_ids or ref == actor.id]
+        backers = [same_as.get(ref, ref) for ref in actor.backed_by]
+        unknown = [ref for ref in backers if ref not in actor_ids or ref == actor.id]
         if unknown:
             issues.append(f"actor {actor.id}: backed_by names unknown actors {unknown}; they were removed")
-            actor.backed_by = [ref for ref in actor.backed_by if ref not in unknown]
+        actor.backed_by = list(dict.fromkeys(ref for ref in backers if ref not in unknown))
 
     incident_ids = {i.id for i in incidents}
     attributions: list[Attribution] = []
+    seen: set[tuple] = set()
     for number, item in enumerate(draft.attributions, start=1):
         owner = f"attribution {number} (incident {item.incident_id})"
-        if item.incident_id not in incident_ids:
-            issues.append(f"{owner}: incident_id {item.incident_id} is not one of {sorted(incident_ids)}; dropped")
-            continue
-        bad_refs = [ref for ref in (item.perpetrator_id, item.source_id) if ref is not None and ref not in actor_ids]
-        if bad_refs:
-            issues.append(f"{owner}: {bad_refs} are not ids of listed actors; dropped")
-            continue
-        perpetrator = item.perpetrator_id
-        if perpetrator is None and item.kind != "unknown":
-            issues.append(f'{owner}: perpetrator_id is null, so kind must be "unknown", not "{item.kind}"; dropped')
-            continue
-        if item.kind == "unknown" and perpetrator is not None:
-            issues.append(f'{owner}: kind "unknown" means no perpetrator is named; perpetrator_id was set to null')
-            perpetrator = None
         evidence = _spans(grounder, item.evidence, owner, issues)
         if not evidence:
             issues.append(f"{owner}: none of its evidence is in the article; dropped")
             continue
+        incident_id = item.incident_id
+        if not incidents:
+            issues.append(f"{owner}: there is no incident to attribute; dropped")
+            continue
+        if incident_id not in incident_ids:
+            incident_id = _nearest_incident(evidence, incidents)
+            issues.append(f"{owner}: incident_id {item.incident_id} is not one of {sorted(incident_ids)}; "
+                          f"moved to {incident_id}, whose evidence is nearest")
+        source = same_as.get(item.source_id, item.source_id) if item.source_id else None
+        if source is not None and source not in actor_ids:
+            issues.append(f"{owner}: source_id {item.source_id} is not the id of a listed actor; set to null (the article's voice)")
+            source = None
+        perpetrator = same_as.get(item.perpetrator_id, item.perpetrator_id) if item.perpetrator_id else None
+        kind = item.kind
+        if kind == "unknown" and perpetrator is not None:
+            issues.append(f'{owner}: kind "unknown" means no perpetrator is named; perpetrator_id was set to null')
+            perpetrator = None
+        elif perpetrator is None or perpetrator not in actor_ids:
+            named = [a.id for a in actors if a.id != source and any(_names_any(s.quote, [a.name, *a.mentions]) for s in evidence)]
+            what = "null" if item.perpetrator_id is None else f"{item.perpetrator_id}, not the id of a listed actor"
+            if kind != "unknown" and len(named) == 1:
+                perpetrator = named[0]
+                issues.append(f"{owner}: perpetrator_id is {what}; set to {perpetrator}, the one listed actor its evidence names")
+            elif kind != "unknown":
+                perpetrator = None
+                issues.append(f'{owner}: perpetrator_id is {what} and its evidence names no single listed actor; '
+                              f'kind "{kind}" became "unknown"')
+                kind = "unknown"
+            else:
+                perpetrator = None
+        key = (incident_id, perpetrator, source, kind)
+        if key in seen:
+            issues.append(f"{owner}: repeats an attribution already listed; merged")
+            continue
+        seen.add(key)
         attributions.append(
-            Attribution(id=f"T{len(attributions) + 1}", incident_id=item.incident_id, perpetrator_id=perpetrator,
-                        source_id=item.source_id, kind=item.kind, hedged=item.hedged, evidence=evidence)
+            Attribution(id=f"T{len(attributions) + 1}", incident_id=incident_id, perpetrator_id=perpetrator,
+                        source_id=source, kind=kind, hedged=item.hedged, evidence=evidence)
         )
 
     by_id = {i.id: i for i in incidents}
     for target in draft.targets:
-        if target.incident_id in by_id and target.actor_id in actor_ids:
+        actor_id = same_as.get(target.actor_id, target.actor_id)
+        if target.incident_id in by_id and actor_id in actor_ids:
             ids = by_id[target.incident_id].target_actor_ids
-            if target.actor_id not in ids:
-                ids.append(target.actor_id)
+            if actor_id not in ids:
+                ids.append(actor_id)
         else:
-            issues.append(f"target ({target.incident_id}, {target.actor_id}) names an unknown incident or actor; dropped")
+            issues.append(f"target ({target.incident_id}, {target.actor_id}) names an unknown incident or actor; removed")
     return Assembled(incidents, actors, attributions), issues
+
+
+def _free_id(prefix: str, used: set[str]) -> str:
+    number = 1
+    while f"{prefix}{number}" in used:
+        number += 1
+    return f"{prefix}{number}"
+
+
+def _nearest_incident(evidence: list[Span], incidents: list[Incident]) -> str:
+    """The incident whose evidence lies nearest (in characters) to `evidence`; overlap is distance 0."""
+    def distance(incident: Incident) -> int:
+        return min(max(0, a.start - b.end, b.start - a.end) for a in evidence for b in incident.evidence)
+
+    return min(incidents, key=distance).id
 
 
 def _names_any(text: str, names: list[str]) -> bool:

@@ -12,9 +12,11 @@ after `extractor.ground` has located every quote in the article.
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from extractor.taxonomy import (
     ActorKind,
@@ -26,14 +28,49 @@ from extractor.taxonomy import (
     SubEventType,
 )
 
-Quote = Annotated[str, Field(min_length=3, max_length=200)]
+Quote = Annotated[str, Field(min_length=3, max_length=300)]
 ShortText = Annotated[str, Field(max_length=120)]
 Name = Annotated[str, Field(min_length=1, max_length=80)]
 ActorRef = Annotated[str, Field(pattern=r"^A[0-9]{1,2}$")]
 
-MAX_INCIDENTS = 5
-MAX_ACTORS = 6
-MAX_ATTRIBUTIONS = 4
+# How many items one answer may hold. These bounds do not bind a capable model (the example gold
+# has up to 13 actors); the tighter ones a small local model needs, so that it cannot loop until
+# the token cap, come from `caps_for`, scaled with the article.
+MAX_INCIDENTS = 30
+MAX_ACTORS = 40
+MAX_ATTRIBUTIONS = 40
+
+
+@dataclass(frozen=True)
+class Caps:
+    incidents: int = MAX_INCIDENTS
+    actors: int = MAX_ACTORS
+    attributions: int = MAX_ATTRIBUTIONS
+
+
+def caps_for(small_model: bool, article_chars: int) -> Caps:
+    """The bounds for one article: the defaults for a capable model; for a small local model,
+    bounds that grow with the article (about one incident per 800 characters, one actor per 400,
+    one attribution per 600) between a floor and a ceiling."""
+    if not small_model:
+        return Caps()
+
+    def scaled(per: int, floor: int, ceiling: int) -> int:
+        return max(floor, min(ceiling, floor + article_chars // per))
+
+    return Caps(incidents=scaled(800, 3, 10), actors=scaled(400, 5, 16), attributions=scaled(600, 4, 12))
+
+
+@lru_cache(maxsize=64)
+def capped(container: type[BaseModel], cap: int, *fields: str) -> type[BaseModel]:
+    """`container` with its list `fields` bounded at `cap` items. Same name and validators, so the
+    request and the checks read as before; built once per bound."""
+    overrides: dict[str, Any] = {}
+    for name in fields:
+        info = container.model_fields[name]
+        overrides[name] = (info.annotation, Field(default_factory=list, max_length=cap) if not info.is_required()
+                           else Field(max_length=cap))
+    return create_model(container.__name__, __base__=container, __module__=container.__module__, **overrides)
 
 
 class _Draft(BaseModel):
@@ -65,7 +102,7 @@ class DraftFigures(_Draft):
 
 class DraftIncident(_Draft):
     id: str = Field(pattern=r"^I[0-9]{1,2}$")
-    evidence: list[Quote] = Field(min_length=1, max_length=2)
+    evidence: list[Quote] = Field(min_length=1, max_length=4)
     summary: Annotated[str, Field(max_length=160)]
     event_type: EventType
     sub_event_type: SubEventType
@@ -75,8 +112,8 @@ class DraftIncident(_Draft):
     location: DraftLocation
     fatalities: DraftFigures | None = None
     injured: DraftFigures | None = None
-    targets: list[Name] = Field(default_factory=list, max_length=3)
-    weapons: list[Name] = Field(default_factory=list, max_length=3)
+    targets: list[Name] = Field(default_factory=list, max_length=6)
+    weapons: list[Name] = Field(default_factory=list, max_length=6)
 
 
 class DraftIncidents(_Draft):
@@ -85,17 +122,17 @@ class DraftIncidents(_Draft):
 
 class DraftActor(_Draft):
     id: str = Field(pattern=r"^A[0-9]{1,2}$")
-    evidence: list[Quote] = Field(min_length=1, max_length=2)
+    evidence: list[Quote] = Field(min_length=1, max_length=4)
     name: Name
-    mentions: list[Name] = Field(default_factory=list, max_length=3)
+    mentions: list[Name] = Field(default_factory=list, max_length=6)
     kind: ActorKind
     country_code: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
-    backed_by: list[ActorRef] = Field(default_factory=list, max_length=2)
+    backed_by: list[ActorRef] = Field(default_factory=list, max_length=4)
 
 
 class DraftAttribution(_Draft):
     incident_id: str = Field(pattern=r"^I[0-9]{1,2}$")
-    evidence: list[Quote] = Field(min_length=1, max_length=2)
+    evidence: list[Quote] = Field(min_length=1, max_length=4)
     perpetrator_id: str | None = Field(pattern=r"^A[0-9]{1,2}$")
     source_id: str | None = Field(pattern=r"^A[0-9]{1,2}$")
     kind: AttributionKind
@@ -110,4 +147,4 @@ class DraftTarget(_Draft):
 class DraftActorsAndAttributions(_Draft):
     actors: list[DraftActor] = Field(max_length=MAX_ACTORS)
     attributions: list[DraftAttribution] = Field(max_length=MAX_ATTRIBUTIONS)
-    targets: list[DraftTarget] = Field(default_factory=list, max_length=6)
+    targets: list[DraftTarget] = Field(default_factory=list, max_length=MAX_ACTORS)

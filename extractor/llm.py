@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -63,7 +64,7 @@ def _prepared(response_model: type[T]) -> type[T]:
 
     def model_validate_json(cls, json_data: Any, *, context: Any = None, **kwargs: Any) -> Any:
         context = _VALIDATION_CONTEXT.get() if context is None else context
-        return super(prepared, cls).model_validate_json(json_data, context=context, **kwargs)
+        return super(prepared, cls).model_validate_json(without_control_characters(json_data), context=context, **kwargs)
 
     def model_validate(cls, obj: Any, *, context: Any = None, **kwargs: Any) -> Any:
         context = _VALIDATION_CONTEXT.get() if context is None else context
@@ -291,11 +292,25 @@ def build_async_client(settings: Settings, throttle: Throttle | None = None, con
     return AsyncLLMClient.from_async_transport(transport, settings)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f]")
+
+
+def without_control_characters(data: Any) -> Any:
+    """JSON text with raw control characters turned into spaces. Small models under llama.cpp's
+    grammar still put raw newlines and tabs inside strings (NOTES.md), which JSON forbids; a space
+    is valid both inside a string and between tokens, so nothing else changes."""
+    if isinstance(data, (bytes, bytearray)):
+        data = bytes(data).decode("utf-8", errors="replace")
+    return _CONTROL.sub(" ", data) if isinstance(data, str) else data
+
+
 def parse_json(text: str | None) -> Any:
-    """The JSON value in a completion, or None when it is not JSON. An answer cut off at the
-    token cap is read as far as it goes (jiter's partial mode), so its complete items survive."""
+    """The JSON value in a completion, or None when it is not JSON. Raw control characters are
+    read as spaces, and an answer cut off at the token cap is read as far as it goes (jiter's
+    partial mode), so its complete items survive."""
     if not text:
         return None
+    text = without_control_characters(text)
     try:
         return json.loads(text)
     except json.JSONDecodeError:

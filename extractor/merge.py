@@ -190,7 +190,7 @@ def _merged(event_id: str, cluster: list[tuple[ArticleExtraction, Incident]]) ->
         event_type=event_type,
         sub_event_type=sub_event_type,
         date=IncidentDate(start=start, end=end, precision=finest),
-        location=location,
+        location=Location.model_validate(location.model_dump()),  # the contract's own class, even from gold documents
         fatalities=figure_range([i.fatalities for i in incidents]),
         injured=figure_range([i.injured for i in incidents]),
         targets=list(dict.fromkeys(t for i in incidents for t in i.targets)),
@@ -220,7 +220,7 @@ def _source(doc: ArticleExtraction, i: Incident) -> SourceIncident:
     a = doc.article
     return SourceIncident(article_id=a.id, incident_id=i.id, published=a.published, title=a.title, url=a.url,
                           primary=i.primary, summary=i.summary, event_type=i.event_type,
-                          sub_event_type=i.sub_event_type, date=i.date, location=i.location, fatalities=i.fatalities)
+                          sub_event_type=i.sub_event_type, date=i.date, location=Location.model_validate(i.location.model_dump()), fatalities=i.fatalities)
 
 
 def _attributions(doc: ArticleExtraction, incident: Incident) -> list[MergedAttribution]:

@@ -7,15 +7,18 @@ of them knowing how the others call the model.
 
 Each article makes two requests (incidents, then actors and attributions), each re-asked by
 instructor while the checks in `extractor.assemble` find issues. When a stage's attempts run out,
-its last draft is salvaged item by item: items that parse are kept after grounding, the rest are
-dropped with a warning. Only if nothing parses does the article fail (ExtractionFailed, carrying
-the last completion, the attempt count and the tokens spent).
+its last draft is salvaged item by item: items that parse are kept after grounding and repair,
+the rest are dropped with a warning. A later stage that yields nothing usable keeps what the
+earlier stages found (the article is done, with its incidents and a warning). Only if the first
+stage yields nothing that parses does the article fail (ExtractionFailed, carrying the last
+completion, the attempt count and the tokens spent).
 
 `extract_cached` adds the cache around it.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
@@ -32,13 +35,13 @@ from extractor.assemble import (
     assemble_incidents,
     renumber,
 )
-from extractor.draft import DraftActorsAndAttributions, DraftIncidents
+from extractor.draft import Caps, DraftActorsAndAttributions, DraftIncidents, caps_for, capped
 from extractor.errors import ExtractionFailed, LLMError
 from extractor.ground import Grounder
 from extractor.llm import Answer, AsyncLLMClient, LLMClient, parse_json
 from extractor.load import Article
 from extractor.schema import ArticleExtraction, ArticleMeta, Provenance, Usage
-from extractor.settings import Settings
+from extractor.settings import EMBEDDED, Settings
 from extractor.store import Cache, cache_key
 
 INCIDENT_TOKENS = 1536
@@ -46,7 +49,8 @@ ACTOR_TOKENS = 1536
 
 
 def salvage(text: str | None, container: type[BaseModel]) -> tuple[BaseModel | None, list[str]]:
-    """The items of a last, invalid answer that still parse on their own."""
+    """The items of a last, invalid answer that still parse on their own, repaired where a field
+    can be cut or left out (`repaired_item`)."""
     data = parse_json(text)
     if not isinstance(data, dict) or any(not isinstance(data.get(name, []), list) for name in container.model_fields):
         return None, []  # not the shape asked for: nothing to salvage
@@ -55,15 +59,80 @@ def salvage(text: str | None, container: type[BaseModel]) -> tuple[BaseModel | N
     for name, field_info in container.model_fields.items():
         item_type = field_info.annotation.__args__[0]  # list[X] -> X
         for number, item in enumerate(data.get(name) or [], start=1):
-            try:
-                kept[name].append(item_type.model_validate(item))
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"])
-                issues.append(f"{name[:-1]} {number} does not fit the schema ({where}: {first['msg']}); dropped")
+            value, notes = repaired_item(item_type, item)
+            issues += [f"{name[:-1]} {number} {note}" for note in notes]
+            if value is not None:
+                kept[name].append(value)
     # Each item is valid on its own; the container is not re-validated, so an over-long list from
     # a server without grammar limits is still kept rather than failing the whole stage.
     return container.model_construct(**kept), issues
+
+
+def repaired_item(item_type: type[BaseModel], item: Any, *, rounds: int = 8) -> tuple[BaseModel | None, list[str]]:
+    """`item` validated as `item_type`, repairing what can be repaired without guessing: a string
+    over its length limit is cut, a list over its limit is cut, a bad element of a list is removed,
+    a bad optional field is left out. Returns (None, why) when a required field stays wrong."""
+    notes: list[str] = []
+    data = copy.deepcopy(item)
+    for _ in range(rounds):
+        try:
+            return item_type.model_validate(data), notes
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            if not isinstance(data, dict) or not _repair_at(item_type, data, first):
+                return None, [*notes, f"does not fit the schema ({where}: {first['msg']}); dropped"]
+            notes.append(f"had {where} repaired to fit the schema ({first['msg']})")
+    return None, [*notes, "does not fit the schema after repairs; dropped"]
+
+
+def _repair_at(model: type[BaseModel], data: dict, error: dict) -> bool:
+    """Repair `data` in place at the error's location; False when nothing safe can be done."""
+    loc = list(error["loc"])
+    parent: Any = data
+    owner: type[BaseModel] | None = model
+    for step in loc[:-1]:  # walk to the container of the bad value, following the model's fields
+        if isinstance(step, int) and isinstance(parent, list) and step < len(parent):
+            parent = parent[step]
+        elif isinstance(step, str) and isinstance(parent, dict) and step in parent:
+            info = owner.model_fields.get(step) if owner else None
+            owner = _model_in(info.annotation) if info else None
+            parent = parent[step]
+        else:
+            return False
+    last = loc[-1] if loc else None
+    value = parent[last] if isinstance(parent, dict) and last in parent else (
+        parent[last] if isinstance(parent, list) and isinstance(last, int) and last < len(parent) else None)
+    limit = (error.get("ctx") or {}).get("max_length")
+    if error["type"] == "string_too_long" and isinstance(value, str) and limit:
+        parent[last] = value[:limit]
+        return True
+    if error["type"] == "too_long" and isinstance(value, list) and limit:
+        parent[last] = value[:limit]
+        return True
+    if isinstance(parent, list) and isinstance(last, int):
+        del parent[last]  # one bad element of a list (a quote, a name)
+        return True
+    if isinstance(parent, dict) and owner is not None and isinstance(last, str):
+        info = owner.model_fields.get(last)
+        if info is not None and not info.is_required():
+            parent.pop(last, None)
+            return True
+        if info is None:
+            parent.pop(last, None)
+            return True
+    return False
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation such as `X`, `X | None` or `list[X]`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 @dataclass(frozen=True)
@@ -99,8 +168,9 @@ class ArticleFlow:
     attempts: int = 0
     usage: dict[str, int] = field(default_factory=lambda: {"prompt_tokens": 0, "completion_tokens": 0})
 
-    def _settle(self, request: Request, answer: Answer, warnings: list[str]) -> BaseModel:
-        """The stage's usable draft: the validated answer, or what salvage keeps of the last one."""
+    def _settle(self, request: Request, answer: Answer, warnings: list[str], *, first: bool = True) -> BaseModel | None:
+        """The stage's usable draft: the validated answer, or what salvage keeps of the last one.
+        A later stage (`first=False`) with nothing usable gives None and a warning; the first fails."""
         self.attempts += answer.attempts
         for k in self.usage:
             self.usage[k] += answer.usage.get(k, 0)
@@ -113,6 +183,11 @@ class ArticleFlow:
                 warnings.append(f"{request.stage}: no fully valid answer after {answer.attempts} attempts; kept what passed the checks")
                 warnings += [f"{request.stage}: {issue}" for issue in issues]
         self.calls.append(CallRecord(request.stage, answer.attempts, dict(answer.usage), answer.seconds, outcome))
+        if draft is None and not first:
+            last_error = answer.errors[-1] if answer.errors else "no answer"
+            warnings.append(f"{request.stage}: the model gave no usable answer after {answer.attempts} attempts "
+                            f"({' '.join(last_error.split())[:200]}); the records of the earlier stages are kept")
+            return None
         if draft is None:
             last_error = answer.errors[-1] if answer.errors else "no answer"
             raise ExtractionFailed(
@@ -123,14 +198,18 @@ class ArticleFlow:
                 usage=dict(self.usage),
                 hint="try a larger model (--model / --base-url) or raise EXTRACTOR_MAX_ATTEMPTS",
             )
-        return request.plain.model_validate(draft.model_dump())
+        # The plain shape for assembly, built from items already validated: re-validating the
+        # container would refuse a salvaged list longer than the request's bound and lose it all.
+        return request.plain.model_construct(**{name: getattr(draft, name) for name in request.plain.model_fields})
 
     def steps(self) -> Generator[Request, Answer, ArticleExtraction]:
         article = self.article
         grounder = Grounder(article.searchable_text, raw=article.text)
         warnings: list[str] = []
 
-        request = Request("incidents", CheckedIncidents, DraftIncidents, prompts.incident_messages(article),
+        caps = caps_for(self.provider == EMBEDDED, len(article.model_text))
+        request = Request("incidents", capped(CheckedIncidents, caps.incidents, "incidents"),
+                          capped(DraftIncidents, caps.incidents, "incidents"), prompts.incident_messages(article, caps),
                           {"grounder": grounder, "published": article.published}, INCIDENT_TOKENS)
         incident_draft = self._settle(request, (yield request), warnings)
         incidents, issues = assemble_incidents(incident_draft, grounder, article.published)
@@ -139,11 +218,13 @@ class ArticleFlow:
         result = Assembled(incidents, [], [])
         if incidents:
             listed = [(i.id, i.summary, i.evidence[0].quote) for i in incidents]
-            request = Request("actors", CheckedActors, DraftActorsAndAttributions, prompts.actor_messages(article, listed),
-                              {"grounder": grounder, "incidents": incidents}, ACTOR_TOKENS)
-            actor_draft = self._settle(request, (yield request), warnings)
-            result, issues = assemble_actors(actor_draft, grounder, incidents)
-            warnings += issues
+            request = Request("actors", _actor_model(CheckedActors, caps), _actor_model(DraftActorsAndAttributions, caps),
+                              prompts.actor_messages(article, listed, caps), {"grounder": grounder, "incidents": incidents},
+                              ACTOR_TOKENS)
+            actor_draft = self._settle(request, (yield request), warnings, first=False)
+            if actor_draft is not None:
+                result, issues = assemble_actors(actor_draft, grounder, incidents)
+                warnings += issues
 
         result = renumber(result)
         return ArticleExtraction(
@@ -162,6 +243,10 @@ class ArticleFlow:
             ),
             warnings=warnings,
         )
+
+
+def _actor_model(container: type[BaseModel], caps: Caps) -> type[BaseModel]:
+    return capped(capped(container, caps.actors, "actors", "targets"), caps.attributions, "attributions")
 
 
 def run_flow(flow: ArticleFlow, ask: Callable[[Request], Answer]) -> ArticleExtraction:

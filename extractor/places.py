@@ -37,7 +37,13 @@ def resolve_places(doc: ArticleExtraction, article_text: str, gazetteer: Gazette
 def resolve_location(incident: Incident, article_text: str, gazetteer: Gazetteer) -> tuple[Location, str | None]:
     """The canonical location of one incident, and a note on what was done (or None)."""
     loc = incident.location
-    code = _country_code(loc, gazetteer)
+    code, country_note = _country_code(loc, gazetteer, article_text)
+    location, note = _resolve_location(incident, loc.model_copy(update={"country_code": code}), article_text, gazetteer)
+    return location, "; ".join(filter(None, (country_note, note))) or None
+
+
+def _resolve_location(incident: Incident, loc: Location, article_text: str, gazetteer: Gazetteer) -> tuple[Location, str | None]:
+    code = loc.country_code
     base = loc.model_copy(update={"country_code": code, "country": gazetteer.country_name(code) or loc.country})
     region_hint = loc.precision == "region" or bool(REGION_WORDS.search(f"{loc.name} {loc.text or ''}"))
 
@@ -103,11 +109,27 @@ def _located(base: Location, place: Place, gazetteer: Gazetteer, precision: str)
     })
 
 
-def _country_code(loc: Location, gazetteer: Gazetteer) -> str:
-    """The location's ISO code, or the one its country name gives when the code is unknown."""
-    if gazetteer.country_name(loc.country_code):
-        return loc.country_code
-    return gazetteer.country_code_of(loc.country) or loc.country_code
+def _country_code(loc: Location, gazetteer: Gazetteer, article_text: str = "") -> tuple[str, str | None]:
+    """The location's ISO code, computed rather than taken from the model, and a note when it
+    differs from the model's. The country's name decides over the model's code (a small model
+    copies codes from examples); and a place the gazetteer knows in another country, where the
+    country given is never named in the article, decides over both (an incident in Santiago given
+    as "Syria")."""
+    given = loc.country_code
+    code = gazetteer.country_code_of(loc.country) or (given if gazetteer.country_name(given) else None)
+    if article_text and not _named(gazetteer.country_name(code) or loc.country, article_text) \
+            and not gazetteer.candidates(loc.name, code):
+        place = gazetteer.lookup(loc.name)
+        if place is not None and place.kind != "country" and _named(loc.name, article_text):
+            code = place.country_code
+    code = code or given
+    if code == given:
+        return code, None
+    return code, f'country code {given} ("{loc.country}") from the model replaced by {code}, {gazetteer.country_name(code)}'
+
+
+def _named(name: str, text: str) -> bool:
+    return bool(name) and f" {fold(name)} " in f" {fold(text)} "
 
 
 def _mention(loc: Location) -> str:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from string import Template
 
-from extractor.draft import DraftActorsAndAttributions, DraftIncidents
+from extractor.draft import Caps, DraftActorsAndAttributions, DraftIncidents
 from extractor.load import Article
 from extractor.taxonomy import SCHEMA_VERSION, SUB_EVENT_TYPES
 
@@ -72,9 +72,9 @@ def _article_block(article: Article) -> str:
     return Template(templates()["article.md"]).substitute(published=article.published or "unknown", article=text)
 
 
-def incident_messages(article: Article) -> list[dict[str, str]]:
+def incident_messages(article: Article, caps: Caps = Caps()) -> list[dict[str, str]]:
     task = Template(templates()["incidents.md"]).substitute(
-        taxonomy=taxonomy_lines(), published=article.published or "unknown"
+        taxonomy=taxonomy_lines(), published=article.published or "unknown", max_incidents=caps.incidents
     )
     return [
         {"role": "system", "content": templates()["system.md"].strip()},
@@ -82,10 +82,11 @@ def incident_messages(article: Article) -> list[dict[str, str]]:
     ]
 
 
-def actor_messages(article: Article, incidents: list[tuple[str, str, str]]) -> list[dict[str, str]]:
+def actor_messages(article: Article, incidents: list[tuple[str, str, str]], caps: Caps = Caps()) -> list[dict[str, str]]:
     """`incidents` holds (id, summary, first evidence quote) for each incident kept."""
     listed = "\n".join(f'- {iid}: {summary} (evidence: "{quote}")' for iid, summary, quote in incidents)
-    task = Template(templates()["actors.md"]).substitute(incidents=listed)
+    task = Template(templates()["actors.md"]).substitute(incidents=listed, max_actors=caps.actors,
+                                                         max_attributions=caps.attributions)
     return [
         {"role": "system", "content": templates()["system.md"].strip()},
         {"role": "user", "content": _article_block(article) + "\n" + task.strip()},

@@ -1,0 +1,375 @@
+"""Extraction quality on many real texts: the development sets and the two example articles.
+
+    .venv/bin/python benchmarks/quality.py                      # embedded default, default sample
+    .venv/bin/python benchmarks/quality.py --muc 20 --case 100  # a larger sample
+    .venv/bin/python benchmarks/quality.py --oracle             # the oracle ceiling (examples only)
+    .venv/bin/python benchmarks/quality.py --out DIR --score-only   # score predictions already made
+
+Runs the chosen provider and model (the same settings as `extractor extract`: flags, then
+OPENAI_API_KEY / OPENAI_BASE_URL / EXTRACTOR_*, then the embedded default) through the library
+pipeline, cache off, over a seeded sample of each set read from ../shared/dev (never copied into
+the project):
+
+  muc       MUC-4 test set 3: stratified, about 7 texts in 10 with gold, the rest report no
+            incident (every incident predicted there is a false alarm);
+  case      CASE 2021 task 2 snippets: the primary incident's sub-event type against the label
+            (the five labels that are not political violence count as "none");
+  examples  ../shared/articles, scored against the full gold in ../shared/gold.
+
+Predictions are written to --out (one JSON document per article, `<set>/<id>.json`, plus
+`stats.jsonl` with seconds, calls, tokens, failure and warnings per article), then scored with the
+functions behind `extractor eval` (`extractor.evaluate.score_article`). It prints one table:
+incidents / actors / attributions P, R, F1; event-type and sub-event-type accuracy on matched
+incidents; CASE weighted F1 and accuracy over the 30 labels; articles failed; items dropped by
+the checks, by reason; seconds, calls and tokens per article (medians). `--json` prints the same
+as JSON. Defaults are sized so that the embedded model finishes in about 30 minutes on 2 cores.
+
+`--no-score` only extracts (to run an older checkout of the pipeline: put this file in it, run it
+there, then `--score-only` here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import logging
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+SHARED = ROOT.parent / "shared"
+MUC = SHARED / "dev" / "muc4-tst3"
+CASE = SHARED / "dev" / "case2021-task2-dev.tsv"
+SETS = ("muc", "case", "examples")
+
+CASE_LABELS = {
+    "ARMED_CLASH": "Armed clash", "GOV_REGAINS_TERIT": "Government regains territory",
+    "NON_STATE_ACTOR_OVERTAKES_TER": "Non-state actor overtakes territory", "CHEM_WEAP": "Chemical weapon",
+    "AIR_STRIKE": "Air/drone strike", "SUIC_BOMB": "Suicide bomb", "ART_MISS_ATTACK": "Shelling/artillery/missile attack",
+    "REM_EXPLOS": "Remote explosive/landmine/IED", "GRENADE": "Grenade", "SEX_VIOL": "Sexual violence", "ATTACK": "Attack",
+    "ABDUCT_DISSAP": "Abduction/forced disappearance", "OTHER": "Other", "PEACE_PROTEST": "Peaceful protest",
+    "PROTEST_WITH_INTER": "Protest with intervention", "FORCE_AGAINST_PROTEST": "Excessive force against protesters",
+    "VIOL_DEMONSTR": "Violent demonstration", "MOB_VIOL": "Mob violence", "AGREEMENT": "Agreement", "ARREST": "Arrests",
+    "CHANGE_TO_GROUP_ACT": "Change to group/activity", "DISR_WEAP": "Disrupted weapons use",
+    "HQ_ESTABLISHED": "Headquarters or base established", "PROPERTY_DISTRUCT": "Looting/property destruction",
+    "NON_VIOL_TERRIT_TRANSFER": "Non-violent transfer of territory",
+    "NATURAL_DISASTER": "none", "MAN_MADE_DISASTER": "none", "DIPLO": "none", "ORG_CRIME": "none", "ATTRIB": "none",
+}
+
+# Warnings that say an item was thrown away, by reason. Quotes dropped (one quote of an item that
+# keeps others) are counted apart, as `extractor eval` counts them.
+DROP_REASONS = [
+    ("evidence not found", r"none of its evidence is in the article|is not named in the article"),
+    ("date after publication", r"after the publication date"),
+    ("date not a calendar date", r"not a real calendar date"),
+    ("null perpetrator with kind", r"perpetrator_id is null, so kind"),
+    ("unknown incident id", r"incident_id \S+ is not one of|names an unknown incident"),
+    ("unknown actor id", r"not ids of listed actors|names an unknown incident or actor"),
+    ("listed twice", r"already listed|id is used twice"),
+    ("does not fit the schema", r"does not fit the schema"),
+    ("not political violence", r"not political violence"),
+]
+
+
+# --- the samples ------------------------------------------------------------------------------
+
+
+def muc_sample(size: int, seed: int) -> list[tuple[str, Path, Path | None]]:
+    """(id, article, gold or None): about 7 in 10 with gold, as in the whole set."""
+    texts = sorted((MUC / "articles").glob("*.txt"))
+    with_gold = [p for p in texts if (MUC / "gold" / f"{p.stem}.json").exists()]
+    without = [p for p in texts if p not in with_gold]
+    rng = random.Random(seed)
+    n_gold = round(size * len(with_gold) / len(texts)) if size > 1 else size
+    chosen = rng.sample(with_gold, min(n_gold, len(with_gold))) + rng.sample(without, min(size - n_gold, len(without)))
+    return [(p.stem, p, MUC / "gold" / f"{p.stem}.json" if p in with_gold else None) for p in sorted(chosen)]
+
+
+def case_sample(size: int, seed: int) -> list[dict[str, str]]:
+    with CASE.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    return sorted(random.Random(seed).sample(rows, min(size, len(rows))), key=lambda r: int(r["id"]))
+
+
+def example_pairs() -> list[tuple[str, Path, Path | None]]:
+    """The example articles with their gold, found by content (the id inside), not by file name."""
+    golds = {}
+    for path in sorted((SHARED / "gold").glob("*.json")):
+        golds.setdefault(json.loads(path.read_text(encoding="utf-8"))["article"]["id"], path)
+    return [(p.stem, p, golds.get(p.stem)) for p in sorted((SHARED / "articles").glob("*.txt"))]
+
+
+# --- extraction -------------------------------------------------------------------------------
+
+
+def load_article(path: Path | None = None, *, text: str | None = None, article_id: str = ""):
+    from extractor.load import article_from_text, iter_articles
+
+    if path is not None:
+        item = next(iter_articles([str(path)]))
+        if isinstance(item, Exception):
+            raise item
+        return item
+    return article_from_text(text or "", article_id, f"case:{article_id}")
+
+
+def extract_all(args: argparse.Namespace, out: Path) -> None:
+    """Every article of the sample through the pipeline, one at a time; appends to stats.jsonl."""
+    from extractor.errors import ExtractorError
+    from extractor.pipeline import extract_article, normalised
+
+    client_for, provider, model = make_client(args)
+    jobs = []
+    if "muc" in args.sets:
+        jobs += [("muc", aid, load_article(path)) for aid, path, _ in muc_sample(args.muc, args.seed)]
+    if "case" in args.sets:
+        jobs += [("case", f"case-{row['id']}", load_article(text=row["EventSnippet"], article_id=f"case-{row['id']}"))
+                 for row in case_sample(args.case, args.seed)]
+    if "examples" in args.sets:
+        jobs += [("examples", aid, load_article(path)) for aid, path, _ in example_pairs()]
+
+    stats_path = out / "stats.jsonl"
+    done = {(r["set"], r["id"]) for r in read_stats(out)} if args.resume else set()
+    if not args.resume:
+        stats_path.write_text("", encoding="utf-8")
+    for number, (which, aid, article) in enumerate(jobs, start=1):
+        if (which, aid) in done:
+            continue
+        started = time.monotonic()
+        row = {"set": which, "id": aid, "provider": provider, "model": model, "failed": None}
+        try:
+            document = normalised(extract_article(article, client_for(article)), article)
+        except ExtractorError as exc:
+            document = None
+            row["failed"] = " ".join(str(exc).split())[:300]
+            usage = getattr(exc, "usage", None) or getattr(exc, "flow_usage", None) or {}
+            row.update(calls=getattr(exc, "attempts", None) or getattr(exc, "flow_attempts", 0),
+                       prompt_tokens=usage.get("prompt_tokens", 0), completion_tokens=usage.get("completion_tokens", 0),
+                       warnings=[])
+        else:
+            (out / which).mkdir(parents=True, exist_ok=True)
+            (out / which / f"{aid}.json").write_text(document.model_dump_json(indent=1), encoding="utf-8")
+            row.update(calls=document.provenance.attempts, prompt_tokens=document.provenance.usage.prompt_tokens,
+                       completion_tokens=document.provenance.usage.completion_tokens, warnings=document.warnings)
+        row["seconds"] = round(time.monotonic() - started, 2)
+        with stats_path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+        state = "FAILED" if row["failed"] else f"{len(document.incidents)} incidents"
+        print(f"[{number}/{len(jobs)}] {which} {aid}: {state}, {row['seconds']} s, {row['calls']} calls", flush=True)
+
+
+def make_client(args: argparse.Namespace):
+    """(a function giving the client for an article, provider, model)."""
+    if args.oracle:
+        from oracle import oracle_client  # tests/oracle.py: answers each stage from the article's gold answer
+
+        golds = {aid: gold for aid, _, gold in example_pairs()}
+        return (lambda article: oracle_client(golds[article.id])), "oracle", "oracle"
+    from extractor.llm import build_client
+    from extractor.settings import resolve
+
+    settings = resolve({"model": args.model, "base_url": args.base_url, "provider": args.provider,
+                        "response_format": args.response_format, "no_cache": True})
+    client = build_client(settings)  # built once: the embedded model loads its weights once
+    return (lambda article: client), settings.provider, settings.model
+
+
+def read_stats(out: Path) -> list[dict]:
+    path = out / "stats.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+# --- scoring ----------------------------------------------------------------------------------
+
+
+def drop_reason(warning: str) -> str | None:
+    """Why a warning says an item was thrown away, or None when it drops nothing (a repair, a
+    merge, one quote of an item that keeps others, a link to a target)."""
+    if not re.search(r"\bdropped\b", warning) or re.search(r"\btarget \(", warning):
+        return None
+    for reason, pattern in DROP_REASONS:
+        if re.search(pattern, warning):
+            return reason
+    return "other"
+
+
+def weighted_f1(pairs: list[tuple[str, str]]) -> float | None:
+    """Support-weighted mean of per-label F1 (scikit-learn's `average="weighted"`)."""
+    if not pairs:
+        return None
+    support = Counter(gold for gold, _ in pairs)
+    total = 0.0
+    for label, count in support.items():
+        tp = sum(1 for g, p in pairs if g == label and p == label)
+        fp = sum(1 for g, p in pairs if g != label and p == label)
+        fn = count - tp
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        total += f1 * count
+    return total / len(pairs)
+
+
+def case_label(document) -> str:
+    if document is None or not document.incidents:
+        return "none"
+    primary = next((i for i in document.incidents if i.primary), document.incidents[0])
+    return primary.sub_event_type
+
+
+def score(out: Path, args: argparse.Namespace) -> dict:
+    from extractor.evaluate import Score, score_article
+    from extractor.schema import ArticleExtraction, GoldExtraction
+
+    stats = read_stats(out)
+    if not stats:
+        raise SystemExit(f"error: {out / 'stats.jsonl'} holds no articles (hint: run without --score-only first)")
+    golds = {**{aid: gold for aid, _, gold in muc_sample(1000, 0)}, **{aid: gold for aid, _, gold in example_pairs()}}
+    articles = {**{aid: path for aid, path, _ in muc_sample(1000, 0)}, **{aid: path for aid, path, _ in example_pairs()}}
+    case_rows = {}
+    with CASE.open(encoding="utf-8", newline="") as f:
+        case_rows = {f"case-{r['id']}": r for r in csv.DictReader(f, delimiter="\t")}
+
+    summary: dict[str, dict] = {}
+    for which in SETS:
+        rows = [r for r in stats if r["set"] == which]
+        if not rows:
+            continue
+        total = Score(which)
+        drops: Counter[str] = Counter()
+        quotes_dropped = 0
+        case_pairs: list[tuple[str, str]] = []
+        first_option = 0
+        for row in rows:
+            path = out / which / f"{row['id']}.json"
+            document = ArticleExtraction.model_validate_json(path.read_text(encoding="utf-8")) if path.exists() and not row["failed"] else None
+            for warning in row.get("warnings", []):
+                reason = drop_reason(warning)
+                if reason:
+                    drops[reason] += 1
+                elif "is not in the article" in warning:
+                    quotes_dropped += 1
+            if which == "case":
+                gold_label = CASE_LABELS[case_rows[row["id"]]["SubType"]]
+                predicted = case_label(document)
+                case_pairs.append((gold_label, predicted))
+                first_option += predicted == "Government regains territory"
+                continue
+            article = load_article(articles[row["id"]])
+            gold_path = golds.get(row["id"])
+            meta = {"id": row["id"], "sha256": article.sha256, "published": article.published}
+            gold = (GoldExtraction.model_validate_json(gold_path.read_text(encoding="utf-8")) if gold_path
+                    else GoldExtraction.model_validate({"article": meta}))
+            pred = GoldExtraction.model_validate(document.model_dump()) if document else GoldExtraction.model_validate({"article": meta})
+            total.add(score_article(gold, pred, article.text))
+        seconds = [r["seconds"] for r in rows]
+        entry = {
+            "articles": len(rows),
+            "failed": sum(1 for r in rows if r["failed"]),
+            "dropped": dict(drops),
+            "dropped_total": sum(drops.values()),
+            "quotes_dropped": quotes_dropped,
+            "seconds_median": statistics.median(seconds),
+            "seconds_total": round(sum(seconds), 1),
+            "calls_median": statistics.median(r["calls"] or 0 for r in rows),
+            "prompt_tokens_median": statistics.median(r["prompt_tokens"] for r in rows),
+            "completion_tokens_median": statistics.median(r["completion_tokens"] for r in rows),
+        }
+        if which == "case":
+            entry["case_weighted_f1"] = weighted_f1(case_pairs)
+            entry["case_accuracy"] = sum(g == p for g, p in case_pairs) / len(case_pairs)
+            entry["case_first_option_share"] = first_option / len(case_pairs)
+            entry["case_confusions"] = Counter(f"{g} -> {p}" for g, p in case_pairs if g != p).most_common(5)
+        else:
+            entry.update({name: getattr(total, name).as_dict() for name in ("incidents", "actors", "attributions")})
+            entry["fields"] = {name: acc.as_dict() for name, acc in total.fields.items()}
+        summary[which] = entry
+    return {"out": str(out), "provider": stats[0]["provider"], "model": stats[0]["model"], "sets": summary}
+
+
+def table(result: dict) -> str:
+    sets = [s for s in SETS if s in result["sets"]]
+
+    def num(v) -> str:
+        return "–" if v is None else f"{v:.2f}"
+
+    def prf(s: dict, level: str) -> str:
+        c = s.get(level)
+        return "" if c is None else f"{num(c['precision'])} / {num(c['recall'])} / {num(c['f1'])} ({c['tp']} {c['fp']} {c['fn']})"
+
+    def acc(s: dict, name: str) -> str:
+        a = s.get("fields", {}).get(name)
+        return "" if a is None else f"{num(a['accuracy'])} ({a['correct']}/{a['total']})"
+
+    rows = [("articles (failed)", lambda s: f"{s['articles']} ({s['failed']})")]
+    rows += [(f"{level} P / R / F1 (tp fp fn)", lambda s, level=level: prf(s, level)) for level in ("incidents", "actors", "attributions")]
+    rows += [(f"{name} accuracy, matched", lambda s, name=name: acc(s, name)) for name in ("event_type", "sub_event_type", "date", "country", "kind")]
+    rows += [
+        ("CASE weighted F1 / accuracy", lambda s: f"{num(s['case_weighted_f1'])} / {num(s['case_accuracy'])}" if "case_weighted_f1" in s else ""),
+        ("CASE answers = first option", lambda s: num(s["case_first_option_share"]) if "case_first_option_share" in s else ""),
+        ("items dropped by checks", lambda s: str(s["dropped_total"])),
+        ("quotes dropped", lambda s: str(s["quotes_dropped"])),
+        ("seconds / article (median)", lambda s: f"{s['seconds_median']:.1f}"),
+        ("calls / article (median)", lambda s: f"{s['calls_median']:g}"),
+        ("tokens / article, prompt + completion", lambda s: f"{s['prompt_tokens_median']:g} + {s['completion_tokens_median']:g}"),
+    ]
+    lines = [f"quality: {result['provider']} / {result['model']} ({result['out']})",
+             "| figure | " + " | ".join(sets) + " |", "|---|" + "---|" * len(sets)]
+    for label, cell in rows:
+        lines.append(f"| {label} | " + " | ".join(cell(result["sets"][s]) for s in sets) + " |")
+    reasons = sorted({r for s in sets for r in result["sets"][s]["dropped"]})
+    for reason in reasons:
+        lines.append(f"| dropped: {reason} | " + " | ".join(str(result["sets"][s]["dropped"].get(reason, 0)) for s in sets) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--muc", type=int, default=8, help="MUC-4 texts in the sample (default 8)")
+    parser.add_argument("--case", type=int, default=12, help="CASE 2021 snippets in the sample (default 12)")
+    parser.add_argument("--sets", default="muc,case,examples", help="which sets, comma-separated (default all three)")
+    parser.add_argument("--seed", type=int, default=0, help="the sample's seed (default 0)")
+    parser.add_argument("--model"), parser.add_argument("--base-url"), parser.add_argument("--provider")
+    parser.add_argument("--response-format")
+    parser.add_argument("--oracle", action="store_true", help="answer from the gold answers (examples only): the ceiling")
+    parser.add_argument("--out", type=Path, help="where predictions and stats go (default runs/quality/<time>)")
+    parser.add_argument("--resume", action="store_true", help="skip articles already in --out's stats.jsonl")
+    parser.add_argument("--score-only", action="store_true", help="score the predictions already in --out")
+    parser.add_argument("--no-score", action="store_true", help="extract only")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+    args.sets = [s for s in args.sets.split(",") if s]
+    unknown = [s for s in args.sets if s not in SETS]
+    if unknown:
+        parser.error(f"unknown set(s) {unknown}; choose from {', '.join(SETS)}")
+    if args.oracle:
+        args.sets = ["examples"]
+    if not (SHARED / "dev").is_dir():
+        raise SystemExit(f"error: {SHARED / 'dev'} is missing (hint: the development sets live in ../shared/dev)")
+    out = args.out or ROOT / "runs" / "quality" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("instructor").propagate = False
+    if not args.score_only:
+        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+        (out / "run.json").write_text(json.dumps({"argv": sys.argv, "commit": commit, "started": time.time()}), encoding="utf-8")
+        extract_all(args, out)
+    if args.no_score:
+        return
+    result = score(out, args)
+    (out / "summary.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+    print(json.dumps(result, indent=1) if args.json else table(result))
+
+
+if __name__ == "__main__":
+    main()
