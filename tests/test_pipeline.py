@@ -308,3 +308,26 @@ def test_salvage_keeps_valid_items_even_beyond_the_list_bound():
     draft, issues = salvage(__import__("json").dumps(many), DraftIncidents)
     assert len(draft.incidents) == MAX_INCIDENTS + 2
     assert issues == [f"incident {MAX_INCIDENTS + 3} does not fit the schema (evidence: Field required); dropped"]
+
+
+def test_caps_bind_only_the_small_local_model_and_grow_with_the_article():
+    from extractor.draft import MAX_ACTORS, Caps, caps_for
+
+    assert caps_for(False, 100_000) == Caps() and Caps().actors == MAX_ACTORS >= 13  # the example gold has 13 actors
+    short, long = caps_for(True, 500), caps_for(True, 3_100)
+    assert short.incidents < long.incidents and short.actors < long.actors and long.actors <= caps_for(True, 10**6).actors
+
+
+def test_the_embedded_provider_sends_its_scaled_caps_in_schema_and_prompt():
+    from extractor.draft import caps_for
+
+    fake = FakeModel(INCIDENTS, ACTORS)
+    llm = LLMClient.from_transport(fake, Settings(provider="embedded", response_format="json_object", max_attempts=1))
+    convoy = article(CONVOY)
+    extract_article(convoy, llm)
+    caps = caps_for(True, len(convoy.model_text))
+    incidents, actors = fake.requests
+    assert incidents["response_format"]["schema"]["properties"]["incidents"]["maxItems"] == caps.incidents
+    assert f"at most {caps.incidents}:" in incidents["messages"][-1]["content"]
+    assert actors["response_format"]["schema"]["properties"]["actors"]["maxItems"] == caps.actors
+    assert f"Attributions, at most {caps.attributions}:" in actors["messages"][-1]["content"]

@@ -140,3 +140,19 @@ def test_shipped_admin1_table_covers_the_region():
     table = {code: name for code, name, _ in load_admin1_table()}
     assert table["SY.07"] == "Deir ez-Zor" and table["IR.28"] == "Isfahan" and table["IQ.07"] == "Baghdad"
     assert len(table) > 3000
+
+
+@pytest.mark.parametrize(("country", "code", "name", "expected"), [
+    ("Syria", "SY", "Santiago", "CL"),  # the model copied an example's country: the place decides
+    ("Chile", "SY", "Santiago", "CL"),  # the code disagrees with the country named: the name decides
+    ("El Salvador", "SV", "San Miguel", "SV"),  # a place the given country has: nothing changes
+])
+def test_the_country_code_is_computed_not_taken_from_the_model(gazetteer, country, code, name, expected):
+    text = "SANTIAGO, 12 MAY 89 -- A BOMB EXPLODED TODAY NEAR A POLICE STATION IN SANTIAGO AND SAN MIGUEL."
+    doc = make_doc("x", text, "1989-05-12", [{"quote": "A BOMB EXPLODED TODAY", "location": {
+        "name": name, "admin1": None, "country": country, "country_code": code, "latitude": None, "longitude": None,
+        "precision": "place"}}])
+    incident = resolve_places(doc, text, gazetteer).incidents[0]
+    assert incident.location.country_code == expected
+    moved = [w for w in resolve_places(doc, text, gazetteer).warnings if "country code" in w]
+    assert bool(moved) == (expected != code)

@@ -1,0 +1,61 @@
+"""benchmarks/quality.py: its scoring helpers, its sample, and a whole run with the oracle (no model)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import quality  # noqa: E402
+
+needs_dev = pytest.mark.skipif(not (quality.SHARED / "dev").is_dir(), reason="../shared/dev is missing")
+
+
+def test_weighted_f1_is_the_support_weighted_mean_of_per_label_f1():
+    pairs = [("a", "a"), ("a", "b"), ("b", "b"), ("c", "none")]
+    # a: P 1, R 1/2 -> F1 2/3 (support 2); b: P 1/2, R 1 -> 2/3 (1); c: 0 (1)
+    assert quality.weighted_f1(pairs) == pytest.approx((2 * 2 / 3 + 2 / 3 + 0) / 4)
+    assert quality.weighted_f1([]) is None
+
+
+@pytest.mark.parametrize(("warning", "reason"), [
+    ("incident I2: none of its evidence is in the article; the incident was dropped", "evidence not found"),
+    ("incident I1: date.end 2023-03-02 is after the publication date 2023-01-29 + 1 day; the incident was dropped",
+     "date after publication"),
+    ('attribution 1 (incident I1): perpetrator_id is null, so kind must be "unknown", not "reported"; dropped',
+     "null perpetrator with kind"),
+    ("attribution 2 (incident I7): incident_id I7 is not one of ['I1']; dropped", "unknown incident id"),
+    ("incidents: incident 3 does not fit the schema (evidence: Field required); dropped", "does not fit the schema"),
+    ('incident I2: evidence "x" is not in the article; copy a passage word for word', None),  # one quote
+    ("target (I1, A9) names an unknown incident or actor; dropped", None),  # a link, not an item
+    ("incident I2: date 2023-03-01..2023-03-02 is after the publication date; set to the week up to publication", None),
+])
+def test_drop_reasons_count_only_items_thrown_away(warning, reason):
+    assert quality.drop_reason(warning) == reason
+
+
+@needs_dev
+def test_the_muc_sample_is_seeded_and_holds_texts_without_gold():
+    first, again = quality.muc_sample(10, 0), quality.muc_sample(10, 0)
+    assert first == again and len(first) == 10
+    assert sum(gold is None for _, _, gold in first) == 3  # 31 of 100 texts report no incident
+    assert quality.muc_sample(10, 1) != first
+
+
+@needs_dev
+def test_a_run_with_the_oracle_scores_the_examples_perfect(tmp_path):
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "quality.py"), "--oracle", "--out", str(tmp_path), "--json"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout[done.stdout.index("{"):])
+    examples = result["sets"]["examples"]
+    assert examples["articles"] == 2 and examples["failed"] == 0 and examples["dropped_total"] == 0
+    for level in ("incidents", "actors", "attributions"):
+        assert examples[level]["f1"] >= 0.98, (level, examples[level])
+    assert (tmp_path / "stats.jsonl").read_text().count("\n") == 2 and (tmp_path / "summary.json").exists()
