@@ -78,8 +78,10 @@ DROP_REASONS = [
     ("unknown actor id", r"not ids of listed actors|names an unknown incident or actor"),
     ("listed twice", r"already listed|id is used twice"),
     ("does not fit the schema", r"does not fit the schema"),
+    ("no incident to attach", r"no incident to attribute"),
     ("not political violence", r"not political violence"),
 ]
+STAGE_LOST = re.compile(r"^\w+: the model gave no usable answer after")
 
 
 # --- the samples ------------------------------------------------------------------------------
@@ -249,12 +251,14 @@ def score(out: Path, args: argparse.Namespace) -> dict:
         total = Score(which)
         drops: Counter[str] = Counter()
         quotes_dropped = 0
+        stages_lost = 0
         case_pairs: list[tuple[str, str]] = []
         first_option = 0
         for row in rows:
             path = out / which / f"{row['id']}.json"
             document = ArticleExtraction.model_validate_json(path.read_text(encoding="utf-8")) if path.exists() and not row["failed"] else None
             for warning in row.get("warnings", []):
+                stages_lost += bool(STAGE_LOST.match(warning))
                 reason = drop_reason(warning)
                 if reason:
                     drops[reason] += 1
@@ -277,6 +281,7 @@ def score(out: Path, args: argparse.Namespace) -> dict:
         entry = {
             "articles": len(rows),
             "failed": sum(1 for r in rows if r["failed"]),
+            "stages_lost": stages_lost,
             "dropped": dict(drops),
             "dropped_total": sum(drops.values()),
             "quotes_dropped": quotes_dropped,
@@ -312,7 +317,8 @@ def table(result: dict) -> str:
         a = s.get("fields", {}).get(name)
         return "" if a is None else f"{num(a['accuracy'])} ({a['correct']}/{a['total']})"
 
-    rows = [("articles (failed)", lambda s: f"{s['articles']} ({s['failed']})")]
+    rows = [("articles (failed)", lambda s: f"{s['articles']} ({s['failed']})"),
+            ("later stages lost, article kept", lambda s: str(s.get("stages_lost", 0)))]
     rows += [(f"{level} P / R / F1 (tp fp fn)", lambda s, level=level: prf(s, level)) for level in ("incidents", "actors", "attributions")]
     rows += [(f"{name} accuracy, matched", lambda s, name=name: acc(s, name)) for name in ("event_type", "sub_event_type", "date", "country", "kind")]
     rows += [

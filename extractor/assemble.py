@@ -9,30 +9,35 @@ the rules below, and return the records with the issues they met. The same funct
     warnings.
 
 The rule, written once: **an item is dropped only when none of its evidence can be found in the
-article** (an incident or attribution whose quotes are all missing; an actor the article never
-names). Every other bad field is repaired from what the tool can compute, or set to null, and the
-repair is a warning:
+article** (an incident or attribution whose quotes are all missing, an actor the article never
+names, an attribution in an article with no incident left to attach it to). Every other bad field
+is repaired from what the tool can compute, or set to null, and the repair is a warning:
   * a quote that is not in the article is removed from the item's evidence (the item keeps the
     quotes that are found); an actor's quote that does not name it is removed, and an actor left
     without evidence takes the first place the article names it;
   * event_type that does not hold the sub_event_type is set from the sub-event type;
-  * a date that is not a calendar date, or that ends after publication + 1 day, is replaced by
-    the date its own words give (`extractor.timex`, against publication), else by the week up to
-    publication (precision week), else (no publication date) by its month or year where those are
-    real; a reversed range is swapped. Normalisation later resolves dates from the article again;
-  * figures out of order (low <= best <= high) or not stated in the article, as digits or words
-    (0 only where it says nobody), are cleared;
+  * dates: a day out of range keeps its month (a month out of range, its year), with that
+    precision; a reversed range is swapped; a range that starts before publication and ends after
+    it is cut at publication. A date still unusable (unreadable, or after publication + 1 day) is
+    replaced by what its own words give (`extractor.timex`, against publication), else by the
+    week up to publication (precision week), else (no publication date either) by the year of
+    extraction, precision year. Normalisation later resolves dates from the article again;
+  * figures the article does not state (as digits or words; 0 only where it says nobody) become
+    null; figures out of order are read as a range, low the smallest and high the largest;
   * a second item with an id already used gets a new id; an actor listed twice is merged into the
-    first, and references to it follow;
+    first (its mentions join the first's) and references to it follow; an attribution that
+    repeats one already listed gives its evidence to the first;
   * an attribution that names an unknown incident is moved to the incident whose evidence lies
     nearest its own; an unknown source becomes null (the article's voice); an unknown or null
-    perpetrator becomes the one listed actor its evidence names, if exactly one, else null with
-    kind "unknown" (the text names no perpetrator the tool can point to); kind "unknown" with a
-    perpetrator keeps the kind and nulls the perpetrator;
+    perpetrator becomes the source for kinds claimed and denied (who claims or denies speaks of
+    itself), else the one listed actor its evidence names that is neither a monitor, the media,
+    civilians, the source nor a target of the incident, else null with kind "unknown"; kind
+    "unknown" with a perpetrator keeps the kind and nulls the perpetrator;
   * backed_by and target references to unknown ids are removed.
 The free-text `text` fields of dates, places and figures become the article's own words where they
 can be found, and null where they cannot. Country codes and places are resolved later, by
-normalisation (`extractor.places`).
+normalisation (`extractor.places`); required fields an answer breaks are given placeholders
+before assembly by `extractor.salvage`.
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ from extractor.taxonomy import EVENT_TYPE_OF, belongs
 
 # Warnings about a quote the grounder could not find contain this phrase; `extractor eval` counts them.
 QUOTE_NOT_FOUND = "is not in the article"
+# Actors who report or suffer an incident, never the one the tool infers to be behind it.
+NOT_PERPETRATORS = {"monitor", "media", "civilians"}
 
 
 @dataclass
@@ -134,9 +141,9 @@ def _calendar_date(value: str) -> tuple[dt.date | None, str]:
     except ValueError:
         pass
     year, month = int(value[:4]), int(value[5:7])
-    if 1 <= year and 1 <= month <= 12:
+    if 1 <= year < 9999 and 1 <= month <= 12:  # 9999 has no month end to widen to
         return dt.date(year, month, 1), "month"
-    return (dt.date(year, 1, 1), "year") if year >= 1 else (None, "")
+    return (dt.date(year, 1, 1), "year") if 1 <= year < 9999 else (None, "")
 
 
 def _widened(day: dt.date, precision: str, end: bool) -> dt.date:
@@ -242,14 +249,16 @@ def assemble_actors(
     incidents = [i.model_copy(deep=True) for i in incidents]  # validators call this once per attempt
     issues: list[str] = []
     actors: list[Actor] = []
-    same_as: dict[str, str] = {}  # the model's id -> the id kept for it (repeats merged, ids renamed)
+    kept_as: dict[str, str] = {}  # the model's id -> the id of the actor kept under it (ids renamed)
+    merged_as: dict[str, str] = {}  # the model's id of a repeat -> the actor it was merged into
     for item in draft.actors:
         owner = f"actor {item.id}"
         twin = next((a for a in actors if a.name.casefold() == item.name.casefold()), None)
         if twin is not None:
             issues.append(f'{owner}: "{_short(item.name)}" is already listed as {twin.id}; list each actor once. '
                           f"The repeat was merged into {twin.id}")
-            same_as.setdefault(item.id, twin.id)
+            merged_as.setdefault(item.id, twin.id)
+            twin.mentions += [m for m in item.mentions if m not in twin.mentions and m != twin.name and grounder.contains(m)]
             continue
         names = [item.name, *item.mentions]
         evidence = []
@@ -271,11 +280,12 @@ def assemble_actors(
         if any(a.id == actor_id for a in actors):
             actor_id = _free_id("A", {a.id for a in actors} | {i.id for i in draft.actors})
             issues.append(f"{owner}: the id is used twice; the second actor is {actor_id}")
-        same_as.setdefault(item.id, actor_id)
+        kept_as.setdefault(item.id, actor_id)
         actors.append(
             Actor(id=actor_id, name=item.name, mentions=mentions, kind=item.kind,
                   country_code=item.country_code, backed_by=list(item.backed_by), evidence=evidence)
         )
+    same_as = {**merged_as, **kept_as}  # an id both repeated and kept means the actor kept under it
     actor_ids = {a.id for a in actors}
     for actor in actors:
         backers = [same_as.get(ref, ref) for ref in actor.backed_by]
@@ -286,7 +296,7 @@ def assemble_actors(
 
     incident_ids = {i.id for i in incidents}
     attributions: list[Attribution] = []
-    seen: set[tuple] = set()
+    seen: dict[tuple, Attribution] = {}
     for number, item in enumerate(draft.attributions, start=1):
         owner = f"attribution {number} (incident {item.incident_id})"
         evidence = _spans(grounder, item.evidence, owner, issues)
@@ -311,9 +321,14 @@ def assemble_actors(
             issues.append(f'{owner}: kind "unknown" means no perpetrator is named; perpetrator_id was set to null')
             perpetrator = None
         elif perpetrator is None or perpetrator not in actor_ids:
-            named = [a.id for a in actors if a.id != source and any(_names_any(s.quote, [a.name, *a.mentions]) for s in evidence)]
             what = "null" if item.perpetrator_id is None else f"{item.perpetrator_id}, not the id of a listed actor"
-            if kind != "unknown" and len(named) == 1:
+            targets = set(next((i.target_actor_ids for i in incidents if i.id == incident_id), []))
+            named = [a.id for a in actors if a.kind not in NOT_PERPETRATORS and a.id != source and a.id not in targets
+                     and any(_names_any(s.quote, [a.name, *a.mentions]) for s in evidence)]
+            if kind in ("claimed", "denied") and source is not None:
+                perpetrator = source  # who claims or denies it speaks of itself
+                issues.append(f"{owner}: perpetrator_id is {what}; set to {source}, who {kind} it")
+            elif kind != "unknown" and len(named) == 1:
                 perpetrator = named[0]
                 issues.append(f"{owner}: perpetrator_id is {what}; set to {perpetrator}, the one listed actor its evidence names")
             elif kind != "unknown":
@@ -325,13 +340,15 @@ def assemble_actors(
                 perpetrator = None
         key = (incident_id, perpetrator, source, kind)
         if key in seen:
-            issues.append(f"{owner}: repeats an attribution already listed; merged")
+            first = seen[key]
+            first.evidence += [span for span in evidence if span not in first.evidence]
+            issues.append(f"{owner}: repeats {first.id}; its evidence was merged into {first.id}")
             continue
-        seen.add(key)
         attributions.append(
             Attribution(id=f"T{len(attributions) + 1}", incident_id=incident_id, perpetrator_id=perpetrator,
                         source_id=source, kind=kind, hedged=item.hedged, evidence=evidence)
         )
+        seen[key] = attributions[-1]
 
     by_id = {i.id: i for i in incidents}
     for target in draft.targets:

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from extractor.batch_lines import reask
 from extractor.batch_store import ANSWERED, FAILED, QUEUED, SUBMITTED, BatchArticle, Row
 from extractor.errors import ExtractionFailed
-from extractor.llm import Answer
+from extractor.llm import Answer, without_control_characters
 from extractor.pipeline import ArticleFlow, Request
 from extractor.schema import ArticleExtraction
 
@@ -112,7 +112,7 @@ def _stage(request: Request, calls: dict[int, Row], max_attempts: int, max_tries
             return Answer(None, attempt, usage, last_text=row.text,
                           errors=[f"the answer was cut off at max_tokens={row.max_tokens}"])
         try:
-            value = request.checked.model_validate_json(row.text or "", context=request.context)
+            value = request.checked.model_validate_json(without_control_characters(row.text or ""), context=request.context)
         except ValidationError as exc:
             errors.append(str(exc))  # what instructor puts in its re-ask and in Answer.errors
             if attempt >= max_attempts:

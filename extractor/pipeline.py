@@ -7,24 +7,25 @@ of them knowing how the others call the model.
 
 Each article makes two requests (incidents, then actors and attributions), each re-asked by
 instructor while the checks in `extractor.assemble` find issues. When a stage's attempts run out,
-its last draft is salvaged item by item: items that parse are kept after grounding and repair,
-the rest are dropped with a warning. A later stage that yields nothing usable keeps what the
-earlier stages found (the article is done, with its incidents and a warning). Only if the first
-stage yields nothing that parses does the article fail (ExtractionFailed, carrying the last
-completion, the attempt count and the tokens spent).
+its last draft is salvaged item by item (`extractor.salvage`): items that parse, or can be
+repaired to parse, are kept after grounding and repair; the rest are dropped with a warning. A
+later stage whose answers never yield anything usable keeps what the earlier stages found (the
+article is done, with its incidents and a warning). Only if the first stage yields nothing does
+the article fail (ExtractionFailed, carrying the last completion, the attempt count and the tokens
+spent). A transport failure (the server kept failing) fails the article at any stage, so that
+`--retry-failed` runs it again whole.
 
 `extract_cached` adds the cache around it.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from extractor import prompts
 from extractor.assemble import (
@@ -38,101 +39,15 @@ from extractor.assemble import (
 from extractor.draft import Caps, DraftActorsAndAttributions, DraftIncidents, caps_for, capped
 from extractor.errors import ExtractionFailed, LLMError
 from extractor.ground import Grounder
-from extractor.llm import Answer, AsyncLLMClient, LLMClient, parse_json
+from extractor.llm import Answer, AsyncLLMClient, LLMClient
 from extractor.load import Article
 from extractor.schema import ArticleExtraction, ArticleMeta, Provenance, Usage
+from extractor.salvage import salvage
 from extractor.settings import EMBEDDED, Settings
 from extractor.store import Cache, cache_key
 
 INCIDENT_TOKENS = 1536
 ACTOR_TOKENS = 1536
-
-
-def salvage(text: str | None, container: type[BaseModel]) -> tuple[BaseModel | None, list[str]]:
-    """The items of a last, invalid answer that still parse on their own, repaired where a field
-    can be cut or left out (`repaired_item`)."""
-    data = parse_json(text)
-    if not isinstance(data, dict) or any(not isinstance(data.get(name, []), list) for name in container.model_fields):
-        return None, []  # not the shape asked for: nothing to salvage
-    kept: dict[str, list[Any]] = {name: [] for name in container.model_fields}
-    issues: list[str] = []
-    for name, field_info in container.model_fields.items():
-        item_type = field_info.annotation.__args__[0]  # list[X] -> X
-        for number, item in enumerate(data.get(name) or [], start=1):
-            value, notes = repaired_item(item_type, item)
-            issues += [f"{name[:-1]} {number} {note}" for note in notes]
-            if value is not None:
-                kept[name].append(value)
-    # Each item is valid on its own; the container is not re-validated, so an over-long list from
-    # a server without grammar limits is still kept rather than failing the whole stage.
-    return container.model_construct(**kept), issues
-
-
-def repaired_item(item_type: type[BaseModel], item: Any, *, rounds: int = 8) -> tuple[BaseModel | None, list[str]]:
-    """`item` validated as `item_type`, repairing what can be repaired without guessing: a string
-    over its length limit is cut, a list over its limit is cut, a bad element of a list is removed,
-    a bad optional field is left out. Returns (None, why) when a required field stays wrong."""
-    notes: list[str] = []
-    data = copy.deepcopy(item)
-    for _ in range(rounds):
-        try:
-            return item_type.model_validate(data), notes
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            if not isinstance(data, dict) or not _repair_at(item_type, data, first):
-                return None, [*notes, f"does not fit the schema ({where}: {first['msg']}); dropped"]
-            notes.append(f"had {where} repaired to fit the schema ({first['msg']})")
-    return None, [*notes, "does not fit the schema after repairs; dropped"]
-
-
-def _repair_at(model: type[BaseModel], data: dict, error: dict) -> bool:
-    """Repair `data` in place at the error's location; False when nothing safe can be done."""
-    loc = list(error["loc"])
-    parent: Any = data
-    owner: type[BaseModel] | None = model
-    for step in loc[:-1]:  # walk to the container of the bad value, following the model's fields
-        if isinstance(step, int) and isinstance(parent, list) and step < len(parent):
-            parent = parent[step]
-        elif isinstance(step, str) and isinstance(parent, dict) and step in parent:
-            info = owner.model_fields.get(step) if owner else None
-            owner = _model_in(info.annotation) if info else None
-            parent = parent[step]
-        else:
-            return False
-    last = loc[-1] if loc else None
-    value = parent[last] if isinstance(parent, dict) and last in parent else (
-        parent[last] if isinstance(parent, list) and isinstance(last, int) and last < len(parent) else None)
-    limit = (error.get("ctx") or {}).get("max_length")
-    if error["type"] == "string_too_long" and isinstance(value, str) and limit:
-        parent[last] = value[:limit]
-        return True
-    if error["type"] == "too_long" and isinstance(value, list) and limit:
-        parent[last] = value[:limit]
-        return True
-    if isinstance(parent, list) and isinstance(last, int):
-        del parent[last]  # one bad element of a list (a quote, a name)
-        return True
-    if isinstance(parent, dict) and owner is not None and isinstance(last, str):
-        info = owner.model_fields.get(last)
-        if info is not None and not info.is_required():
-            parent.pop(last, None)
-            return True
-        if info is None:
-            parent.pop(last, None)
-            return True
-    return False
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    """The pydantic model inside an annotation such as `X`, `X | None` or `list[X]`."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
 
 
 @dataclass(frozen=True)

@@ -111,16 +111,26 @@ def _located(base: Location, place: Place, gazetteer: Gazetteer, precision: str)
 
 def _country_code(loc: Location, gazetteer: Gazetteer, article_text: str = "") -> tuple[str, str | None]:
     """The location's ISO code, computed rather than taken from the model, and a note when it
-    differs from the model's. The country's name decides over the model's code (a small model
-    copies codes from examples); and a place the gazetteer knows in another country, where the
-    country given is never named in the article, decides over both (an incident in Santiago given
-    as "Syria")."""
+    differs from the model's. When the country's name and the code disagree, the one in which the
+    gazetteer has the place decides, else the name (a small model copies codes from examples). A
+    place the gazetteer knows elsewhere, where the country given is never named in the article and
+    does not have the place, decides over both (an incident in Santiago given as "Syria"), and so
+    does any place it knows when neither the name nor the code is a country."""
     given = loc.country_code
-    code = gazetteer.country_code_of(loc.country) or (given if gazetteer.country_name(given) else None)
-    if article_text and not _named(gazetteer.country_name(code) or loc.country, article_text) \
-            and not gazetteer.candidates(loc.name, code):
+    valid = given if gazetteer.country_name(given) else None
+    named = gazetteer.country_code_of(loc.country)
+
+    def holds(code: str | None) -> bool:
+        return code is not None and bool(gazetteer.candidates(loc.name, code))
+
+    if named and valid and named != valid:  # the name and the code disagree: the one that has the place
+        code = valid if holds(valid) and not holds(named) else named
+    else:
+        code = named or valid
+    if code is None or (article_text and not _named(gazetteer.country_name(code) or loc.country, article_text)
+                        and not holds(code)):
         place = gazetteer.lookup(loc.name)
-        if place is not None and place.kind != "country" and _named(loc.name, article_text):
+        if place is not None and place.kind != "country" and (code is None or _named(loc.name, article_text)):
             code = place.country_code
     code = code or given
     if code == given:

@@ -146,6 +146,8 @@ def test_shipped_admin1_table_covers_the_region():
     ("Syria", "SY", "Santiago", "CL"),  # the model copied an example's country: the place decides
     ("Chile", "SY", "Santiago", "CL"),  # the code disagrees with the country named: the name decides
     ("El Salvador", "SV", "San Miguel", "SV"),  # a place the given country has: nothing changes
+    ("N/A", "XX", "Santiago", "CL"),  # neither is a country: the place decides
+    ("Syria", "CL", "Santiago", "CL"),  # name and code disagree: the one that has the place
 ])
 def test_the_country_code_is_computed_not_taken_from_the_model(gazetteer, country, code, name, expected):
     text = "SANTIAGO, 12 MAY 89 -- A BOMB EXPLODED TODAY NEAR A POLICE STATION IN SANTIAGO AND SAN MIGUEL."

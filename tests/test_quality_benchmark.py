@@ -35,6 +35,9 @@ def test_weighted_f1_is_the_support_weighted_mean_of_per_label_f1():
     ('incident I2: evidence "x" is not in the article; copy a passage word for word', None),  # one quote
     ("target (I1, A9) names an unknown incident or actor; dropped", None),  # a link, not an item
     ("incident I2: date 2023-03-01..2023-03-02 is after the publication date; set to the week up to publication", None),
+    ("attribution 3 (incident I1): there is no incident to attribute; dropped", "no incident to attach"),
+    ("attribution 2 (incident I1): repeats T1; its evidence was merged into T1", None),
+    ('actor A4: "SOHR" is already listed as A1; list each actor once. The repeat was merged into A1', None),
 ])
 def test_drop_reasons_count_only_items_thrown_away(warning, reason):
     assert quality.drop_reason(warning) == reason
