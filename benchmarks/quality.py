@@ -1,7 +1,7 @@
 """Extraction quality on many real texts: the development sets and the two example articles.
 
-    .venv/bin/python benchmarks/quality.py                      # embedded default, default sample
-    .venv/bin/python benchmarks/quality.py --muc 20 --case 100  # a larger sample
+    .venv/bin/python benchmarks/quality.py                      # embedded default, default sample (~30 min)
+    .venv/bin/python benchmarks/quality.py --muc 8 --case 12    # the sample the README's table used
     .venv/bin/python benchmarks/quality.py --oracle             # the oracle ceiling (examples only)
     .venv/bin/python benchmarks/quality.py --out DIR --score-only   # score predictions already made
 
@@ -22,7 +22,8 @@ functions behind `extractor eval` (`extractor.evaluate.score_article`). It print
 incidents / actors / attributions P, R, F1; event-type and sub-event-type accuracy on matched
 incidents; CASE weighted F1 and accuracy over the 30 labels; articles failed; items dropped by
 the checks, by reason; seconds, calls and tokens per article (medians). `--json` prints the same
-as JSON. Defaults are sized so that the embedded model finishes in about 30 minutes on 2 cores.
+as JSON. Defaults (6 MUC-4 texts, 6 CASE snippets, the 2 examples) are sized so that the embedded
+model finishes in about 30 minutes on 2 cores (it takes 2 to 3 minutes an article there).
 
 `--no-score` only extracts (to run an older checkout of the pipeline: put this file in it, run it
 there, then `--score-only` here).
@@ -342,8 +343,8 @@ def table(result: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--muc", type=int, default=8, help="MUC-4 texts in the sample (default 8)")
-    parser.add_argument("--case", type=int, default=12, help="CASE 2021 snippets in the sample (default 12)")
+    parser.add_argument("--muc", type=int, default=6, help="MUC-4 texts in the sample (default 6)")
+    parser.add_argument("--case", type=int, default=6, help="CASE 2021 snippets in the sample (default 6)")
     parser.add_argument("--sets", default="muc,case,examples", help="which sets, comma-separated (default all three)")
     parser.add_argument("--seed", type=int, default=0, help="the sample's seed (default 0)")
     parser.add_argument("--model"), parser.add_argument("--base-url"), parser.add_argument("--provider")

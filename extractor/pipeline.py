@@ -247,7 +247,12 @@ def normalised(document: ArticleExtraction, article: Article) -> ArticleExtracti
     takes effect without calling the model again."""
     from extractor.normalise import normalise
 
-    return normalise(document, article)
+    try:
+        return normalise(document, article)
+    except Exception as exc:  # noqa: BLE001 - a stage that fails keeps what the earlier stages found
+        problem = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        return document.model_copy(update={"warnings": [*document.warnings, f"normalise: failed ({problem}); "
+                                                        "the records are as the model's answer was checked, not normalised"]})
 
 
 def extract_cached(

@@ -412,3 +412,14 @@ def test_an_id_both_repeated_and_kept_means_the_actor_kept_under_it():
 def test_dates_beyond_the_calendar_never_raise(day):
     doc, _ = run(_with(INCIDENTS, ["incidents", 1, "date"], {"start": day, "end": day, "precision": "day"}), ACTORS, max_attempts=1)
     assert len(doc.incidents) == 2 and doc.incidents[1].date.end <= "2023-01-30"
+
+
+def test_a_failing_normalisation_keeps_the_checked_records(monkeypatch):
+    import extractor.normalise
+
+    from extractor.pipeline import normalised
+
+    doc, _ = run(INCIDENTS, ACTORS, max_attempts=1)
+    monkeypatch.setattr(extractor.normalise, "normalise", lambda *a, **k: 1 / 0)
+    kept = normalised(doc, article(CONVOY))
+    assert kept.incidents == doc.incidents and "normalise: failed (ZeroDivisionError" in kept.warnings[-1]
