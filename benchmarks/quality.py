@@ -153,9 +153,10 @@ def extract_all(args: argparse.Namespace, out: Path) -> None:
         row = {"set": which, "id": aid, "provider": provider, "model": model, "failed": None}
         try:
             document = normalised(extract_article(article, client_for(article)), article)
-        except ExtractorError as exc:
+        except Exception as exc:  # noqa: BLE001 - a benchmark records any failure and goes on
             document = None
-            row["failed"] = " ".join(str(exc).split())[:300]
+            what = "" if isinstance(exc, ExtractorError) else f"{type(exc).__name__}: "
+            row["failed"] = " ".join(f"{what}{exc}".split())[:300]
             usage = getattr(exc, "usage", None) or getattr(exc, "flow_usage", None) or {}
             row.update(calls=getattr(exc, "attempts", None) or getattr(exc, "flow_attempts", 0),
                        prompt_tokens=usage.get("prompt_tokens", 0), completion_tokens=usage.get("completion_tokens", 0),
