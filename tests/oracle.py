@@ -66,8 +66,8 @@ INCIDENTS, ACTORS = "incidents", "actors"
 CONTAINERS: dict[str, type[BaseModel]] = {INCIDENTS: DraftIncidents, ACTORS: DraftActorsAndAttributions}
 TASK_TEXT = {INCIDENTS: "Task: list the incidents", ACTORS: "Task: list the actors"}
 _LISTED = re.compile(r'^- (I[0-9]+): (.*) \(evidence: "(.*)"\)\s*$', re.M)
-# The settings the other fake-model tests use (tests/test_pipeline.py).
-# A perfect model is a capable one: the bounds meant for a small local model (`caps_for`) do not apply.
+# A perfect model is a capable one, served as any OpenAI-compatible model is: the bounds meant for
+# the embedded small model (`extractor.draft.caps_for`) do not apply to it.
 SETTINGS = Settings(provider="openai", model="oracle", response_format="json_schema", max_attempts=3)
 
 
