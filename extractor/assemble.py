@@ -384,10 +384,12 @@ def _names_any(text: str, names: list[str]) -> bool:
 
 
 def _name_span(grounder: Grounder, names: list[str]) -> list[Span]:
+    """The first place the article names the actor: verbatim, else folding case and spacing (a
+    name broken across a wrapped line, an upper-case wire text); never a fuzzy guess."""
     for name in names:
-        start = grounder.text.find(name) if len(name) >= 2 else -1
-        if start >= 0:
-            return [Span(quote=name, start=start, end=start + len(name), alignment="exact")]
+        hit = grounder.align(name) if len(name.strip()) >= 2 else None
+        if hit is not None and hit.method in ("exact", "normalised"):
+            return [Span(quote=grounder.raw[hit.start : hit.end], start=hit.start, end=hit.end, alignment=hit.alignment)]
     return []
 
 

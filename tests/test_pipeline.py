@@ -423,3 +423,13 @@ def test_a_failing_normalisation_keeps_the_checked_records(monkeypatch):
     monkeypatch.setattr(extractor.normalise, "normalise", lambda *a, **k: 1 / 0)
     kept = normalised(doc, article(CONVOY))
     assert kept.incidents == doc.incidents and "normalise: failed (ZeroDivisionError" in kept.warnings[-1]
+
+
+def test_an_actor_named_across_a_wrapped_line_in_upper_case_is_found():
+    from extractor.assemble import _name_span
+    from extractor.ground import Grounder
+
+    text = "SANTIAGO, 12 MAY 89 -- SPOKESMAN HERNAN FELIPE\nERRAZURIZ SAID THE BOMB WAS PLACED BY THE FPMR."
+    span = _name_span(Grounder(text), ["Hernan Felipe Errazuriz"])[0]
+    assert text[span.start : span.end] == span.quote == "HERNAN FELIPE\nERRAZURIZ" and span.alignment == "fuzzy"
+    assert _name_span(Grounder(text), ["Hernan Felipe Errazuris"]) == []  # no fuzzy guess for a name
