@@ -134,13 +134,14 @@ def extract_all(args: argparse.Namespace, out: Path) -> None:
 
     client_for, provider, model = make_client(args)
     jobs = []
-    if "muc" in args.sets:
-        jobs += [("muc", aid, load_article(path)) for aid, path, _ in muc_sample(args.muc, args.seed)]
-    if "case" in args.sets:
-        jobs += [("case", f"case-{row['id']}", load_article(text=row["EventSnippet"], article_id=f"case-{row['id']}"))
-                 for row in case_sample(args.case, args.seed)]
-    if "examples" in args.sets:
-        jobs += [("examples", aid, load_article(path)) for aid, path, _ in example_pairs()]
+    for which in args.sets:  # in the order asked for
+        if which == "muc":
+            jobs += [("muc", aid, load_article(path)) for aid, path, _ in muc_sample(args.muc, args.seed)]
+        elif which == "case":
+            jobs += [("case", f"case-{row['id']}", load_article(text=row["EventSnippet"], article_id=f"case-{row['id']}"))
+                     for row in case_sample(args.case, args.seed)]
+        else:
+            jobs += [("examples", aid, load_article(path)) for aid, path, _ in example_pairs()]
 
     stats_path = out / "stats.jsonl"
     done = {(r["set"], r["id"]) for r in read_stats(out)} if args.resume else set()
