@@ -111,14 +111,15 @@ def _located(base: Location, place: Place, gazetteer: Gazetteer, precision: str)
 
 def _country_code(loc: Location, gazetteer: Gazetteer, article_text: str = "") -> tuple[str, str | None]:
     """The location's ISO code, computed rather than taken from the model, and a note when it
-    differs from the model's. When the country's name and the code disagree, the one in which the
+    differs from the model's. A location that is itself a country is in that country ("Syria" given
+    with country "Iran"). When the country's name and the code disagree, the one in which the
     gazetteer has the place decides, else the name (a small model copies codes from examples). A
     place the gazetteer knows elsewhere, where the country given is never named in the article and
     does not have the place, decides over both (an incident in Santiago given as "Syria"), and so
     does any place it knows when neither the name nor the code is a country."""
     given = loc.country_code
     valid = given if gazetteer.country_name(given) else None
-    named = gazetteer.country_code_of(loc.country)
+    named = gazetteer.country_code_of(loc.name) or gazetteer.country_code_of(loc.country)  # a place that is a country is in it
 
     def holds(code: str | None) -> bool:
         return code is not None and bool(gazetteer.candidates(loc.name, code))

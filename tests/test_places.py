@@ -158,3 +158,12 @@ def test_the_country_code_is_computed_not_taken_from_the_model(gazetteer, countr
     assert incident.location.country_code == expected
     moved = [w for w in resolve_places(doc, text, gazetteer).warnings if "country code" in w]
     assert bool(moved) == (expected != code)
+
+
+def test_a_location_that_is_a_country_is_in_that_country(gazetteer):
+    text = "Pro-Iranian groups shelled areas in eastern Syria, Iranian media said."
+    doc = make_doc("x", text, "2021-06-28", [{"quote": "Pro-Iranian groups shelled areas in eastern Syria", "location": {
+        "name": "Syria", "admin1": None, "country": "Iran", "country_code": "IR", "latitude": None, "longitude": None,
+        "precision": "country"}}])
+    location = resolve_places(doc, text, gazetteer).incidents[0].location
+    assert (location.name, location.country_code, location.precision, location.latitude) == ("Syria", "SY", "country", None)
