@@ -50,18 +50,18 @@ class Caps:
 
 def caps_for(small_model: bool, article_chars: int) -> Caps:
     """The bounds for one article: the defaults for a capable model; for a small local model,
-    bounds that grow with the article (one more incident, actor and attribution per 1,000
-    characters) between a floor and a ceiling. The embedded 0.5B model, when it loops, repeats one
-    item until the bound (12 times "United States" on the convoy article with one actor per 400
-    characters, benchmarks/quality.py): a bound near what an article of that length holds keeps
-    the loop, and its minutes, short."""
+    bounds that grow with the article (about one incident per 800 characters, one actor per 400,
+    one attribution per 600) between a floor and a ceiling. The embedded 0.5B model, when it
+    loops, repeats one item up to the bound ("United States" 12 times on the convoy article);
+    a slope of one item per 1,000 characters did not make its answers shorter there
+    (benchmarks/quality.py, README), so the bounds stay those the quality table measured."""
     if not small_model:
         return Caps()
 
-    def scaled(floor: int, ceiling: int) -> int:
-        return max(floor, min(ceiling, floor + article_chars // 1000))
+    def scaled(per: int, floor: int, ceiling: int) -> int:
+        return max(floor, min(ceiling, floor + article_chars // per))
 
-    return Caps(incidents=scaled(3, 8), actors=scaled(5, 10), attributions=scaled(4, 8))
+    return Caps(incidents=scaled(800, 3, 10), actors=scaled(400, 5, 16), attributions=scaled(600, 4, 12))
 
 
 @lru_cache(maxsize=64)
