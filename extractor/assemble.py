@@ -53,6 +53,7 @@ from extractor.draft import DraftActorsAndAttributions, DraftFigures, DraftIncid
 from extractor.ground import Grounder, normalise
 from extractor.schema import Actor, Attribution, Figures, Incident, IncidentDate, Location, Span
 from extractor.taxonomy import EVENT_TYPE_OF, belongs
+from extractor.timex import month_end, resolve_expression
 
 
 # Warnings about a quote the grounder could not find contain this phrase; `extractor eval` counts them.
@@ -148,7 +149,7 @@ def _calendar_date(value: str) -> tuple[dt.date | None, str]:
 
 def _widened(day: dt.date, precision: str, end: bool) -> dt.date:
     if precision == "month":
-        return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1) if end else day
+        return month_end(day) if end else day
     if precision == "year":
         return day.replace(month=12, day=31) if end else day
     return day
@@ -156,8 +157,6 @@ def _widened(day: dt.date, precision: str, end: bool) -> dt.date:
 
 def _date(draft: Any, owner: str, published: str | None, grounder: Grounder, issues: list[str]) -> IncidentDate:
     """The incident's date, repaired where it is not a real date up to publication + 1 day."""
-    from extractor.timex import resolve_expression
-
     text = own_words(grounder, draft.text)
     given = f"{draft.start}..{draft.end}"
     published_day = dt.date.fromisoformat(published) if published else None

@@ -17,6 +17,8 @@ Every change of name and every place left unresolved is noted in `warnings`.
 
 from __future__ import annotations
 
+import functools
+
 from extractor.gazetteer import REGION_WORDS, Gazetteer, Place, fold
 from extractor.schema import ArticleExtraction, Incident, Location
 from extractor.sentences import find_all, sentence_at
@@ -140,7 +142,13 @@ def _country_code(loc: Location, gazetteer: Gazetteer, article_text: str = "") -
 
 
 def _named(name: str, text: str) -> bool:
-    return bool(name) and f" {fold(name)} " in f" {fold(text)} "
+    return bool(name) and f" {fold(name)} " in _folded(text)
+
+
+@functools.lru_cache(maxsize=8)
+def _folded(text: str) -> str:
+    # Asked once or twice per incident about the same article: fold it once.
+    return f" {fold(text)} "
 
 
 def _mention(loc: Location) -> str:
@@ -153,6 +161,5 @@ def _mention(loc: Location) -> str:
 def _offset(window: str, phrase: str) -> int:
     at = find_all(window, phrase)
     return at[0] if at else 0
-
 
 

@@ -172,7 +172,7 @@ def resolve_found(found: Found, published: dt.date | None) -> Resolved | None:
         if re.match(r"(last|this past)\b", low) and month == p.month and not m.group(2):
             year -= 1
         start = dt.date(year, month, 1)
-        end = min(_month_end(start), p)
+        end = min(month_end(start), p)
         return Resolved(start, end, "month", words) if start <= p else None
     return None
 
@@ -215,7 +215,7 @@ def _dateparser(words: str, published: dt.date | None) -> Resolved | None:
     if period == "year":
         start, end = dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
     elif period == "month":
-        start, end = day.replace(day=1), _month_end(day)
+        start, end = day.replace(day=1), month_end(day)
     elif period == "week":
         start, end = day - D(3), day + D(3)
     else:
@@ -237,7 +237,7 @@ def _parser_for(base: dt.datetime):
                                                       "RETURN_TIME_AS_PERIOD": False})
 
 
-def _month_end(day: dt.date) -> dt.date:
+def month_end(day: dt.date) -> dt.date:
     following = day.replace(day=28) + D(4)
     return following - D(following.day)
 
