@@ -161,5 +161,3 @@ def _mention(loc: Location) -> str:
 def _offset(window: str, phrase: str) -> int:
     at = find_all(window, phrase)
     return at[0] if at else 0
-
-
