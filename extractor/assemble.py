@@ -50,7 +50,8 @@ from typing import Any
 from pydantic import ValidationInfo, model_validator
 
 from extractor.draft import DraftActorsAndAttributions, DraftFigures, DraftIncidents
-from extractor.ground import Grounder, normalise
+from extractor.ground import Aligned, Grounder, normalise
+from extractor.salvage import UNKNOWN_COUNTRY  # a location whose code the model was not asked for
 from extractor.schema import Actor, Attribution, Figures, Incident, IncidentDate, Location, Span
 from extractor.taxonomy import EVENT_TYPE_OF, belongs
 from extractor.timex import month_end, resolve_expression
@@ -69,19 +70,36 @@ class Assembled:
     attributions: list[Attribution]
 
 
-def _spans(grounder: Grounder, quotes: list[str], owner: str, issues: list[str]) -> list[Span]:
+def _spans(grounder: Grounder, evidence: list[str | int], owner: str, issues: list[str]) -> list[Span]:
+    """Spans for an item's evidence: passages it quoted (aligned by `extractor.ground`) or numbers
+    of sentences it cited (their spans, exact)."""
     spans: list[Span] = []
     seen: set[tuple[int, int]] = set()
-    for quote in quotes:
-        hit = grounder.align(quote)
-        if hit is None:
-            issues.append(f'{owner}: evidence "{_short(quote)}" {QUOTE_NOT_FOUND}; copy a passage word for word')
-            continue
+    for cited in evidence:
+        if isinstance(cited, int):
+            hit = grounder.sentence(cited)
+            if hit is None:
+                issues.append(f"{owner}: evidence cites sentence {cited}, which is not one of the numbered sentences; cite a number shown")
+                continue
+        else:
+            hit = grounder.align(cited)
+            if hit is None:
+                issues.append(f'{owner}: evidence "{_short(cited)}" {QUOTE_NOT_FOUND}; copy a passage word for word')
+                continue
         if (hit.start, hit.end) in seen:
             continue
         seen.add((hit.start, hit.end))
-        spans.append(Span(quote=grounder.raw[hit.start : hit.end], start=hit.start, end=hit.end, alignment=hit.alignment))
+        spans.append(_span(grounder, hit))
     return spans
+
+
+def _span(grounder: Grounder, hit: Aligned) -> Span:
+    return Span(quote=grounder.raw[hit.start : hit.end], start=hit.start, end=hit.end, alignment=hit.alignment)
+
+
+def _summary_of(evidence: list[Span]) -> str:
+    """A summary for a model not asked for one (`draft.compact`): its first evidence, cut."""
+    return _short(" ".join(evidence[0].quote.split()), 160)
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -221,7 +239,7 @@ def assemble_incidents(draft: DraftIncidents, grounder: Grounder, published: str
         incidents.append(
             Incident(
                 id=item_id,
-                summary=item.summary,
+                summary=getattr(item, "summary", None) or _summary_of(evidence),
                 event_type=event_type,
                 sub_event_type=item.sub_event_type,
                 stage=item.stage,
@@ -229,7 +247,8 @@ def assemble_incidents(draft: DraftIncidents, grounder: Grounder, published: str
                 date=date,
                 location=Location(
                     name=loc.name, admin1=loc.admin1, country=loc.country,
-                    country_code=loc.country_code, precision=loc.precision, text=own_words(grounder, loc.text),
+                    country_code=getattr(loc, "country_code", None) or UNKNOWN_COUNTRY, precision=loc.precision,
+                    text=own_words(grounder, loc.text),
                 ),
                 fatalities=_figures(item.fatalities, f"{owner} fatalities", grounder, issues),
                 injured=_figures(item.injured, f"{owner} injured", grounder, issues),
@@ -261,9 +280,14 @@ def assemble_actors(
             continue
         names = [item.name, *item.mentions]
         evidence = []
+        by_number = any(isinstance(cited, int) for cited in item.evidence)
         for span in _spans(grounder, item.evidence, owner, issues):
-            if _names_any(span.quote, names):
-                evidence.append(span)
+            mention = _mention_in(grounder, span, names) if by_number else span
+            if mention is not None and _names_any(mention.quote, names):
+                evidence.append(mention)
+            elif by_number:
+                issues.append(f'{owner}: the sentence cited ("{_short(span.quote, 60)}") does not name "{_short(item.name, 40)}"; '
+                              "cite a sentence that names the actor")
             else:
                 issues.append(f'{owner}: evidence "{_short(span.quote)}" does not name "{_short(item.name, 40)}"; quote words that name the actor')
         unfound = [m for m in item.mentions if not grounder.contains(m)]
@@ -382,13 +406,20 @@ def _names_any(text: str, names: list[str]) -> bool:
     return any(len(name.strip()) >= 2 and normalise(name)[0] in folded for name in names)
 
 
+def _mention_in(grounder: Grounder, sentence: Span, names: list[str]) -> Span | None:
+    """The actor's first mention inside a cited sentence, by any of its names: actor evidence
+    cited by sentence is narrowed to the words that name the actor."""
+    hits = [hit for name in names if (hit := grounder.find_within(name, sentence.start, sentence.end))]
+    return _span(grounder, min(hits, key=lambda h: (h.start, -h.end))) if hits else None
+
+
 def _name_span(grounder: Grounder, names: list[str]) -> list[Span]:
     """The first place the article names the actor: verbatim, else folding case and spacing (a
     name broken across a wrapped line, an upper-case wire text); never a fuzzy guess."""
     for name in names:
         hit = grounder.align(name) if len(name.strip()) >= 2 else None
         if hit is not None and hit.method in ("exact", "normalised"):
-            return [Span(quote=grounder.raw[hit.start : hit.end], start=hit.start, end=hit.end, alignment=hit.alignment)]
+            return [_span(grounder, hit)]
     return []
 
 

@@ -101,7 +101,8 @@ def submit(run: str, paths_or_articles: Iterable[str | Path | Article | InputErr
     store.begin_run(run, {**run_settings(settings), "batch": True})
     batches = BatchStore(store)
     params = {"provider": settings.provider, "model": settings.model, "max_attempts": settings.max_attempts,
-              "temperature": settings.temperature, "seed": settings.seed}
+              "temperature": settings.temperature, "seed": settings.seed, "evidence": settings.evidence,
+              "window_chars": settings.window_chars}
     submission = BatchSubmission(run)
     for group in _groups(_items(paths_or_articles), _WRITE_GROUP):
         with batches.transaction():

@@ -26,10 +26,12 @@ from pydantic import ValidationError
 
 from extractor.batch_lines import reask
 from extractor.batch_store import ANSWERED, FAILED, QUEUED, SUBMITTED, BatchArticle, Row
+from extractor.draft import stored_name
 from extractor.errors import ExtractionFailed
 from extractor.llm import Answer, without_control_characters
 from extractor.pipeline import ArticleFlow, Request
 from extractor.schema import ArticleExtraction
+from extractor.settings import WINDOW_CHARS
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,8 @@ def replay(item: BatchArticle, rows: list[Row], max_tries: int) -> Step:
     for row in rows:
         by_stage.setdefault(row.stage, {})[row.attempt] = row
     params = item.params
-    flow = ArticleFlow(item.article, params["provider"], params["model"])
+    flow = ArticleFlow(item.article, params["provider"], params["model"], params.get("evidence", "sentences"),
+                       int(params.get("window_chars", WINDOW_CHARS)))
     steps = flow.steps()
     try:
         request = next(steps)
@@ -98,7 +101,7 @@ def _stage(request: Request, calls: dict[int, Row], max_attempts: int, max_tries
         row = calls.get(attempt)
         if row is None:
             messages = request.messages if previous is None else reask(previous.messages, previous.text, errors[-1])
-            return Ask(request.stage, attempt, request.plain.__name__, messages, request.max_tokens)
+            return Ask(request.stage, attempt, stored_name(request.plain), messages, request.max_tokens)
         if row.state in (QUEUED, SUBMITTED):
             return Waiting()
         if row.state == FAILED:

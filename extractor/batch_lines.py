@@ -36,15 +36,12 @@ REASK_PREFIX = "Correct your JSON ONLY RESPONSE, based on the following errors:\
 
 @lru_cache(maxsize=None)
 def _format(schema_name: str) -> str:
-    model = getattr(draft, schema_name)
-    if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        raise ValueError(f"{schema_name} is not a draft model")
-    return json.dumps(type_to_response_format_param(model))
+    return json.dumps(type_to_response_format_param(draft.by_stored_name(schema_name)))
 
 
 def response_format(schema_name: str) -> dict[str, Any]:
     """{"type": "json_schema", "json_schema": {"name", "strict": true, "schema"}} for a model of
-    extractor.draft, named so it can be stored (a fresh copy each call)."""
+    extractor.draft, named so it can be stored (`draft.stored_name`; a fresh copy each call)."""
     return json.loads(_format(schema_name))
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -74,6 +74,73 @@ def capped(container: type[BaseModel], cap: int, *fields: str) -> type[BaseModel
         overrides[name] = (info.annotation, Field(default_factory=list, max_length=cap) if not info.is_required()
                            else Field(max_length=cap))
     return create_model(container.__name__, __base__=container, __module__=container.__module__, **overrides)
+
+
+# What a small model is not asked for, since the tool computes it: the summary (the first sentence
+# the incident cites, cut to length) and the country code (normalisation resolves it from the
+# country's name or the place). Each left-out field is about a tenth of an incident's tokens.
+COMPUTED_FOR_SMALL_MODELS = {"DraftIncident": {"summary"}, "DraftLocation": {"country_code"}}
+
+
+@lru_cache(maxsize=16)
+def compact(container: type[BaseModel]) -> type[BaseModel]:
+    """`container` (an incidents container) without the fields COMPUTED_FOR_SMALL_MODELS lists."""
+    def kept(model: type[BaseModel], **replaced: Any) -> type[BaseModel]:
+        dropped = COMPUTED_FOR_SMALL_MODELS.get(model.__name__, set())
+        fields = {name: (info.annotation, info) for name, info in model.model_fields.items() if name not in dropped}
+        fields.update(replaced)
+        return create_model(model.__name__, __base__=_Draft, __module__=model.__module__, **fields)
+
+    location = kept(DraftLocation)
+    incident = kept(DraftIncident, location=(location, ...))
+    info = container.model_fields["incidents"]
+    return create_model(container.__name__, __base__=container, __module__=container.__module__,
+                        incidents=(list[incident], Field(max_length=_max_length(info))))
+
+
+@lru_cache(maxsize=256)
+def cited(container: type[BaseModel], first: int, last: int) -> type[BaseModel]:
+    """`container` with every item's `evidence` a list of sentence numbers between `first` and
+    `last` (the sentences the model was shown) instead of copied passages. The numbers are an
+    enumeration in the JSON schema, so a grammar or a strict structured-output mode lets the
+    model cite only sentences that exist. An actor may cite none: the tool finds its name."""
+    number = Literal.__getitem__(tuple(range(first, last + 1)))  # type: ignore[attr-defined]
+    overrides: dict[str, Any] = {}
+    for name, info in container.model_fields.items():
+        args = get_args(info.annotation)
+        item = args[0] if get_origin(info.annotation) is list and args else None
+        if not (isinstance(item, type) and issubclass(item, BaseModel) and "evidence" in item.model_fields):
+            continue
+        minimum = 0 if item is DraftActor else 1
+        evidence = (list[number], Field(default_factory=list, max_length=4) if minimum == 0 else Field(min_length=1, max_length=4))
+        cited_item = create_model(item.__name__, __base__=item, __module__=item.__module__, evidence=evidence)
+        overrides[name] = (list[cited_item], Field(default_factory=list, max_length=_max_length(info)) if not info.is_required()
+                           else Field(max_length=_max_length(info)))
+    model = create_model(container.__name__, __base__=container, __module__=container.__module__, **overrides)
+    model.sentence_range = (first, last)  # type: ignore[attr-defined]
+    return model
+
+
+def stored_name(model: type[BaseModel]) -> str:
+    """A name that rebuilds `model`'s shape with `by_stored_name` (a Batch request stored for
+    later): the draft class's name, with the sentence range when evidence is cited."""
+    cited_range = getattr(model, "sentence_range", None)
+    return model.__name__ + (f"@{cited_range[0]}-{cited_range[1]}" if cited_range else "")
+
+
+def by_stored_name(name: str) -> type[BaseModel]:
+    base, _, cited_range = name.partition("@")
+    model = globals().get(base)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise ValueError(f"{base} is not a draft model")
+    if cited_range:
+        first, _, last = cited_range.partition("-")
+        return cited(model, int(first), int(last))
+    return model
+
+
+def _max_length(info: Any) -> int | None:
+    return next((m.max_length for m in info.metadata if hasattr(m, "max_length")), None)
 
 
 class _Draft(BaseModel):

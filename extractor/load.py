@@ -28,6 +28,10 @@ from typing import BinaryIO
 from extractor.errors import InputError
 
 MASK = "\x00"
+# The longest article taken (UTF-8 bytes). Longer ones are refused with a one-line error: a text
+# of this size is a book or a dump, not an article, and would take hours with a local model
+# (below it, an article longer than the model's window is read in windows: extractor.windows).
+MAX_ARTICLE_BYTES = 2 * 1024 * 1024
 DATE_PREFIX = re.compile(r"\A[ \t]*date[ \t]+(\d{4}-\d{2}-\d{2})(?:[ \t]+|[ \t]*\r?\n)")
 _BLOCK_MARKUP = re.compile(r"<(script|style|noscript)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.I | re.S)
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
@@ -117,6 +121,10 @@ def decode(data: bytes, source: str) -> str:
 def article_from_text(text: str, article_id: str, origin: str, **meta: str | None) -> Article:
     """An article from plain text, reading the optional ` date YYYY-MM-DD` prefix.
     `origin` names where it was read, for error messages."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_ARTICLE_BYTES:
+        raise InputError(origin, f"is {size / 1024 / 1024:.1f} MB of text; the limit for one article is "
+                         f"{MAX_ARTICLE_BYTES // 1024 // 1024} MB", hint="split it into articles (one per file, or one JSON record per line)")
     masked: list[tuple[int, int]] = []
     published = meta.pop("published", None)
     prefix = DATE_PREFIX.match(text)

@@ -36,15 +36,17 @@ from extractor.assemble import (
     assemble_incidents,
     renumber,
 )
-from extractor.draft import Caps, DraftActorsAndAttributions, DraftIncidents, caps_for, capped
+from extractor.draft import Caps, DraftActorsAndAttributions, DraftIncidents, caps_for, capped, cited, compact
 from extractor.errors import ExtractionFailed, LLMError
 from extractor.ground import Grounder
 from extractor.llm import Answer, AsyncLLMClient, LLMClient
 from extractor.load import Article
-from extractor.schema import ArticleExtraction, ArticleMeta, Provenance, Usage
+from extractor.schema import ArticleExtraction, ArticleMeta, Provenance, Span, Usage
 from extractor.salvage import salvage
-from extractor.settings import EMBEDDED, Settings
+from extractor.sentences import Sentence, numbered
+from extractor.settings import EMBEDDED, WINDOW_CHARS, Settings
 from extractor.store import Cache, cache_key
+from extractor.windows import merge_windows, windows_of
 
 INCIDENT_TOKENS = 1536
 ACTOR_TOKENS = 1536
@@ -79,9 +81,11 @@ class ArticleFlow:
     article: Article
     provider: str
     model: str
+    evidence: str = "sentences"  # how the model gives evidence: "sentences" (cites numbers) or "quotes"
+    window_chars: int = WINDOW_CHARS
     calls: list[CallRecord] = field(default_factory=list)
     attempts: int = 0
-    usage: dict[str, int] = field(default_factory=lambda: {"prompt_tokens": 0, "completion_tokens": 0})
+    usage: dict[str, int] = field(default_factory=lambda: {"prompt_tokens": 0, "completion_tokens": 0, "cached_prompt_tokens": 0})
 
     def _settle(self, request: Request, answer: Answer, warnings: list[str], *, first: bool = True) -> BaseModel | None:
         """The stage's usable draft: the validated answer, or what salvage keeps of the last one.
@@ -119,28 +123,27 @@ class ArticleFlow:
 
     def steps(self) -> Generator[Request, Answer, ArticleExtraction]:
         article = self.article
-        grounder = Grounder(article.searchable_text, raw=article.text)
+        sentences = numbered(article.searchable_text)
+        grounder = Grounder(article.searchable_text, raw=article.text, sentences=sentences)
         warnings: list[str] = []
-
-        caps = caps_for(self.provider == EMBEDDED, len(article.model_text))
-        request = Request("incidents", capped(CheckedIncidents, caps.incidents, "incidents"),
-                          capped(DraftIncidents, caps.incidents, "incidents"), prompts.incident_messages(article, caps),
-                          {"grounder": grounder, "published": article.published}, INCIDENT_TOKENS)
-        incident_draft = self._settle(request, (yield request), warnings)
-        incidents, issues = assemble_incidents(incident_draft, grounder, article.published)
-        warnings += issues
-
-        result = Assembled(incidents, [], [])
-        if incidents:
-            listed = [(i.id, i.summary, i.evidence[0].quote) for i in incidents]
-            request = Request("actors", _actor_model(CheckedActors, caps), _actor_model(DraftActorsAndAttributions, caps),
-                              prompts.actor_messages(article, listed, caps), {"grounder": grounder, "incidents": incidents},
-                              ACTOR_TOKENS)
-            actor_draft = self._settle(request, (yield request), warnings, first=False)
-            if actor_draft is not None:
-                result, issues = assemble_actors(actor_draft, grounder, incidents)
-                warnings += issues
-
+        windows = windows_of(sentences, self.window_chars)
+        parts: list[Assembled] = []
+        for number, window in enumerate(windows, start=1):
+            where = f"window {number} of {len(windows)} (sentences {window[0].number}-{window[-1].number}): " if len(windows) > 1 else ""
+            found: list[str] = []
+            try:
+                parts.append((yield from self._window(window if len(windows) > 1 else None, grounder, found,
+                                                      "" if len(windows) == 1 else f"@{number}")))
+            except ExtractionFailed:
+                if len(windows) == 1 or (number == len(windows) and not any(p.incidents for p in parts)):
+                    raise
+                found.append("the model gave no usable incidents for this window; the other windows are kept")
+            warnings += [where + w for w in found]
+        if len(parts) > 1:
+            result, notes = merge_windows(parts)
+            warnings += notes
+        else:
+            result = parts[0] if parts else Assembled([], [], [])
         result = renumber(result)
         return ArticleExtraction(
             article=meta(article),
@@ -159,9 +162,52 @@ class ArticleFlow:
             warnings=warnings,
         )
 
+    def _window(self, window: list[Sentence] | None, grounder: Grounder, warnings: list[str],
+                suffix: str) -> Generator[Request, Answer, Assembled]:
+        """Both stages over one window of the article (None: the whole article)."""
+        article = self.article
+        view = prompts.View.of(article, self.evidence, window)
+        small = self.provider == EMBEDDED
+        caps = caps_for(small, len(view.body))
+        incidents_model = capped(compact(CheckedIncidents) if small else CheckedIncidents, caps.incidents, "incidents")
+        plain_incidents = capped(compact(DraftIncidents) if small else DraftIncidents, caps.incidents, "incidents")
+        actors_model, plain_actors = _actor_model(CheckedActors, caps), _actor_model(DraftActorsAndAttributions, caps)
+        if self.evidence == "sentences":
+            shown = window if window is not None else list(grounder.sentences.values())
+            first, last = shown[0].number, shown[-1].number
+            incidents_model, plain_incidents = cited(incidents_model, first, last), cited(plain_incidents, first, last)
+            actors_model, plain_actors = cited(actors_model, first, last), cited(plain_actors, first, last)
+        request = Request("incidents" + suffix, incidents_model, plain_incidents, prompts.incident_messages(article, view, caps),
+                          {"grounder": grounder, "published": article.published}, INCIDENT_TOKENS)
+        incident_draft = self._settle(request, (yield request), warnings)
+        incidents, issues = assemble_incidents(incident_draft, grounder, article.published)
+        warnings += issues
+        result = Assembled(incidents, [], [])
+        if incidents:
+            listed = [(i.id, i.summary, self._cited(i.evidence, grounder)) for i in incidents]
+            request = Request("actors" + suffix, actors_model, plain_actors, prompts.actor_messages(article, view, listed, caps),
+                              {"grounder": grounder, "incidents": incidents}, ACTOR_TOKENS)
+            actor_draft = self._settle(request, (yield request), warnings, first=False)
+            if actor_draft is not None:
+                result, issues = assemble_actors(actor_draft, grounder, incidents)
+                warnings += issues
+        return result
+
+    def _cited(self, evidence: list[Span], grounder: Grounder) -> str:
+        """How the actors prompt points at an incident's evidence: its sentence numbers, or its
+        first quote when the model quotes."""
+        if self.evidence != "sentences":
+            return f'evidence: "{evidence[0].quote}"'
+        numbers = [s.number for s in grounder.sentences.values() if any(e.start < s.end and s.start < e.end for e in evidence)]
+        return "sentences " + ", ".join(map(str, numbers))
+
 
 def _actor_model(container: type[BaseModel], caps: Caps) -> type[BaseModel]:
     return capped(capped(container, caps.actors, "actors", "targets"), caps.attributions, "attributions")
+
+
+def flow_for(article: Article, settings: Settings) -> ArticleFlow:
+    return ArticleFlow(article, settings.provider, settings.model, settings.evidence, settings.window_chars)
 
 
 def run_flow(flow: ArticleFlow, ask: Callable[[Request], Answer]) -> ArticleExtraction:
@@ -199,7 +245,7 @@ def _log_calls(flow: ArticleFlow, cache: Cache | None, key: str) -> None:
 
 def extract_article(article: Article, llm: LLMClient, *, cache: Cache | None = None, key: str = "") -> ArticleExtraction:
     """Grounded, checked records for one article (no cache lookup; see `extract_cached`)."""
-    flow = ArticleFlow(article, llm.provider, llm.model)
+    flow = flow_for(article, llm.settings)
     try:
         return run_flow(flow, lambda r: llm.extract(r.checked, r.messages, r.context, r.max_tokens))
     except LLMError as exc:
@@ -211,7 +257,7 @@ def extract_article(article: Article, llm: LLMClient, *, cache: Cache | None = N
 
 async def extract_article_async(article: Article, llm: AsyncLLMClient, *, cache: Cache | None = None, key: str = "") -> ArticleExtraction:
     """`extract_article` over the async client."""
-    flow = ArticleFlow(article, llm.provider, llm.model)
+    flow = flow_for(article, llm.settings)
     try:
         return await run_flow_async(flow, lambda r: llm.extract(r.checked, r.messages, r.context, r.max_tokens))
     except LLMError as exc:

@@ -1,9 +1,10 @@
 """Prompts: files in prompts/, rendered into chat messages for each stage. Pure apart from
 reading the files once.
 
-The article comes before the stage's task in the user message, so both stages share a prefix
-(system prompt + article) and a local llama.cpp model reuses its evaluated prefix for the second
-call. `prompt_version` hashes the prompt files, the draft schemas and the output schema version:
+Every call of an article starts with the same prefix (`prefix`): the system text, the article
+(numbered sentences, or plain text when the model quotes) and the rules for every record; the
+stage's task comes last. A local llama.cpp model then evaluates only the task of a second call,
+and hosted providers bill the repeated prefix as cached input. `prompt_version` hashes the prompt files, the draft schemas and the output schema version:
 any change to what the model is asked gives a new version, a new cache key and stale fixtures.
 """
 
@@ -13,14 +14,17 @@ import hashlib
 import json
 import os
 from functools import lru_cache
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
 from extractor.draft import Caps, DraftActorsAndAttributions, DraftIncidents
 from extractor.load import Article
+from extractor.sentences import Sentence, numbered
 from extractor.taxonomy import SCHEMA_VERSION, SUB_EVENT_TYPES
 
-PROMPT_FILES = ("system.md", "article.md", "incidents.md", "actors.md")
+PROMPT_FILES = ("system.md", "article.md", "rules.md", "incidents.md", "actors.md", "evidence.md")
 
 
 def prompts_dir() -> Path:
@@ -38,6 +42,19 @@ def _templates(directory: Path) -> dict[str, str]:
 
 def templates() -> dict[str, str]:
     return _templates(prompts_dir())
+
+
+def evidence_wording(mode: str) -> dict[str, str]:
+    """The `mode.key: text` lines of evidence.md for one evidence mode, as {key: text}."""
+    wording = {}
+    for line in templates()["evidence.md"].splitlines():
+        head, _, text = line.partition(":")
+        if line.startswith("#") or "." not in head:
+            continue
+        owner, _, key = head.partition(".")
+        if owner == mode:
+            wording[key] = text.strip()
+    return wording
 
 
 @lru_cache(maxsize=1)
@@ -65,29 +82,54 @@ def taxonomy_lines() -> str:
     return "\n".join(f'  {event}: {"; ".join(subs)}' for event, subs in SUB_EVENT_TYPES.items())
 
 
-def _article_block(article: Article) -> str:
+@dataclass(frozen=True)
+class View:
+    """What one call shows of the article: all of it or one window, as numbered sentences (the
+    model cites their numbers) or as plain text (the model copies passages)."""
+
+    evidence: str  # "sentences" | "quotes"
+    body: str
+
+    @classmethod
+    def of(cls, article: Article, evidence: str, window: Sequence[Sentence] | None = None) -> View:
+        if evidence == "sentences":
+            shown = window if window is not None else numbered(article.searchable_text)
+            return cls(evidence, "\n".join(f"[{s.number}] {s.shown}" for s in shown))
+        if window is None:
+            return cls(evidence, article.model_text)
+        return cls(evidence, "\n".join(s.shown for s in window))
+
+
+def prefix(article: Article, view: View) -> tuple[str, str]:
+    """The system text and the start of the user message, identical for every call of an
+    article (both stages, every re-ask): the article, then the rules. What varies per stage comes
+    after it, so a llama.cpp model re-reads nothing and hosted providers bill the repeat as cached."""
+    wording = evidence_wording(view.evidence)
+    system = Template(templates()["system.md"]).substitute(evidence_rule=wording["evidence_rule"]).strip()
     # The article sits between <<< and >>>; an article holding those markers itself could close
     # its section early and speak outside it (a prompt injection), so they are broken up.
-    text = article.model_text.replace(">>>", "> > >").replace("<<<", "< < <")
-    return Template(templates()["article.md"]).substitute(published=article.published or "unknown", article=text)
+    body = view.body.replace(">>>", "> > >").replace("<<<", "< < <")
+    shown = Template(templates()["article.md"]).substitute(published=article.published or "unknown", article=body,
+                                                           layout=wording["layout"])
+    rules = Template(templates()["rules.md"]).substitute(taxonomy=taxonomy_lines(), **{
+        key: wording[key] for key in ("incident_evidence", "actor_evidence", "attribution_evidence")})
+    return system, shown.strip() + "\n\n" + rules.strip() + "\n\n"
 
 
-def incident_messages(article: Article, caps: Caps = Caps()) -> list[dict[str, str]]:
-    task = Template(templates()["incidents.md"]).substitute(
-        taxonomy=taxonomy_lines(), published=article.published or "unknown", max_incidents=caps.incidents
-    )
-    return [
-        {"role": "system", "content": templates()["system.md"].strip()},
-        {"role": "user", "content": _article_block(article) + "\n" + task.strip()},
-    ]
+def _messages(article: Article, view: View, task: str) -> list[dict[str, str]]:
+    system, start = prefix(article, view)
+    return [{"role": "system", "content": system}, {"role": "user", "content": start + task.strip()}]
 
 
-def actor_messages(article: Article, incidents: list[tuple[str, str, str]], caps: Caps = Caps()) -> list[dict[str, str]]:
-    """`incidents` holds (id, summary, first evidence quote) for each incident kept."""
-    listed = "\n".join(f'- {iid}: {summary} (evidence: "{quote}")' for iid, summary, quote in incidents)
+def incident_messages(article: Article, view: View, caps: Caps = Caps()) -> list[dict[str, str]]:
+    task = Template(templates()["incidents.md"]).substitute(published=article.published or "unknown", max_incidents=caps.incidents)
+    return _messages(article, view, task)
+
+
+def actor_messages(article: Article, view: View, incidents: list[tuple[str, str, str]], caps: Caps = Caps()) -> list[dict[str, str]]:
+    """`incidents` holds (id, summary, evidence) for each incident kept: the evidence as the
+    numbers of its sentences ("sentences 3, 4") or its first quote."""
+    listed = "\n".join(f"- {iid}: {summary} ({evidence})" for iid, summary, evidence in incidents)
     task = Template(templates()["actors.md"]).substitute(incidents=listed, max_actors=caps.actors,
                                                          max_attributions=caps.attributions)
-    return [
-        {"role": "system", "content": templates()["system.md"].strip()},
-        {"role": "user", "content": _article_block(article) + "\n" + task.strip()},
-    ]
+    return _messages(article, view, task)

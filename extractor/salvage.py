@@ -86,9 +86,14 @@ def repaired_item(item_type: type[BaseModel], item: Any, *, rounds: int = 16) ->
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             if round_number == rounds or not isinstance(data, dict) or not _repair_at(item_type, data, first):
-                return None, [*notes, f"does not fit the schema ({where}: {first['msg']}); dropped"]
-            notes.append(f"had {where} repaired to fit the schema ({first['msg']})")
+                return None, [*notes, f"does not fit the schema ({where}: {_brief(first['msg'])}); dropped"]
+            notes.append(f"had {where} repaired to fit the schema ({_brief(first['msg'])})")
     return None, notes  # not reached: the last round returns
+
+
+def _brief(message: str, limit: int = 160) -> str:
+    # An enumeration of sentence numbers makes pydantic list every allowed value.
+    return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
 def _repair_at(model: type[BaseModel], data: dict, error: dict) -> bool:

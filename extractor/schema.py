@@ -150,6 +150,9 @@ class Attribution(_Model):
 class Usage(_Model):
     prompt_tokens: int = Field(default=0, ge=0)
     completion_tokens: int = Field(default=0, ge=0)
+    # Of prompt_tokens, those the server read from its prompt cache (billed at a discount by
+    # hosted providers; not evaluated again by the embedded model).
+    cached_prompt_tokens: int = Field(default=0, ge=0)
 
 
 class Provenance(_Model):

@@ -10,9 +10,11 @@ defaults. With no API key and no base URL the provider is the embedded local mod
 | OPENAI_BASE_URL             | an OpenAI-compatible server (vLLM, Ollama, llama.cpp) | OpenAI's       |
 | EXTRACTOR_PROVIDER          | `embedded` or `openai` (any compatible server)        | by the above   |
 | EXTRACTOR_MODEL             | model name                                            | per provider   |
-| EXTRACTOR_LOCAL_MODEL       | a GGUF file for the embedded provider                 | bundled 0.5B   |
+| EXTRACTOR_LOCAL_MODEL       | qwen2.5-coder-0.5b, qwen2.5-coder-1.5b, or a GGUF file| qwen2.5-coder-0.5b |
 | EXTRACTOR_RESPONSE_FORMAT   | `json_schema` or `json_object` (llama.cpp servers)    | per provider   |
-| EXTRACTOR_MAX_ATTEMPTS      | LLM calls per stage, re-asks included                 | 3 (embedded 2) |
+| EXTRACTOR_MAX_ATTEMPTS      | LLM calls per stage, re-asks included                 | 3 (embedded 1) |
+| EXTRACTOR_EVIDENCE          | `sentences` (cite numbers) or `quotes` (copy passages)| sentences      |
+| EXTRACTOR_WINDOW_CHARS      | article characters shown per call; longer ones go in windows | 200,000 (emb. 12,000) |
 | EXTRACTOR_TIMEOUT           | seconds per HTTP request                              | 120 (emb. 600) |
 | EXTRACTOR_TRANSPORT_ATTEMPTS| HTTP attempts on 429/5xx/timeouts/dropped connections | 6              |
 | EXTRACTOR_CACHE_DIR         | where cache.sqlite3 and assembled weights live        | user cache dir |
@@ -33,8 +35,18 @@ from extractor.errors import ConfigError
 EMBEDDED = "embedded"
 OPENAI = "openai"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
-DEFAULT_EMBEDDED_MODEL = "qwen2.5-coder-0.5b-instruct"
+# The embedded models by name (weights in extractor.embedded.LOCAL_MODELS); the default is the
+# one with the better quality per minute in benchmarks/quality.py (README).
+LOCAL_MODEL_NAMES = ("qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b")
+DEFAULT_LOCAL_MODEL = "qwen2.5-coder-0.5b"
+DEFAULT_EMBEDDED_MODEL = DEFAULT_LOCAL_MODEL + "-instruct"
 RESPONSE_FORMATS = ("json_schema", "json_object")
+EVIDENCE_MODES = ("sentences", "quotes")
+# The embedded model's context is 8,192 tokens: the rules, the task and a 1,536-token answer leave
+# room for about 5,000 tokens of article; 12,000 characters (about 3,000 tokens) keeps a margin and
+# a 0.5B model's attention on a page at a time. Hosted models read far more at once.
+EMBEDDED_WINDOW_CHARS = 12_000
+WINDOW_CHARS = 200_000
 
 
 @dataclass(frozen=True)
@@ -43,8 +55,11 @@ class Settings:
     model: str = DEFAULT_EMBEDDED_MODEL
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
+    local_model: str = DEFAULT_LOCAL_MODEL  # one of LOCAL_MODEL_NAMES, unless local_model_path is set
     local_model_path: Path | None = None
     response_format: str = "json_object"
+    evidence: str = "sentences"
+    window_chars: int = WINDOW_CHARS
     max_attempts: int = 3
     timeout: float = 120.0
     transport_attempts: int = 6
@@ -71,6 +86,8 @@ class Settings:
             "max_tokens": self.max_tokens,
             "max_attempts": self.max_attempts,
             "response_format": self.response_format,
+            "evidence": self.evidence,
+            "window_chars": self.window_chars,
         }
 
     def with_(self, **changes: Any) -> Settings:
@@ -119,7 +136,12 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
         raise ConfigError("provider 'openai' needs an API key", hint="set OPENAI_API_KEY or give --base-url")
 
     local_model = pick("local_model", "EXTRACTOR_LOCAL_MODEL")
-    default_model = DEFAULT_EMBEDDED_MODEL if provider == EMBEDDED else DEFAULT_OPENAI_MODEL
+    local_name = DEFAULT_LOCAL_MODEL
+    if local_model in LOCAL_MODEL_NAMES:
+        local_name, local_model = local_model, None
+    elif local_model and not local_model.endswith(".gguf") and not Path(local_model).expanduser().is_file():
+        raise ConfigError(f"unknown local model {local_model!r}", hint=f"use one of {', '.join(LOCAL_MODEL_NAMES)} or a path to a .gguf file")
+    default_model = local_name + "-instruct" if provider == EMBEDDED else DEFAULT_OPENAI_MODEL
     if local_model and provider == EMBEDDED:
         default_model = Path(local_model).stem
     model = pick("model", "EXTRACTOR_MODEL") or default_model
@@ -128,6 +150,9 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
     )
     if response_format not in RESPONSE_FORMATS:
         raise ConfigError(f"unknown response format {response_format!r}", hint="use json_schema or json_object")
+    evidence = pick("evidence", "EXTRACTOR_EVIDENCE") or "sentences"
+    if evidence not in EVIDENCE_MODES:
+        raise ConfigError(f"unknown evidence mode {evidence!r}", hint="use sentences (cite sentence numbers) or quotes (copy passages)")
     cache_dir = pick("cache_dir", "EXTRACTOR_CACHE_DIR")
     run_store = pick("run_store", "EXTRACTOR_RUN_STORE")
     prices = pick("prices", "EXTRACTOR_PRICES")
@@ -137,11 +162,17 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
         model=model,
         base_url=base_url,
         api_key=api_key,
+        local_model=local_name,
         local_model_path=Path(local_model).expanduser() if local_model else None,
         response_format=response_format,
-        # The embedded 0.5B model at temperature 0 answers a re-ask with the same answer (measured
-        # on both example articles) and each re-ask costs a minute there: one re-ask, not two.
-        max_attempts=_number(pick("max_attempts", "EXTRACTOR_MAX_ATTEMPTS"), 2 if provider == EMBEDDED else 3, int, "max attempts", 1, 10),
+        evidence=evidence,
+        window_chars=_number(pick("window_chars", "EXTRACTOR_WINDOW_CHARS"), EMBEDDED_WINDOW_CHARS if provider == EMBEDDED else WINDOW_CHARS,
+                             int, "window characters", 2_000, 2_000_000),
+        # The embedded 0.5B model at temperature 0 answers a re-ask with the same answer, and in the
+        # quality run of 22 articles (runs/quality/after, 63 calls over 40 stages) 22 of its 23
+        # re-asks ended refused again, at up to a minute each: no re-ask; salvage and repair keep
+        # what its first answer holds.
+        max_attempts=_number(pick("max_attempts", "EXTRACTOR_MAX_ATTEMPTS"), 1 if provider == EMBEDDED else 3, int, "max attempts", 1, 10),
         # A small local model on two cores can take minutes per answer; hosted ones take seconds.
         timeout=_number(pick("timeout", "EXTRACTOR_TIMEOUT"), 600.0 if provider == EMBEDDED else 120.0, float, "timeout", 1, 3600),
         transport_attempts=_number(pick("transport_attempts", "EXTRACTOR_TRANSPORT_ATTEMPTS"), 6, int, "transport attempts", 1, 20),

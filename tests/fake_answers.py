@@ -1,9 +1,10 @@
 """What the fake OpenAI server (tests/fault_server.py) answers, and how it spoils an answer.
 
 `ChatRequest.parse(body)` reads a /v1/chat/completions body the way extractor builds it
-(extractor/prompts.py, prompts/article.md): the article is the text between "Article:\\n<<<\\n"
+(extractor/prompts.py, prompts/article.md): the article is the text between ":\\n<<<\\n"
 and the last "\\n>>>" of the first user message that has them (re-asks append messages after
-it), so `article_key(Article.model_text)` names the same article on both sides. The stage comes
+it), so `article_key(Article.model_text)` names the same article on both sides (its words are
+compared, so the numbered-sentence layout names it too). The stage comes
 from the requested schema's properties (`incidents` vs `actors`: json_schema, json_object or
 tools mode), else from the task wording.
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-ARTICLE_START = "Article:\n<<<\n"
+ARTICLE_START = ":\n<<<\n"  # "Article:" or "Article, one numbered sentence per line:"
 ARTICLE_END = "\n>>>"
 FALLBACK_DATE = "2024-01-01"  # used when the prompt says "Publication date: unknown"
 NOT_IN_ARTICLE = "a passage the fake server made up, which no article contains"
@@ -49,9 +50,12 @@ def error_payload(status: int, message: str | None = None, kind: str = "invalid_
 
 
 def article_key(text: str) -> str:
-    """The identity of an article in the request log: sha256 of the text the model was shown
-    (`Article.model_text`)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """The identity of an article in the request log: sha256 of the words the model was shown,
+    the same for `Article.model_text` and the article as numbered sentences ("[3] ..." lines;
+    sentence numbers, spacing and word-less rules such as "____" set aside)."""
+    lines = (re.sub(r"^\[[0-9]+\] ", "", line.strip()) for line in text.splitlines())
+    words = [w for line in lines for w in line.split() if any(ch.isalnum() for ch in w)]
+    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -141,17 +145,37 @@ def sentences(article: str, max_words: int = 20) -> tuple[str, ...]:
     return tuple(found)
 
 
+_NUMBERED = re.compile(r"^\[([0-9]+)\] (.*)$")
+
+
+def numbered_sentences(article: str) -> dict[str, int]:
+    """{passage: sentence number} when the article is shown as numbered sentences ("[3] ...")."""
+    found = {}
+    for line in article.splitlines():
+        match = _NUMBERED.match(line.strip())
+        if match:
+            for passage in sentences(match.group(2)):
+                found.setdefault(passage, int(match.group(1)))
+    return found
+
+
 def default_responder(request: ChatRequest) -> dict[str, Any]:
     """A valid, grounded answer for extractor's two stages (an empty one when the article gives
-    nothing to quote)."""
-    passages = sentences(request.article or "")
+    nothing to quote). Evidence is quoted, or cited by number when the article is numbered."""
+    numbers = numbered_sentences(request.article or "")
+    is_numbered = bool(_NUMBERED.match(((request.article or "").strip().splitlines() or [""])[0]))
+    passages = tuple(numbers) if is_numbered else sentences(request.article or "")
+
+    def cite(passage: str) -> list[Any]:
+        return [numbers[passage]] if is_numbered else [passage]
+
     if request.stage == "incidents":
         if not passages:
             return {"incidents": []}
         date = request.published or FALLBACK_DATE
         return {"incidents": [{
             "id": "I1",
-            "evidence": [passages[0]],
+            "evidence": cite(passages[0]),
             "summary": "An air strike reported in the article (an answer of the fake server).",
             "event_type": "Explosions/Remote violence",
             "sub_event_type": "Air/drone strike",
@@ -172,9 +196,9 @@ def default_responder(request: ChatRequest) -> dict[str, Any]:
         passage, name = named
         attributions = []
         if request.incident_ids:
-            attributions.append({"incident_id": request.incident_ids[0], "evidence": [passage], "perpetrator_id": "A1",
+            attributions.append({"incident_id": request.incident_ids[0], "evidence": cite(passage), "perpetrator_id": "A1",
                                  "source_id": None, "kind": "reported", "hedged": False})
-        return {"actors": [{"id": "A1", "evidence": [passage], "name": name, "mentions": [], "kind": "other",
+        return {"actors": [{"id": "A1", "evidence": cite(passage), "name": name, "mentions": [], "kind": "other",
                             "country_code": None, "backed_by": []}],
                 "attributions": attributions, "targets": []}
     return {"answer": "the fake server does not know this prompt"}
@@ -206,8 +230,12 @@ def spoil_invalid(content: str, stage: str) -> str:
     return json.dumps(data)
 
 
+NO_SUCH_SENTENCE = 9999
+
+
 def spoil_quotes(content: str) -> str:
-    """Every evidence list quotes words the article does not contain (an invented quote)."""
+    """Every evidence list quotes words the article does not contain (an invented quote), or,
+    when it cites sentence numbers, cites one the article does not have."""
     try:
         data = json.loads(content)
     except json.JSONDecodeError:
@@ -215,7 +243,8 @@ def spoil_quotes(content: str) -> str:
     for items in (data.values() if isinstance(data, dict) else []):
         for item in items if isinstance(items, list) else []:
             if isinstance(item, dict) and "evidence" in item:
-                item["evidence"] = [NOT_IN_ARTICLE]
+                cites_numbers = any(isinstance(e, int) for e in item["evidence"])
+                item["evidence"] = [NO_SUCH_SENTENCE] if cites_numbers else [NOT_IN_ARTICLE]
     return json.dumps(data)
 
 

@@ -66,6 +66,7 @@ INCIDENTS, ACTORS = "incidents", "actors"
 CONTAINERS: dict[str, type[BaseModel]] = {INCIDENTS: DraftIncidents, ACTORS: DraftActorsAndAttributions}
 TASK_TEXT = {INCIDENTS: "Task: list the incidents", ACTORS: "Task: list the actors"}
 _LISTED = re.compile(r'^- (I[0-9]+): (.*) \(evidence: "(.*)"\)\s*$', re.M)
+_LISTED_BY_NUMBER = re.compile(r'^- (I[0-9]+): (.*) \(sentences ([0-9, ]+)\)\s*$', re.M)
 # A perfect model is a capable one, served as any OpenAI-compatible model is: the bounds meant for
 # the embedded small model (`extractor.draft.caps_for`) do not apply to it.
 SETTINGS = Settings(provider="openai", model="oracle", response_format="json_schema", max_attempts=3)
@@ -113,7 +114,7 @@ class OracleModel(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     def _incidents(self, body: dict[str, Any]) -> str:
         items, emitted = [], []
         for n, g in enumerate(self.gold.incidents, start=1):
-            raw = shape(DraftIncident, g, evidence=[s.quote for s in g.evidence])
+            raw = shape(DraftIncident, g, evidence=self._cite(body, INCIDENTS, g.id, g.evidence))
             items.append(self._checked(DraftIncident, raw))
             emitted.append(("incident", g.id, g.id, n))
         self.emitted[INCIDENTS] = emitted
@@ -127,7 +128,7 @@ class OracleModel(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         by_gold = {g: listed for listed, g in self.listed.items() if g is not None}
         actors, attributions, targets, emitted = [], [], [], []
         for n, a in enumerate(gold.actors, start=1):
-            raw = shape(DraftActor, a, evidence=[s.quote for s in a.evidence])
+            raw = shape(DraftActor, a, evidence=self._cite(body, ACTORS, a.id, a.evidence))
             actors.append(self._checked(DraftActor, raw))
             emitted.append(("actor", a.id, a.id, n))
         for t in gold.attributions:
@@ -136,7 +137,7 @@ class OracleModel(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                 self._note(ACTORS, f"gold attribution {t.id}: its incident {t.incident_id} is not among the incidents the "
                                    f"stage-2 prompt lists ({sorted(self.listed)}), so it cannot be referred to; not sent")
                 continue
-            raw = shape(DraftAttribution, t, incident_id=listed, evidence=[s.quote for s in t.evidence])
+            raw = shape(DraftAttribution, t, incident_id=listed, evidence=self._cite(body, ACTORS, t.id, t.evidence))
             attributions.append(self._checked(DraftAttribution, raw))
             emitted.append(("attribution", t.id, listed, len(attributions)))
         for g in gold.incidents:
@@ -151,10 +152,40 @@ class OracleModel(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         self.emitted[ACTORS] = emitted
         return self._container(ACTORS, {"actors": actors, "attributions": attributions, "targets": targets}, body)
 
+    def _cite(self, body: dict[str, Any], stage: str, gold_id: str, spans: list[Any]) -> list[Any]:
+        """Gold evidence as the request asks for it: the quotes, or, when the article is shown
+        as numbered sentences, the number of the sentence holding each quote (of every sentence
+        from its first words to its last when it runs across sentences)."""
+        shown = numbered_lines(first_user_text(body))
+        if not shown:
+            return [s.quote for s in spans]
+        cited: list[int] = []
+        for span in spans:
+            quote = " ".join(span.quote.split())
+            hits = [n for n, text in shown.items() if quote in text]
+            if not hits:
+                first = [n for n, text in shown.items() if quote[:40] in text]
+                last = [n for n, text in shown.items() if quote[-40:] in text]
+                hits = list(range(first[0], last[0] + 1)) if first and last and first[0] <= last[0] else []
+            if not hits:
+                self._note(stage, f"gold {gold_id}: evidence {quote[:60]!r} is in no numbered sentence; not cited")
+            cited += [n for n in hits[: max(1, len(hits) if len(quote) > 40 else 1)] if n not in cited]
+        return cited
+
     def _listed_incidents(self, body: dict[str, Any]) -> dict[str, str | None]:
         """The incident ids the stage-2 prompt lists, each mapped to a gold incident id."""
         prompt = first_user_text(body)
         found: dict[str, str | None] = {}
+        shown = numbered_lines(prompt)
+        for listed_id, summary, numbers in _LISTED_BY_NUMBER.findall(prompt):
+            match = next((g.id for g in self.gold.incidents if g.summary == summary), None)
+            if match is None:
+                wanted = {int(n) for n in numbers.split(", ")}
+                match = next((g.id for g in self.gold.incidents
+                              if wanted & set(self._cite(body, ACTORS, g.id, g.evidence))), None) if shown else None
+            if match is None:
+                self._note(ACTORS, f"listed incident {listed_id} ({summary!r}) matches no gold incident")
+            found[listed_id] = match
         for listed_id, summary, quote in _LISTED.findall(prompt):
             match = next((g.id for g in self.gold.incidents if g.summary == summary), None)
             if match is None:
@@ -165,7 +196,8 @@ class OracleModel(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                 self._note(ACTORS, f"listed incident {listed_id} ({summary!r}) matches no gold incident")
             found[listed_id] = match
         if not found:
-            self._note(ACTORS, "the stage-2 prompt lists no incidents in the form '- I1: summary (evidence: \"...\")'")
+            self._note(ACTORS, "the stage-2 prompt lists no incidents in the form '- I1: summary (evidence: \"...\")' "
+                               "or '- I1: summary (sentences 1, 2)'")
         return found
 
     # building answers ---------------------------------------------------------------------------
@@ -265,6 +297,11 @@ def requested_schema(body: dict[str, Any]) -> dict[str, Any] | None:
     if tools:
         return (tools[0].get("function") or {}).get("parameters")
     return None
+
+
+def numbered_lines(prompt: str) -> dict[int, str]:
+    """{number: sentence} of an article shown as numbered sentences ("[3] ..." lines)."""
+    return {int(m.group(1)): m.group(2) for m in re.finditer(r"^\[([0-9]+)\] (.*)$", prompt, re.M)}
 
 
 def first_user_text(body: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ from fault_server import FaultServer
 from fault_server import article_key as fake_key
 from extractor import batch
 from extractor.batch_lines import REASK_PREFIX, response_format
+from extractor.sentences import numbered
 from extractor.draft import DraftActorsAndAttributions, DraftIncidents
 from extractor.errors import ConfigError, ExtractionFailed
 from extractor.llm import LLMClient
@@ -135,8 +136,11 @@ def test_submit_writes_one_strict_line_per_article_and_records_the_batch(tmp_pat
         body = line["body"]
         assert set(body) == {"model", "messages", "max_tokens", "temperature", "seed", "response_format"}
         assert (body["model"], body["max_tokens"], body["temperature"], body["seed"]) == ("gpt-4o-mini", 1536, 0.0, 7)
-        assert item.model_text in body["messages"][-1]["content"]
-        assert body["response_format"] == response_format("DraftIncidents")
+        shown = numbered(item.searchable_text)
+        assert "\n".join(f"[{s.number}] {s.shown}" for s in shown) in body["messages"][-1]["content"]
+        assert body["response_format"] == response_format(f"DraftIncidents@1-{len(shown)}")
+        evidence = body["response_format"]["json_schema"]["schema"]["$defs"]["DraftIncident"]["properties"]["evidence"]
+        assert evidence["items"]["enum"] == list(range(1, len(shown) + 1))
     with closing(RunStore(tmp_path / "runs.sqlite3")) as store:
         assert {store.status(RUN, article_key(i.id, i.sha256)) for i in items} == {"pending"}
 
@@ -338,7 +342,7 @@ def test_the_reask_line_carries_the_answer_and_its_errors_and_a_good_second_answ
     convoy = article(CONVOY)
     with FaultServer(batch_polls=0) as server:
         server.script("bad_quote", article=fake_key(convoy.model_text), stage="incidents")
-        step(server, path, batch.submit, [convoy])
+        step(server, path, batch.submit, [convoy], settings=settings(server, evidence="quotes"))
         first = step(server, path, batch.collect)
         (line,) = sent_lines(sdk(server), first.submission.batch_ids[0])
         for _ in range(2):
@@ -357,4 +361,4 @@ def test_the_reask_line_carries_the_answer_and_its_errors_and_a_good_second_answ
 def sent_first_messages(item):
     from extractor import prompts
 
-    return prompts.incident_messages(item)
+    return prompts.incident_messages(item, prompts.View.of(item, "quotes"))

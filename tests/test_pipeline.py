@@ -53,7 +53,7 @@ def _with(data, path, value):
 
 def run(*answers, max_attempts=3):
     fake = FakeModel(*answers)
-    llm = LLMClient.from_transport(fake, Settings(response_format="json_object", max_attempts=max_attempts))
+    llm = LLMClient.from_transport(fake, Settings(provider="openai", model="fake", response_format="json_object", max_attempts=max_attempts, evidence="quotes"))
     return extract_article(article(CONVOY), llm), fake
 
 
@@ -219,7 +219,7 @@ def test_an_answer_that_never_parses_fails_with_the_last_completion_attempts_and
         run("not json at all", "still {not json", max_attempts=2)
     error = failure.value
     assert error.attempts == 2 and error.last_completion == "still {not json"
-    assert error.usage == {"prompt_tokens": 200, "completion_tokens": 100}
+    assert error.usage == {"prompt_tokens": 200, "completion_tokens": 100, "cached_prompt_tokens": 0}
 
 
 def test_a_partly_invalid_last_answer_is_salvaged_item_by_item():
@@ -242,7 +242,7 @@ def test_an_answer_cut_off_at_the_token_cap_keeps_its_complete_items():
     from fakes import completion
 
     fake = FakeModel(httpx2.Response(200, json=completion(cut, finish_reason="length")), ACTORS)
-    llm = LLMClient.from_transport(fake, Settings(response_format="json_object", max_attempts=2))
+    llm = LLMClient.from_transport(fake, Settings(provider="openai", model="fake", response_format="json_object", max_attempts=2, evidence="quotes"))
     doc = extract_article(article(CONVOY), llm)
     assert len(doc.incidents) == 1 and doc.incidents[0].location.name == "Boukamal"
     assert any("incident 2 does not fit the schema" in w for w in doc.warnings)
@@ -317,19 +317,29 @@ def test_caps_bind_only_the_small_local_model_and_grow_with_the_article():
     assert short.incidents < long.incidents and short.actors < long.actors and long.actors <= caps_for(True, 10**6).actors
 
 
+def test_the_embedded_provider_is_not_asked_for_what_the_tool_computes():
+    fake = FakeModel(INCIDENTS, ACTORS)
+    llm = LLMClient.from_transport(fake, Settings(provider="embedded", response_format="json_object", max_attempts=1, evidence="quotes"))
+    doc = extract_article(article(CONVOY), llm)
+    schema = fake.requests[0]["response_format"]["schema"]["$defs"]
+    assert "summary" not in schema["DraftIncident"]["properties"] and "country_code" not in schema["DraftLocation"]["properties"]
+    assert doc.incidents[0].summary == "Drones attacked a convoy of trucks in eastern Syria Sunday night"  # its evidence
+    assert doc.incidents[0].location.country_code == "ZZ"  # until normalisation computes it
+
+
 def test_the_embedded_provider_sends_its_scaled_caps_in_schema_and_prompt():
     from extractor.draft import caps_for
 
     fake = FakeModel(INCIDENTS, ACTORS)
-    llm = LLMClient.from_transport(fake, Settings(provider="embedded", response_format="json_object", max_attempts=1))
+    llm = LLMClient.from_transport(fake, Settings(provider="embedded", response_format="json_object", max_attempts=1, evidence="quotes"))
     convoy = article(CONVOY)
     extract_article(convoy, llm)
     caps = caps_for(True, len(convoy.model_text))
     incidents, actors = fake.requests
     assert incidents["response_format"]["schema"]["properties"]["incidents"]["maxItems"] == caps.incidents
-    assert f"at most {caps.incidents}:" in incidents["messages"][-1]["content"]
+    assert f"incidents of political violence in the article, at most {caps.incidents}," in incidents["messages"][-1]["content"]
     assert actors["response_format"]["schema"]["properties"]["actors"]["maxItems"] == caps.actors
-    assert f"Attributions, at most {caps.attributions}:" in actors["messages"][-1]["content"]
+    assert f"then the attributions, at most {caps.attributions}," in actors["messages"][-1]["content"]
 
 
 @pytest.mark.parametrize(("kind", "path", "value", "check"), [

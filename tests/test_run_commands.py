@@ -18,6 +18,7 @@ from extractor.cli import app
 
 @pytest.fixture
 def fake(monkeypatch):
+    monkeypatch.setenv("EXTRACTOR_EVIDENCE", "quotes")  # the queued answers quote (tests/test_pipeline.py)
     return patch_clients(monkeypatch, FakeModel())
 
 
@@ -64,13 +65,13 @@ def test_a_lost_output_line_is_restored_from_the_run_store_on_resume(fake, finis
 
 
 def test_failed_articles_are_retried_only_when_asked(fake, tmp_path):
-    fake.queue({"incidents": "not a list"}, {"incidents": "still not"})  # the article fails: nothing usable
+    fake.queue({"incidents": "not a list"})  # the article fails: nothing usable (the embedded provider does not re-ask)
     first = invoke("extract", CONVOY, "--run", "r2", "--no-cache", "-o", tmp_path / "o.jsonl")
     assert first.exit_code == 1 and "no usable incidents" in first.stderr
     shown = invoke("runs", "show", "r2")
     assert "1 failed" in shown.stdout and "no usable incidents" in shown.stdout
     skipped = invoke("extract", CONVOY, "--run", "r2", "--no-cache", "-o", tmp_path / "o.jsonl")
-    assert skipped.exit_code == 0 and len(fake.requests) == 2
+    assert skipped.exit_code == 0 and len(fake.requests) == 1
     fake.queue(INCIDENTS, ACTORS)
     retried = invoke("extract", CONVOY, "--run", "r2", "--no-cache", "--retry-failed", "-o", tmp_path / "o.jsonl")
     assert retried.exit_code == 0, retried.output
