@@ -166,7 +166,8 @@ def extract_all(args: argparse.Namespace, out: Path) -> None:
             (out / which).mkdir(parents=True, exist_ok=True)
             (out / which / f"{aid}.json").write_text(document.model_dump_json(indent=1), encoding="utf-8")
             row.update(calls=document.provenance.attempts, prompt_tokens=document.provenance.usage.prompt_tokens,
-                       completion_tokens=document.provenance.usage.completion_tokens, warnings=document.warnings)
+                       completion_tokens=document.provenance.usage.completion_tokens,
+                       cached_prompt_tokens=document.provenance.usage.cached_prompt_tokens, warnings=document.warnings)
         row["seconds"] = round(time.monotonic() - started, 2)
         with stats_path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(row) + "\n")
@@ -185,7 +186,8 @@ def make_client(args: argparse.Namespace):
     from extractor.settings import resolve
 
     settings = resolve({"model": args.model, "base_url": args.base_url, "provider": args.provider,
-                        "response_format": args.response_format, "no_cache": True})
+                        "response_format": args.response_format, "no_cache": True, "local_model": args.local_model,
+                        "evidence": args.evidence, "window_chars": args.window_chars})
     client = build_client(settings)  # built once: the embedded model loads its weights once
     return (lambda article: client), settings.provider, settings.model
 
@@ -293,6 +295,7 @@ def score(out: Path, args: argparse.Namespace) -> dict:
             "calls_median": statistics.median(r["calls"] or 0 for r in rows),
             "prompt_tokens_median": statistics.median(r["prompt_tokens"] for r in rows),
             "completion_tokens_median": statistics.median(r["completion_tokens"] for r in rows),
+            "cached_prompt_tokens_median": statistics.median(r.get("cached_prompt_tokens", 0) for r in rows),
         }
         if which == "case":
             entry["case_weighted_f1"] = weighted_f1(case_pairs)
@@ -332,6 +335,7 @@ def table(result: dict) -> str:
         ("seconds / article (median)", lambda s: f"{s['seconds_median']:.1f}"),
         ("calls / article (median)", lambda s: f"{s['calls_median']:g}"),
         ("tokens / article, prompt + completion", lambda s: f"{s['prompt_tokens_median']:g} + {s['completion_tokens_median']:g}"),
+        ("cached prompt tokens / article", lambda s: f"{s.get('cached_prompt_tokens_median', 0):g}"),
     ]
     lines = [f"quality: {result['provider']} / {result['model']} ({result['out']})",
              "| figure | " + " | ".join(sets) + " |", "|---|" + "---|" * len(sets)]
@@ -351,6 +355,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="the sample's seed (default 0)")
     parser.add_argument("--model"), parser.add_argument("--base-url"), parser.add_argument("--provider")
     parser.add_argument("--response-format")
+    parser.add_argument("--local-model", help="the embedded model: qwen2.5-coder-0.5b, qwen2.5-coder-1.5b or a GGUF path")
+    parser.add_argument("--evidence", help="sentences (default) or quotes")
+    parser.add_argument("--window-chars", type=int, help="article characters per call (default per provider)")
     parser.add_argument("--oracle", action="store_true", help="answer from the gold answers (examples only): the ceiling")
     parser.add_argument("--out", type=Path, help="where predictions and stats go (default runs/quality/<time>)")
     parser.add_argument("--resume", action="store_true", help="skip articles already in --out's stats.jsonl")

@@ -15,6 +15,7 @@ Generation is serialised by a lock: two inferences on these cores at once run 50
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib.resources
 import json
@@ -208,7 +209,7 @@ class LlamaTransport(httpx2.BaseTransport):
             evaluated = _prompt_tokens_evaluated(model) - evaluated_before
         result["model"] = body.get("model") or result.get("model")
         usage = result.get("usage") or {}
-        if evaluated >= 0 and usage.get("prompt_tokens"):
+        if evaluated_before >= 0 and evaluated >= 0 and usage.get("prompt_tokens"):
             # llama.cpp kept the prefix this prompt shares with the previous one; report what it
             # did not evaluate again the way hosted providers report prompt caching.
             usage["prompt_tokens_details"] = {"cached_tokens": max(0, usage["prompt_tokens"] - evaluated)}
@@ -252,8 +253,10 @@ def _prompt_tokens_evaluated(model: Any) -> int:
     counters: prompt batches, plus single-token decodes of a one-token suffix)."""
     import llama_cpp
 
-    data = llama_cpp.llama_perf_context(model._ctx.ctx)
-    return int(data.n_p_eval)
+    try:
+        return int(llama_cpp.llama_perf_context(model._ctx.ctx).n_p_eval)
+    except (AttributeError, TypeError, ctypes.ArgumentError):  # not a llama.cpp context (a stand-in)
+        return -1
 
 
 _GBNF_ESCAPE = re.compile(r"\\(.)")

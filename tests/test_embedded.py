@@ -2,6 +2,7 @@
 and the in-process transport's request translation."""
 
 import hashlib
+import json
 import importlib.util
 
 import httpx2
@@ -89,3 +90,42 @@ def test_a_schema_that_would_crash_llama_cpp_is_refused_with_400(tmp_path):
                              json={"messages": [], "response_format": {"type": "json_object", "schema": bad_schema}})
     response = transport.handle_request(request)
     assert response.status_code == 400 and "\\d" in response.json()["error"]["message"]
+
+
+class LoopingLlama:
+    """A stand-in for llama_cpp.Llama (hand-written, not a recording) that streams an answer
+    repeating its second incident until a bound, token by token, and counts what it streamed."""
+
+    def __init__(self):
+        item = '{"id": "I%d", "evidence": [1, %d], "sub_event_type": "Attack"}'
+        first = '{"id": "I1", "evidence": [2], "sub_event_type": "Air/drone strike"}'
+        self.answer = '{"incidents": [' + ", ".join([first] + [item % (n, n) for n in range(2, 9)]) + "]}"
+        self.streamed = 0
+        self.n_tokens = 0
+
+    def create_chat_completion(self, stream=False, **kwargs):
+        assert stream, "a JSON answer is streamed so that a loop can be stopped"
+        self.n_tokens = 500
+
+        def chunks():
+            for start in range(0, len(self.answer), 4):
+                self.streamed += 1
+                self.n_tokens += 1
+                yield {"choices": [{"delta": {"content": self.answer[start:start + 4]}, "finish_reason": None}]}
+            yield {"choices": [{"delta": {}, "finish_reason": "stop"}]}
+
+        return chunks()
+
+
+def test_the_embedded_transport_stops_a_model_repeating_itself(tmp_path):
+    transport = embedded.LlamaTransport(tmp_path / "none.gguf", threads=1)
+    transport._llama = fake = LoopingLlama()
+    schema = {"type": "object", "required": ["incidents"], "properties": {"incidents": {"type": "array"}}}
+    request = httpx2.Request("POST", "http://embedded.invalid/v1/chat/completions", json={
+        "model": "m", "messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_object", "schema": schema}})
+    body = transport.handle_request(request).json()
+    answer = json.loads(body["choices"][0]["message"]["content"])
+    assert [i["id"] for i in answer["incidents"]] == ["I1", "I2"]  # I3 repeats I2 (same judgement, sentence 1 shared)
+    assert body["repetition_stopped"] == "incidents[2]" and body["choices"][0]["finish_reason"] == "stop"
+    assert fake.streamed < 0.6 * len(fake.answer) / 4  # stopped after the fourth item of eight
+    assert body["usage"]["completion_tokens"] == fake.streamed and body["usage"]["prompt_tokens"] == 500
