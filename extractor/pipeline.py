@@ -36,6 +36,7 @@ from extractor.assemble import (
     assemble_incidents,
     renumber,
 )
+from extractor.attribute import answer_model, attributions_from, question_text, questions
 from extractor.draft import Caps, DraftActorsAndAttributions, DraftIncidents, caps_for, capped, cited, compact
 from extractor.errors import ExtractionFailed, LLMError
 from extractor.ground import Grounder
@@ -50,6 +51,7 @@ from extractor.windows import merge_windows, windows_of
 
 INCIDENT_TOKENS = 1536
 ACTOR_TOKENS = 1536
+QUESTION_TOKENS = 64
 
 
 @dataclass(frozen=True)
@@ -191,7 +193,28 @@ class ArticleFlow:
             if actor_draft is not None:
                 result, issues = assemble_actors(actor_draft, grounder, incidents)
                 warnings += issues
+        if small and result.incidents:
+            result = yield from self._attribution_questions(result, view, grounder, warnings, suffix)
         return result
+
+    def _attribution_questions(self, result: Assembled, view: prompts.View, grounder: Grounder, warnings: list[str],
+                               suffix: str) -> Generator[Request, Answer, Assembled]:
+        """Attributions found by cue and asked as small questions (`extractor.attribute`): for a
+        small model, which names nothing usable in one large answer."""
+        asked, unknown = questions(result.incidents, result.actors, grounder)
+        answers = []
+        for number, question in enumerate(asked, start=1):
+            incident = next(i for i in result.incidents if i.id == question.candidate.incident_id)
+            model = answer_model(tuple(o.key for o in question.options))
+            request = Request(f"attribution{suffix}.{number}", model, model,
+                              prompts.task_messages(self.article, view, question_text(question, incident)), {}, QUESTION_TOKENS)
+            answers.append((question, self._settle(request, (yield request), warnings, first=False)))
+        found, actors, notes = attributions_from(answers, unknown, result.actors, grounder)
+        warnings += notes
+        keys = {(t.incident_id, t.perpetrator_id, t.source_id, t.kind) for t in result.attributions}
+        extra = [t.model_copy(update={"id": f"T{len(result.attributions) + n}"}) for n, t in
+                 enumerate((t for t in found if (t.incident_id, t.perpetrator_id, t.source_id, t.kind) not in keys), start=1)]
+        return Assembled(result.incidents, actors, [*result.attributions, *extra])
 
     def _cited(self, evidence: list[Span], grounder: Grounder) -> str:
         """How the actors prompt points at an incident's evidence: its sentence numbers, or its

@@ -116,6 +116,11 @@ def prefix(article: Article, view: View) -> tuple[str, str]:
     return system, shown.strip() + "\n\n" + rules.strip() + "\n\n"
 
 
+def task_messages(article: Article, view: View, task: str) -> list[dict[str, str]]:
+    """The article's shared prefix followed by one task (e.g. a small attribution question)."""
+    return _messages(article, view, task)
+
+
 def _messages(article: Article, view: View, task: str) -> list[dict[str, str]]:
     system, start = prefix(article, view)
     return [{"role": "system", "content": system}, {"role": "user", "content": start + task.strip()}]

@@ -3,7 +3,9 @@
 `FakeModel` is a queue-based fake OpenAI server as an httpx2 transport: each POST to
 /chat/completions pops the next queued answer (a dict or list is sent as JSON content, an
 httpx2.Response or an exception is returned or raised as is) and keeps the request for
-inspection.
+inspection. The embedded model's small attribution questions are answered "none" unless the next
+queued answer is one (a dict with "perpetrator", or a string that is not a JSON object), so tests
+about other stages need not queue them.
 """
 
 from __future__ import annotations
@@ -26,6 +28,17 @@ def completion(content: str, prompt_tokens: int = 100, completion_tokens: int = 
     }
 
 
+def _is_attribution_question(body: dict[str, Any]) -> bool:
+    schema = (body.get("response_format") or {}).get("schema") or {}
+    return "perpetrator" in (schema.get("properties") or {})
+
+
+def _answers_a_question(answer: Any) -> bool:
+    if isinstance(answer, str):
+        return '"perpetrator"' in answer or not answer.lstrip().startswith("{")
+    return isinstance(answer, dict) and "perpetrator" in answer
+
+
 class FakeModel(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     """Serves the sync and the async client alike (requests are answered in arrival order)."""
 
@@ -37,7 +50,12 @@ class FakeModel(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         self.answers.extend(answers)
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        self.requests.append(json.loads(request.read() or b"{}"))
+        body = json.loads(request.read() or b"{}")
+        self.requests.append(body)
+        if _is_attribution_question(body) and not _answers_a_question(self.answers[0] if self.answers else None):
+            # The embedded model's small attribution questions (extractor.attribute) are answered
+            # "the sentence names nobody" unless the test queued an answer for them.
+            return httpx2.Response(200, json=completion(json.dumps({"perpetrator": "none", "source": "article"})))
         if not self.answers:
             raise AssertionError("FakeModel: no answer queued for this request")
         answer = self.answers.popleft()

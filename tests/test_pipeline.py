@@ -335,7 +335,7 @@ def test_the_embedded_provider_sends_its_scaled_caps_in_schema_and_prompt():
     convoy = article(CONVOY)
     extract_article(convoy, llm)
     caps = caps_for(True, len(convoy.model_text))
-    incidents, actors = fake.requests
+    incidents, actors = fake.requests[:2]
     assert incidents["response_format"]["schema"]["properties"]["incidents"]["maxItems"] == caps.incidents
     assert f"incidents of political violence in the article, at most {caps.incidents}," in incidents["messages"][-1]["content"]
     assert actors["response_format"]["schema"]["properties"]["actors"]["maxItems"] == caps.actors

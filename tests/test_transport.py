@@ -16,7 +16,7 @@ from extractor.transport import RetryingTransport, retry_after_seconds
 def client(fake, attempts=4, max_wait=120.0):
     waits = []
     transport = RetryingTransport(fake, attempts=attempts, max_wait=max_wait, sleep=waits.append)
-    return LLMClient.from_transport(transport, Settings(response_format="json_object", evidence="quotes")), waits
+    return LLMClient.from_transport(transport, Settings(provider="openai", model="fake", response_format="json_object", evidence="quotes")), waits
 
 
 def error(status, **headers):

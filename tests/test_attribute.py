@@ -1,0 +1,123 @@
+"""Attributions found by cue and asked small (extractor.cues, extractor.attribute): the lexicon,
+the candidates, the questions' options, and what code decides from the answers. Logic tests with
+the queue-based FakeModel (hand-written answers)."""
+
+import pytest
+
+from conftest import CONVOY, article
+from fakes import FakeModel
+from extractor.attribute import answer_model, names_in, questions
+from extractor.cues import candidates, cue_of, hedges_in
+from extractor.ground import Grounder
+from extractor.llm import LLMClient
+from extractor.pipeline import extract_article
+from extractor.sentences import numbered
+from extractor.settings import Settings
+from test_citations import INCIDENTS
+
+EMBEDDED = Settings(provider="embedded", response_format="json_object", max_attempts=1)
+NO_ACTORS = {"actors": [], "attributions": [], "targets": []}
+
+
+@pytest.mark.parametrize(("sentence", "kind"), [
+    ("It was not immediately clear who was behind the attack on the convoy.", "unknown"),
+    ("No group has claimed responsibility for the blast.", "unknown"),
+    ("The Islamic State group claimed responsibility in a statement.", "claimed"),
+    ("Hamas denied any role in the attack.", "denied"),
+    ("The government blamed rebels for the bombing.", "alleged"),
+    ("The monitor said the drones appear to have been from the coalition.", "alleged"),
+    ("Police said gunmen opened fire on the bus.", "reported"),
+    ("According to witnesses, the attack took place near the oil field.", "reported"),
+    ("The strike hit six trucks.", None),
+])
+def test_each_cue_proposes_its_kind(sentence, kind):
+    assert (cue_of(sentence) or (None,))[0] == kind
+
+
+def test_hedges_are_words_the_code_finds():
+    assert hedges_in("the drones appear to have been from the U.S.-led coalition") == ("appear to",)
+    assert hedges_in("Israel's chief strongly suggested that Israel was behind it") == ("suggested",)
+    assert hedges_in("Rebels attacked the base.") == ()
+
+
+def test_a_sentence_goes_to_the_incident_before_it_until_the_next_incidents_evidence():
+    found = numbered("Rebels attacked a base. The army said rebels did it. Troops clashed in the south. "
+                     "It was not clear who started it. Officials blamed the militia.")
+    got = candidates([("I1", [1]), ("I2", [3])], found)
+    assert [(c.incident_id, c.sentence.number, c.kind) for c in got] == [("I1", 2, "reported"), ("I2", 4, "unknown"), ("I2", 5, "alleged")]
+
+
+def test_names_the_code_offers_as_options():
+    assert names_in("The Britain-based Syrian Observatory for Human Rights said the drones appear to have been from the "
+                    "U.S.-led coalition.") == ["Britain-based Syrian Observatory for Human Rights", "the U.S.-led coalition"]
+    assert names_in("reports emerged that pro-Iranian groups had shelled areas") == ["pro-Iranian groups"]
+    assert "THE NATIONAL POLICE" in names_in("THE NATIONAL POLICE REPORTED TODAY THAT THE FMLN ATTACKED")
+    assert "FMLN" in names_in("THE NATIONAL POLICE REPORTED TODAY THAT THE FMLN ATTACKED")
+
+
+def test_answers_are_enumerations_of_the_options_shown():
+    model = answer_model(("A1", "N1"))
+    schema = model.model_json_schema()
+    assert schema["properties"]["perpetrator"]["enum"] == ["A1", "N1", "none"]
+    assert schema["properties"]["source"]["enum"] == ["A1", "N1", "article"]
+
+
+def plan(doc_incidents):
+    convoy = article(CONVOY)
+    grounder = Grounder(convoy.searchable_text, raw=convoy.text, sentences=numbered(convoy.searchable_text))
+    return questions(doc_incidents, [], grounder)
+
+
+def test_the_embedded_model_answers_small_questions_and_code_makes_the_attributions():
+    # First a run that answers "none" to every question, to learn which questions are asked.
+    probe = FakeModel(INCIDENTS, NO_ACTORS, *[{"perpetrator": "none", "source": "article"}] * 8)
+    doc = extract_article(article(CONVOY), LLMClient.from_transport(probe, EMBEDDED))
+    asked = [r for r in probe.requests if "one question about incident" in r["messages"][-1]["content"]]
+    assert 1 <= len(asked) <= 4 and all(r["max_tokens"] <= 64 for r in asked)
+    assert [t.kind for t in doc.attributions] == ["unknown"]  # sentence 4 needs no question; "none" attributes nothing
+    assert doc.attributions[0].evidence[0].quote.startswith("It was not immediately clear who")
+    alleged = next(i for i, r in enumerate(asked) if "Sentence [5]" in r["messages"][-1]["content"])
+    options = asked[alleged]["response_format"]["schema"]["properties"]["perpetrator"]["enum"]
+    assert options == ["N1", "N2", "none"]
+    assert asked[alleged]["messages"][:1] == probe.requests[0]["messages"][:1]  # the shared prefix
+
+    answers = [{"perpetrator": "none", "source": "article"}] * len(asked)
+    answers[alleged] = {"perpetrator": "N2", "source": "N1"}
+    fake = FakeModel(INCIDENTS, NO_ACTORS, *answers)
+    doc = extract_article(article(CONVOY), LLMClient.from_transport(fake, EMBEDDED))
+    by_id = {a.id: a for a in doc.actors}
+    (t,) = [t for t in doc.attributions if t.kind == "alleged"]
+    assert by_id[t.perpetrator_id].name == "the U.S.-led coalition" and t.hedged is True
+    assert by_id[t.source_id].name == "Britain-based Syrian Observatory for Human Rights"
+    assert t.evidence[0].quote.startswith("The Britain-based Syrian Observatory") and t.evidence[0].alignment == "exact"
+    assert by_id[t.perpetrator_id].evidence[0].quote == "the U.S.-led coalition"
+    assert any("added: an attribution names it" in w for w in doc.warnings)
+
+
+def test_a_source_that_names_the_perpetrator_has_claimed_it():
+    incidents = {"incidents": [INCIDENTS["incidents"][0], {**INCIDENTS["incidents"][1], "id": "I2", "evidence": [13]}]}
+    probe = FakeModel(incidents, NO_ACTORS, *[{"perpetrator": "none", "source": "article"}] * 8)
+    extract_article(article(CONVOY), LLMClient.from_transport(probe, EMBEDDED))
+    asked = [r["messages"][-1]["content"] for r in probe.requests if "one question about incident" in r["messages"][-1]["content"]]
+    at = next(i for i, text in enumerate(asked) if "Sentence [13]" in text)
+    answers = [{"perpetrator": "none", "source": "article"}] * len(asked)
+    answers[at] = {"perpetrator": "N2", "source": "N1"}  # Israel, according to Israel's military chief of staff
+    doc = extract_article(article(CONVOY), LLMClient.from_transport(FakeModel(incidents, NO_ACTORS, *answers), EMBEDDED))
+    (t,) = [t for t in doc.attributions if t.incident_id == "I2"]
+    assert t.kind == "claimed" and t.hedged is True  # "strongly suggested"
+    assert {a.id: a.name for a in doc.actors}[t.perpetrator_id] == "Israel"
+
+
+def test_a_question_without_a_usable_answer_is_skipped_and_the_rest_kept():
+    probe = FakeModel(INCIDENTS, NO_ACTORS, *["not json"] * 8)
+    doc = extract_article(article(CONVOY), LLMClient.from_transport(probe, EMBEDDED))
+    assert doc.incidents and [t.kind for t in doc.attributions] == ["unknown"]
+    assert any("attribution question on sentence" in w and "skipped" in w for w in doc.warnings)
+
+
+def test_capable_models_are_not_asked_the_small_questions():
+    from test_citations import ACTORS
+
+    fake = FakeModel(INCIDENTS, ACTORS)
+    doc = extract_article(article(CONVOY), LLMClient.from_transport(fake, EMBEDDED.with_(provider="openai", model="m")))
+    assert len(fake.requests) == 2 and len(doc.attributions) == 2
