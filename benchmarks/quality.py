@@ -305,6 +305,8 @@ def score(out: Path, args: argparse.Namespace) -> dict:
         else:
             entry.update({name: getattr(total, name).as_dict() for name in ("incidents", "actors", "attributions")})
             entry["fields"] = {name: acc.as_dict() for name, acc in total.fields.items()}
+            entry["attribution_kinds"] = {kind: counts.as_dict() for kind, counts in sorted(total.kinds.items())}
+            entry["attribution_kind_confusion"] = dict(sorted(total.kind_confusion.items()))
         summary[which] = entry
     return {"out": str(out), "provider": stats[0]["provider"], "model": stats[0]["model"], "sets": summary}
 
@@ -326,7 +328,12 @@ def table(result: dict) -> str:
     rows = [("articles (failed)", lambda s: f"{s['articles']} ({s['failed']})"),
             ("later stages lost, article kept", lambda s: str(s.get("stages_lost", 0)))]
     rows += [(f"{level} P / R / F1 (tp fp fn)", lambda s, level=level: prf(s, level)) for level in ("incidents", "actors", "attributions")]
-    rows += [(f"{name} accuracy, matched", lambda s, name=name: acc(s, name)) for name in ("event_type", "sub_event_type", "date", "country", "kind")]
+    rows += [(f"{name} accuracy, matched", lambda s, name=name: acc(s, name))
+             for name in ("event_type", "sub_event_type", "date", "country", "kind", "hedged")]
+    rows += [(f"attributions {kind} P / R / F1", lambda s, kind=kind: prf(s.get("attribution_kinds", {}), kind))
+             for kind in ("reported", "claimed", "alleged", "denied", "unknown")]
+    rows += [("attribution kinds, gold->predicted (matched)",
+              lambda s: ", ".join(f"{pair} {n}" for pair, n in s.get("attribution_kind_confusion", {}).items()))]
     rows += [
         ("CASE weighted F1 / accuracy", lambda s: f"{num(s['case_weighted_f1'])} / {num(s['case_accuracy'])}" if "case_weighted_f1" in s else ""),
         ("CASE answers = first option", lambda s: num(s["case_first_option_share"]) if "case_first_option_share" in s else ""),

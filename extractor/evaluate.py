@@ -123,10 +123,18 @@ class Score:
     fields: dict[str, Accuracy] = field(default_factory=lambda: {name: Accuracy() for name in FIELDS})
     grounding: Grounding = field(default_factory=Grounding)
     notes: list[str] = field(default_factory=list)
+    # Attributions by kind (a matched pair of different kinds counts against both), and the kinds
+    # of matched pairs as "gold->predicted".
+    kinds: dict[str, Counts] = field(default_factory=dict)
+    kind_confusion: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: Score) -> None:
         for name in ("incidents", "actors", "attributions"):
             getattr(self, name).add(getattr(other, name))
+        for kind, counts in other.kinds.items():
+            self.kinds.setdefault(kind, Counts()).add(counts)
+        for pair, n in other.kind_confusion.items():
+            self.kind_confusion[pair] = self.kind_confusion.get(pair, 0) + n
         for name, acc in other.fields.items():
             self.fields[name].correct += acc.correct
             self.fields[name].total += acc.total
@@ -140,6 +148,8 @@ class Score:
             "attributions": self.attributions.as_dict(),
             "fields": {name: acc.as_dict() for name, acc in self.fields.items()},
             "grounding": self.grounding.as_dict(),
+            "kinds": {kind: counts.as_dict() for kind, counts in sorted(self.kinds.items())},
+            "kind_confusion": dict(sorted(self.kind_confusion.items())),
             "notes": self.notes,
         }
 
@@ -299,9 +309,34 @@ def score_article(gold: GoldExtraction, pred: GoldExtraction, text: str | None =
         if not optional(gt):
             score.fields["kind"].record(kind_right(pt, gt))
             score.fields["hedged"].record(pt.hedged == gt.hedged)
+    _count_kinds(score, pred, gold, attr_pairs, optional, kind_right)
 
     score.grounding = grounding(pred, text)
     return score
+
+
+def _count_kinds(score: Score, pred: GoldExtraction, gold: GoldExtraction, pairs: dict[int, int], optional, kind_right) -> None:
+    def counts(kind: str) -> Counts:
+        return score.kinds.setdefault(kind, Counts())
+
+    for p, pt in enumerate(pred.attributions):
+        g = pairs.get(p)
+        if g is None:
+            counts(pt.kind).fp += 1
+            continue
+        gt = gold.attributions[g]
+        if optional(gt):
+            continue
+        gold_kind = pt.kind if kind_right(pt, gt) else gt.kind
+        score.kind_confusion[f"{gold_kind}->{pt.kind}"] = score.kind_confusion.get(f"{gold_kind}->{pt.kind}", 0) + 1
+        if gold_kind == pt.kind:
+            counts(pt.kind).tp += 1
+        else:
+            counts(pt.kind).fp += 1
+            counts(gt.kind).fn += 1
+    for g, gt in enumerate(gold.attributions):
+        if g not in pairs.values() and not optional(gt):
+            counts(gt.kind).fn += 1
 
 
 def _count(counts: Counts, predicted: int, pairs: dict[int, int], gold_optional: list[bool]) -> None:

@@ -228,3 +228,16 @@ def test_missing_prediction_counts_as_missed_with_a_note(tmp_path):
     missed = next(a for a in report["articles"] if a["article"] == "other-article")
     assert missed["incidents"]["recall"] == 0.0 and "no prediction" in missed["notes"][0]
     assert report["overall"]["incidents"]["recall"] == 0.5
+
+
+def test_attributions_are_counted_by_kind_with_a_confusion_of_matched_pairs():
+    gold_path = sorted(GOLD.glob("ap-*.json"))[0]
+    gold = GoldExtraction.model_validate_json(gold_path.read_text(encoding="utf-8"))
+    data = json.loads(gold.model_dump_json())
+    alleged = next(t for t in data["attributions"] if t["kind"] == "alleged")
+    alleged["kind"] = "reported"  # right incident and actors, wrong kind
+    data["attributions"] = [t for t in data["attributions"] if t["kind"] != "claimed"]  # one gold missed
+    score = score_article(gold, GoldExtraction.model_validate(data))
+    kinds = {kind: (c.tp, c.fp, c.fn) for kind, c in score.kinds.items()}
+    assert kinds == {"alleged": (0, 0, 1), "reported": (0, 1, 0), "unknown": (1, 0, 0), "claimed": (0, 0, 1)}
+    assert score.kind_confusion == {"alleged->reported": 1, "unknown->unknown": 1}
