@@ -49,19 +49,15 @@ class Caps:
 
 
 def caps_for(small_model: bool, article_chars: int) -> Caps:
-    """The bounds for one article: the defaults for a capable model; for a small local model,
-    bounds that grow with the article (about one incident per 800 characters, one actor per 400,
-    one attribution per 600) between a floor and a ceiling. The embedded 0.5B model, when it
-    loops, repeats one item up to the bound ("United States" 12 times on the convoy article);
-    a slope of one item per 1,000 characters did not make its answers shorter there
-    (benchmarks/quality.py, README), so the bounds stay those the quality table measured."""
+    """The bounds for one article: the defaults for a capable model; for a small local model, a
+    bound on incidents that grows with the article (about one per 800 characters) between 3 and
+    10. The embedded 0.5B model, when it loops, repeats one item up to the bound; a slope of one
+    item per 1,000 characters did not make its answers shorter (benchmarks/quality.py, README).
+    A small model is asked no actors answer (it answers small attribution questions instead,
+    `extractor.attribute`), so its actor and attribution bounds are the defaults, never sent."""
     if not small_model:
         return Caps()
-
-    def scaled(per: int, floor: int, ceiling: int) -> int:
-        return max(floor, min(ceiling, floor + article_chars // per))
-
-    return Caps(incidents=scaled(800, 3, 10), actors=scaled(400, 5, 16), attributions=scaled(600, 4, 12))
+    return Caps(incidents=max(3, min(10, 3 + article_chars // 800)))
 
 
 @lru_cache(maxsize=64)

@@ -168,8 +168,8 @@ class ArticleFlow:
                 suffix: str) -> Generator[Request, Answer, Assembled]:
         """Both stages over one window of the article (None: the whole article)."""
         article = self.article
-        view = prompts.View.of(article, self.evidence, window)
         small = self.provider == EMBEDDED
+        view = prompts.View.of(article, self.evidence, window, actor_rules=not small)
         caps = caps_for(small, len(view.body))
         incidents_model = capped(compact(CheckedIncidents) if small else CheckedIncidents, caps.incidents, "incidents")
         plain_incidents = capped(compact(DraftIncidents) if small else DraftIncidents, caps.incidents, "incidents")
@@ -185,6 +185,10 @@ class ArticleFlow:
         incidents, issues = assemble_incidents(incident_draft, grounder, article.published)
         warnings += issues
         result = Assembled(incidents, [], [])
+        if incidents and small:
+            # A small model is asked no large actors answer (every one measured was empty or
+            # repeated one name): it answers small questions, and the actors it names are added.
+            return (yield from self._attribution_questions(result, view, grounder, warnings, suffix))
         if incidents:
             listed = [(i.id, i.summary, self._cited(i.evidence, grounder)) for i in incidents]
             request = Request("actors" + suffix, actors_model, plain_actors, prompts.actor_messages(article, view, listed, caps),
@@ -193,8 +197,6 @@ class ArticleFlow:
             if actor_draft is not None:
                 result, issues = assemble_actors(actor_draft, grounder, incidents)
                 warnings += issues
-        if small and result.incidents:
-            result = yield from self._attribution_questions(result, view, grounder, warnings, suffix)
         return result
 
     def _attribution_questions(self, result: Assembled, view: prompts.View, grounder: Grounder, warnings: list[str],

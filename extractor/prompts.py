@@ -24,7 +24,7 @@ from extractor.load import Article
 from extractor.sentences import Sentence, numbered
 from extractor.taxonomy import SCHEMA_VERSION, SUB_EVENT_TYPES
 
-PROMPT_FILES = ("system.md", "article.md", "rules.md", "incidents.md", "actors.md", "evidence.md")
+PROMPT_FILES = ("system.md", "article.md", "rules.md", "rules-actors.md", "incidents.md", "actors.md", "evidence.md")
 
 
 def prompts_dir() -> Path:
@@ -89,15 +89,18 @@ class View:
 
     evidence: str  # "sentences" | "quotes"
     body: str
+    # The rules for actors and attributions are left out of the prefix when no call of the
+    # article asks for them (the small-model flow asks its own small attribution questions).
+    actor_rules: bool = True
 
     @classmethod
-    def of(cls, article: Article, evidence: str, window: Sequence[Sentence] | None = None) -> View:
+    def of(cls, article: Article, evidence: str, window: Sequence[Sentence] | None = None, *, actor_rules: bool = True) -> View:
         if evidence == "sentences":
             shown = window if window is not None else numbered(article.searchable_text)
-            return cls(evidence, "\n".join(f"[{s.number}] {s.shown}" for s in shown))
+            return cls(evidence, "\n".join(f"[{s.number}] {s.shown}" for s in shown), actor_rules)
         if window is None:
-            return cls(evidence, article.model_text)
-        return cls(evidence, "\n".join(s.shown for s in window))
+            return cls(evidence, article.model_text, actor_rules)
+        return cls(evidence, "\n".join(s.shown for s in window), actor_rules)
 
 
 def prefix(article: Article, view: View) -> tuple[str, str]:
@@ -111,8 +114,10 @@ def prefix(article: Article, view: View) -> tuple[str, str]:
     body = view.body.replace(">>>", "> > >").replace("<<<", "< < <")
     shown = Template(templates()["article.md"]).substitute(published=article.published or "unknown", article=body,
                                                            layout=wording["layout"])
-    rules = Template(templates()["rules.md"]).substitute(taxonomy=taxonomy_lines(), **{
-        key: wording[key] for key in ("incident_evidence", "actor_evidence", "attribution_evidence")})
+    rules = Template(templates()["rules.md"]).substitute(taxonomy=taxonomy_lines(), incident_evidence=wording["incident_evidence"])
+    if view.actor_rules:
+        rules = rules.strip() + "\n\n" + Template(templates()["rules-actors.md"]).substitute(
+            actor_evidence=wording["actor_evidence"], attribution_evidence=wording["attribution_evidence"])
     return system, shown.strip() + "\n\n" + rules.strip() + "\n\n"
 
 

@@ -16,7 +16,6 @@ from extractor.settings import Settings
 from test_citations import INCIDENTS
 
 EMBEDDED = Settings(provider="embedded", response_format="json_object", max_attempts=1)
-NO_ACTORS = {"actors": [], "attributions": [], "targets": []}
 
 
 @pytest.mark.parametrize(("sentence", "kind"), [
@@ -70,7 +69,7 @@ def plan(doc_incidents):
 
 def test_the_embedded_model_answers_small_questions_and_code_makes_the_attributions():
     # First a run that answers "none" to every question, to learn which questions are asked.
-    probe = FakeModel(INCIDENTS, NO_ACTORS, *[{"perpetrator": "none", "source": "article"}] * 8)
+    probe = FakeModel(INCIDENTS, *[{"perpetrator": "none", "source": "article"}] * 8)
     doc = extract_article(article(CONVOY), LLMClient.from_transport(probe, EMBEDDED))
     asked = [r for r in probe.requests if "one question about incident" in r["messages"][-1]["content"]]
     assert 1 <= len(asked) <= 4 and all(r["max_tokens"] <= 64 for r in asked)
@@ -80,10 +79,12 @@ def test_the_embedded_model_answers_small_questions_and_code_makes_the_attributi
     options = asked[alleged]["response_format"]["schema"]["properties"]["perpetrator"]["enum"]
     assert options == ["N1", "N2", "none"]
     assert asked[alleged]["messages"][:1] == probe.requests[0]["messages"][:1]  # the shared prefix
+    assert len(probe.requests) == 1 + len(asked)  # no large actors answer is asked of a small model
+    assert "Actors: armed groups" not in probe.requests[0]["messages"][1]["content"]  # nor its rules shown
 
     answers = [{"perpetrator": "none", "source": "article"}] * len(asked)
     answers[alleged] = {"perpetrator": "N2", "source": "N1"}
-    fake = FakeModel(INCIDENTS, NO_ACTORS, *answers)
+    fake = FakeModel(INCIDENTS, *answers)
     doc = extract_article(article(CONVOY), LLMClient.from_transport(fake, EMBEDDED))
     by_id = {a.id: a for a in doc.actors}
     (t,) = [t for t in doc.attributions if t.kind == "alleged"]
@@ -96,20 +97,20 @@ def test_the_embedded_model_answers_small_questions_and_code_makes_the_attributi
 
 def test_a_source_that_names_the_perpetrator_has_claimed_it():
     incidents = {"incidents": [INCIDENTS["incidents"][0], {**INCIDENTS["incidents"][1], "id": "I2", "evidence": [13]}]}
-    probe = FakeModel(incidents, NO_ACTORS, *[{"perpetrator": "none", "source": "article"}] * 8)
+    probe = FakeModel(incidents, *[{"perpetrator": "none", "source": "article"}] * 8)
     extract_article(article(CONVOY), LLMClient.from_transport(probe, EMBEDDED))
     asked = [r["messages"][-1]["content"] for r in probe.requests if "one question about incident" in r["messages"][-1]["content"]]
     at = next(i for i, text in enumerate(asked) if "Sentence [13]" in text)
     answers = [{"perpetrator": "none", "source": "article"}] * len(asked)
     answers[at] = {"perpetrator": "N2", "source": "N1"}  # Israel, according to Israel's military chief of staff
-    doc = extract_article(article(CONVOY), LLMClient.from_transport(FakeModel(incidents, NO_ACTORS, *answers), EMBEDDED))
+    doc = extract_article(article(CONVOY), LLMClient.from_transport(FakeModel(incidents, *answers), EMBEDDED))
     (t,) = [t for t in doc.attributions if t.incident_id == "I2"]
     assert t.kind == "claimed" and t.hedged is True  # "strongly suggested"
     assert {a.id: a.name for a in doc.actors}[t.perpetrator_id] == "Israel"
 
 
 def test_a_question_without_a_usable_answer_is_skipped_and_the_rest_kept():
-    probe = FakeModel(INCIDENTS, NO_ACTORS, *["not json"] * 8)
+    probe = FakeModel(INCIDENTS, *["not json"] * 8)
     doc = extract_article(article(CONVOY), LLMClient.from_transport(probe, EMBEDDED))
     assert doc.incidents and [t.kind for t in doc.attributions] == ["unknown"]
     assert any("attribution question on sentence" in w and "skipped" in w for w in doc.warnings)
