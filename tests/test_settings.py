@@ -6,7 +6,7 @@ from extractor.settings import resolve
 
 def test_no_key_and_no_base_url_means_the_embedded_model():
     s = resolve({}, {})
-    assert s.provider == "embedded" and s.model == "qwen2.5-coder-0.5b-instruct" and s.response_format == "json_object"
+    assert s.provider == "embedded" and s.model == "qwen2.5-coder-1.5b-instruct" and s.response_format == "json_object"
 
 
 def test_an_api_key_means_openai_with_json_schema():
