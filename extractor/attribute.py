@@ -74,19 +74,27 @@ def answer_model(keys: tuple[str, ...]) -> type[BaseModel]:
 _GROUP_NOUNS = (r"coalition|forces|force|groups?|militias?|militiamen|army|troops|soldiers|police|government|rebels?|fighters|"
                 r"guerrillas?|terrorists?|commandos?|front|movement|organi[sz]ation|cartel|brigades?|units?|officials?|authorities")
 _FOLLOWED = re.compile(r"\s*((?:pro-|anti-)?[\w.-]*\s*)?\b(" + _GROUP_NOUNS + r")\b", re.I)
-_UPPER_NAME = re.compile(r"\b(?:[A-Z][A-Z.'-]+ ){0,4}(?:" + _GROUP_NOUNS.upper() + r")\b|\b[A-Z]{3,6}\b")
+_UPPER_NAME = re.compile(r"\b(?:[A-Z][A-Z.'-]+ ){0,3}(?:" + _GROUP_NOUNS.upper() + r")\b")
 _COMMON_UPPER = {"THE", "AND", "FOR", "WAS", "HAS", "HAD", "THAT", "THIS", "WITH", "FROM", "WERE", "ARE", "NOT", "BUT", "TODAY",
-                 "SAID", "ALSO", "WHO", "HIS", "HER", "THEY", "THEIR", "OVER", "INTO", "AFTER", "BEEN", "HAVE", "WILL", "TEXT"}
+                 "SAID", "ALSO", "WHO", "HIS", "HER", "THEY", "THEIR", "OVER", "INTO", "AFTER", "BEEN", "HAVE", "WILL", "TEXT",
+                 "OF", "BY", "IN", "TO", "A", "AN", "ON", "AT", "AS", "IS", "BY", "SEVERAL", "SOME", "TWO", "THREE", "OTHER",
+                 "ATTACKED", "KILLED", "REPORTED", "ACCUSED", "BLAMED", "CLAIMED", "DENIED", "AGAINST", "WHEN", "WHERE", "ITS"}
 
 
 def names_in(text: str) -> list[str]:
     """Names of possible actors in a sentence, as written: capitalised names with the group noun
     that follows them ("the U.S.-led coalition", "pro-Iranian groups"), sentence-initial function
-    words and calendar words left out; in an upper-case wire text, acronyms and phrases ending in
-    a group noun ("SHINING PATH" is missed, "FMLN" and "THE NATIONAL POLICE" are not)."""
-    if text.isupper():
-        found = [m.group(0).strip() for m in _UPPER_NAME.finditer(text)]
-        return list(dict.fromkeys(n for n in found if n not in _COMMON_UPPER and n.split()[-1] not in _COMMON_UPPER))
+    words and calendar words left out; in an upper-case wire text, where every word is
+    capitalised, only phrases ending in a group noun ("NATIONAL POLICE", "FMLN GUERRILLAS"; a
+    bare "FMLN" or "SHINING PATH" is missed)."""
+    if text.isupper():  # every word is capitalised: only phrases ending in a group noun can be told apart
+        found = []
+        for match in _UPPER_NAME.finditer(text):
+            words = match.group(0).split()
+            while len(words) > 1 and any(w in _COMMON_UPPER for w in words[:-1]):
+                words = words[1:]  # keep the words after the last function word: "SEARCH OF THE FMLN GUERRILLAS" -> "FMLN GUERRILLAS"
+            found.append(" ".join(words))
+        return list(dict.fromkeys(found))
     found: list[str] = []
     for match in _NAME.finditer(text):
         start, end = match.start(), match.end()
