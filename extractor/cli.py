@@ -62,14 +62,15 @@ def extract(
     concurrency: Annotated[Optional[int], typer.Option(help="Articles in flight at once. [env: EXTRACTOR_CONCURRENCY; default: 8; the embedded model always 1]")] = None,
     rpm: Annotated[Optional[float], typer.Option(help="Requests per minute the provider allows. [env: EXTRACTOR_RPM]")] = None,
     tpm: Annotated[Optional[float], typer.Option(help="Tokens per minute the provider allows. [env: EXTRACTOR_TPM]")] = None,
-    model: Annotated[Optional[str], typer.Option(help="Model name. [env: EXTRACTOR_MODEL; default: gpt-4o-mini, or the embedded qwen2.5-coder-0.5b-instruct]")] = None,
+    model: Annotated[Optional[str], typer.Option(help="Model name. [env: EXTRACTOR_MODEL; default: gpt-4o-mini, or the embedded qwen2.5-coder-1.5b-instruct]")] = None,
     base_url: Annotated[Optional[str], typer.Option(help="An OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1. [env: OPENAI_BASE_URL]")] = None,
     provider: Annotated[Optional[str], typer.Option(help="embedded or openai (any compatible server). [default: openai when a key or base URL is set]")] = None,
     response_format: Annotated[Optional[ResponseFormat], typer.Option(help="json_schema (OpenAI, vLLM, Ollama) or json_object (llama.cpp servers). [env: EXTRACTOR_RESPONSE_FORMAT]")] = None,
     max_attempts: Annotated[Optional[int], typer.Option(help="LLM calls per stage, re-asks included. [env: EXTRACTOR_MAX_ATTEMPTS; default: 3, embedded 1]")] = None,
     evidence: Annotated[Optional[str], typer.Option(help="How the model gives evidence: sentences (cites numbered sentences; the tool makes the spans) or quotes (copies passages; for servers that cannot constrain output to a schema). [env: EXTRACTOR_EVIDENCE; default: sentences]")] = None,
     window_chars: Annotated[Optional[int], typer.Option(help="Article characters shown to the model per call; a longer article is read in overlapping windows of sentences. [env: EXTRACTOR_WINDOW_CHARS; default: 200000, embedded 12000]")] = None,
-    local_model: Annotated[Optional[str], typer.Option(help="The embedded model: qwen2.5-coder-0.5b or qwen2.5-coder-1.5b (each needs its weights extra), or a path to a GGUF file. [env: EXTRACTOR_LOCAL_MODEL]")] = None,
+    small_model: Annotated[Optional[bool], typer.Option("--small-model/--no-small-model", help="Ask as for a small model: compact incidents, then one small question per attribution cue instead of a large actors answer. [env: EXTRACTOR_SMALL_MODEL; default: on for the embedded models only]", show_default=False)] = None,
+    local_model: Annotated[Optional[str], typer.Option(help="The embedded model: qwen2.5-coder-0.5b or qwen2.5-coder-1.5b (each needs its weights extra), or a path to a GGUF file. [env: EXTRACTOR_LOCAL_MODEL; default: qwen2.5-coder-1.5b]")] = None,
     cache_dir: Annotated[Optional[Path], typer.Option(help="Cache folder. [env: EXTRACTOR_CACHE_DIR; default: the user cache dir]")] = None,
     store: Annotated[Optional[Path], typer.Option("--store", help="Run store file. [env: EXTRACTOR_RUN_STORE; default: runs.sqlite3 in the user data dir]")] = None,
     prices: Annotated[Optional[Path], typer.Option("--prices", help="JSON price table {model: {input, output}} in dollars per million tokens. [env: EXTRACTOR_PRICES]")] = None,
@@ -88,7 +89,7 @@ def extract(
             "max_attempts": max_attempts, "cache_dir": str(cache_dir) if cache_dir else None,
             "run_store": str(store) if store else None, "prices": str(prices) if prices else None,
             "concurrency": concurrency, "rpm": rpm, "tpm": tpm, "no_cache": no_cache, "refresh": refresh,
-            "evidence": evidence, "window_chars": window_chars, "local_model": local_model,
+            "evidence": evidence, "window_chars": window_chars, "local_model": local_model, "small_model": small_model,
         })
         from extractor.driver import extract_paths
 

@@ -45,7 +45,7 @@ from extractor.load import Article
 from extractor.schema import ArticleExtraction, ArticleMeta, Provenance, Span, Usage
 from extractor.salvage import salvage
 from extractor.sentences import Sentence, numbered
-from extractor.settings import EMBEDDED, WINDOW_CHARS, Settings
+from extractor.settings import WINDOW_CHARS, Settings
 from extractor.store import Cache, cache_key
 from extractor.windows import merge_windows, windows_of
 
@@ -85,6 +85,7 @@ class ArticleFlow:
     model: str
     evidence: str = "sentences"  # how the model gives evidence: "sentences" (cites numbers) or "quotes"
     window_chars: int = WINDOW_CHARS
+    small: bool = False  # ask as for a small model (Settings.small_model)
     calls: list[CallRecord] = field(default_factory=list)
     attempts: int = 0
     usage: dict[str, int] = field(default_factory=lambda: {"prompt_tokens": 0, "completion_tokens": 0, "cached_prompt_tokens": 0})
@@ -168,7 +169,7 @@ class ArticleFlow:
                 suffix: str) -> Generator[Request, Answer, Assembled]:
         """Both stages over one window of the article (None: the whole article)."""
         article = self.article
-        small = self.provider == EMBEDDED
+        small = self.small
         view = prompts.View.of(article, self.evidence, window, actor_rules=not small)
         caps = caps_for(small, len(view.body))
         incidents_model = capped(compact(CheckedIncidents) if small else CheckedIncidents, caps.incidents, "incidents")
@@ -232,7 +233,7 @@ def _actor_model(container: type[BaseModel], caps: Caps) -> type[BaseModel]:
 
 
 def flow_for(article: Article, settings: Settings) -> ArticleFlow:
-    return ArticleFlow(article, settings.provider, settings.model, settings.evidence, settings.window_chars)
+    return ArticleFlow(article, settings.provider, settings.model, settings.evidence, settings.window_chars, settings.asks_small)
 
 
 def run_flow(flow: ArticleFlow, ask: Callable[[Request], Answer]) -> ArticleExtraction:

@@ -13,6 +13,7 @@ defaults. With no API key and no base URL the provider is the embedded local mod
 | EXTRACTOR_LOCAL_MODEL       | qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, or a GGUF file| qwen2.5-coder-1.5b |
 | EXTRACTOR_RESPONSE_FORMAT   | `json_schema` or `json_object` (llama.cpp servers)    | per provider   |
 | EXTRACTOR_MAX_ATTEMPTS      | LLM calls per stage, re-asks included                 | 3 (embedded 1) |
+| EXTRACTOR_SMALL_MODEL       | 1: ask as for a small model (compact incidents, small attribution questions) | 1 for embedded |
 | EXTRACTOR_EVIDENCE          | `sentences` (cite numbers) or `quotes` (copy passages)| sentences      |
 | EXTRACTOR_WINDOW_CHARS      | article characters shown per call; longer ones go in windows | 200,000 (emb. 12,000) |
 | EXTRACTOR_TIMEOUT           | seconds per HTTP request                              | 120 (emb. 600) |
@@ -60,6 +61,10 @@ class Settings:
     response_format: str = "json_object"
     evidence: str = "sentences"
     window_chars: int = WINDOW_CHARS
+    # Ask as for a small model: the compact incidents draft, bounded lists, no actors call, and the
+    # small attribution questions (extractor.attribute). None: on for the embedded models only; a
+    # small model on a server (llama.cpp, Ollama) can have it too. Read it as `asks_small`.
+    small_model: bool | None = None
     max_attempts: int = 3
     timeout: float = 120.0
     transport_attempts: int = 6
@@ -78,6 +83,10 @@ class Settings:
     refresh: bool = False
     debug: bool = False
 
+    @property
+    def asks_small(self) -> bool:
+        return self.provider == EMBEDDED if self.small_model is None else self.small_model
+
     def params(self) -> dict[str, Any]:
         """The generation parameters that change an answer (part of the cache key)."""
         return {
@@ -88,6 +97,7 @@ class Settings:
             "response_format": self.response_format,
             "evidence": self.evidence,
             "window_chars": self.window_chars,
+            "small_model": self.asks_small,
         }
 
     def with_(self, **changes: Any) -> Settings:
@@ -166,6 +176,7 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
         local_model_path=Path(local_model).expanduser() if local_model else None,
         response_format=response_format,
         evidence=evidence,
+        small_model=_flag(pick("small_model", "EXTRACTOR_SMALL_MODEL"), None),
         window_chars=_number(pick("window_chars", "EXTRACTOR_WINDOW_CHARS"), EMBEDDED_WINDOW_CHARS if provider == EMBEDDED else WINDOW_CHARS,
                              int, "window characters", 2_000, 2_000_000),
         # The embedded 0.5B model at temperature 0 answers a re-ask with the same answer, and in the
@@ -188,6 +199,19 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
         refresh=bool(flags.get("refresh", False)),
         debug=str(pick("debug", "EXTRACTOR_DEBUG") or "0").lower() in ("1", "true", "yes"),
     )
+
+
+def _flag(raw: Any, default: bool | None) -> bool | None:
+    if raw is None:
+        return default
+    if isinstance(raw, bool):
+        return raw
+    value = str(raw).strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"EXTRACTOR_SMALL_MODEL must be 1 or 0, got {raw!r}", hint="1 asks as for a small model, 0 as for a capable one")
 
 
 def _number(raw: Any, default: Any, kind: type, what: str, low: float, high: float) -> Any:

@@ -29,7 +29,8 @@ def completion(content: str, prompt_tokens: int = 100, completion_tokens: int = 
 
 
 def _is_attribution_question(body: dict[str, Any]) -> bool:
-    schema = (body.get("response_format") or {}).get("schema") or {}
+    fmt = body.get("response_format") or {}
+    schema = fmt.get("schema") or (fmt.get("json_schema") or {}).get("schema") or {}
     return "perpetrator" in (schema.get("properties") or {})
 
 

@@ -122,3 +122,16 @@ def test_capable_models_are_not_asked_the_small_questions():
     fake = FakeModel(INCIDENTS, ACTORS)
     doc = extract_article(article(CONVOY), LLMClient.from_transport(fake, EMBEDDED.with_(provider="openai", model="m")))
     assert len(fake.requests) == 2 and len(doc.attributions) == 2
+
+
+def test_a_small_model_on_a_server_can_be_asked_small_too():
+    from extractor.settings import resolve
+
+    assert resolve({}, {}).asks_small and not resolve({"base_url": "http://127.0.0.1:9/v1"}, {}).asks_small
+    served = resolve({"base_url": "http://127.0.0.1:9/v1"}, {"EXTRACTOR_SMALL_MODEL": "1"})
+    assert served.asks_small and served.params()["small_model"] is True
+    probe = FakeModel(INCIDENTS)
+    extract_article(article(CONVOY), LLMClient.from_transport(probe, served.with_(model="m")))
+    assert any("one question about incident" in r["messages"][-1]["content"] for r in probe.requests)
+    with pytest.raises(Exception, match="EXTRACTOR_SMALL_MODEL must be 1 or 0"):
+        resolve({}, {"EXTRACTOR_SMALL_MODEL": "maybe"})
