@@ -69,7 +69,8 @@ def main() -> None:
         wait_until_up(base_url, server)
         recorded = resolve(
             {"base_url": base_url, "model": DEFAULT_EMBEDDED_MODEL, "response_format": "json_object",
-             "max_attempts": settings.max_attempts, "timeout": settings.timeout, "no_cache": True},
+             "max_attempts": settings.max_attempts, "timeout": settings.timeout, "no_cache": True,
+             "small_model": True},  # as the embedded default asks: compact incidents, then small attribution questions
             {"OPENAI_API_KEY": RECORDING_KEY},
         )
         recorder = vcr_for(FIXTURES / "cassettes", record_mode="all")
@@ -87,7 +88,7 @@ def main() -> None:
             print(f"{article.id}: {len(document.incidents)} incidents, {document.provenance.attempts} calls, {timings[article.id]} s")
         (FIXTURES / "recording.json").write_text(json.dumps({
             "base_url": base_url, "model": DEFAULT_EMBEDDED_MODEL, "response_format": "json_object",
-            "max_attempts": recorded.max_attempts, "server": "llama-cpp-python " + _llama_version(),
+            "max_attempts": recorded.max_attempts, "small_model": True, "server": "llama-cpp-python " + _llama_version(),
             "weights_sha256": LOCAL_MODELS[settings.local_model].sha256,
             "seconds_per_article": timings,
         }, indent=2) + "\n")

@@ -27,7 +27,8 @@ def test_replay_through_the_cli_gives_the_recorded_grounded_document(cassette, t
     out = tmp_path / "out.json"
     args = ["extract", str(ARTICLES / f"{cassette.stem}.txt"), "-o", str(out), "--no-cache",
             "--base-url", RECORDING["base_url"], "--model", RECORDING["model"],
-            "--response-format", RECORDING["response_format"], "--max-attempts", str(RECORDING["max_attempts"])]
+            "--response-format", RECORDING["response_format"], "--max-attempts", str(RECORDING["max_attempts"]),
+            "--small-model" if RECORDING.get("small_model") else "--no-small-model"]
     with vcr_for(cassette.parent, record_mode="none").use_cassette(cassette.name) as recorded:
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 0, result.output
@@ -44,6 +45,9 @@ def test_replay_through_the_cli_gives_the_recorded_grounded_document(cassette, t
         doc["provenance"].pop("extracted_at")
     assert document == expected
     assert document["provenance"]["attempts"] == len(recorded.data)
+    if RECORDING.get("small_model"):  # the small questions' wire is recorded too
+        bodies = [json.loads(request.body) for request, _ in recorded.data]
+        assert any("one question about incident" in b["messages"][-1]["content"] for b in bodies) or not document["incidents"]
 
 
 def test_a_request_that_was_not_recorded_fails_instead_of_reaching_a_network(tmp_path, monkeypatch):
