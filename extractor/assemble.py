@@ -51,9 +51,8 @@ from pydantic import ValidationInfo, model_validator
 
 from extractor.draft import DraftActorsAndAttributions, DraftFigures, DraftIncidents
 from extractor.ground import Aligned, Grounder, normalise
-from extractor.salvage import UNKNOWN_COUNTRY  # a location whose code the model was not asked for
 from extractor.schema import Actor, Attribution, Figures, Incident, IncidentDate, Location, Span
-from extractor.taxonomy import EVENT_TYPE_OF, belongs
+from extractor.taxonomy import EVENT_TYPE_OF, UNKNOWN_COUNTRY, belongs
 from extractor.timex import month_end, resolve_expression
 
 

@@ -22,6 +22,7 @@ import functools
 from extractor.gazetteer import REGION_WORDS, Gazetteer, Place, fold
 from extractor.schema import ArticleExtraction, Incident, Location
 from extractor.sentences import find_all, sentence_at
+from extractor.taxonomy import UNKNOWN_COUNTRY
 
 
 def resolve_places(doc: ArticleExtraction, article_text: str, gazetteer: Gazetteer) -> ArticleExtraction:
@@ -136,7 +137,7 @@ def _country_code(loc: Location, gazetteer: Gazetteer, article_text: str = "") -
         if place is not None and place.kind != "country" and (code is None or _named(loc.name, article_text)):
             code = place.country_code
     code = code or given
-    if code == given:
+    if code == given or given == UNKNOWN_COUNTRY and code is not None:  # a code the model was not asked for is no news
         return code, None
     return code, f'country code {given} ("{loc.country}") from the model replaced by {code}, {gazetteer.country_name(code)}'
 

@@ -26,10 +26,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from extractor.llm import parse_json
-from extractor.taxonomy import EVENT_TYPE_OF
+from extractor.taxonomy import EVENT_TYPE_OF, UNKNOWN_COUNTRY  # `extractor.places` computes the real code
 
 UNREADABLE_DATE = "0000-00-00"  # not a calendar date: `extractor.assemble` resolves it from the article
-UNKNOWN_COUNTRY = "ZZ"  # ISO's code for "unknown": `extractor.places` computes the real one from the place
 
 
 def _event_type(item: dict) -> Any:

@@ -79,3 +79,7 @@ def belongs(event_type: str, sub_event_type: str) -> bool:
 
 assert set(EVENT_TYPES) == set(SUB_EVENT_TYPES)
 assert len(EVENT_TYPE_OF) == 25 and len(get_args(SubEventType)) == 25, "ACLED has 25 sub-event types"
+
+# ISO 3166's code for "unknown": the country code of a location before normalisation computes it
+# (a small model is not asked for it; a broken answer's code is replaced by it).
+UNKNOWN_COUNTRY = "ZZ"
