@@ -21,7 +21,6 @@ from functools import lru_cache
 from typing import Any
 
 from openai.lib._parsing._completions import type_to_response_format_param
-from pydantic import BaseModel
 
 from extractor import draft
 

@@ -19,6 +19,7 @@ from extractor.cli import app
 @pytest.fixture
 def fake(monkeypatch):
     monkeypatch.setenv("EXTRACTOR_EVIDENCE", "quotes")  # the queued answers quote (tests/test_pipeline.py)
+    monkeypatch.setenv("EXTRACTOR_SMALL_MODEL", "0")  # and answer the actors call a capable model gets
     return patch_clients(monkeypatch, FakeModel())
 
 
