@@ -192,9 +192,12 @@ def attributions_from(answers: Sequence[tuple[Question, BaseModel | None]], unkn
         notes.append(f'actor {new.id} "{option.name}" added: an attribution names it (its kind guessed as {new.kind})')
         return new.id
 
-    def add(candidate: Candidate, perpetrator: str | None, source: str | None, kind: str) -> None:
+    def sentence_span(candidate: Candidate) -> Span:
         s = candidate.sentence
-        span = Span(quote=grounder.raw[s.start:s.end], start=s.start, end=s.end, alignment="exact")
+        return Span(quote=grounder.raw[s.start:s.end], start=s.start, end=s.end, alignment="exact")
+
+    def add(candidate: Candidate, perpetrator: str | None, source: str | None, kind: str) -> None:
+        span = sentence_span(candidate)
         key = (candidate.incident_id, perpetrator, source, kind)
         twin = next((t for t in found if (t.incident_id, t.perpetrator_id, t.source_id, t.kind) == key), None)
         if twin is not None:
@@ -211,18 +214,17 @@ def attributions_from(answers: Sequence[tuple[Question, BaseModel | None]], unkn
         if answer is None:
             notes.append(f"attribution question on sentence {c.sentence.number} ({c.incident_id}): no usable answer; skipped")
             continue
-        by_key = {o.key: o for o in question.options}
-        s = c.sentence
-        span = Span(quote=grounder.raw[s.start:s.end], start=s.start, end=s.end, alignment="exact")
         if answer.perpetrator == "none":  # type: ignore[attr-defined]
             continue
+        by_key = {o.key: o for o in question.options}
+        span = sentence_span(c)
         perpetrator = actor_for(by_key[answer.perpetrator], span)  # type: ignore[attr-defined]
         source = None if answer.source == "article" else actor_for(by_key[answer.source], span)  # type: ignore[attr-defined]
         kind = c.kind
         source_names = [n for a in actors if a.id == source for n in _mentions(a)]
         perpetrator_names = [n for a in actors if a.id == perpetrator for n in _mentions(a)]
         if source is not None and (source == perpetrator or _names(" ".join(source_names), perpetrator_names)):
-            kind, source = ("denied" if kind == "denied" else "claimed"), source
+            kind = "denied" if kind == "denied" else "claimed"
         elif kind == "reported" and c.hedges:
             kind = "alleged"
         if source == perpetrator and kind not in ("claimed", "denied"):

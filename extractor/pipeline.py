@@ -174,12 +174,9 @@ class ArticleFlow:
         caps = caps_for(small, len(view.body))
         incidents_model = capped(compact(CheckedIncidents) if small else CheckedIncidents, caps.incidents, "incidents")
         plain_incidents = capped(compact(DraftIncidents) if small else DraftIncidents, caps.incidents, "incidents")
-        actors_model, plain_actors = _actor_model(CheckedActors, caps), _actor_model(DraftActorsAndAttributions, caps)
+        shown = window if window is not None else list(grounder.sentences.values())
         if self.evidence == "sentences":
-            shown = window if window is not None else list(grounder.sentences.values())
-            first, last = shown[0].number, shown[-1].number
-            incidents_model, plain_incidents = cited(incidents_model, first, last), cited(plain_incidents, first, last)
-            actors_model, plain_actors = cited(actors_model, first, last), cited(plain_actors, first, last)
+            incidents_model, plain_incidents = (cited(m, shown[0].number, shown[-1].number) for m in (incidents_model, plain_incidents))
         request = Request("incidents" + suffix, incidents_model, plain_incidents, prompts.incident_messages(article, view, caps),
                           {"grounder": grounder, "published": article.published}, INCIDENT_TOKENS)
         incident_draft = self._settle(request, (yield request), warnings)
@@ -191,6 +188,9 @@ class ArticleFlow:
             # repeated one name): it answers small questions, and the actors it names are added.
             return (yield from self._attribution_questions(result, view, grounder, warnings, suffix))
         if incidents:
+            actors_model, plain_actors = _actor_model(CheckedActors, caps), _actor_model(DraftActorsAndAttributions, caps)
+            if self.evidence == "sentences":
+                actors_model, plain_actors = (cited(m, shown[0].number, shown[-1].number) for m in (actors_model, plain_actors))
             listed = [(i.id, i.summary, self._cited(i.evidence, grounder)) for i in incidents]
             request = Request("actors" + suffix, actors_model, plain_actors, prompts.actor_messages(article, view, listed, caps),
                               {"grounder": grounder, "incidents": incidents}, ACTOR_TOKENS)
@@ -214,10 +214,7 @@ class ArticleFlow:
             answers.append((question, self._settle(request, (yield request), warnings, first=False)))
         found, actors, notes = attributions_from(answers, unknown, result.actors, grounder)
         warnings += notes
-        keys = {(t.incident_id, t.perpetrator_id, t.source_id, t.kind) for t in result.attributions}
-        extra = [t.model_copy(update={"id": f"T{len(result.attributions) + n}"}) for n, t in
-                 enumerate((t for t in found if (t.incident_id, t.perpetrator_id, t.source_id, t.kind) not in keys), start=1)]
-        return Assembled(result.incidents, actors, [*result.attributions, *extra])
+        return Assembled(result.incidents, actors, found)
 
     def _cited(self, evidence: list[Span], grounder: Grounder) -> str:
         """How the actors prompt points at an incident's evidence: its sentence numbers, or its
