@@ -48,6 +48,10 @@ HEDGES = (r"appears? to", r"appeared to", r"apparently", r"suggest(?:s|ed)?", r"
           r"probably", r"likely", r"may have", r"might have", r"presumably", r"suspected", r"it is thought")
 _PATTERNS = {kind: re.compile(r"\b(?:" + "|".join(words) + r")\b", re.I) for kind, words in LEXICON.items()}
 _HEDGE = re.compile(r"\b(?:" + "|".join(HEDGES) + r")\b", re.I)
+# Verbs of speech: the name just before one (or just after "according to") says what the sentence
+# reports (`extractor.attribute.speaker`).
+SPEECH = re.compile(r"\b(?:said|says|say|reported|reports|told|stated|announced|confirmed|tweeted|claimed|claims|denied|denies|"
+                    r"blamed|blames|accused|accuses|suggested|hinted|alleged|charged|added|according to)\b", re.I)
 # Sentences after an incident's last cited one that may still speak of it.
 FOLLOWING = 5
 

@@ -62,3 +62,20 @@ def test_a_run_with_the_oracle_scores_the_examples_perfect(tmp_path):
     for level in ("incidents", "actors", "attributions"):
         assert examples[level]["f1"] >= 0.98, (level, examples[level])
     assert (tmp_path / "stats.jsonl").read_text().count("\n") == 2 and (tmp_path / "summary.json").exists()
+
+
+def test_the_attribution_names_benchmark_runs_over_the_dev_gold():
+    import re
+
+    script = ROOT / "benchmarks" / "attribution_names.py"
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    total, anywhere, cued = map(int, re.search(r"gold attributions (\d+); perpetrator named by code in some sentence (\d+), "
+                                               r"in a cue sentence (\d+)", done.stdout).groups())
+    assert total > 0 and cued <= anywhere <= total
+
+
+def test_the_most_over_given_label_is_measured_against_its_share_in_the_labels():
+    pairs = [("Attack", "Attack"), ("Armed clash", "Attack"), ("Armed clash", "Armed clash"), ("none", "Grenade"), ("none", "none")]
+    assert quality.over_share(pairs) == ("Attack", 2.0)  # 2 given, 1 in the labels; a label the gold never has counts its count
+    assert quality.over_share([("Attack", "none")]) == ("", 0.0)
