@@ -1,7 +1,40 @@
 """extractor: grounded records of incidents, actors and attributions from news articles.
 
-The library entry points are `extractor.pipeline.extract_article` (one article, an injected
-LLM client) and `extractor.llm.build_client` (a client from resolved settings).
+    import extractor
+    doc = extractor.extract(text, published="2023-01-29")   # what `extractor extract` writes
+
+`extract` and `extract_many` (`extractor.api`) run cache -> flow -> normalise as the CLI does;
+the records are pydantic models (`extractor.schema`); every error is an `ExtractorError`. The
+names load on first use (PEP 562), so `extractor --help` does not import the LLM stack.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
+
+_PUBLIC = {
+    "article": "extractor.api", "extract": "extractor.api", "extract_many": "extractor.api", "extract_many_async": "extractor.api",
+    "ArticleExtraction": "extractor.schema", "Incident": "extractor.schema", "Actor": "extractor.schema",
+    "Attribution": "extractor.schema", "Span": "extractor.schema",
+    "Settings": "extractor.settings", "resolve": "extractor.settings",
+    "ExtractorError": "extractor.errors", "ConfigError": "extractor.errors", "InputError": "extractor.errors",
+    "ModelUnavailableError": "extractor.errors", "LLMError": "extractor.errors", "TransportError": "extractor.errors",
+    "ExtractionFailed": "extractor.errors", "StoreError": "extractor.errors",
+}
+
+__all__ = sorted([*_PUBLIC, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'extractor' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,130 @@
+"""The library's entry points: what `extractor extract` does, from Python.
+
+    import extractor
+    doc = extractor.extract("BEIRUT (AP) — Drones attacked a convoy ...", published="2023-01-29")
+    docs = extractor.extract_many(["first article ...", "second article ..."], model="gpt-4o-mini")
+
+Both run cache -> flow -> normalise exactly as the CLI does (`extractor.pipeline.extract_cached`,
+`extractor.runs.run_articles`), with settings resolved once from the keyword arguments, then the
+environment, then the defaults (`extractor.settings.resolve`: the CLI's flags by their long names,
+`model=`, `base_url=`, `provider=`, `api_key=`, `local_model=`, `no_cache=True`, ...). An LLM
+client may be injected (`client=`), as the tests inject a fake server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import Any
+
+from extractor.errors import ExtractionFailed, ExtractorError, InputError
+from extractor import llm as llm_clients
+from extractor.llm import AsyncLLMClient, LLMClient
+from extractor.load import Article, article_from_text
+from extractor.schema import ArticleExtraction
+from extractor.settings import Settings, resolve
+from extractor.store import Cache
+
+
+def article(text: str, *, article_id: str = "article", published: str | None = None, title: str | None = None,
+            source: str | None = None, url: str | None = None) -> Article:
+    """An article from its text (a leading ` date YYYY-MM-DD` line is read as its publication date)."""
+    return article_from_text(text, article_id, f"article {article_id!r}", published=published, title=title, source=source, url=url)
+
+
+def _as_article(item: str | Article, article_id: str, published: str | None = None) -> Article:
+    return item if isinstance(item, Article) else article(item, article_id=article_id, published=published)
+
+
+def extract(text_or_article: str | Article, *, published: str | None = None, article_id: str = "article",
+            settings: Settings | None = None, client: LLMClient | None = None, **options: Any) -> ArticleExtraction:
+    """One article's grounded, normalised document, as the CLI writes it (cached unless `no_cache=True`).
+    Raises `InputError` for unusable text and `LLMError` (`ExtractionFailed`, `TransportError`) when
+    the model gives nothing usable."""
+    chosen = settings or resolve(options)
+    item = _as_article(text_or_article, article_id, published)
+    from extractor.pipeline import extract_cached
+
+    cache = Cache(chosen.cache_dir / "cache.sqlite3") if chosen.use_cache else None
+    built: list[LLMClient] = [client] if client is not None else []
+
+    def llm() -> LLMClient:  # built on first need: a cache hit builds none (the embedded model loads nothing)
+        if not built:
+            built.append(llm_clients.build_client(chosen))
+        return built[0]
+
+    try:
+        return extract_cached(item, chosen, llm, cache, refresh=chosen.refresh)
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+async def extract_many_async(items: Iterable[str | Article], *, settings: Settings | None = None,
+                             client: AsyncLLMClient | None = None, run: str | None = None,
+                             **options: Any) -> list[ArticleExtraction | ExtractorError]:
+    """Many articles, `concurrency` at a time, as `extractor extract` runs them. One entry per
+    input, in input order: its document, or the error that stopped it (as `asyncio.gather(...,
+    return_exceptions=True)` reports them), so one bad article loses nothing else. With `run=NAME`
+    the run store records each article as it finishes, and a second call resumes the run."""
+    from extractor.limits import Throttle
+    from extractor.pricing import load_prices
+    from extractor.runs import Outcome, RunContext, run_articles
+    from extractor.runstore import DONE, RunStore
+
+    chosen = settings or resolve(options)
+    articles: list[Article | InputError] = []
+    for number, item in enumerate(items, start=1):
+        try:
+            articles.append(_as_article(item, f"article-{number}"))
+        except InputError as exc:
+            articles.append(exc)
+    cache = Cache(chosen.cache_dir / "cache.sqlite3") if chosen.use_cache else None
+    store = RunStore(chosen.run_store) if run else None
+    built: list[AsyncLLMClient] = [client] if client is not None else []
+
+    def llm() -> AsyncLLMClient:
+        if not built:
+            built.append(llm_clients.build_async_client(chosen, Throttle(chosen.concurrency, rpm=chosen.rpm, tpm=chosen.tpm), chosen.concurrency))
+        return built[0]
+
+    results: list[ArticleExtraction | ExtractorError | None] = [None] * len(articles)
+
+    def collect(outcome: Outcome) -> None:
+        given = articles[outcome.index]
+        if outcome.status == DONE and outcome.document is not None:
+            results[outcome.index] = outcome.document
+        elif isinstance(given, InputError):
+            results[outcome.index] = given
+        elif store is not None and run is not None and store.status(run, outcome.key) == DONE:
+            done = dict(store.results(run))  # done in an earlier call of this run: its document, not a second call
+            results[outcome.index] = ArticleExtraction.model_validate_json(done[outcome.key])
+        else:
+            results[outcome.index] = _failure(outcome.reason or outcome.status, outcome.attempts, outcome.usage)
+
+    try:
+        if store is not None and run is not None:
+            from extractor.driver import run_settings
+
+            store.begin_run(run, run_settings(chosen))
+        ctx = RunContext(settings=chosen, client=llm, prices=load_prices(chosen.prices_file), cache=cache, store=store, run=run,
+                         refresh=chosen.refresh)
+        await run_articles(articles, ctx, collect)
+    finally:
+        if built and client is None:
+            await built[0].aclose()
+        if cache is not None:
+            cache.close()
+        if store is not None:
+            store.close()
+    return [r if r is not None else _failure("not run", 0, {}) for r in results]
+
+
+def _failure(reason: str, attempts: int, usage: dict[str, int]) -> ExtractionFailed:
+    return ExtractionFailed(reason, last_completion=None, attempts=attempts, usage=usage)
+
+
+def extract_many(items: Iterable[str | Article], *, settings: Settings | None = None, run: str | None = None,
+                 **options: Any) -> list[ArticleExtraction | ExtractorError]:
+    """`extract_many_async` for code that is not async itself."""
+    return asyncio.run(extract_many_async(items, settings=settings, run=run, **options))

@@ -1,0 +1,68 @@
+"""The public library API (extractor.api, extractor/__init__): one call gives the CLI's document."""
+
+import json
+import re
+
+import pytest
+
+import extractor
+from conftest import CONVOY, ROOT
+from fakes import FakeModel, patch_clients
+from test_citations import ACTORS, INCIDENTS
+
+CAPABLE = {"provider": "openai", "api_key": "placeholder", "model": "fake", "response_format": "json_object",
+           "max_attempts": 1, "no_cache": True}
+
+
+def test_the_public_names_are_pinned():
+    assert extractor.__all__ == [
+        "Actor", "ArticleExtraction", "Attribution", "ConfigError", "ExtractionFailed", "ExtractorError", "Incident",
+        "InputError", "LLMError", "ModelUnavailableError", "Settings", "Span", "StoreError", "TransportError",
+        "__version__", "article", "extract", "extract_many", "extract_many_async", "resolve"]
+    assert all(getattr(extractor, name) is not None for name in extractor.__all__)
+    with pytest.raises(AttributeError):
+        extractor.no_such_name  # noqa: B018
+
+
+def test_extract_gives_the_document_the_cli_writes(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from extractor.cli import app
+
+    monkeypatch.setenv("OPENAI_API_KEY", "placeholder")
+    patch_clients(monkeypatch, FakeModel(INCIDENTS, ACTORS))
+    out = tmp_path / "cli.json"
+    result = CliRunner().invoke(app, ["extract", str(CONVOY), "-o", str(out), "--no-cache", "--model", "fake",
+                                      "--response-format", "json_object", "--max-attempts", "1"])
+    assert result.exit_code == 0, result.output
+    patch_clients(monkeypatch, FakeModel(INCIDENTS, ACTORS))
+    doc = extractor.extract(CONVOY.read_text(encoding="utf-8"), article_id=CONVOY.stem, **CAPABLE)
+    cli = json.loads(out.read_text())
+    mine = doc.model_dump(mode="json")
+    for d in (cli, mine):
+        d["provenance"].pop("extracted_at")
+    assert mine == cli
+    assert any("gazetteer" in w for w in doc.warnings)  # normalised, as the CLI's
+
+
+def test_extract_many_keeps_every_article_and_reports_the_bad_one_in_its_place(monkeypatch):
+    patch_clients(monkeypatch, FakeModel(INCIDENTS, ACTORS, INCIDENTS, ACTORS))
+    text = CONVOY.read_text(encoding="utf-8")
+    results = extractor.extract_many([text, "   ", text + "\nOne more sentence."], **{**CAPABLE, "concurrency": 1})
+    assert [type(r).__name__ for r in results] == ["ArticleExtraction", "InputError", "ArticleExtraction"]
+    assert results[0].incidents and results[2].incidents
+
+
+def test_the_readmes_python_example_runs(monkeypatch):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Use it from Python"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("EXTRACTOR_PROVIDER", "openai")
+    monkeypatch.setenv("OPENAI_API_KEY", "placeholder")
+    monkeypatch.setenv("EXTRACTOR_RESPONSE_FORMAT", "json_object")
+    monkeypatch.setenv("EXTRACTOR_MAX_ATTEMPTS", "1")
+    patch_clients(monkeypatch, FakeModel(INCIDENTS, ACTORS))  # the fake in place of the embedded model
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - the README's own example
+    assert namespace["doc"].incidents
