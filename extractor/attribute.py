@@ -124,9 +124,9 @@ def questions(incidents: Sequence[Incident], actors: Sequence[Actor], grounder: 
 
 
 # What may stand between a speaker and its verb: an appositive (", an opposition war monitor,")
-# and auxiliaries or time words ("has", "later", "on Sunday").
+# and auxiliaries, adverbs or time words ("has", "strongly", "later", "on Sunday").
 _BETWEEN_SPEAKER_AND_VERB = re.compile(r"^\s*(?:,\s*(?:an?|the|its|which|who)\b[^,]{0,80},)?[\s,]*"
-                                       r"(?:(?:has|have|had|also|later|then|on \w+day|in a statement|,)\s*)*$", re.I)
+                                       r"(?:(?:has|have|had|also|later|then|on \w+day|in a statement|\w+ly|,)\s*)*$", re.I)
 
 
 def speaker(question: Question) -> str | None:

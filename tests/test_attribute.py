@@ -136,6 +136,8 @@ def test_a_small_model_on_a_server_can_be_asked_small_too():
     ("The strike was carried out by the coalition, according to Tasnim.", "according to", "Tasnim"),
     ("Tasnim reported that the Army, later, shelled the town.", "reported", "Tasnim"),
     ("The Army shelled the town, killing two, residents said.", "said", None),
+    ("Last month, Israel’s military chief of staff strongly suggested that Israel was behind a strike.", "behind a strike",
+     "Israel’s military chief of staff"),
     ("The Britain-based Syrian Observatory for Human Rights said the drones appear to have been from the coalition.",
      "appear to have been", "Britain-based Syrian Observatory for Human Rights"),  # the speech verb is not the cue
 ])
