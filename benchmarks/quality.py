@@ -239,23 +239,6 @@ def case_label(document) -> str:
     return primary.sub_event_type
 
 
-def first_offered(document, text: str) -> bool | None:
-    """Whether the primary incident's event type is the first option its typing question offered
-    (`extractor.event_typing`, options ordered by the incident's words), or None where no
-    question was asked (no incident, or a codebook rule decided)."""
-    from extractor import event_typing
-    from extractor.sentences import numbered
-
-    if document is None or not document.incidents:
-        return None
-    primary = next((i for i in document.incidents if i.primary), document.incidents[0])
-    told = [s for s in numbered(text) if any(e.start < s.end and s.start < e.end for e in primary.evidence)][:2]
-    words = " ".join(s.shown for s in told)
-    if event_typing.ruled(words):
-        return None
-    return primary.event_type == event_typing.event_options(words)[0]
-
-
 def over_share(pairs: list[tuple[str, str]]) -> tuple[str, float]:
     """The predicted label given most often relative to its share in the gold labels, and how many
     times that share (the target: at most 2); a label the gold never has counts as its count."""
@@ -291,7 +274,6 @@ def score(out: Path, args: argparse.Namespace) -> dict:
         stages_lost = 0
         case_pairs: list[tuple[str, str]] = []
         first_option = 0
-        asked_first: list[bool] = []
         non_violence: list[bool] = []  # disasters, diplomacy, crime: no incident expected
         for row in rows:
             path = out / which / f"{row['id']}.json"
@@ -308,9 +290,6 @@ def score(out: Path, args: argparse.Namespace) -> dict:
                 predicted = case_label(document)
                 case_pairs.append((gold_label, predicted))
                 first_option += predicted == "Government regains territory"
-                offered = first_offered(document, case_rows[row["id"]]["EventSnippet"])
-                if offered is not None:
-                    asked_first.append(offered)
                 if case_rows[row["id"]]["SubType"] in NON_VIOLENCE:
                     non_violence.append(predicted == "none")
                 continue
@@ -340,8 +319,6 @@ def score(out: Path, args: argparse.Namespace) -> dict:
             entry["case_weighted_f1"] = weighted_f1(case_pairs)
             entry["case_accuracy"] = sum(g == p for g, p in case_pairs) / len(case_pairs)
             entry["case_first_option_share"] = first_option / len(case_pairs)
-            entry["case_typing_first_option_share"] = sum(asked_first) / len(asked_first) if asked_first else None
-            entry["case_typing_asked"] = len(asked_first)
             entry["case_over_share"] = over_share(case_pairs)
             entry["case_non_violence_no_incident"] = [sum(non_violence), len(non_violence)]
             entry["case_labels_predicted"] = dict(Counter(p for _, p in case_pairs).most_common())
@@ -382,8 +359,6 @@ def table(result: dict) -> str:
         ("CASE weighted F1 / accuracy", lambda s: f"{num(s['case_weighted_f1'])} / {num(s['case_accuracy'])}" if "case_weighted_f1" in s else ""),
         ("CASE typed \"Government regains territory\" (the list's first)",
          lambda s: num(s["case_first_option_share"]) if "case_first_option_share" in s else ""),
-        ("CASE typing answers = first option offered",
-         lambda s: f"{num(s['case_typing_first_option_share'])} of {s['case_typing_asked']}" if s.get("case_typing_asked") else ""),
         ("CASE most over-given label, times its share",
          lambda s: f"{s['case_over_share'][0]} {s['case_over_share'][1]:.1f}" if s.get("case_over_share", ["", 0])[0] else ""),
         ("CASE non-violence snippets with no incident",

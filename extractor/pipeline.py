@@ -182,10 +182,7 @@ class ArticleFlow:
         incident_draft = self._settle(request, (yield request), warnings)
         incidents, issues = assemble_incidents(incident_draft, grounder, article.published)
         warnings += issues
-        if small:  # typing is a decision of its own for a small model (`extractor.event_typing`)
-            incidents = yield from self._typed(incidents, view, grounder, warnings, suffix)
-        else:
-            incidents = [self._checked_type(i, grounder, warnings) for i in incidents]
+        incidents = [self._checked_type(i, grounder, warnings) for i in incidents]
         result = Assembled(incidents, [], [])
         if incidents and small:
             # A small model is asked no large actors answer (every one measured was empty or
@@ -209,52 +206,12 @@ class ArticleFlow:
         return [s for s in grounder.sentences.values() if any(e.start < s.end and s.start < e.end for e in incident.evidence)]
 
     def _checked_type(self, incident: Incident, grounder: Grounder, warnings: list[str]) -> Incident:
-        """A capable model's typing, after the codebook's mechanical rules."""
+        """The model's typing, after the codebook's mechanical rules (`extractor.event_typing`)."""
         text = " ".join(s.shown for s in self._told(incident, grounder))
         event, sub, note = event_typing.checked(incident.event_type, incident.sub_event_type, text)
         if note:
             warnings.append(f"{incident.id}: {note}")
         return incident.model_copy(update={"event_type": event, "sub_event_type": sub})
-
-    def _typed(self, incidents: list[Incident], view: prompts.View, grounder: Grounder, warnings: list[str],
-               suffix: str) -> Generator[Request, Answer, list[Incident]]:
-        """Each incident's type decided on its own: by the codebook's rules where its words decide,
-        else by two small questions (event type or "not political violence", then sub-type)."""
-        kept = []
-        for incident in incidents:
-            told = self._told(incident, grounder)[:2]
-            text = " ".join(s.shown for s in told)
-            quoted = " ".join(f'[{s.number}] "{s.shown[:300]}"' for s in told)
-            decided = event_typing.ruled(text)
-            if decided is None:
-                options = event_typing.event_options(text)
-                model = event_typing.type_model(options)
-                request = Request(f"type{suffix}.{incident.id}", model, model, prompts.task_messages(
-                    self.article, view, event_typing.event_task(incident.id, quoted, options)), {}, QUESTION_TOKENS)
-                answer = self._settle(request, (yield request), warnings, first=False)
-                event = getattr(answer, "type", None)
-                if event not in options:
-                    event = incident.event_type  # no usable answer: the incidents answer's own type stays
-                    warnings.append(f"{incident.id}: event type not settled by its question; \"{event}\" kept")
-                if event == event_typing.NOT_VIOLENCE:
-                    warnings.append(f"{incident.id}: removed: not political violence (the typing question's answer)")
-                    continue
-                sub = event_typing.refined(event, None, text)
-                if sub is None and len(event_typing.SUB_EVENT_TYPES[event]) > 1:
-                    options = event_typing.sub_options(event, text)
-                    model = event_typing.type_model(options)
-                    request = Request(f"subtype{suffix}.{incident.id}", model, model, prompts.task_messages(
-                        self.article, view, event_typing.sub_task(incident.id, quoted, event, options)), {}, QUESTION_TOKENS)
-                    answer = self._settle(request, (yield request), warnings, first=False)
-                    sub = getattr(answer, "type", None)
-                    sub = sub if sub in options else None
-                if sub is None:
-                    own = incident.sub_event_type if incident.event_type == event else None
-                    sub = own or event_typing.GENERIC[event]
-                    warnings.append(f"{incident.id}: sub-event type not settled by its question; \"{sub}\" kept")
-                decided = (event, sub)
-            kept.append(incident.model_copy(update={"event_type": decided[0], "sub_event_type": decided[1]}))
-        return kept
 
     def _attribution_questions(self, result: Assembled, view: prompts.View, grounder: Grounder, warnings: list[str],
                                suffix: str) -> Generator[Request, Answer, Assembled]:

@@ -5,15 +5,12 @@
 httpx2.Response or an exception is returned or raised as is) and keeps the request for
 inspection. The embedded model's small attribution questions are answered "none" unless the next
 queued answer is one (a dict with "perpetrator", or a string that is not a JSON object), so tests
-about other stages need not queue them; its typing questions (extractor.event_typing) are answered
-with the type the fake's last incidents answer gave that incident (when it is an option) unless
-the next queued answer is a dict with "type".
+about other stages need not queue them.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections import deque
 from typing import Any
 
@@ -37,12 +34,6 @@ def _is_attribution_question(body: dict[str, Any]) -> bool:
     return "perpetrator" in (schema.get("properties") or {})
 
 
-def _is_typing_question(body: dict[str, Any]) -> bool:
-    fmt = body.get("response_format") or {}
-    schema = fmt.get("schema") or (fmt.get("json_schema") or {}).get("schema") or {}
-    return set(schema.get("properties") or {}) == {"type"}
-
-
 def _answers_a_question(answer: Any) -> bool:
     if isinstance(answer, str):
         return '"perpetrator"' in answer or not answer.lstrip().startswith("{")
@@ -55,7 +46,6 @@ class FakeModel(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     def __init__(self, *answers: Any) -> None:
         self.answers: deque[Any] = deque(answers)
         self.requests: list[dict[str, Any]] = []
-        self.types: dict[str, tuple[str, str]] = {}  # incident id -> (event type, sub-event type) last served
 
     def queue(self, *answers: Any) -> None:
         self.answers.extend(answers)
@@ -67,30 +57,15 @@ class FakeModel(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             # The embedded model's small attribution questions (extractor.attribute) are answered
             # "the sentence names nobody" unless the test queued an answer for them.
             return httpx2.Response(200, json=completion(json.dumps({"perpetrator": "none", "source": "article"})))
-        queued = self.answers[0] if self.answers else None
-        if _is_typing_question(body) and not (isinstance(queued, dict) and "type" in queued):
-            return httpx2.Response(200, json=completion(json.dumps({"type": self._own_type(body)})))
         if not self.answers:
             raise AssertionError("FakeModel: no answer queued for this request")
         answer = self.answers.popleft()
-        if isinstance(answer, dict) and isinstance(answer.get("incidents"), list):
-            self.types.update({i["id"]: (i.get("event_type"), i.get("sub_event_type")) for i in answer["incidents"]
-                               if isinstance(i, dict) and "id" in i})
         if isinstance(answer, BaseException):
             raise answer
         if isinstance(answer, httpx2.Response):
             return answer
         content = answer if isinstance(answer, str) else json.dumps(answer)
         return httpx2.Response(200, json=completion(content))
-
-    def _own_type(self, body: dict[str, Any]) -> str:
-        """The typing question's option that the last incidents answer gave this incident, else the first."""
-        fmt = body.get("response_format") or {}
-        schema = fmt.get("schema") or (fmt.get("json_schema") or {}).get("schema") or {}
-        options = schema["properties"]["type"].get("enum") or []
-        asked = re.search(r"incident (I\d+)", body["messages"][-1]["content"])
-        own = self.types.get(asked.group(1) if asked else "", (None, None))
-        return next((o for o in own if o in options), options[0] if options else "")
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         await request.aread()

@@ -71,8 +71,7 @@ def test_the_embedded_model_answers_small_questions_and_code_makes_the_attributi
     options = asked[alleged]["response_format"]["schema"]["properties"]["perpetrator"]["enum"]
     assert options == ["Britain-based Syrian Observatory for Human Rights", "the U.S.-led coalition", "none"]  # names, as written
     assert asked[alleged]["messages"][:1] == probe.requests[0]["messages"][:1]  # the shared prefix
-    typed = [r for r in probe.requests if r["response_format"]["schema"].get("title") == "TypeAnswer"]
-    assert len(probe.requests) == 1 + len(typed) + len(asked)  # no large actors answer is asked of a small model
+    assert len(probe.requests) == 1 + len(asked)  # no large actors answer is asked of a small model
     assert "Actors: armed groups" not in probe.requests[0]["messages"][1]["content"]  # nor its rules shown
 
     answers = [{"perpetrator": "none", "source": "article"}] * len(asked)
