@@ -234,7 +234,7 @@ def _raise_transport(exc: openai.APIError, calls: int) -> None:
         status = exc.status_code
         detail = _error_detail(exc)
         if status in (401, 403):
-            raise LLMError(f"the server refused the credentials (HTTP {status})", hint="check OPENAI_API_KEY or --api-key") from None
+            raise LLMError(f"the server refused the credentials (HTTP {status})", hint="check OPENAI_API_KEY (or EXTRACTOR_API_KEY)") from None
         if status == 404:
             raise LLMError(f"the server does not know this model or path (HTTP 404: {detail})", hint="check --model and --base-url") from None
         if status == 429 or status >= 500:
