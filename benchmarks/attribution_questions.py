@@ -32,14 +32,13 @@ for aid, path, gold_path in quality.example_pairs():
     answers = []
     for q in asked:
         incident = next(i for i in gold.incidents if i.id == q.candidate.incident_id)
-        model = attribute.answer_model(tuple(o.key for o in q.options))
+        model = attribute.answer_model(tuple(o.name for o in q.options))
         started = time.monotonic()
         answer = client.extract(model, prompts.task_messages(article, view, attribute.question_text(q, incident)), {}, 60)
         v = answer.value
-        opts = {o.key: o.name for o in q.options}
         print(f"  [{q.candidate.sentence.number}] {q.candidate.incident_id} {q.candidate.kind:8s} {time.monotonic()-started:4.1f}s",
-              "perp:", opts.get(getattr(v, 'perpetrator', None), getattr(v, 'perpetrator', None)),
-              "| src:", opts.get(getattr(v, 'source', None), getattr(v, 'source', None)), "| options:", list(opts.values()), flush=True)
+              "perp:", getattr(v, "perpetrator", None), "| src:", getattr(v, "source", None),
+              "| options:", [o.name for o in q.options], flush=True)
         answers.append((q, v))
     found, actors, notes = attribute.attributions_from(answers, unknown, [], grounder)
     an = {a.id: a.name for a in actors}

@@ -89,6 +89,7 @@ async def extract_many_async(items: Iterable[str | Article], *, settings: Settin
         return built[0]
 
     results: list[ArticleExtraction | ExtractorError | None] = [None] * len(articles)
+    earlier: dict[str, str] = {}  # key -> document JSON of the articles a resumed run had done
 
     def collect(outcome: Outcome) -> None:
         given = articles[outcome.index]
@@ -97,8 +98,9 @@ async def extract_many_async(items: Iterable[str | Article], *, settings: Settin
         elif isinstance(given, InputError):
             results[outcome.index] = given
         elif store is not None and run is not None and store.status(run, outcome.key) == DONE:
-            done = dict(store.results(run))  # done in an earlier call of this run: its document, not a second call
-            results[outcome.index] = ArticleExtraction.model_validate_json(done[outcome.key])
+            if not earlier:  # done in an earlier call of this run: its document, not a second call (read once)
+                earlier.update(store.results(run))
+            results[outcome.index] = ArticleExtraction.model_validate_json(earlier[outcome.key])
         else:
             results[outcome.index] = _failure(outcome.reason or outcome.status, outcome.attempts, outcome.usage)
 

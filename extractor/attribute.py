@@ -47,8 +47,7 @@ _KIND_WORDS = (("monitor", r"observatory|monitor|watch\b|human rights"), ("media
 
 @dataclass(frozen=True)
 class Option:
-    key: str  # what the model answers: the name as the sentence (or the actor list) writes it
-    name: str  # the same name (kept apart from `key` so that a key may change without the name)
+    name: str  # as the sentence (or the actor list) writes it: what the model is shown and answers
     actor_id: str | None  # the listed actor, or None for a found name
     actor_name: str = ""  # a found name's actor name ("FMLN" for "FMLN GUERRILLAS"; `extractor.names`)
 
@@ -91,8 +90,7 @@ def questions(incidents: Sequence[Incident], actors: Sequence[Actor], grounder: 
     spends every call on one incident), claims before denials, blame and reports. A sentence that
     names no possible actor (places left out by `is_place`) is not asked about."""
     sentences = list(grounder.sentences.values())
-    covered = [(i.id, [s.number for s in sentences if any(e.start < s.end and s.start < e.end for e in i.evidence)])
-               for i in incidents]
+    covered = [(i.id, [s.number for s in grounder.covering(i.evidence)]) for i in incidents]
     found = candidates(covered, sentences)
     cued = {(c.incident_id, c.sentence.number) for c in found}
     for incident_id, numbers in covered:  # the event's own sentence may name who did it ("the US carried out airstrikes")
@@ -107,17 +105,17 @@ def questions(incidents: Sequence[Incident], actors: Sequence[Actor], grounder: 
     for candidate in ranked:
         turns.append((turn[candidate.incident_id], candidate))
         turn[candidate.incident_id] += 1
-    known = [n for a in actors for n in _mentions(a)]
+    known = " ".join(n for a in actors for n in _mentions(a))
     sentences_of = dict(covered)
     asked: list[Question] = []
     for _, candidate in sorted(turns, key=lambda t: t[0]):
         if len(asked) == MAX_QUESTIONS:
             break
         text = candidate.sentence.shown
-        options = {a.name: Option(a.name, a.name, a.id) for a in actors if _names(text, _mentions(a))}
+        options = {a.name: Option(a.name, a.id) for a in actors if _names(text, _mentions(a))}
         for n in names_in(text, is_place=is_place):
-            if not _names(" ".join(known), [n.shown, n.name]):
-                options.setdefault(n.shown, Option(n.shown, n.shown, None, n.name))
+            if not _names(known, [n.shown, n.name]):
+                options.setdefault(n.shown, Option(n.shown, None, n.name))
         if options:
             asked.append(Question(candidate, tuple(list(options.values())[:8]), tuple(sentences_of[candidate.incident_id])))
     return asked, unknown
@@ -137,11 +135,11 @@ def speaker(question: Question) -> str | None:
     text = question.candidate.sentence.shown
     for verb in SPEECH.finditer(text):
         for option in question.options:
-            for m in re.finditer(re.escape(option.key), text):
+            for m in re.finditer(re.escape(option.name), text):
                 if verb.group(0).lower().startswith("according") and text[verb.end():m.start()].strip(" ,") == "":
-                    return option.key
+                    return option.name
                 if m.end() <= verb.start() and _BETWEEN_SPEAKER_AND_VERB.match(text[m.end():verb.start()]):
-                    return option.key
+                    return option.name
     return None
 
 
@@ -150,7 +148,7 @@ def question_text(question: Question, incident: Incident) -> str:
     token of it is read afresh for each question."""
     c = question.candidate
     where = f"sentence{'s' if len(question.incident_sentences) > 1 else ''} {', '.join(map(str, question.incident_sentences))}"
-    listed = "; ".join(f'"{o.key}"' for o in question.options)
+    listed = "; ".join(f'"{o.name}"' for o in question.options)
     return (f"Task: who is said to be behind incident {incident.id} ({where})?\n"
             f'Sentence [{c.sentence.number}]: "{c.sentence.shown}"\n'
             f"Names in it: {listed}.\n"
@@ -215,11 +213,11 @@ def attributions_from(answers: Sequence[tuple[Question, BaseModel | None]], unkn
             continue
         if answer.perpetrator == "none":  # type: ignore[attr-defined]
             continue
-        by_key = {o.key: o for o in question.options}
+        by_name = {o.name: o for o in question.options}
         span = sentence_span(c)
-        perpetrator = actor_for(by_key[answer.perpetrator], span)  # type: ignore[attr-defined]
+        perpetrator = actor_for(by_name[answer.perpetrator], span)  # type: ignore[attr-defined]
         said_by = answer.source if answer.source not in ("article", answer.perpetrator) else speaker(question)  # type: ignore[attr-defined]
-        source = None if said_by is None else actor_for(by_key[said_by], span)
+        source = None if said_by is None else actor_for(by_name[said_by], span)
         kind = c.kind
         source_names = [n for a in actors if a.id == source for n in _mentions(a)]
         perpetrator_names = [n for a in actors if a.id == perpetrator for n in _mentions(a)]

@@ -19,11 +19,15 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
 from extractor.load import MASK
 from extractor.sentences import Sentence
+
+if TYPE_CHECKING:
+    from extractor.schema import Span
 
 FUZZY_MIN_SCORE = 90.0
 FUZZY_MIN_QUOTE = 12
@@ -97,6 +101,10 @@ class Grounder:
         """The span of sentence `number` as the model was shown it; None for a number not shown."""
         found = self.sentences.get(number)
         return Aligned(found.start, found.end, "exact", "sentence") if found else None
+
+    def covering(self, spans: Sequence[Span]) -> list[Sentence]:
+        """The numbered sentences that `spans` (an item's evidence) overlap, in order."""
+        return [s for s in self.sentences.values() if any(e.start < s.end and s.start < e.end for e in spans)]
 
     def find_within(self, phrase: str, start: int, end: int) -> Aligned | None:
         """The first occurrence of `phrase` inside text[start:end], folding case, quotes, dashes

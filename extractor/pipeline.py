@@ -201,13 +201,9 @@ class ArticleFlow:
                 warnings += issues
         return result
 
-    @staticmethod
-    def _told(incident: Incident, grounder: Grounder) -> list[Sentence]:
-        return [s for s in grounder.sentences.values() if any(e.start < s.end and s.start < e.end for e in incident.evidence)]
-
     def _checked_type(self, incident: Incident, grounder: Grounder, warnings: list[str]) -> Incident:
         """The model's typing, after the codebook's mechanical rules (`extractor.event_typing`)."""
-        text = " ".join(s.shown for s in self._told(incident, grounder))
+        text = " ".join(s.shown for s in grounder.covering(incident.evidence))
         event, sub, note = event_typing.checked(incident.event_type, incident.sub_event_type, text)
         if note:
             warnings.append(f"{incident.id}: {note}")
@@ -229,7 +225,7 @@ class ArticleFlow:
         answers = []
         for number, question in enumerate(asked, start=1):
             incident = next(i for i in result.incidents if i.id == question.candidate.incident_id)
-            model = answer_model(tuple(o.key for o in question.options))
+            model = answer_model(tuple(o.name for o in question.options))
             request = Request(f"attribution{suffix}.{number}", model, model,
                               prompts.task_messages(self.article, view, question_text(question, incident)), {}, QUESTION_TOKENS)
             answers.append((question, self._settle(request, (yield request), warnings, first=False)))
@@ -242,7 +238,7 @@ class ArticleFlow:
         first quote when the model quotes."""
         if self.evidence != "sentences":
             return f'evidence: "{evidence[0].quote}"'
-        numbers = [s.number for s in grounder.sentences.values() if any(e.start < s.end and s.start < e.end for e in evidence)]
+        numbers = [s.number for s in grounder.covering(evidence)]
         return "sentences " + ", ".join(map(str, numbers))
 
 

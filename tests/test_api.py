@@ -66,3 +66,14 @@ def test_the_readmes_python_example_runs(monkeypatch):
     namespace: dict = {}
     exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - the README's own example
     assert namespace["doc"].incidents
+
+
+def test_extract_many_resumes_a_named_run_without_asking_again(tmp_path, monkeypatch):
+    patch_clients(monkeypatch, FakeModel(INCIDENTS, ACTORS))
+    text = CONVOY.read_text(encoding="utf-8")
+    options = {**CAPABLE, "run_store": str(tmp_path / "runs.sqlite3")}
+    first = extractor.extract_many([text], run="r1", **options)
+    patch_clients(monkeypatch, FakeModel())  # no answer queued: a second request would fail the test
+    again = extractor.extract_many([text], run="r1", **options)
+    assert type(again[0]).__name__ == "ArticleExtraction"
+    assert again[0].model_dump(exclude={"provenance"}) == first[0].model_dump(exclude={"provenance"})

@@ -147,7 +147,7 @@ def test_the_speaker_is_read_from_the_cue_grammar(text, cue, expected):
     from extractor.sentences import Sentence
 
     sentence = Sentence(1, 0, len(text), text)
-    options = tuple(Option(n.shown, n.shown, None, n.name) for n in names_in(text))
+    options = tuple(Option(n.shown, None, n.name) for n in names_in(text))
     assert speaker(Question(Candidate("I1", sentence, "reported", cue, ()), options)) == expected
 
 
