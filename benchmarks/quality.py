@@ -48,6 +48,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 SHARED = ROOT.parent / "shared"
 MUC = SHARED / "dev" / "muc4-tst3"
@@ -192,8 +193,31 @@ def make_client(args: argparse.Namespace):
     settings = resolve({"model": args.model, "base_url": args.base_url, "provider": args.provider,
                         "response_format": args.response_format, "no_cache": True, "local_model": args.local_model,
                         "evidence": args.evidence, "window_chars": args.window_chars})
-    client = build_client(settings)  # built once: the embedded model loads its weights once
+    if args.memo:
+        client = memo_client(settings, args.memo)
+    else:
+        client = build_client(settings)  # built once: the embedded model loads its weights once
     return (lambda article: client), settings.provider, settings.model
+
+
+def memo_client(settings, path: Path):
+    """The client `build_client` makes, with the model's answers kept by request in `path`
+    (`benchmarks/memo.py`): a re-run whose requests are unchanged does not call the model again."""
+    import httpx2
+    from memo import MemoTransport
+
+    from extractor.llm import LLMClient
+    from extractor.transport import RetryingTransport
+
+    if settings.provider == "embedded":
+        from extractor.embedded import LlamaTransport, weights_path
+
+        inner = LlamaTransport(weights_path(settings), threads=settings.threads)
+    else:
+        inner = httpx2.HTTPTransport()
+    transport = RetryingTransport(MemoTransport(inner, path), attempts=settings.transport_attempts,
+                                  max_wait=settings.transport_max_wait)
+    return LLMClient.from_transport(transport, settings)
 
 
 def read_stats(out: Path) -> list[dict]:
@@ -394,6 +418,8 @@ def main() -> None:
     parser.add_argument("--oracle", action="store_true", help="answer from the gold answers (examples only): the ceiling")
     parser.add_argument("--out", type=Path, help="where predictions and stats go (default runs/quality/<time>)")
     parser.add_argument("--resume", action="store_true", help="skip articles already in --out's stats.jsonl")
+    parser.add_argument("--memo", type=Path, help="keep the model's answers by request in this SQLite file and reuse them "
+                        "(a re-run after a change that alters no request, such as a check or a typing rule, costs seconds)")
     parser.add_argument("--score-only", action="store_true", help="score the predictions already in --out")
     parser.add_argument("--no-score", action="store_true", help="extract only")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
