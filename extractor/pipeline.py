@@ -182,7 +182,7 @@ class ArticleFlow:
         incident_draft = self._settle(request, (yield request), warnings)
         incidents, issues = assemble_incidents(incident_draft, grounder, article.published)
         warnings += issues
-        incidents = [self._checked_type(i, grounder, warnings) for i in incidents]
+        incidents = self._typed(incidents, grounder, warnings)
         result = Assembled(incidents, [], [])
         if incidents and small:
             # A small model is asked no large actors answer (every one measured was empty or
@@ -201,13 +201,22 @@ class ArticleFlow:
                 warnings += issues
         return result
 
-    def _checked_type(self, incident: Incident, grounder: Grounder, warnings: list[str]) -> Incident:
-        """The model's typing, after the codebook's mechanical rules (`extractor.event_typing`)."""
-        text = " ".join(s.shown for s in grounder.covering(incident.evidence))
-        event, sub, note = event_typing.checked(incident.event_type, incident.sub_event_type, text)
-        if note:
-            warnings.append(f"{incident.id}: {note}")
-        return incident.model_copy(update={"event_type": event, "sub_event_type": sub})
+    def _typed(self, incidents: list[Incident], grounder: Grounder, warnings: list[str]) -> list[Incident]:
+        """The model's typing after the codebook's rules (`extractor.event_typing`); an incident
+        whose evidence speaks of a disaster, diplomacy or crime and of no political violence is
+        removed, with a warning that says why."""
+        typed = []
+        for incident in incidents:
+            text = " ".join(s.shown for s in grounder.covering(incident.evidence))
+            instead = event_typing.not_political(text)
+            if instead:
+                warnings.append(f"{incident.id}: removed, not political violence: its evidence speaks of {instead}")
+                continue
+            event, sub, note = event_typing.checked(incident.event_type, incident.sub_event_type, text)
+            if note:
+                warnings.append(f"{incident.id}: {note}")
+            typed.append(incident.model_copy(update={"event_type": event, "sub_event_type": sub}))
+        return typed
 
     def _attribution_questions(self, result: Assembled, view: prompts.View, grounder: Grounder, warnings: list[str],
                                suffix: str) -> Generator[Request, Answer, Assembled]:
