@@ -231,8 +231,11 @@ def refined(event_type: str, sub_type: str | None, text: str) -> str | None:
 def checked(event_type: str, sub_type: str, text: str) -> tuple[str, str, str | None]:
     """A model's (event type, sub-type) after the codebook's rules, and a note when they changed it
     (the order is the module's docstring's)."""
-    event, sub = ruled(text) or (event_type, sub_type)
-    if (event, sub) == (event_type, sub_type):
+    rule = ruled(text)
+    if rule:
+        event, sub = rule
+    else:
+        event, sub = event_type, sub_type
         offered = proposed(text)
         crowd = [s for s in offered if EVENT_TYPE_OF[s] in CROWD]
         specific = [s for s in offered if s not in GENERIC]

@@ -81,3 +81,83 @@ def test_a_capable_models_typing_is_checked_in_its_flow():
 ])
 def test_a_sub_type_that_names_an_act_needs_a_word_for_it(event, sub, text, expected):
     assert refined(event, sub, text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Police said weapons and ammunition were seized from two hostels during the raids.", "Disrupted weapons use"),
+    ("Soldiers found a cache of explosives near the airport.", "Disrupted weapons use"),
+    ("Activists said a helicopter dropped containers of toxic gas on the town.", "Chemical weapon"),
+])
+def test_weapons_seized_before_use_and_poison_gas_are_ruled(text, expected):
+    assert ruled(text)[1] == expected
+
+
+@pytest.mark.parametrize(("text", "first"), [
+    ("Militants attacked an army checkpoint, killing two soldiers.", "Armed clash"),
+    ("Gunmen shot dead three farmers in their fields.", "Attack"),
+    ("Government forces captured the town after a week of fighting.", "Government regains territory"),
+    ("Rebels seized the district headquarters on Monday.", "Non-state actor overtakes territory"),
+    ("The Turkish army established a new base near the border.", "Headquarters or base established"),
+    ("Fighters left their last stronghold under an evacuation deal.", "Non-violent transfer of territory"),
+    ("Protesters threw stones at the police and torched two cars.", "Violent demonstration"),
+    ("Police fired tear gas to disperse the protesters.", "Protest with intervention"),
+    ("Thousands of people marched through the capital.", "Peaceful protest"),
+    ("A roadside bomb struck a bus.", "Remote explosive/landmine/IED"),
+    ("Police used smoke grenades to break up the rally.", "Protest with intervention"),
+    ("An angry mob beat the suspect to death.", "Mob violence"),
+    ("The two sides signed a ceasefire agreement.", "Agreement"),
+])
+def test_the_words_propose_the_most_specific_sub_type_first(text, first):
+    from extractor.event_typing import proposed
+
+    assert proposed(text)[0] == first
+
+
+@pytest.mark.parametrize(("text", "instead"), [
+    ("A strong earthquake killed eight people and damaged 1,300 buildings, officials said.", "a disaster or an accident"),
+    ("Four workers were hurt when a tank exploded at a gas plant.", "a disaster or an accident"),
+    ("Russia expelled 60 diplomats and closed the consulate.", "diplomacy"),
+    ("Border guards detained 34 people smuggled in a lorry.", "crime"),
+    # political violence beside such words stays
+    ("Militants attacked the embassy with grenades.", None),
+    ("Rebels shelled the refinery, starting a fire.", None),
+    ("Police arrested opposition activists outside the ministry.", None),
+    ("Gunmen opened fire on a bus, killing five.", None),
+])
+def test_a_disaster_diplomacy_or_crime_without_political_violence_is_recognised(text, instead):
+    from extractor.event_typing import not_political
+
+    assert not_political(text) == instead
+
+
+@pytest.mark.parametrize(("model", "text", "expected"), [
+    # a generic answer gives way to a word naming a more specific act
+    (("Violence against civilians", "Attack"), "Gunmen kidnapped two aid workers.", "Abduction/forced disappearance"),
+    (("Battles", "Armed clash"), "A roadside bomb hit a patrol.", "Remote explosive/landmine/IED"),
+    # a supported specific answer stands
+    (("Strategic developments", "Arrests"), "Police arrested ten people after the blast.", "Arrests"),
+    # an answer the words do not support gives way to one they propose, within its event type first
+    (("Battles", "Non-state actor overtakes territory"), "Troops clashed with rebels.", "Armed clash"),
+    # the crowd's words decide among protest and riot sub-types
+    (("Protests", "Peaceful protest"), "Protesters hurled stones and police fired tear gas.", "Violent demonstration"),
+    (("Riots", "Violent demonstration"), "Security forces opened fire on protesters, killing three.", "Excessive force against protesters"),
+    # no word for any sub-type: the model's typing stands
+    (("Battles", "Armed clash"), "Something happened near the town.", "Armed clash"),
+])
+def test_the_models_typing_is_checked_against_the_proposed_words(model, text, expected):
+    event, sub, note = checked(*model, text)
+    assert sub == expected and EVENT_TYPE_OF[sub] == event
+    assert (note is None) == ((event, sub) == model)
+
+
+def test_an_incident_whose_evidence_is_not_political_violence_is_removed_with_a_warning():
+    from extractor.load import article_from_text
+
+    text = ("A strong earthquake struck the coastal province on Monday, killing eight people, officials said. "
+            "Rescue teams searched the rubble through the night.")
+    disaster = article_from_text(text, "quake", "quake.txt")
+    fake = FakeModel({"incidents": [_incident(1, [1], sub="Attack", event="Violence against civilians")]})
+    doc = extract_article(disaster, LLMClient.from_transport(fake, EMBEDDED))
+    assert doc.incidents == [] and doc.attributions == []
+    assert any("not political violence" in w and "disaster" in w for w in doc.warnings)
+    assert len(fake.requests) == 1  # no question is asked about a removed incident
