@@ -2,8 +2,8 @@
 
     .venv/bin/python scripts/review_screenshot.py [-o docs/review.png]
 
-Renders the richest example, a hand-made gold answer (the convoy article's if ../shared holds it,
-else the oil-field article's), opens it in headless Chromium at 1280x900 with its first
+Renders the richest example, a hand-made gold answer (the convoy article's), named as a user in
+the repository would give it (../shared/gold/..., not this machine's absolute path), opens it in headless Chromium at 1280x900 with its first
 attribution selected (its spans marked and its record card open) and saves a PNG. Needs Debian's
 chromium and chromium-driver. tests/test_review.py runs `main` into a temporary folder.
 """
@@ -30,8 +30,7 @@ PREFERRED = ("ap-2023-01-29-syria-convoy", "2021-06-28-omar-oilfield")
 
 
 def gold_answer(gold_dir: Path = SHARED / "gold") -> Path:
-    """The preferred gold file, found by the article it answers (its content), not its name:
-    ../shared/gold was once found with the convoy file holding the oil-field answer."""
+    """The preferred gold file, found by the article it answers (its content)."""
     by_article: dict[str, Path] = {}
     for path in sorted(gold_dir.glob("*.json")):
         by_article.setdefault(json.loads(path.read_text(encoding="utf-8"))["article"]["id"], path)
@@ -47,7 +46,9 @@ def main(out: Path, gold: Path | None = None, width: int = 1280, height: int = 9
         raise SystemExit(f"cannot take the screenshot: {reason}")
     with tempfile.TemporaryDirectory() as tmp:
         page = Path(tmp) / "review.html"
-        write_review([gold or gold_answer()], [SHARED / "articles"], page)
+        # The page names each result as it was given: give it relative to where a user stands.
+        given = Path(os.path.relpath(gold or gold_answer(), Path.cwd()))
+        write_review([given], [Path(os.path.relpath(SHARED / "articles", Path.cwd()))], page)
         with Browser(width, height) as browser:
             browser.open(page, "r0-T1")  # the page selects T1 and scrolls to its first span
             browser.run("window.scrollTo(0, 0)")  # but the picture starts at the page's top
