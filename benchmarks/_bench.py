@@ -241,8 +241,8 @@ def answered_offline(article, provider: str, model: str, usage: dict[str, int] |
     Returns (the finished document, {stage: answer JSON text})."""
     from fake_answers import ChatRequest, default_responder
 
-    from extractor.llm import Answer
-    from extractor.pipeline import ArticleFlow
+    from extractor.llm.client import Answer
+    from extractor.flow.pipeline import ArticleFlow
 
     usage = usage or {"prompt_tokens": 1, "completion_tokens": 1}
     answers: dict[str, str] = {}

@@ -1,4 +1,4 @@
-"""How often the names code finds (extractor.names) include the gold perpetrator: no model.
+"""How often the names code finds (extractor.flow.names) include the gold perpetrator: no model.
 
     .venv/bin/python benchmarks/attribution_names.py [-v]
 
@@ -11,10 +11,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import quality
-from extractor.sentences import numbered
-from extractor.names import names_in
-from extractor.cues import cue_of
-from extractor.evaluate import normal_name, read_results
+from extractor.articles.sentences import numbered
+from extractor.flow.names import names_in
+from extractor.flow.cues import cue_of
+from extractor.results.evaluate import normal_name, read_results
 
 pairs = [(aid, p, g) for aid, p, g in quality.muc_sample(1000, 0) if g] + list(quality.example_pairs())
 tot = anyhit = cuehit = 0

@@ -9,12 +9,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import quality
-from extractor import prompts, attribute
-from extractor.llm import build_client
+from extractor.flow import attribute, prompts
+from extractor.llm.client import build_client
 from extractor.settings import resolve
-from extractor.sentences import numbered
-from extractor.ground import Grounder
-from extractor.evaluate import read_results
+from extractor.articles.sentences import numbered
+from extractor.flow.ground import Grounder
+from extractor.results.evaluate import read_results
 
 settings = resolve({"no_cache": True})
 client = build_client(settings)
@@ -23,7 +23,7 @@ for aid, path, gold_path in quality.example_pairs():
     gold = next(iter(read_results([Path(gold_path)]))).doc
     grounder = Grounder(article.searchable_text, raw=article.text, sentences=numbered(article.searchable_text))
     view = prompts.View.of(article, "sentences", None, actor_rules=False)
-    from extractor.gazetteer import default_gazetteer
+    from extractor.normalise.gazetteer import default_gazetteer
     g = default_gazetteer()
     asked, unknown = attribute.questions(gold.incidents, [], grounder, lambda n: (p := g.lookup(n)) is not None and p.kind != 'country')
     names = {a.id: a.name for a in gold.actors}

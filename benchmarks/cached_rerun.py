@@ -52,9 +52,9 @@ TARGET_S = 10.0
 
 
 def populate_direct(path: Path, settings) -> int:
-    from extractor.load import iter_articles
-    from extractor.pipeline import key_for
-    from extractor.store import Cache
+    from extractor.articles.load import iter_articles
+    from extractor.flow.pipeline import key_for
+    from extractor.cache import Cache
 
     cache = Cache(settings.cache_dir / "cache.sqlite3")
     count = 0

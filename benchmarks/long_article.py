@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 
-from extractor.load import article_from_text  # noqa: E402
+from extractor.articles.load import article_from_text  # noqa: E402
 
 
 def long_text(chars: int = 60_000, shared: Path = SHARED) -> str:
@@ -46,11 +46,11 @@ def long_article(chars: int = 60_000):
 
 
 def main() -> None:
-    from extractor.llm import build_client
-    from extractor.pipeline import extract_article, normalised
-    from extractor.sentences import numbered
+    from extractor.llm.client import build_client
+    from extractor.flow.pipeline import extract_article, normalised
+    from extractor.articles.sentences import numbered
     from extractor.settings import resolve
-    from extractor.windows import windows_of
+    from extractor.flow.windows import windows_of
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chars", type=int, default=60_000)

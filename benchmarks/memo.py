@@ -6,7 +6,7 @@ messages, schema, generation parameters) is hashed; a 200 answer to it is stored
 file, and the same body later gets the stored answer without calling the model. Any change to a
 prompt, a schema or a parameter is a new body, so it reaches the model. Only answers are stored:
 no headers, so no key. Benchmark tooling, not product code: the product's cache keeps finished
-documents (`extractor.store`).
+documents (`extractor.cache`).
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ Writes a JSONL of small articles (about 600 bytes a line) for each size, then me
 (`ru_maxrss` of a fresh child process, read by the child itself with RUSAGE_SELF, or for the CLI
 by a wrapper with RUSAGE_CHILDREN):
 
-* reading path: `extractor.load.count_inputs` (what the progress bar counts), then
-  `extractor.load.iter_articles` streamed over every article (each one's `model_text` built, as
+* reading path: `extractor.articles.load.count_inputs` (what the progress bar counts), then
+  `extractor.articles.load.iter_articles` streamed over every article (each one's `model_text` built, as
   the prompt needs, and dropped); also the RSS right after the imports, for reference;
 * full extract: `extractor extract FILE.jsonl --base-url URL --no-cache -q -o out.jsonl
   --concurrency 16` against the zero-latency fake server (in its own process, not measured).
@@ -48,7 +48,7 @@ TARGET_MB = 300.0
 READER = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
-from extractor.load import count_inputs, iter_articles
+from extractor.articles.load import count_inputs, iter_articles
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 started = time.perf_counter()
 total = count_inputs([{path!r}])

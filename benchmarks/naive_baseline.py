@@ -27,12 +27,12 @@ from pydantic import BaseModel, Field
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractor.assemble import QUOTE_NOT_FOUND  # noqa: E402
-from extractor.draft import DraftActor, DraftAttribution, DraftIncident  # noqa: E402
-from extractor.llm import build_client  # noqa: E402
-from extractor.load import Article, iter_articles  # noqa: E402
-from extractor.output import Writer  # noqa: E402
-from extractor.pipeline import meta  # noqa: E402
+from extractor.flow.assemble import QUOTE_NOT_FOUND  # noqa: E402
+from extractor.flow.draft import DraftActor, DraftAttribution, DraftIncident  # noqa: E402
+from extractor.llm.client import build_client  # noqa: E402
+from extractor.articles.load import Article, iter_articles  # noqa: E402
+from extractor.results.write import Writer  # noqa: E402
+from extractor.flow.pipeline import meta  # noqa: E402
 from extractor.schema import Actor, ArticleExtraction, Attribution, Figures, Incident, IncidentDate, Location, Provenance, Span, Usage  # noqa: E402
 from extractor.settings import resolve  # noqa: E402
 from extractor.taxonomy import belongs  # noqa: E402

@@ -58,7 +58,7 @@ WARMUP = 3
 
 
 def read_articles(path: Path) -> list:
-    from extractor.load import iter_articles
+    from extractor.articles.load import iter_articles
 
     return [a for a in iter_articles([str(path)])]
 
@@ -66,10 +66,10 @@ def read_articles(path: Path) -> list:
 # --- 1. end to end --------------------------------------------------------------------------------
 
 def pipeline_per_article(articles: list, base_url: str) -> list[float]:
-    from extractor.limits import Throttle
-    from extractor.llm import build_async_client
-    from extractor.pricing import load_prices
-    from extractor.runs import RunContext, run_articles
+    from extractor.llm.throttle import Throttle
+    from extractor.llm.client import build_async_client
+    from extractor.runs.pricing import load_prices
+    from extractor.runs.concurrent import RunContext, run_articles
 
     settings = settings_for(base_url, 1)
     stamps: list[float] = []
@@ -94,8 +94,8 @@ def bare_calls(articles: list, base_url: str) -> list[float]:
     import instructor
     import openai
 
-    from extractor import prompts
-    from extractor.draft import DraftActorsAndAttributions, DraftIncidents
+    from extractor.flow import prompts
+    from extractor.flow.draft import DraftActorsAndAttributions, DraftIncidents
 
     client = instructor.from_openai(openai.OpenAI(base_url=base_url, api_key=PLACEHOLDER_KEY, max_retries=0),
                                     mode=instructor.Mode.JSON_SCHEMA)
@@ -115,8 +115,8 @@ def bare_calls_async(articles: list, base_url: str) -> list[float]:
     import instructor
     import openai
 
-    from extractor import prompts
-    from extractor.draft import DraftActorsAndAttributions, DraftIncidents
+    from extractor.flow import prompts
+    from extractor.flow.draft import DraftActorsAndAttributions, DraftIncidents
 
     async def drive() -> list[float]:
         raw = openai.AsyncOpenAI(base_url=base_url, api_key=PLACEHOLDER_KEY, max_retries=0)
@@ -145,8 +145,8 @@ def record_answers(articles: list) -> list[dict[str, str]]:
 
 def offline_flow(articles: list, recorded: list[dict[str, str]], settings) -> dict[str, list[float]]:
     """Per-article seconds of: flow (incl. checks), of which checks, key_for, normalised, dump."""
-    from extractor.llm import Answer
-    from extractor.pipeline import ArticleFlow, key_for, normalised
+    from extractor.llm.client import Answer
+    from extractor.flow.pipeline import ArticleFlow, key_for, normalised
 
     out: dict[str, list[float]] = {"flow": [], "checks": [], "key_for": [], "normalise": [], "dump": [], "total": []}
     usage = {"prompt_tokens": 1, "completion_tokens": 1}
@@ -183,11 +183,11 @@ def one_off_costs() -> str:
     """The first normalisation in a fresh process (it builds the gazetteer) and import time."""
     code = (
         "import time, sys; t0 = time.perf_counter(); sys.path.insert(0, %r)\n"
-        "from extractor.pipeline import normalised, key_for\n"
-        "from extractor.load import article_from_text\n"
+        "from extractor.flow.pipeline import normalised, key_for\n"
+        "from extractor.articles.load import article_from_text\n"
         "from extractor.schema import ArticleExtraction\n"
         "t1 = time.perf_counter()\n"
-        "from extractor.gazetteer import default_gazetteer\n"
+        "from extractor.normalise.gazetteer import default_gazetteer\n"
         "default_gazetteer()\n"
         "t2 = time.perf_counter()\n"
         "print(f'{t1 - t0:.3f} {t2 - t1:.3f}')\n"

@@ -18,7 +18,7 @@ the project):
 
 Predictions are written to --out (one JSON document per article, `<set>/<id>.json`, plus
 `stats.jsonl` with seconds, calls, tokens, failure and warnings per article), then scored with the
-functions behind `extractor eval` (`extractor.evaluate.score_article`). It prints one table:
+functions behind `extractor eval` (`extractor.results.evaluate.score_article`). It prints one table:
 incidents / actors / attributions P, R, F1; event-type and sub-event-type accuracy on matched
 incidents; CASE weighted F1 and accuracy over the 30 labels; articles failed; items dropped by
 the checks, by reason; seconds, calls and tokens per article (medians). `--json` prints the same
@@ -122,7 +122,7 @@ def example_pairs() -> list[tuple[str, Path, Path | None]]:
 
 
 def load_article(path: Path | None = None, *, text: str | None = None, article_id: str = ""):
-    from extractor.load import article_from_text, iter_articles
+    from extractor.articles.load import article_from_text, iter_articles
 
     if path is not None:
         item = next(iter_articles([str(path)]))
@@ -135,7 +135,7 @@ def load_article(path: Path | None = None, *, text: str | None = None, article_i
 def extract_all(args: argparse.Namespace, out: Path) -> None:
     """Every article of the sample through the pipeline, one at a time; appends to stats.jsonl."""
     from extractor.errors import ExtractorError
-    from extractor.pipeline import extract_article, normalised
+    from extractor.flow.pipeline import extract_article, normalised
 
     client_for, provider, model = make_client(args)
     jobs = []
@@ -187,7 +187,7 @@ def make_client(args: argparse.Namespace):
 
         golds = {aid: gold for aid, _, gold in example_pairs()}
         return (lambda article: oracle_client(golds[article.id])), "oracle", "oracle"
-    from extractor.llm import build_client
+    from extractor.llm.client import build_client
     from extractor.settings import resolve
 
     settings = resolve({"model": args.model, "base_url": args.base_url, "provider": args.provider,
@@ -206,11 +206,11 @@ def memo_client(settings, path: Path):
     import httpx2
     from memo import MemoTransport
 
-    from extractor.llm import LLMClient
-    from extractor.transport import RetryingTransport
+    from extractor.llm.client import LLMClient
+    from extractor.llm.transport import RetryingTransport
 
     if settings.provider == "embedded":
-        from extractor.embedded import LlamaTransport, weights_path
+        from extractor.llm.embedded import LlamaTransport, weights_path
 
         inner = LlamaTransport(weights_path(settings), threads=settings.threads)
     else:
@@ -275,7 +275,7 @@ def over_share(pairs: list[tuple[str, str]]) -> tuple[str, float]:
 
 
 def score(out: Path, args: argparse.Namespace) -> dict:
-    from extractor.evaluate import Score, score_article
+    from extractor.results.evaluate import Score, score_article
     from extractor.schema import ArticleExtraction, GoldExtraction
 
     stats = read_stats(out)

@@ -12,7 +12,7 @@ i.e. c / (2 L) articles/s. The figure reported is
 where requests are counted by the server (every chat request it saw) and the time is the wall
 time of the whole run. Target: ratio >= 0.9 at concurrency 32.
 
-Library path: `extractor.driver.extract_paths` over a JSONL of max(100, 20 x c) unique articles,
+Library path: `extractor.runs.driver.extract_paths` over a JSONL of max(100, 20 x c) unique articles,
 --no-cache, output to a JSONL file, after one warm-up run in the same process (so imports and
 one-off loads such as the gazetteer are not counted). CLI path (`--cli c`): `extractor extract
 ... --concurrency c --no-cache -q` as a subprocess; its wall time includes interpreter start-up
@@ -55,7 +55,7 @@ TARGET_AT = 32
 
 def library_run(server, folder: Path, concurrency: int, articles: int, repeat: int) -> tuple[float, int, float, int]:
     """(seconds, requests the server saw, load, most requests in flight) for one extract_paths run."""
-    from extractor.driver import extract_paths
+    from extractor.runs.driver import extract_paths
 
     path = write_articles(folder / f"c{concurrency}-r{repeat}.jsonl", articles, seed=repeat, start=concurrency * 100_000)
     settings = settings_for(server.base_url, concurrency)
@@ -88,9 +88,9 @@ def bare_run(server, folder: Path, concurrency: int, articles: int, repeat: int)
     import instructor
     import openai
 
-    from extractor import prompts
-    from extractor.draft import DraftActorsAndAttributions, DraftIncidents
-    from extractor.load import iter_articles
+    from extractor.flow import prompts
+    from extractor.flow.draft import DraftActorsAndAttributions, DraftIncidents
+    from extractor.articles.load import iter_articles
 
     path = write_articles(folder / f"bare-c{concurrency}-r{repeat}.jsonl", articles, seed=repeat, start=5_000_000 + concurrency * 100_000)
     items = list(iter_articles([str(path)]))
@@ -163,7 +163,7 @@ def main() -> None:
         for where in wheres:
             with fake_server(args.latency, where) as server:
                 server.where = where
-                from extractor.driver import extract_paths  # warm-up: imports, gazetteer, first connection
+                from extractor.runs.driver import extract_paths  # warm-up: imports, gazetteer, first connection
 
                 warm = write_articles(folder / "warm.jsonl", 2, seed=99, start=99_000_000)
                 extract_paths([str(warm)], settings_for(server.base_url, 2), output=str(folder / "warm-out.jsonl"),

@@ -4,8 +4,8 @@
     doc = extractor.extract("BEIRUT (AP) — Drones attacked a convoy ...", published="2023-01-29")
     docs = extractor.extract_many(["first article ...", "second article ..."], model="gpt-4o-mini")
 
-Both run cache -> flow -> normalise exactly as the CLI does (`extractor.pipeline.extract_cached`,
-`extractor.runs.run_articles`), with settings resolved once from the keyword arguments, then the
+Both run cache -> flow -> normalise exactly as the CLI does (`extractor.flow.pipeline.extract_cached`,
+`extractor.runs.concurrent.run_articles`), with settings resolved once from the keyword arguments, then the
 environment, then the defaults (`extractor.settings.resolve`: the CLI's flags by their long names,
 `model=`, `base_url=`, `provider=`, `api_key=`, `local_model=`, `no_cache=True`, ...). An LLM
 client may be injected (`client=`), as the tests inject a fake server.
@@ -18,12 +18,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from extractor.errors import ExtractionFailed, ExtractorError, InputError
-from extractor import llm as llm_clients
-from extractor.llm import AsyncLLMClient, LLMClient
-from extractor.load import Article, article_from_text
+from extractor.llm import client as llm_clients
+from extractor.llm.client import AsyncLLMClient, LLMClient
+from extractor.articles.load import Article, article_from_text
 from extractor.schema import ArticleExtraction
 from extractor.settings import Settings, resolve
-from extractor.store import Cache
+from extractor.cache import Cache
 
 
 def article(text: str, *, article_id: str = "article", published: str | None = None, title: str | None = None,
@@ -43,7 +43,7 @@ def extract(text_or_article: str | Article, *, published: str | None = None, art
     the model gives nothing usable."""
     chosen = settings or resolve(options)
     item = _as_article(text_or_article, article_id, published)
-    from extractor.pipeline import extract_cached
+    from extractor.flow.pipeline import extract_cached
 
     cache = Cache(chosen.cache_dir / "cache.sqlite3") if chosen.use_cache else None
     built: list[LLMClient] = [client] if client is not None else []
@@ -67,10 +67,10 @@ async def extract_many_async(items: Iterable[str | Article], *, settings: Settin
     input, in input order: its document, or the error that stopped it (as `asyncio.gather(...,
     return_exceptions=True)` reports them), so one bad article loses nothing else. With `run=NAME`
     the run store records each article as it finishes, and a second call resumes the run."""
-    from extractor.limits import Throttle
-    from extractor.pricing import load_prices
-    from extractor.runs import Outcome, RunContext, run_articles
-    from extractor.runstore import DONE, RunStore
+    from extractor.llm.throttle import Throttle
+    from extractor.runs.pricing import load_prices
+    from extractor.runs.concurrent import Outcome, RunContext, run_articles
+    from extractor.runs.store import DONE, RunStore
 
     chosen = settings or resolve(options)
     articles: list[Article | InputError] = []
@@ -106,7 +106,7 @@ async def extract_many_async(items: Iterable[str | Article], *, settings: Settin
 
     try:
         if store is not None and run is not None:
-            from extractor.driver import run_settings
+            from extractor.runs.driver import run_settings
 
             store.begin_run(run, run_settings(chosen))
         ctx = RunContext(settings=chosen, client=llm, prices=load_prices(chosen.prices_file), cache=cache, store=store, run=run,

@@ -91,7 +91,7 @@ def extract(
             "concurrency": concurrency, "rpm": rpm, "tpm": tpm, "no_cache": no_cache, "refresh": refresh,
             "evidence": evidence, "window_chars": window_chars, "local_model": local_model, "small_model": small_model,
         })
-        from extractor.driver import extract_paths
+        from extractor.runs.driver import extract_paths
 
         totals = extract_paths(paths, settings, output=output, fmt=fmt.value, run=run, retry_failed=retry_failed, quiet=quiet)
     except ExtractorError as exc:
@@ -107,7 +107,7 @@ def schema(
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the schema to this file instead of standard output.")] = None,
 ) -> None:
     """Print the JSON Schema of one output document (schemas/extraction.v1.json)."""
-    from extractor.output import pretty_json
+    from extractor.results.write import pretty_json
     from extractor.schema import json_schema
 
     text = pretty_json(json_schema()) + "\n"
@@ -126,8 +126,8 @@ def eval_(
 ) -> None:
     """Score predictions against gold answers (DESIGN.md's scoring): P/R/F1, field accuracy, grounding."""
     from extractor.errors import ExtractorError
-    from extractor.evaluate import evaluate, report_table
-    from extractor.output import pretty_json
+    from extractor.results.evaluate import evaluate, report_table
+    from extractor.results.write import pretty_json
 
     try:
         report = evaluate(gold, pred, articles or ())
@@ -155,9 +155,9 @@ def review(
     """Write a self-contained HTML page showing every record beside its evidence in the article."""
     import tempfile
 
-    from extractor.driver import run_documents
+    from extractor.runs.driver import run_documents
     from extractor.errors import ExtractorError
-    from extractor.review import write_review
+    from extractor.results.review import write_review
 
     try:
         with tempfile.TemporaryDirectory() as scratch:
@@ -202,9 +202,9 @@ def export(
     store: StoreOption = None,
 ) -> None:
     """Export a run's finished documents for other tools: JSONL, ACLED-style CSV or GeoJSON."""
-    from extractor.driver import run_documents, write_atomically
+    from extractor.runs.driver import run_documents, write_atomically
     from extractor.errors import ExtractorError
-    from extractor.export import EXPORTERS
+    from extractor.results.export import EXPORTERS
 
     try:
         count = write_atomically(output, lambda stream: EXPORTERS[fmt.value](run_documents(run, _store_path(store)), stream))
@@ -220,10 +220,10 @@ def merge(
     output: Annotated[Optional[str], typer.Option("-o", "--output", help="Write the merged dataset here instead of standard output.")] = None,
     store: StoreOption = None,
 ) -> None:
-    """One incident per event across articles: cluster the run's incidents (see extractor/merge.py for the rule)."""
-    from extractor.driver import run_documents, write_atomically
+    """One incident per event across articles: cluster the run's incidents (see extractor/normalise/merge.py for the rule)."""
+    from extractor.runs.driver import run_documents, write_atomically
     from extractor.errors import ExtractorError
-    from extractor.merge import merge_documents
+    from extractor.normalise.merge import merge_documents
 
     try:
         dataset = merge_documents(run_documents(run, _store_path(store)))
@@ -244,7 +244,7 @@ def _money(cost) -> str:
 def runs_list(store: StoreOption = None) -> None:
     """Every run: articles done, failed and pending, tokens and cost."""
     from extractor.errors import ExtractorError
-    from extractor.runstore import RunStore
+    from extractor.runs.store import RunStore
 
     try:
         runs = RunStore(_store_path(store))
@@ -270,7 +270,7 @@ def runs_show(
 ) -> None:
     """A run's status, tokens, cost, settings and failures with their reasons."""
     from extractor.errors import ExtractorError, InputError
-    from extractor.runstore import RunStore
+    from extractor.runs.store import RunStore
 
     try:
         runs = RunStore(_store_path(store))
@@ -307,7 +307,7 @@ def _batch_context(model, base_url, store, prices=None):
     """Settings, the run store and a plain openai client for the Files/Batches endpoints."""
     import openai
 
-    from extractor.runstore import RunStore
+    from extractor.runs.store import RunStore
     from extractor.settings import resolve
 
     settings = resolve({"model": model, "base_url": base_url, "run_store": str(store) if store else None,
@@ -324,7 +324,7 @@ def batch_submit(
     model: ModelOption = None, base_url: BaseUrlOption = None, store: StoreOption = None,
 ) -> None:
     """Write the run's pending requests as Batch API JSONL (strict json_schema), upload and create the batches."""
-    from extractor import batch
+    from extractor.batch import commands as batch
     from extractor.errors import ExtractorError
 
     try:
@@ -349,7 +349,7 @@ def batch_status(
     model: ModelOption = None, base_url: BaseUrlOption = None, store: StoreOption = None,
 ) -> None:
     """Poll the run's batches."""
-    from extractor import batch
+    from extractor.batch import commands as batch
     from extractor.errors import ExtractorError
 
     try:
@@ -373,9 +373,9 @@ def batch_collect(
     prices: Annotated[Optional[Path], typer.Option("--prices", help="JSON price table (dollars per million tokens). [env: EXTRACTOR_PRICES]")] = None,
 ) -> None:
     """Collect finished batches into the run store (same grounding and checks), then submit the next stage, re-asks and failed lines."""
-    from extractor import batch
+    from extractor.batch import commands as batch
     from extractor.errors import ExtractorError
-    from extractor.pricing import load_prices
+    from extractor.runs.pricing import load_prices
 
     try:
         settings, runs, client = _batch_context(model, base_url, store, prices)

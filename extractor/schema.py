@@ -7,7 +7,7 @@ a date that ends before it starts or after publication + 1 day, or a reference t
 does not exist. The Gold* variants accept the hand-made answers in ../shared/gold, which omit
 provenance and alignment and may mark items `"optional": true`.
 
-What the LLM is asked to produce is a separate family: see `extractor.draft`.
+What the LLM is asked to produce is a separate family: see `extractor.flow.draft`.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from extractor.errors import ConfigError
 EMBEDDED = "embedded"
 OPENAI = "openai"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
-# The embedded models by name (weights in extractor.embedded.LOCAL_MODELS); the default is the
+# The embedded models by name (weights in extractor.llm.embedded.LOCAL_MODELS); the default is the
 # one with the better quality per minute in benchmarks/quality.py (README).
 LOCAL_MODEL_NAMES = ("qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b")
 DEFAULT_LOCAL_MODEL = "qwen2.5-coder-1.5b"
@@ -62,7 +62,7 @@ class Settings:
     evidence: str = "sentences"
     window_chars: int = WINDOW_CHARS
     # Ask as for a small model: the compact incidents draft, bounded lists, no actors call, and the
-    # small attribution questions (extractor.attribute). None: on for the embedded models only; a
+    # small attribution questions (extractor.flow.attribute). None: on for the embedded models only; a
     # small model on a server (llama.cpp, Ollama) can have it too. Read it as `asks_small`.
     small_model: bool | None = None
     max_attempts: int = 3

@@ -10,7 +10,7 @@ GeoNames, MIT; GeoNames data CC BY 4.0), read once here so the tool does not nee
 
 The display name is the English form the aliases agree on most ("Deir ez-Zor", "Isfahan"):
 suffixes such as "Governorate" or "Province" are stripped, ties go to the first alias. A user
-with GeoNames' own admin1CodesASCII.txt can load it instead (extractor.places.Gazetteer).
+with GeoNames' own admin1CodesASCII.txt can load it instead (extractor.normalise.places.Gazetteer).
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ def shared_weights_dir(tmp_path_factory) -> Path:
 
 
 def article(path: Path):
-    from extractor.load import iter_articles
+    from extractor.articles.load import iter_articles
 
     (item,) = list(iter_articles([str(path)]))
     return item

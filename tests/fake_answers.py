@@ -1,7 +1,7 @@
 """What the fake OpenAI server (tests/fault_server.py) answers, and how it spoils an answer.
 
 `ChatRequest.parse(body)` reads a /v1/chat/completions body the way extractor builds it
-(extractor/prompts.py, prompts/article.md): the article is the text between ":\\n<<<\\n"
+(extractor/flow/prompts.py, prompts/article.md): the article is the text between ":\\n<<<\\n"
 and the last "\\n>>>" of the first user message that has them (re-asks append messages after
 it), so `article_key(Article.model_text)` names the same article on both sides (its words are
 compared, so the numbered-sentence layout names it too). The stage comes

@@ -54,7 +54,7 @@ class FakeModel(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         body = json.loads(request.read() or b"{}")
         self.requests.append(body)
         if _is_attribution_question(body) and not _answers_a_question(self.answers[0] if self.answers else None):
-            # The embedded model's small attribution questions (extractor.attribute) are answered
+            # The embedded model's small attribution questions (extractor.flow.attribute) are answered
             # "the sentence names nobody" unless the test queued an answer for them.
             return httpx2.Response(200, json=completion(json.dumps({"perpetrator": "none", "source": "article"})))
         if not self.answers:
@@ -78,10 +78,10 @@ class FakeModel(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
 
 def patch_clients(monkeypatch, model: FakeModel) -> FakeModel:
     """Make the CLI build its clients (sync and async) over `model`."""
-    import extractor.llm
-    from extractor.llm import AsyncLLMClient, LLMClient
+    import extractor.llm.client
+    from extractor.llm.client import AsyncLLMClient, LLMClient
 
-    monkeypatch.setattr(extractor.llm, "build_client", lambda settings: LLMClient.from_transport(model, settings))
-    monkeypatch.setattr(extractor.llm, "build_async_client",
+    monkeypatch.setattr(extractor.llm.client, "build_client", lambda settings: LLMClient.from_transport(model, settings))
+    monkeypatch.setattr(extractor.llm.client, "build_async_client",
                         lambda settings, throttle=None, concurrency=1: AsyncLLMClient.from_async_transport(model, settings))
     return model

@@ -12,7 +12,7 @@ How the stage is decided, from the request body alone:
   * the requested response schema: `response_format.schema` (json_object, the llama.cpp form),
     `response_format.json_schema.schema` (json_schema) or the first tool's parameters (tools);
     its properties are compared with the fields of the two draft containers
-    (`extractor.draft.DraftIncidents`, `DraftActorsAndAttributions`);
+    (`extractor.flow.draft.DraftIncidents`, `DraftActorsAndAttributions`);
   * the task text of the first user message ("Task: list the incidents" / "Task: list the
     actors") is read too; when both are there they must agree, and a request that names no
     stage is an AssertionError (the oracle never guesses).
@@ -46,7 +46,7 @@ from jsonschema import Draft202012Validator
 from fakes import completion
 from pydantic import BaseModel, ValidationError
 
-from extractor.draft import (
+from extractor.flow.draft import (
     DraftActor,
     DraftActorsAndAttributions,
     DraftAttribution,
@@ -54,11 +54,11 @@ from extractor.draft import (
     DraftIncidents,
     DraftTarget,
 )
-from extractor.evaluate import MATCH_THRESHOLD, Score, _greedy, _names, incident_similarity, score_article
-from extractor.ground import normalise as fold
-from extractor.llm import LLMClient
-from extractor.load import Article, iter_articles
-from extractor.pipeline import extract_article, normalised
+from extractor.results.evaluate import MATCH_THRESHOLD, Score, _greedy, _names, incident_similarity, score_article
+from extractor.flow.ground import normalise as fold
+from extractor.llm.client import LLMClient
+from extractor.articles.load import Article, iter_articles
+from extractor.flow.pipeline import extract_article, normalised
 from extractor.schema import ArticleExtraction, GoldExtraction
 from extractor.settings import Settings
 
@@ -68,7 +68,7 @@ TASK_TEXT = {INCIDENTS: "Task: list the incidents", ACTORS: "Task: list the acto
 _LISTED = re.compile(r'^- (I[0-9]+): (.*) \(evidence: "(.*)"\)\s*$', re.M)
 _LISTED_BY_NUMBER = re.compile(r'^- (I[0-9]+): (.*) \(sentences ([0-9, ]+)\)\s*$', re.M)
 # A perfect model is a capable one, served as any OpenAI-compatible model is: the bounds meant for
-# the embedded small model (`extractor.draft.caps_for`) do not apply to it.
+# the embedded small model (`extractor.flow.draft.caps_for`) do not apply to it.
 SETTINGS = Settings(provider="openai", model="oracle", response_format="json_schema", max_attempts=3)
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from normalise_fixtures import convoy_document, make_doc, oilfield_document, span
 
-from extractor.actors import (
+from extractor.normalise.actors import (
     actor_key,
     apply_registry,
     canonical_actor,

@@ -1,4 +1,4 @@
-"""Attributions found by cue and asked small (extractor.cues, extractor.attribute): the lexicon,
+"""Attributions found by cue and asked small (extractor.flow.cues, extractor.flow.attribute): the lexicon,
 the candidates, the questions' options, and what code decides from the answers. Logic tests with
 the queue-based FakeModel (hand-written answers)."""
 
@@ -6,12 +6,12 @@ import pytest
 
 from conftest import CONVOY, article
 from fakes import FakeModel
-from extractor.attribute import answer_model, questions
-from extractor.cues import candidates, cue_of, hedges_in
-from extractor.ground import Grounder
-from extractor.llm import LLMClient
-from extractor.pipeline import extract_article
-from extractor.sentences import numbered
+from extractor.flow.attribute import answer_model, questions
+from extractor.flow.cues import candidates, cue_of, hedges_in
+from extractor.flow.ground import Grounder
+from extractor.llm.client import LLMClient
+from extractor.flow.pipeline import extract_article
+from extractor.articles.sentences import numbered
 from extractor.settings import Settings
 from test_citations import INCIDENTS
 
@@ -141,10 +141,10 @@ def test_a_small_model_on_a_server_can_be_asked_small_too():
      "appear to have been", "Britain-based Syrian Observatory for Human Rights"),  # the speech verb is not the cue
 ])
 def test_the_speaker_is_read_from_the_cue_grammar(text, cue, expected):
-    from extractor.attribute import Option, Question, speaker
-    from extractor.cues import Candidate
-    from extractor.names import names_in
-    from extractor.sentences import Sentence
+    from extractor.flow.attribute import Option, Question, speaker
+    from extractor.flow.cues import Candidate
+    from extractor.flow.names import names_in
+    from extractor.articles.sentences import Sentence
 
     sentence = Sentence(1, 0, len(text), text)
     options = tuple(Option(n.shown, None, n.name) for n in names_in(text))

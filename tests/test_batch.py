@@ -1,4 +1,4 @@
-"""Batch API runs (extractor.batch) against the fake Files and Batches endpoints of
+"""Batch API runs (extractor.batch.commands) against the fake Files and Batches endpoints of
 tests/fault_server.py, through the real openai SDK: the request lines and their strict schema,
 submit -> status -> collect over both stages with a fresh RunStore each step (as separate
 processes would), failed custom_ids sent again and only they, re-asks and salvage matching the
@@ -15,20 +15,20 @@ import pytest
 from conftest import CONVOY, OILFIELD, ROOT, article
 from fault_server import FaultServer
 from fault_server import article_key as fake_key
-from extractor import batch
-from extractor.batch_lines import REASK_PREFIX, response_format
-from extractor.sentences import numbered
-from extractor.draft import DraftActorsAndAttributions, DraftIncidents
+from extractor.batch import commands as batch
+from extractor.batch.lines import REASK_PREFIX, response_format
+from extractor.articles.sentences import numbered
+from extractor.flow.draft import DraftActorsAndAttributions, DraftIncidents
 from extractor.errors import ConfigError, ExtractionFailed
-from extractor.llm import LLMClient
-from extractor.load import article_from_text
-from extractor.normalise import normalise
-from extractor.pipeline import extract_article
-from extractor.pricing import load_prices
-from extractor.runstore import RunStore, article_key
+from extractor.llm.client import LLMClient
+from extractor.articles.load import article_from_text
+from extractor.normalise.document import normalise
+from extractor.flow.pipeline import extract_article
+from extractor.runs.pricing import load_prices
+from extractor.runs.store import RunStore, article_key
 from extractor.schema import ArticleExtraction
 from extractor.settings import Settings
-from extractor.transport import RetryingTransport
+from extractor.llm.transport import RetryingTransport
 
 KEY = "test-placeholder"  # not a real key, and not shaped like one
 PRICES = load_prices(None)
@@ -359,6 +359,6 @@ def test_the_reask_line_carries_the_answer_and_its_errors_and_a_good_second_answ
 
 
 def sent_first_messages(item):
-    from extractor import prompts
+    from extractor.flow import prompts
 
     return prompts.incident_messages(item, prompts.View.of(item, "quotes"))

@@ -1,7 +1,7 @@
 """The issue-4 benchmarks (benchmarks/*.py) still run, and what the overhead fix relies on holds.
 
 Fast checks run always: the benchmarks' helpers, `extractor --help` cold start in its smoke mode,
-and the prepared response models of `extractor.llm` (built once; validation context without
+and the prepared response models of `extractor.llm.client` (built once; validation context without
 instructor's Jinja templating, so an article holding `{{` or `{%` is extracted as written).
 Each benchmark's own `--quick` mode (about 10 s each, it builds the gazetteer in a fresh process)
 runs when EXTRACTOR_BENCH_SMOKE=1.
@@ -54,10 +54,10 @@ def test_benchmark_quick(name):
     run_quick(name)
 
 
-# --- what the overhead fix in extractor.llm relies on ------------------------------------------------
+# --- what the overhead fix in extractor.llm.client relies on ------------------------------------------------
 
 def _client(spoil_first: bool = False):
-    from extractor.llm import AsyncLLMClient
+    from extractor.llm.client import AsyncLLMClient
     from extractor.settings import resolve
 
     seen: list[dict] = []
@@ -76,8 +76,8 @@ def _client(spoil_first: bool = False):
 
 
 def _extract(client, text: str):
-    from extractor.load import article_from_text
-    from extractor.pipeline import extract_article_async
+    from extractor.articles.load import article_from_text
+    from extractor.flow.pipeline import extract_article_async
 
     async def go():
         try:
@@ -107,8 +107,8 @@ def test_checks_still_see_the_validation_context():
 def test_prepared_models_are_built_once_and_send_instructors_schema():
     from instructor.v2.core.function_calls import response_schema
 
-    from extractor.assemble import CheckedIncidents
-    from extractor.llm import _prepared
+    from extractor.flow.assemble import CheckedIncidents
+    from extractor.llm.client import _prepared
 
     assert _prepared(CheckedIncidents) is _prepared(CheckedIncidents)
     schema = _prepared(CheckedIncidents).model_json_schema()

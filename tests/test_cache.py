@@ -4,10 +4,10 @@ import sqlite3
 from conftest import CONVOY, article
 from fakes import FakeModel
 from test_pipeline import ACTORS, INCIDENTS
-from extractor.llm import LLMClient
-from extractor.pipeline import extract_cached, key_for
+from extractor.llm.client import LLMClient
+from extractor.flow.pipeline import extract_cached, key_for
 from extractor.settings import Settings
-from extractor.store import Cache
+from extractor.cache import Cache
 
 SECRET = "placeholder-test-credential-never-stored"
 
@@ -88,6 +88,6 @@ def test_two_processes_writing_at_once_do_not_corrupt_it(tmp_path):
 def test_migrations_are_forward_only_and_idempotent(tmp_path):
     Cache(tmp_path / "c.sqlite3").close()
     cache = Cache(tmp_path / "c.sqlite3")
-    from extractor.store import MIGRATIONS
+    from extractor.cache import MIGRATIONS
 
     assert cache.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)

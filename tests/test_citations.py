@@ -8,14 +8,14 @@ import pytest
 
 from conftest import CONVOY, OILFIELD, article
 from fakes import FakeModel
-from extractor.draft import DraftIncidents, cited
-from extractor.llm import LLMClient
-from extractor.load import article_from_text
-from extractor.pipeline import extract_article
-from extractor.prompts import View, incident_messages, prefix
-from extractor.sentences import MAX_SENTENCE, numbered
+from extractor.flow.draft import DraftIncidents, cited
+from extractor.llm.client import LLMClient
+from extractor.articles.load import article_from_text
+from extractor.flow.pipeline import extract_article
+from extractor.flow.prompts import View, incident_messages, prefix
+from extractor.articles.sentences import MAX_SENTENCE, numbered
 from extractor.settings import Settings
-from extractor.windows import windows_of
+from extractor.flow.windows import windows_of
 
 SETTINGS = Settings(provider="openai", model="fake", response_format="json_object", max_attempts=1)
 
@@ -130,8 +130,8 @@ def test_a_number_the_article_does_not_have_is_refused_with_a_warning():
 
 
 def test_the_assembler_refuses_a_number_it_was_not_shown():
-    from extractor.assemble import _spans
-    from extractor.ground import Grounder
+    from extractor.flow.assemble import _spans
+    from extractor.flow.ground import Grounder
 
     convoy = article(CONVOY)
     grounder = Grounder(convoy.searchable_text, raw=convoy.text, sentences=numbered(convoy.searchable_text))

@@ -82,7 +82,7 @@ def test_an_article_that_fails_does_not_stop_the_others(fake, tmp_path):
 
 
 def test_missing_weights_or_server_is_one_line_with_a_hint(tmp_path, monkeypatch):
-    monkeypatch.setattr("extractor.embedded.part_files", lambda weights: (_ for _ in ()).throw(
+    monkeypatch.setattr("extractor.llm.embedded.part_files", lambda weights: (_ for _ in ()).throw(
         __import__("extractor.errors").errors.ModelUnavailableError("weights missing", hint="install the local extra")))
     result = invoke("extract", str(CONVOY))
     assert result.exit_code == 3

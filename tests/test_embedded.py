@@ -8,9 +8,9 @@ import importlib.util
 import httpx2
 import pytest
 
-from extractor import embedded
-from extractor.assemble import CheckedActors, CheckedIncidents
-from extractor.draft import DraftActorsAndAttributions, DraftIncidents
+from extractor.llm import embedded
+from extractor.flow.assemble import CheckedActors, CheckedIncidents
+from extractor.flow.draft import DraftActorsAndAttributions, DraftIncidents
 from extractor.errors import ModelUnavailableError
 
 

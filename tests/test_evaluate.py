@@ -1,4 +1,4 @@
-"""Scoring (extractor.evaluate): gold against itself is perfect, and each kind of mistake moves
+"""Scoring (extractor.results.evaluate): gold against itself is perfect, and each kind of mistake moves
 exactly the figures it should. Mistakes are made by editing a real gold answer."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from conftest import ARTICLES, GOLD, gold_files_by_article, gold_for
 from extractor.cli import app
-from extractor.evaluate import normal_name, score_article
+from extractor.results.evaluate import normal_name, score_article
 from extractor.schema import GoldExtraction
 
 OIL = "2021-06-28-omar-oilfield"

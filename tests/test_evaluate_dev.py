@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from conftest import SHARED
 from extractor.cli import app
-from extractor.evaluate import score_article
+from extractor.results.evaluate import score_article
 from extractor.schema import GoldExtraction
 
 MUC = SHARED / "dev" / "muc4-tst3"

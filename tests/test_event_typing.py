@@ -1,13 +1,13 @@
-"""Event types (extractor.event_typing): ACLED's mechanical rules in code, for every provider.
+"""Event types (extractor.flow.event_typing): ACLED's mechanical rules in code, for every provider.
 Logic tests with the queue-based FakeModel (hand-written answers)."""
 
 import pytest
 
 from conftest import CONVOY, article
 from fakes import FakeModel
-from extractor.event_typing import checked, refined, ruled
-from extractor.llm import LLMClient
-from extractor.pipeline import extract_article
+from extractor.flow.event_typing import checked, refined, ruled
+from extractor.llm.client import LLMClient
+from extractor.flow.pipeline import extract_article
 from extractor.settings import Settings
 from extractor.taxonomy import EVENT_TYPE_OF
 from test_citations import _incident
@@ -108,7 +108,7 @@ def test_weapons_seized_before_use_and_poison_gas_are_ruled(text, expected):
     ("The two sides signed a ceasefire agreement.", "Agreement"),
 ])
 def test_the_words_propose_the_most_specific_sub_type_first(text, first):
-    from extractor.event_typing import proposed
+    from extractor.flow.event_typing import proposed
 
     assert proposed(text)[0] == first
 
@@ -125,7 +125,7 @@ def test_the_words_propose_the_most_specific_sub_type_first(text, first):
     ("Gunmen opened fire on a bus, killing five.", None),
 ])
 def test_a_disaster_diplomacy_or_crime_without_political_violence_is_recognised(text, instead):
-    from extractor.event_typing import not_political
+    from extractor.flow.event_typing import not_political
 
     assert not_political(text) == instead
 
@@ -151,7 +151,7 @@ def test_the_models_typing_is_checked_against_the_proposed_words(model, text, ex
 
 
 def test_an_incident_whose_evidence_is_not_political_violence_is_removed_with_a_warning():
-    from extractor.load import article_from_text
+    from extractor.articles.load import article_from_text
 
     text = ("A strong earthquake struck the coastal province on Monday, killing eight people, officials said. "
             "Rescue teams searched the rubble through the night.")

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from conftest import gold_for
-from extractor.export import (
+from extractor.results.export import (
     ACLED_COLUMNS,
     CSV_COLUMNS,
     EXPORTERS,

@@ -1,8 +1,8 @@
 import pytest
 
 from conftest import CONVOY, GOLD, OILFIELD, article, gold_for
-from extractor import ground
-from extractor.ground import Grounder
+from extractor.flow import ground
+from extractor.flow.ground import Grounder
 
 CASES = [
     # article, quote as the model gave it, method expected, the article's text expected
@@ -79,7 +79,7 @@ def test_normalise_maps_every_character_back():
 
 
 def test_a_quote_across_inline_markup_is_found_and_quotes_the_text_as_read():
-    from extractor.load import article_from_text
+    from extractor.articles.load import article_from_text
 
     item = article_from_text("<p>Rebel fighters <b>attacked</b> the town of Kafr Nabl on Monday.</p>\n", "x", "x")
     assert "Rebel fighters attacked the town" in item.model_text

@@ -5,7 +5,7 @@ import pytest
 
 from conftest import CONVOY, OILFIELD, article, gold_for
 from extractor.errors import InputError
-from extractor.load import MASK, iter_articles
+from extractor.articles.load import MASK, iter_articles
 
 
 def _load(tmp_path, name, data):

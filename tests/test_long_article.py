@@ -11,12 +11,12 @@ import pytest
 
 from fault_server import FaultServer
 from extractor.errors import InputError
-from extractor.llm import LLMClient
-from extractor.load import MAX_ARTICLE_BYTES, article_from_text
-from extractor.pipeline import extract_article
-from extractor.sentences import numbered
+from extractor.llm.client import LLMClient
+from extractor.articles.load import MAX_ARTICLE_BYTES, article_from_text
+from extractor.flow.pipeline import extract_article
+from extractor.articles.sentences import numbered
 from extractor.settings import Settings
-from extractor.windows import windows_of
+from extractor.flow.windows import windows_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from long_article import long_article  # noqa: E402

@@ -1,10 +1,10 @@
-"""Names of possible actors in a sentence (extractor.names): the options of the attribution
+"""Names of possible actors in a sentence (extractor.flow.names): the options of the attribution
 questions. Pure logic, no model."""
 
 import pytest
 
-from extractor.actors import Registry, RegistryEntry
-from extractor.names import names_in
+from extractor.normalise.actors import Registry, RegistryEntry
+from extractor.flow.names import names_in
 
 
 def found(text, registry=None):

@@ -54,7 +54,7 @@ def test_oracle_ceiling(path):
 def test_oracle_answers_each_stage_from_the_gold():
     """The fake itself: the stage comes from the request, every gold item is sent, its evidence
     as the numbers of the sentences holding the gold quotes (or the quotes verbatim)."""
-    from extractor.sentences import numbered
+    from extractor.articles.sentences import numbered
 
     path = ARTICLE_PATHS[0]
     loaded = article(path)
@@ -75,7 +75,7 @@ def test_oracle_answers_each_stage_from_the_gold():
 
 
 def test_oracle_decides_the_stage_from_the_request_never_by_guessing():
-    from extractor.draft import DraftActorsAndAttributions, DraftIncidents
+    from extractor.flow.draft import DraftActorsAndAttributions, DraftIncidents
 
     def body(schema=None, task=""):
         fmt = {"type": "json_object", "schema": schema} if schema else {"type": "json_object"}

@@ -7,8 +7,8 @@ import pytest
 from conftest import CONVOY, article
 from fakes import FakeModel
 from extractor.errors import ExtractionFailed
-from extractor.llm import LLMClient
-from extractor.pipeline import extract_article
+from extractor.llm.client import LLMClient
+from extractor.flow.pipeline import extract_article
 from extractor.settings import Settings
 
 INCIDENTS = {"incidents": [{
@@ -153,9 +153,9 @@ def test_figures_the_article_does_not_state_are_set_to_null(path, value, warning
 
 
 def test_figures_out_of_order_are_read_as_a_range():
-    from extractor.assemble import _figures
-    from extractor.draft import DraftFigures
-    from extractor.ground import Grounder
+    from extractor.flow.assemble import _figures
+    from extractor.flow.draft import DraftFigures
+    from extractor.flow.ground import Grounder
 
     issues: list[str] = []
     got = _figures(DraftFigures(low=14, best=9, high=None), "I1", Grounder("9 or 14 people were killed"), issues)
@@ -285,8 +285,8 @@ def test_raw_control_characters_inside_strings_are_read_as_spaces():
 def test_salvage_repairs_what_can_be_cut_or_left_out():
     import json
 
-    from extractor.draft import DraftIncidents
-    from extractor.salvage import salvage
+    from extractor.flow.draft import DraftIncidents
+    from extractor.flow.salvage import salvage
 
     long = _with(INCIDENTS, ["incidents", 0, "summary"], "x" * 500)
     long = _with(long, ["incidents", 0, "targets"], ["convoy", "", "trucks"])
@@ -299,9 +299,9 @@ def test_salvage_repairs_what_can_be_cut_or_left_out():
 
 
 def test_salvage_keeps_valid_items_even_beyond_the_list_bound():
-    from extractor.draft import MAX_INCIDENTS
-    from extractor.salvage import salvage
-    from extractor.draft import DraftIncidents
+    from extractor.flow.draft import MAX_INCIDENTS
+    from extractor.flow.salvage import salvage
+    from extractor.flow.draft import DraftIncidents
 
     many = {"incidents": [dict(INCIDENTS["incidents"][0], id=f"I{n}") for n in range(1, MAX_INCIDENTS + 3)] + [{"id": "I99"}]}
     draft, issues = salvage(__import__("json").dumps(many), DraftIncidents)
@@ -310,7 +310,7 @@ def test_salvage_keeps_valid_items_even_beyond_the_list_bound():
 
 
 def test_caps_bind_only_the_small_local_model_and_grow_with_the_article():
-    from extractor.draft import MAX_ACTORS, Caps, caps_for
+    from extractor.flow.draft import MAX_ACTORS, Caps, caps_for
 
     assert caps_for(False, 100_000) == Caps() and Caps().actors == MAX_ACTORS >= 13  # the example gold has 13 actors
     short, long = caps_for(True, 500), caps_for(True, 3_100)
@@ -328,7 +328,7 @@ def test_the_embedded_provider_is_not_asked_for_what_the_tool_computes():
 
 
 def test_the_embedded_provider_sends_its_scaled_caps_in_schema_and_prompt():
-    from extractor.draft import caps_for
+    from extractor.flow.draft import caps_for
 
     fake = FakeModel(INCIDENTS)
     llm = LLMClient.from_transport(fake, Settings(provider="embedded", response_format="json_object", max_attempts=1, evidence="quotes"))
@@ -370,16 +370,16 @@ def test_a_required_field_with_no_placeholder_drops_the_item_and_says_which_fiel
 
 
 def test_a_null_list_in_the_last_answer_does_not_lose_the_others():
-    from extractor.draft import DraftActorsAndAttributions
-    from extractor.salvage import salvage
+    from extractor.flow.draft import DraftActorsAndAttributions
+    from extractor.flow.salvage import salvage
 
     draft, _ = salvage(__import__("json").dumps({**ACTORS, "targets": None}), DraftActorsAndAttributions)
     assert len(draft.actors) == 3 and len(draft.attributions) == 2 and draft.targets == []
 
 
 def test_an_item_needing_many_repairs_is_kept():
-    from extractor.draft import DraftIncident
-    from extractor.salvage import repaired_item
+    from extractor.flow.draft import DraftIncident
+    from extractor.flow.salvage import repaired_item
 
     item = dict(INCIDENTS["incidents"][0], targets=[""] * 6, weapons=[""] * 6)
     value, notes = repaired_item(DraftIncident, item)
@@ -424,19 +424,19 @@ def test_dates_beyond_the_calendar_never_raise(day):
 
 
 def test_a_failing_normalisation_keeps_the_checked_records(monkeypatch):
-    import extractor.normalise
+    import extractor.normalise.document
 
-    from extractor.pipeline import normalised
+    from extractor.flow.pipeline import normalised
 
     doc, _ = run(INCIDENTS, ACTORS, max_attempts=1)
-    monkeypatch.setattr(extractor.normalise, "normalise", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(extractor.normalise.document, "normalise", lambda *a, **k: 1 / 0)
     kept = normalised(doc, article(CONVOY))
     assert kept.incidents == doc.incidents and "normalise: failed (ZeroDivisionError" in kept.warnings[-1]
 
 
 def test_an_actor_named_across_a_wrapped_line_in_upper_case_is_found():
-    from extractor.assemble import _name_span
-    from extractor.ground import Grounder
+    from extractor.flow.assemble import _name_span
+    from extractor.flow.ground import Grounder
 
     text = "SANTIAGO, 12 MAY 89 -- SPOKESMAN HERNAN FELIPE\nERRAZURIZ SAID THE BOMB WAS PLACED BY THE FPMR."
     span = _name_span(Grounder(text), ["Hernan Felipe Errazuriz"])[0]

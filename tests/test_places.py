@@ -7,8 +7,8 @@ import json
 import pytest
 from normalise_fixtures import OILFIELD_TEXT, make_doc, oilfield_document
 
-from extractor.gazetteer import Gazetteer, Place, default_gazetteer, load_admin1_table, name_keys
-from extractor.places import resolve_places
+from extractor.normalise.gazetteer import Gazetteer, Place, default_gazetteer, load_admin1_table, name_keys
+from extractor.normalise.places import resolve_places
 from extractor.schema import ArticleExtraction
 from conftest import FIXTURES
 

@@ -8,10 +8,10 @@ import httpx2
 
 from conftest import CONVOY, article
 from fakes import FakeModel, completion
-from extractor.llm import LLMClient
-from extractor.pipeline import extract_article
-from extractor.pricing import Prices, load_prices
-from extractor.repetition import closed, repeated_list
+from extractor.llm.client import LLMClient
+from extractor.flow.pipeline import extract_article
+from extractor.runs.pricing import Prices, load_prices
+from extractor.llm.repetition import closed, repeated_list
 from extractor.settings import Settings
 from test_citations import ACTORS, INCIDENTS
 

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from conftest import ARTICLES, FIXTURES, ROOT
 from extractor.cli import app
-from extractor.recording import vcr_for
+from extractor.llm.recording import vcr_for
 
 RECORDING = json.loads((FIXTURES / "recording.json").read_text())
 CASSETTES = sorted((FIXTURES / "cassettes").glob("*.yaml"))

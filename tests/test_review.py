@@ -21,9 +21,9 @@ import pytest
 import browser as chromium
 from conftest import ARTICLES, FIXTURES, ROOT, article, gold_files_by_article
 from extractor.errors import InputError
-from extractor.load import article_from_text
-from extractor.results import Result, read_results
-from extractor.review import render_review, write_review
+from extractor.articles.load import article_from_text
+from extractor.results.read import Result, read_results
+from extractor.results.review import render_review, write_review
 from extractor.schema import GoldExtraction
 
 HOSTILE = ("Officials said <script>window.__pwned=1</script> & <img src=x onerror=\"window.__pwned=2\"> "

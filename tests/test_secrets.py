@@ -5,7 +5,7 @@ import re
 import httpx2
 
 from conftest import FIXTURES, ROOT
-from extractor.recording import RECORDING_KEY, SECRET_HEADERS, vcr_for
+from extractor.llm.recording import RECORDING_KEY, SECRET_HEADERS, vcr_for
 
 SECRET_PATTERNS = [
     re.compile(rb"sk-[A-Za-z0-9_-]{16,}"),

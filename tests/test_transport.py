@@ -7,10 +7,10 @@ from conftest import CONVOY, article
 from fakes import FakeModel
 from test_pipeline import ACTORS, INCIDENTS
 from extractor.errors import LLMError, TransportError
-from extractor.llm import LLMClient
-from extractor.pipeline import extract_article
+from extractor.llm.client import LLMClient
+from extractor.flow.pipeline import extract_article
 from extractor.settings import Settings
-from extractor.transport import RetryingTransport, retry_after_seconds
+from extractor.llm.transport import RetryingTransport, retry_after_seconds
 
 
 def client(fake, attempts=4, max_wait=120.0):

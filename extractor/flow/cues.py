@@ -1,0 +1,105 @@
+"""Attribution cues: the words that say who is behind an incident, found by code. Pure logic.
+
+Most of what an attribution needs is on the text's surface. For each incident, the sentences that
+speak of it (those its evidence cites, and the next ones up to the next incident's evidence) are
+scanned with the lexicon below; each sentence holding a cue becomes a `Candidate` with the kind
+the cue proposes and the hedge words it holds. A model then only answers small questions about a
+candidate (`extractor.flow.attribute`): who is said to be behind it, and who says so.
+
+The lexicon (case-insensitive, whole words; the first kind that matches wins, in this order):
+  * unknown: statements of ignorance: "not (immediately) clear who", "no group (has) claimed",
+    "unknown/unidentified attackers/gunmen/assailants", "not known who";
+  * claimed: "claimed/claims/took/accepted/assumed responsibility", "claimed the attack",
+    "admitted";
+  * denied: "denied/denies/deny", "rejected responsibility/accusations", "not involved";
+  * alleged: blaming, accusing, suspecting, assessing: "blamed", "accused", "suspected",
+    "allegedly", "believed to", "attributed to", "held responsible", "behind the attack" said by
+    someone, "strongly suggested", "appear(ed) to have been", "linked to";
+  * reported: reporting words: "said", "says", "reported", "according to", "told", "stated",
+    "announced", "confirmed", "tweeted", "quoted".
+Hedge words (hedged = any is in the evidence): "appear(s/ed) to", "apparently", "suggest(ed)",
+"allegedly", "believed", "reportedly", "possibly", "probably", "likely", "may have", "might have",
+"presumably", "suspected", "it is thought".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from extractor.articles.sentences import Sentence
+
+KINDS = ("unknown", "claimed", "denied", "alleged", "reported")
+LEXICON: dict[str, tuple[str, ...]] = {
+    "unknown": (r"not (?:immediately )?clear who", r"no (?:group|one|organi[sz]ation) (?:has |had )?(?:yet )?claimed",
+                r"(?:unknown|unidentified) (?:attackers|gunmen|assailants|men|individuals|armed men)", r"not known who",
+                r"nobody (?:has )?claimed", r"no claim of responsibility"),
+    "claimed": (r"(?:claimed|claims|claiming|took|takes|accepted|assumed|claim) (?:the )?responsibility", r"claimed (?:the|that|it)",
+                r"admitted", r"admits"),
+    "denied": (r"denied", r"denies", r"deny", r"rejected (?:responsibility|the accusations?|claims)", r"not involved"),
+    "alleged": (r"blamed", r"blames", r"accused", r"accuses", r"suspected", r"allegedly", r"believed to", r"attributed (?:it |the \w+ )?to",
+                r"held (?:\w+ )?responsible", r"strongly suggested", r"appears? to have been", r"appeared to have been", r"linked to",
+                r"behind the (?:attack|strike|bombing|blast|explosion|killing|assault)"),
+    "reported": (r"said", r"says", r"reported", r"according to", r"told", r"stated", r"announced", r"confirmed", r"tweeted",
+                 r"quoted"),
+}
+HEDGES = (r"appears? to", r"appeared to", r"apparently", r"suggest(?:s|ed)?", r"allegedly", r"believed", r"reportedly", r"possibly",
+          r"probably", r"likely", r"may have", r"might have", r"presumably", r"suspected", r"it is thought")
+_PATTERNS = {kind: re.compile(r"\b(?:" + "|".join(words) + r")\b", re.I) for kind, words in LEXICON.items()}
+_HEDGE = re.compile(r"\b(?:" + "|".join(HEDGES) + r")\b", re.I)
+# Verbs of speech: the name just before one (or just after "according to") says what the sentence
+# reports (`extractor.flow.attribute.speaker`).
+SPEECH = re.compile(r"\b(?:said|says|say|reported|reports|told|stated|announced|confirmed|tweeted|claimed|claims|denied|denies|"
+                    r"blamed|blames|accused|accuses|suggested|hinted|alleged|charged|added|according to)\b", re.I)
+# Sentences after an incident's last cited one that may still speak of it.
+FOLLOWING = 5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence that may say who is behind an incident."""
+
+    incident_id: str
+    sentence: Sentence
+    kind: str  # the kind the cue proposes
+    cue: str  # the cue's words as written
+    hedges: tuple[str, ...]  # hedge words in the sentence, as written
+
+
+def cue_of(text: str) -> tuple[str, str] | None:
+    """(kind, the cue's words) of the first matching kind in KINDS order, or None."""
+    for kind in KINDS:
+        match = _PATTERNS[kind].search(text)
+        if match:
+            return kind, match.group(0)
+    return None
+
+
+def hedges_in(text: str) -> tuple[str, ...]:
+    return tuple(m.group(0) for m in _HEDGE.finditer(text))
+
+
+def candidates(incidents: Sequence[tuple[str, Sequence[int]]], sentences: Sequence[Sentence]) -> list[Candidate]:
+    """Candidates for incidents given as (id, numbers of the sentences its evidence covers), in
+    order of appearance. A sentence goes to the incident whose evidence it is, else to the nearest
+    incident before it (at most FOLLOWING sentences after that incident's evidence)."""
+    owner: dict[int, str] = {}
+    for incident_id, numbers in incidents:
+        for n in numbers:
+            owner.setdefault(n, incident_id)
+    cited = sorted(owner)
+    for incident_id, numbers in incidents:
+        if not numbers:
+            continue
+        for n in range(max(numbers) + 1, max(numbers) + 1 + FOLLOWING):
+            if n in owner or any(c > max(numbers) and c <= n for c in cited):
+                break  # another incident's evidence comes first
+            owner[n] = incident_id
+    found = []
+    for sentence in sentences:
+        incident_id = owner.get(sentence.number)
+        cue = cue_of(sentence.shown) if incident_id else None
+        if cue:
+            found.append(Candidate(incident_id, sentence, cue[0], cue[1], hedges_in(sentence.shown)))  # type: ignore[arg-type]
+    return found

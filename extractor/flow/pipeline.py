@@ -1,0 +1,364 @@
+"""One article through the stages: prompt -> call -> ground/check -> assemble, and the cache.
+
+The stages are written once, as a flow that yields each LLM request and receives its answer
+(`ArticleFlow.steps`), so the same logic runs under a plain loop (`extract_article`), under
+asyncio for concurrent runs (`extract_article_async`), and from Batch API results, without any
+of them knowing how the others call the model.
+
+Each article makes two requests (incidents, then actors and attributions), each re-asked by
+instructor while the checks in `extractor.flow.assemble` find issues. When a stage's attempts run out,
+its last draft is salvaged item by item (`extractor.flow.salvage`): items that parse, or can be
+repaired to parse, are kept after grounding and repair; the rest are dropped with a warning. A
+later stage whose answers never yield anything usable keeps what the earlier stages found (the
+article is done, with its incidents and a warning). Only if the first stage yields nothing does
+the article fail (ExtractionFailed, carrying the last completion, the attempt count and the tokens
+spent). A transport failure (the server kept failing) fails the article at any stage, so that
+`--retry-failed` runs it again whole.
+
+`extract_cached` adds the cache around it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from extractor.flow import event_typing, prompts
+from extractor.flow.assemble import (
+    Assembled,
+    CheckedActors,
+    CheckedIncidents,
+    assemble_actors,
+    assemble_incidents,
+    renumber,
+)
+from extractor.flow.attribute import answer_model, attributions_from, question_text, questions
+from extractor.flow.draft import Caps, DraftActorsAndAttributions, DraftIncidents, caps_for, capped, cited, compact
+from extractor.errors import ExtractionFailed, LLMError
+from extractor.flow.ground import Grounder
+from extractor.llm.client import Answer, AsyncLLMClient, LLMClient
+from extractor.articles.load import Article
+from extractor.schema import ArticleExtraction, ArticleMeta, Incident, Provenance, Span, Usage
+from extractor.flow.salvage import salvage
+from extractor.articles.sentences import Sentence, numbered
+from extractor.settings import WINDOW_CHARS, Settings
+from extractor.cache import Cache, cache_key
+from extractor.flow.windows import merge_windows, windows_of
+
+INCIDENT_TOKENS = 1536
+ACTOR_TOKENS = 1536
+QUESTION_TOKENS = 64
+
+
+@dataclass(frozen=True)
+class Request:
+    """One structured call the flow needs: what to validate against and what to send."""
+
+    stage: str
+    checked: type[BaseModel]  # validated with checks, so instructor re-asks on their issues
+    plain: type[BaseModel]  # the same shape without checks, for salvage
+    messages: list[dict[str, str]]
+    context: dict[str, Any]
+    max_tokens: int
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    stage: str
+    attempts: int
+    usage: dict[str, int]
+    seconds: float
+    outcome: str  # ok | salvaged | failed
+
+
+@dataclass
+class ArticleFlow:
+    """The stages for one article. `steps()` yields Requests and receives Answers; `calls`
+    records each stage's outcome for the call log, whoever drives the flow."""
+
+    article: Article
+    provider: str
+    model: str
+    evidence: str = "sentences"  # how the model gives evidence: "sentences" (cites numbers) or "quotes"
+    window_chars: int = WINDOW_CHARS
+    small: bool = False  # ask as for a small model (Settings.small_model)
+    calls: list[CallRecord] = field(default_factory=list)
+    attempts: int = 0
+    usage: dict[str, int] = field(default_factory=lambda: {"prompt_tokens": 0, "completion_tokens": 0, "cached_prompt_tokens": 0})
+
+    def _settle(self, request: Request, answer: Answer, warnings: list[str], *, first: bool = True) -> BaseModel | None:
+        """The stage's usable draft: the validated answer, or what salvage keeps of the last one.
+        A later stage (`first=False`) with nothing usable gives None and a warning; the first fails."""
+        self.attempts += answer.attempts
+        for k in self.usage:
+            self.usage[k] += answer.usage.get(k, 0)
+        draft: BaseModel | None = answer.value
+        outcome = "ok"
+        if draft is None:
+            draft, issues = salvage(answer.last_text, request.plain)
+            outcome = "failed" if draft is None else "salvaged"
+            if draft is not None:
+                warnings.append(f"{request.stage}: no fully valid answer after {answer.attempts} attempts; kept what passed the checks")
+                warnings += [f"{request.stage}: {issue}" for issue in issues]
+        self.calls.append(CallRecord(request.stage, answer.attempts, dict(answer.usage), answer.seconds, outcome))
+        if draft is None and not first:
+            last_error = answer.errors[-1] if answer.errors else "no answer"
+            warnings.append(f"{request.stage}: the model gave no usable answer after {answer.attempts} attempts "
+                            f"({' '.join(last_error.split())[:200]}); the records of the earlier stages are kept")
+            return None
+        if draft is None:
+            last_error = answer.errors[-1] if answer.errors else "no answer"
+            raise ExtractionFailed(
+                f"{self.article.id}: the model gave no usable {request.stage} after {answer.attempts} attempts "
+                f"({' '.join(last_error.split())[:300]})",
+                last_completion=answer.last_text,
+                attempts=self.attempts,
+                usage=dict(self.usage),
+                hint="try a larger model (--model / --base-url) or raise EXTRACTOR_MAX_ATTEMPTS",
+            )
+        # The plain shape for assembly, built from items already validated: re-validating the
+        # container would refuse a salvaged list longer than the request's bound and lose it all.
+        return request.plain.model_construct(**{name: getattr(draft, name) for name in request.plain.model_fields})
+
+    def steps(self) -> Generator[Request, Answer, ArticleExtraction]:
+        article = self.article
+        sentences = numbered(article.searchable_text)
+        grounder = Grounder(article.searchable_text, raw=article.text, sentences=sentences)
+        warnings: list[str] = []
+        windows = windows_of(sentences, self.window_chars)
+        parts: list[Assembled] = []
+        for number, window in enumerate(windows, start=1):
+            where = f"window {number} of {len(windows)} (sentences {window[0].number}-{window[-1].number}): " if len(windows) > 1 else ""
+            found: list[str] = []
+            try:
+                parts.append((yield from self._window(window if len(windows) > 1 else None, grounder, found,
+                                                      "" if len(windows) == 1 else f"@{number}")))
+            except ExtractionFailed:
+                if len(windows) == 1 or (number == len(windows) and not any(p.incidents for p in parts)):
+                    raise
+                found.append("the model gave no usable incidents for this window; the other windows are kept")
+            warnings += [where + w for w in found]
+        if len(parts) > 1:
+            result, notes = merge_windows(parts)
+            warnings += notes
+        else:
+            result = parts[0] if parts else Assembled([], [], [])
+        result = renumber(result)
+        return ArticleExtraction(
+            article=meta(article),
+            incidents=result.incidents,
+            actors=result.actors,
+            attributions=result.attributions,
+            provenance=Provenance(
+                provider=self.provider,
+                model=self.model,
+                prompt_version=prompts.prompt_version(),
+                attempts=self.attempts,
+                usage=Usage(**self.usage),
+                cache_hit=False,
+                extracted_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
+            ),
+            warnings=warnings,
+        )
+
+    def _window(self, window: list[Sentence] | None, grounder: Grounder, warnings: list[str],
+                suffix: str) -> Generator[Request, Answer, Assembled]:
+        """Both stages over one window of the article (None: the whole article)."""
+        article = self.article
+        small = self.small
+        view = prompts.View.of(article, self.evidence, window, actor_rules=not small)
+        caps = caps_for(small, len(view.body))
+        incidents_model = capped(compact(CheckedIncidents) if small else CheckedIncidents, caps.incidents, "incidents")
+        plain_incidents = capped(compact(DraftIncidents) if small else DraftIncidents, caps.incidents, "incidents")
+        shown = window if window is not None else list(grounder.sentences.values())
+        if self.evidence == "sentences":
+            incidents_model, plain_incidents = (cited(m, shown[0].number, shown[-1].number) for m in (incidents_model, plain_incidents))
+        request = Request("incidents" + suffix, incidents_model, plain_incidents, prompts.incident_messages(article, view, caps),
+                          {"grounder": grounder, "published": article.published}, INCIDENT_TOKENS)
+        incident_draft = self._settle(request, (yield request), warnings)
+        incidents, issues = assemble_incidents(incident_draft, grounder, article.published)
+        warnings += issues
+        incidents = self._typed(incidents, grounder, warnings)
+        result = Assembled(incidents, [], [])
+        if incidents and small:
+            # A small model is asked no large actors answer (every one measured was empty or
+            # repeated one name): it answers small questions, and the actors it names are added.
+            return (yield from self._attribution_questions(result, view, grounder, warnings, suffix))
+        if incidents:
+            actors_model, plain_actors = _actor_model(CheckedActors, caps), _actor_model(DraftActorsAndAttributions, caps)
+            if self.evidence == "sentences":
+                actors_model, plain_actors = (cited(m, shown[0].number, shown[-1].number) for m in (actors_model, plain_actors))
+            listed = [(i.id, i.summary, self._cited(i.evidence, grounder)) for i in incidents]
+            request = Request("actors" + suffix, actors_model, plain_actors, prompts.actor_messages(article, view, listed, caps),
+                              {"grounder": grounder, "incidents": incidents}, ACTOR_TOKENS)
+            actor_draft = self._settle(request, (yield request), warnings, first=False)
+            if actor_draft is not None:
+                result, issues = assemble_actors(actor_draft, grounder, incidents)
+                warnings += issues
+        return result
+
+    def _typed(self, incidents: list[Incident], grounder: Grounder, warnings: list[str]) -> list[Incident]:
+        """The model's typing after the codebook's rules (`extractor.flow.event_typing`); an incident
+        whose evidence speaks of a disaster, diplomacy or crime and of no political violence is
+        removed, with a warning that says why."""
+        typed = []
+        for incident in incidents:
+            text = " ".join(s.shown for s in grounder.covering(incident.evidence))
+            instead = event_typing.not_political(text)
+            if instead:
+                warnings.append(f"{incident.id}: removed, not political violence: its evidence speaks of {instead}")
+                continue
+            event, sub, note = event_typing.checked(incident.event_type, incident.sub_event_type, text)
+            if note:
+                warnings.append(f"{incident.id}: {note}")
+            typed.append(incident.model_copy(update={"event_type": event, "sub_event_type": sub}))
+        return typed
+
+    def _attribution_questions(self, result: Assembled, view: prompts.View, grounder: Grounder, warnings: list[str],
+                               suffix: str) -> Generator[Request, Answer, Assembled]:
+        """Attributions found by cue and asked as small questions (`extractor.flow.attribute`): for a
+        small model, which names nothing usable in one large answer."""
+        from extractor.normalise.gazetteer import default_gazetteer  # loaded once per process, as normalise loads it
+
+        gazetteer = default_gazetteer()
+
+        def is_place(name: str) -> bool:  # a town or a province is no actor; a state is one
+            place = gazetteer.lookup(name)
+            return place is not None and place.kind != "country"
+
+        asked, unknown = questions(result.incidents, result.actors, grounder, is_place)
+        answers = []
+        for number, question in enumerate(asked, start=1):
+            incident = next(i for i in result.incidents if i.id == question.candidate.incident_id)
+            model = answer_model(tuple(o.name for o in question.options))
+            request = Request(f"attribution{suffix}.{number}", model, model,
+                              prompts.task_messages(self.article, view, question_text(question, incident)), {}, QUESTION_TOKENS)
+            answers.append((question, self._settle(request, (yield request), warnings, first=False)))
+        found, actors, notes = attributions_from(answers, unknown, result.actors, grounder)
+        warnings += notes
+        return Assembled(result.incidents, actors, found)
+
+    def _cited(self, evidence: list[Span], grounder: Grounder) -> str:
+        """How the actors prompt points at an incident's evidence: its sentence numbers, or its
+        first quote when the model quotes."""
+        if self.evidence != "sentences":
+            return f'evidence: "{evidence[0].quote}"'
+        numbers = [s.number for s in grounder.covering(evidence)]
+        return "sentences " + ", ".join(map(str, numbers))
+
+
+def _actor_model(container: type[BaseModel], caps: Caps) -> type[BaseModel]:
+    return capped(capped(container, caps.actors, "actors", "targets"), caps.attributions, "attributions")
+
+
+def flow_for(article: Article, settings: Settings) -> ArticleFlow:
+    return ArticleFlow(article, settings.provider, settings.model, settings.evidence, settings.window_chars, settings.asks_small)
+
+
+def run_flow(flow: ArticleFlow, ask: Callable[[Request], Answer]) -> ArticleExtraction:
+    steps = flow.steps()
+    request = next(steps)
+    while True:
+        try:
+            request = steps.send(ask(request))
+        except StopIteration as done:
+            return done.value
+
+
+async def run_flow_async(flow: ArticleFlow, ask: Callable[[Request], Awaitable[Answer]]) -> ArticleExtraction:
+    steps = flow.steps()
+    request = next(steps)
+    while True:
+        answer = await ask(request)
+        try:
+            request = steps.send(answer)
+        except StopIteration as done:
+            return done.value
+
+
+def _account(exc: Exception, flow: ArticleFlow) -> None:
+    """Let a failure carry what the article cost before it failed (tokens are billed anyway)."""
+    exc.flow_usage = dict(flow.usage)  # type: ignore[attr-defined]
+    exc.flow_attempts = flow.attempts  # type: ignore[attr-defined]
+
+
+def _log_calls(flow: ArticleFlow, cache: Cache | None, key: str) -> None:
+    if cache is not None:
+        for call in flow.calls:
+            cache.log_call(key, flow.article.id, call.stage, call.attempts, call.usage, call.seconds, call.outcome)
+
+
+def extract_article(article: Article, llm: LLMClient, *, cache: Cache | None = None, key: str = "") -> ArticleExtraction:
+    """Grounded, checked records for one article (no cache lookup; see `extract_cached`)."""
+    flow = flow_for(article, llm.settings)
+    try:
+        return run_flow(flow, lambda r: llm.extract(r.checked, r.messages, r.context, r.max_tokens))
+    except LLMError as exc:
+        _account(exc, flow)
+        raise
+    finally:
+        _log_calls(flow, cache, key)
+
+
+async def extract_article_async(article: Article, llm: AsyncLLMClient, *, cache: Cache | None = None, key: str = "") -> ArticleExtraction:
+    """`extract_article` over the async client."""
+    flow = flow_for(article, llm.settings)
+    try:
+        return await run_flow_async(flow, lambda r: llm.extract(r.checked, r.messages, r.context, r.max_tokens))
+    except LLMError as exc:
+        _account(exc, flow)
+        raise
+    finally:
+        _log_calls(flow, cache, key)
+
+
+def meta(article: Article) -> ArticleMeta:
+    return ArticleMeta(id=article.id, title=article.title, source=article.source, published=article.published,
+                       url=article.url, sha256=article.sha256)
+
+
+def key_for(article: Article, s: Settings) -> str:
+    return cache_key(provider=s.provider, model=s.model, base_url=s.base_url, prompt_version=prompts.prompt_version(),
+                     params=s.params(), text=article.text, published=article.published)
+
+
+def from_cache(article: Article, cache: Cache | None, key: str) -> ArticleExtraction | None:
+    """The cached document for this article, marked as a cache hit, or None."""
+    stored = cache.get(key) if cache is not None else None
+    if stored is None:
+        return None
+    stored["article"] = meta(article).model_dump()  # same text, maybe another id or title
+    stored["provenance"]["cache_hit"] = True
+    return ArticleExtraction.model_validate(stored)
+
+
+def normalised(document: ArticleExtraction, article: Article) -> ArticleExtraction:
+    """The normalise stage (dates, places, actors; `extractor.normalise.document`). Drivers apply it after
+    the cache, which keeps the model's grounded answer, so a better gazetteer or actor registry
+    takes effect without calling the model again."""
+    from extractor.normalise.document import normalise
+
+    try:
+        return normalise(document, article)
+    except Exception as exc:  # noqa: BLE001 - a stage that fails keeps what the earlier stages found
+        problem = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        return document.model_copy(update={"warnings": [*document.warnings, f"normalise: failed ({problem}); "
+                                                        "the records are as the model's answer was checked, not normalised"]})
+
+
+def extract_cached(
+    article: Article, settings: Settings, client: Callable[[], LLMClient], cache: Cache | None, *, refresh: bool = False
+) -> ArticleExtraction:
+    """`extract_article` behind the cache: a hit makes no call (the client is not even built)
+    and sets provenance.cache_hit."""
+    key = key_for(article, settings)
+    if not refresh and (hit := from_cache(article, cache, key)) is not None:
+        return normalised(hit, article)
+    document = extract_article(article, client(), cache=cache, key=key)
+    if cache is not None:
+        cache.put(key, document.model_dump(mode="json"))
+    return normalised(document, article)

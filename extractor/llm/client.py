@@ -1,0 +1,327 @@
+"""The LLM call: instructor over an openai client, built from resolved settings.
+
+`build_client(settings)` gives an `LLMClient`; tests build one from a fake httpx2 transport with
+`LLMClient.from_transport`, so the pipeline never reads the environment or the network itself.
+
+Every provider goes through the same openai + instructor stack. The embedded model is an httpx2
+transport that answers /v1/chat/completions in-process (`extractor.llm.embedded`); hosted and
+self-hosted servers get a real HTTP transport. Either way `RetryingTransport` handles transport
+faults, and instructor re-asks on validation errors with the exact problems found.
+
+Response formats: `json_schema` is OpenAI's structured-output form (OpenAI, vLLM, Ollama);
+`json_object` sends {"type": "json_object", "schema": ...}, the form llama.cpp servers enforce with
+a grammar (they reject json_schema with HTTP 500, see NOTES.md).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx2
+import instructor
+import jiter
+import openai
+from instructor.core import IncompleteOutputException, InstructorRetryException
+from instructor.core.hooks import Hooks
+from instructor.v2.core.function_calls import response_schema
+from pydantic import BaseModel
+
+from extractor.errors import LLMError, TransportError
+from extractor.settings import EMBEDDED, Settings
+from extractor.llm.transport import ATTEMPTS_HEADER, AsyncRetryingTransport, RetryingTransport
+
+if TYPE_CHECKING:
+    from extractor.llm.throttle import Throttle
+
+T = TypeVar("T", bound=BaseModel)
+LOCAL_BASE_URL = "http://embedded.invalid/v1"  # never resolved: the embedded transport answers
+
+# The validation context (grounder, ...) of the `extract` call in progress, in this thread or task.
+_VALIDATION_CONTEXT: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("extractor_validation_context", default=None)
+
+
+@functools.lru_cache(maxsize=32)
+def _prepared(response_model: type[T]) -> type[T]:
+    """`response_model` as instructor uses it, built once. Given a plain model, instructor wraps it
+    in a new class and rebuilds its JSON schema on every call (about 6 ms of CPU a call, most of a
+    run's CPU against a fast server: benchmarks/overhead.py, benchmarks/throughput.py). Validation
+    takes the context from `_VALIDATION_CONTEXT` instead of instructor's `context=`, with which
+    instructor would also render every message as a Jinja template: slower, and an article holding
+    `{{ ... }}` was altered, one holding `{%` stopped the whole run with TemplateSyntaxError."""
+    prepared = response_schema(response_model)  # exactly what instructor would build per call
+    schema = json.dumps(prepared.model_json_schema())
+
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if args or kwargs:
+            return super(prepared, cls).model_json_schema(*args, **kwargs)
+        return json.loads(schema)  # a fresh copy: callers may change it
+
+    def model_validate_json(cls, json_data: Any, *, context: Any = None, **kwargs: Any) -> Any:
+        context = _VALIDATION_CONTEXT.get() if context is None else context
+        return super(prepared, cls).model_validate_json(without_control_characters(json_data), context=context, **kwargs)
+
+    def model_validate(cls, obj: Any, *, context: Any = None, **kwargs: Any) -> Any:
+        context = _VALIDATION_CONTEXT.get() if context is None else context
+        return super(prepared, cls).model_validate(obj, context=context, **kwargs)
+
+    prepared.model_json_schema = classmethod(model_json_schema)  # type: ignore[method-assign]
+    prepared.model_validate_json = classmethod(model_validate_json)  # type: ignore[method-assign]
+    prepared.model_validate = classmethod(model_validate)  # type: ignore[method-assign]
+    return prepared
+
+
+@dataclass
+class Answer:
+    """One stage's outcome: a validated value, or the last completion when attempts ran out."""
+
+    value: Any | None
+    attempts: int
+    usage: dict[str, int]
+    last_text: str | None = None
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _openai_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "api_key": settings.api_key or "not-needed",
+        "base_url": settings.base_url or LOCAL_BASE_URL,
+        "max_retries": 0,  # retries live in our retrying transports
+        "timeout": settings.timeout,
+    }
+
+
+class LLMClient:
+    def __init__(self, client: openai.OpenAI, settings: Settings) -> None:
+        self.settings = settings
+        self.openai = client
+        self.instructor = instructor.from_openai(client, mode=instructor.Mode.JSON_SCHEMA)
+
+    @classmethod
+    def from_transport(cls, transport: httpx2.BaseTransport, settings: Settings) -> LLMClient:
+        http = httpx2.Client(transport=transport, timeout=settings.timeout)
+        return cls(openai.OpenAI(http_client=http, **_openai_options(settings)), settings)
+
+    @property
+    def provider(self) -> str:
+        return self.settings.provider
+
+    @property
+    def model(self) -> str:
+        return self.settings.model
+
+    def _arguments(self, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any], max_tokens: int,
+                   calls: list[tuple[int, int, int]]) -> dict[str, Any]:
+        hooks = Hooks()
+        hooks.on("completion:response", lambda c: calls.append(_tokens(c)))
+        response_model = _prepared(response_model)
+        extra: dict[str, Any] = {}
+        if self.settings.response_format == "json_object":
+            extra["extra_body"] = {"response_format": {"type": "json_object", "schema": response_model.model_json_schema()}}
+        return dict(
+            model=self.settings.model,
+            messages=messages,
+            response_model=response_model,
+            max_retries=self.settings.max_attempts - 1,
+            temperature=self.settings.temperature,
+            seed=self.settings.seed,
+            max_tokens=max_tokens,
+            hooks=hooks,
+            **extra,
+        )
+
+    def extract(self, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any], max_tokens: int) -> Answer:
+        """Ask for `response_model`; re-ask on validation errors up to max_attempts calls."""
+        calls: list[tuple[int, int, int]] = []
+        started = time.monotonic()
+        token = _VALIDATION_CONTEXT.set(context)
+        try:
+            value = self.instructor.chat.completions.create(**self._arguments(response_model, messages, context, max_tokens, calls))
+        except (InstructorRetryException, IncompleteOutputException, openai.APIError) as exc:
+            return _failed(exc, calls, started, max_tokens)
+        finally:
+            _VALIDATION_CONTEXT.reset(token)
+        return Answer(value=value, attempts=len(calls), usage=_usage(calls), seconds=time.monotonic() - started)
+
+
+class AsyncLLMClient(LLMClient):
+    """The same call over openai's AsyncOpenAI, for runs that keep many requests in flight."""
+
+    def __init__(self, client: openai.AsyncOpenAI, settings: Settings) -> None:
+        self.settings = settings
+        self.openai = client
+        self.instructor = instructor.from_openai(client, mode=instructor.Mode.JSON_SCHEMA)
+
+    @classmethod
+    def from_async_transport(cls, transport: httpx2.AsyncBaseTransport, settings: Settings) -> AsyncLLMClient:
+        http = httpx2.AsyncClient(transport=transport, timeout=settings.timeout)
+        return cls(openai.AsyncOpenAI(http_client=http, **_openai_options(settings)), settings)
+
+    async def extract(self, response_model, messages, context, max_tokens) -> Answer:  # type: ignore[override]
+        calls: list[tuple[int, int, int]] = []
+        started = time.monotonic()
+        token = _VALIDATION_CONTEXT.set(context)
+        try:
+            value = await self.instructor.chat.completions.create(**self._arguments(response_model, messages, context, max_tokens, calls))
+        except (InstructorRetryException, IncompleteOutputException, openai.APIError) as exc:
+            return _failed(exc, calls, started, max_tokens)
+        finally:
+            _VALIDATION_CONTEXT.reset(token)
+        return Answer(value=value, attempts=len(calls), usage=_usage(calls), seconds=time.monotonic() - started)
+
+    async def aclose(self) -> None:
+        await self.openai.close()
+
+
+def _failed(exc: Exception, calls: list[tuple[int, int, int]], started: float, max_tokens: int) -> Answer:
+    """The Answer for attempts that ran out; transport failures are raised as ours instead."""
+    if isinstance(exc, openai.APIError):
+        _raise_transport(exc, len(calls))
+    if isinstance(exc, InstructorRetryException):
+        _raise_if_transport(exc, len(calls))
+        errors = [str(a.exception) for a in exc.failed_attempts or []]
+    else:
+        errors = [f"the answer was cut off at max_tokens={max_tokens}"]
+    return Answer(
+        value=None,
+        attempts=len(calls),
+        usage=_usage(calls),
+        last_text=_content(getattr(exc, "last_completion", None)),
+        errors=errors,
+        seconds=time.monotonic() - started,
+    )
+
+
+def _tokens(completion: Any) -> tuple[int, int, int]:
+    """(prompt, completion, cached prompt) tokens of one completion. Snapshot now: instructor
+    later overwrites completion.usage with its running total. Cached prompt tokens are those the
+    server reports as read from its prompt cache (OpenAI's prompt_tokens_details.cached_tokens;
+    the embedded transport reports the prefix llama.cpp kept)."""
+    usage = getattr(completion, "usage", None)
+    details = getattr(usage, "prompt_tokens_details", None)
+    return (getattr(usage, "prompt_tokens", 0) or 0, getattr(usage, "completion_tokens", 0) or 0,
+            getattr(details, "cached_tokens", 0) or 0)
+
+
+def _usage(calls: list[tuple[int, int, int]]) -> dict[str, int]:
+    return {"prompt_tokens": sum(c[0] for c in calls), "completion_tokens": sum(c[1] for c in calls),
+            "cached_prompt_tokens": sum(c[2] for c in calls)}
+
+
+def _content(completion: Any) -> str | None:
+    try:
+        return completion.choices[0].message.content
+    except (AttributeError, IndexError, TypeError):
+        return None
+
+
+def _raise_if_transport(exc: InstructorRetryException, calls: int) -> None:
+    cause = exc.__cause__
+    if isinstance(cause, openai.APIError):
+        _raise_transport(cause, calls)
+
+
+def _raise_transport(exc: openai.APIError, calls: int) -> None:
+    """Turn the SDK's error into ours, with a hint and the transport attempt count."""
+    if isinstance(exc, openai.APIStatusError):
+        attempts = int(exc.response.headers.get(ATTEMPTS_HEADER, "1"))
+        status = exc.status_code
+        detail = _error_detail(exc)
+        if status in (401, 403):
+            raise LLMError(f"the server refused the credentials (HTTP {status})", hint="check OPENAI_API_KEY (or EXTRACTOR_API_KEY)") from None
+        if status == 404:
+            raise LLMError(f"the server does not know this model or path (HTTP 404: {detail})", hint="check --model and --base-url") from None
+        if status == 429 or status >= 500:
+            raise TransportError(
+                f"the server kept failing (HTTP {status}: {detail}) after {attempts} attempts",
+                attempts=attempts,
+                hint="try again later, or lower the request rate",
+            ) from None
+        raise LLMError(
+            f"the server rejected the request (HTTP {status}: {detail})",
+            hint="for llama.cpp servers try --response-format json_object; check --model",
+        ) from None
+    attempts = 1
+    cause: BaseException | None = exc
+    while cause is not None:
+        attempts = getattr(cause, "extractor_attempts", attempts)
+        cause = cause.__cause__ or cause.__context__
+    what = "timed out" if isinstance(exc, openai.APITimeoutError) else "could not be reached"
+    raise TransportError(
+        f"the model server {what} after {attempts} attempts",
+        attempts=attempts,
+        hint="check --base-url and that the server is running; raise EXTRACTOR_TIMEOUT for slow models",
+    ) from None
+
+
+def _error_detail(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        message = body.get("message") or body.get("error") or body.get("detail")
+        if isinstance(message, dict):
+            message = message.get("message")
+        if message:
+            return " ".join(str(message).split())[:200]
+    return exc.response.reason_phrase or "error"
+
+
+def build_client(settings: Settings) -> LLMClient:
+    """The client the settings ask for: embedded llama.cpp, or an OpenAI-compatible server."""
+    if settings.provider == EMBEDDED:
+        from extractor.llm.embedded import LlamaTransport, weights_path
+
+        inner: httpx2.BaseTransport = LlamaTransport(weights_path(settings), threads=settings.threads)
+    else:
+        inner = httpx2.HTTPTransport()
+    transport = RetryingTransport(inner, attempts=settings.transport_attempts, max_wait=settings.transport_max_wait)
+    return LLMClient.from_transport(transport, settings)
+
+
+def build_async_client(settings: Settings, throttle: Throttle | None = None, concurrency: int = 1) -> AsyncLLMClient:
+    """The async client for runs. The embedded model answers one request at a time whatever the
+    concurrency (its transport runs inference in a worker thread under the model's lock)."""
+    if settings.provider == EMBEDDED:
+        from extractor.llm.embedded import AsyncLlamaTransport, weights_path
+
+        inner: httpx2.AsyncBaseTransport = AsyncLlamaTransport(weights_path(settings), threads=settings.threads)
+    else:
+        limits = httpx2.Limits(max_connections=max(concurrency, 1) + 4, max_keepalive_connections=max(concurrency, 1) + 4)
+        inner = httpx2.AsyncHTTPTransport(limits=limits)
+    transport = AsyncRetryingTransport(inner, attempts=settings.transport_attempts, max_wait=settings.transport_max_wait,
+                                       throttle=throttle)
+    return AsyncLLMClient.from_async_transport(transport, settings)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f]")
+
+
+def without_control_characters(data: Any) -> Any:
+    """JSON text with raw control characters turned into spaces. Small models under llama.cpp's
+    grammar still put raw newlines and tabs inside strings (NOTES.md), which JSON forbids; a space
+    is valid both inside a string and between tokens, so nothing else changes."""
+    if isinstance(data, (bytes, bytearray)):
+        data = bytes(data).decode("utf-8", errors="replace")
+    return _CONTROL.sub(" ", data) if isinstance(data, str) else data
+
+
+def parse_json(text: str | None) -> Any:
+    """The JSON value in a completion, or None when it is not JSON. Raw control characters are
+    read as spaces, and an answer cut off at the token cap is read as far as it goes (jiter's
+    partial mode), so its complete items survive."""
+    if not text:
+        return None
+    text = without_control_characters(text)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    try:
+        return jiter.from_json(text.encode(), partial_mode="trailing-strings")
+    except ValueError:
+        return None

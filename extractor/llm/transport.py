@@ -1,0 +1,200 @@
+"""Transport retries, kept apart from validation re-asks.
+
+`RetryingTransport` wraps any httpx2 transport and retries what a retry can fix: HTTP 408, 409,
+429 and 5xx, timeouts, and dropped or refused connections. It honours Retry-After (seconds or an
+HTTP date, and retry-after-ms), otherwise waits exponentially with jitter, and stops after a
+bounded number of attempts or before a bounded total wait. The openai SDK's own retries are
+turned off (max_retries=0) so the two do not multiply. When attempts run out the last response is
+returned (the SDK turns it into its usual error) or the last exception re-raised; either way the
+attempt count travels with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import httpx2
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+RETRY_EXCEPTIONS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
+ATTEMPTS_HEADER = "x-extractor-attempts"
+MAX_RETRY_AFTER = 60.0
+
+if TYPE_CHECKING:
+    from extractor.llm.throttle import Throttle
+
+
+class _RetryableStatus(Exception):
+    def __init__(self, response: httpx2.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+
+
+def retry_after_seconds(response: httpx2.Response, now: float | None = None) -> float | None:
+    """The server's requested delay, if it gave one."""
+    millis = response.headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        if parsed is None:
+            return None
+        return max(0.0, parsed.timestamp() - (time.time() if now is None else now))
+
+
+class _RetryPolicy:
+    """What to retry, how long to wait, when to stop: shared by the sync and async transports."""
+
+    def __init__(self, attempts: int, max_wait: float, initial_wait: float, max_backoff: float) -> None:
+        self.attempts = attempts
+        self.max_wait = max_wait
+        self._backoff = wait_exponential_jitter(multiplier=initial_wait, max=max_backoff, jitter=initial_wait)
+
+    def _stop(self):
+        return stop_after_attempt(self.attempts) | self._would_wait_too_long
+
+    def _retry(self):
+        return retry_if_exception_type((_RetryableStatus, *RETRY_EXCEPTIONS))
+
+    def _would_wait_too_long(self, state: RetryCallState) -> bool:
+        # Bounds the total of the waits themselves (slept so far + the one about to start).
+        return state.idle_for + (state.upcoming_sleep or 0.0) > self.max_wait
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, _RetryableStatus):
+            asked = retry_after_seconds(error.response)
+            if asked is not None:
+                return min(asked, MAX_RETRY_AFTER)
+        return self._backoff(state)
+
+
+class RetryingTransport(_RetryPolicy, httpx2.BaseTransport):
+    def __init__(
+        self,
+        inner: httpx2.BaseTransport,
+        *,
+        attempts: int = 6,
+        max_wait: float = 120.0,
+        initial_wait: float = 0.5,
+        max_backoff: float = 20.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(attempts, max_wait, initial_wait, max_backoff)
+        self.inner = inner
+        self.sleep = sleep
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        retrying = Retrying(stop=self._stop(), wait=self._wait, retry=self._retry(), sleep=self.sleep, reraise=True)
+        attempt_number = 0
+        try:
+            for attempt in retrying:
+                with attempt:
+                    attempt_number = attempt.retry_state.attempt_number
+                    response = self.inner.handle_request(request)
+                    # Read the body inside the attempt: a connection dropped mid-body is then
+                    # retried like any other, instead of surfacing later in the SDK.
+                    response.read()
+                    if response.status_code in RETRY_STATUSES:
+                        response.close()
+                        raise _RetryableStatus(response)
+                    response.headers[ATTEMPTS_HEADER] = str(attempt_number)
+                    return response
+        except _RetryableStatus as exhausted:
+            response = exhausted.response
+            response.headers[ATTEMPTS_HEADER] = str(attempt_number)
+            return response
+        except RETRY_EXCEPTIONS as exc:
+            exc.extractor_attempts = attempt_number  # type: ignore[attr-defined]
+            raise
+        raise AssertionError("unreachable: tenacity either returns or re-raises")
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class AsyncRetryingTransport(_RetryPolicy, httpx2.AsyncBaseTransport):
+    """The same policy for the async client. With a `Throttle`, every attempt waits for the run's
+    shared budgets first, and a 429 pauses the whole run for its Retry-After."""
+
+    def __init__(
+        self,
+        inner: httpx2.AsyncBaseTransport,
+        *,
+        attempts: int = 6,
+        max_wait: float = 120.0,
+        initial_wait: float = 0.5,
+        max_backoff: float = 20.0,
+        throttle: Throttle | None = None,
+        sleep: Callable[[float], object] = asyncio.sleep,
+    ) -> None:
+        super().__init__(attempts, max_wait, initial_wait, max_backoff)
+        self.inner = inner
+        self.throttle = throttle
+        self.sleep = sleep
+
+    def _wait(self, state: RetryCallState) -> float:
+        # The shared pause already made this worker wait for Retry-After; only back off on top.
+        error = state.outcome.exception() if state.outcome else None
+        if self.throttle is not None and isinstance(error, _RetryableStatus) and error.response.status_code == 429:
+            return self._backoff(state) / 4
+        return super()._wait(state)
+
+    async def _send(self, request: httpx2.Request) -> httpx2.Response:
+        if self.throttle is None:
+            return await self.inner.handle_async_request(request)
+        await self.throttle.acquire(await request.aread())  # the body, to estimate its tokens
+        limited, asked = False, None
+        try:
+            response = await self.inner.handle_async_request(request)
+            if response.status_code == 429:
+                limited, asked = True, retry_after_seconds(response)
+            return response
+        finally:
+            await self.throttle.release(rate_limited=limited, retry_after=None if asked is None else min(asked, MAX_RETRY_AFTER))
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        retrying = AsyncRetrying(stop=self._stop(), wait=self._wait, retry=self._retry(), sleep=self.sleep, reraise=True)
+        attempt_number = 0
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    attempt_number = attempt.retry_state.attempt_number
+                    response = await self._send(request)
+                    await response.aread()  # inside the attempt, as above
+                    if response.status_code in RETRY_STATUSES:
+                        await response.aclose()
+                        raise _RetryableStatus(response)
+                    response.headers[ATTEMPTS_HEADER] = str(attempt_number)
+                    return response
+        except _RetryableStatus as exhausted:
+            response = exhausted.response
+            response.headers[ATTEMPTS_HEADER] = str(attempt_number)
+            return response
+        except RETRY_EXCEPTIONS as exc:
+            exc.extractor_attempts = attempt_number  # type: ignore[attr-defined]
+            raise
+        raise AssertionError("unreachable: tenacity either returns or re-raises")
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()

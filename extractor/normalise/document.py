@@ -1,0 +1,38 @@
+"""Normalisation: the same day, place, actor and event look the same in every record (issue 5).
+
+`normalise(doc, article, gazetteer, registry)` runs, in order:
+  1. `extractor.normalise.dates.resolve_dates`   dates from the article's words, against publication;
+  2. `extractor.normalise.places.resolve_places` canonical place names, admin1 and coordinates;
+  3. `extractor.normalise.actors.apply_registry` one actor per actor in the article, canonical names.
+It is deterministic, makes no network call and does not touch disk once the gazetteer and the
+registry are loaded (`default_gazetteer()` and `default_registry()` load each once per process).
+Everything it changes is noted in the document's `warnings`. Cross-article merging is separate:
+`extractor.normalise.merge.merge_documents`.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from extractor.normalise.actors import Registry, apply_registry, default_registry
+from extractor.normalise.dates import resolve_dates
+from extractor.normalise.gazetteer import Gazetteer, default_gazetteer
+from extractor.articles.load import Article
+from extractor.normalise.places import resolve_places
+from extractor.schema import ArticleExtraction
+
+Doc = TypeVar("Doc", bound=ArticleExtraction)
+
+
+def normalise(doc: Doc, article: Article | str, gazetteer: Gazetteer | None = None,
+              registry: Registry | None = None) -> Doc:
+    """A normalised copy of `doc`, checked again against the contract. `article` is the article
+    (its searchable text is read, so script residue is never taken for a date or a place) or
+    the text as read."""
+    text = article.searchable_text if isinstance(article, Article) else article
+    doc = resolve_dates(doc, text)
+    if doc.incidents:  # building the gazetteer costs seconds: not for a document without incidents
+        doc = resolve_places(doc, text, gazetteer or default_gazetteer())
+    doc = apply_registry(doc, registry or default_registry())
+    # model_copy does not validate: check the cross-record invariants once, at the end.
+    return type(doc).model_validate(doc.model_dump())

@@ -1,0 +1,216 @@
+"""The run store: every article of a named run, and what became of it (SQLite, no server).
+
+One row per article per run, keyed by the article's id and the sha256 of its text: status
+pending, done or failed (with the reason), the result document, attempts, tokens, latency and
+cost. Each article is committed the moment it finishes, so a kill -9 loses at most the articles
+in flight; running the same command again skips what is done (nobody pays twice for an article)
+and retries what failed only when asked. Input that could not be read gets a failed row too, keyed
+by where it was read. Lives beside the cache by default (EXTRACTOR_RUN_STORE or --store moves it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from extractor.errors import StoreError
+from extractor.cache import open_database
+
+PENDING, DONE, FAILED = "pending", "done", "failed"
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE runs (
+        name TEXT PRIMARY KEY,
+        settings TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE articles (
+        run TEXT NOT NULL REFERENCES runs (name),
+        key TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        article_id TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+        reason TEXT,
+        result TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        prompt_tokens INTEGER NOT NULL DEFAULT 0,
+        completion_tokens INTEGER NOT NULL DEFAULT 0,
+        seconds REAL NOT NULL DEFAULT 0,
+        cost REAL,
+        cache_hit INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (run, key)
+    );
+    CREATE INDEX articles_by_status ON articles (run, status);
+    CREATE INDEX articles_by_seq ON articles (run, seq);
+    """,
+    # Batch API state (extractor.batch.store documents the tables).
+    """
+    CREATE TABLE batches (
+        id TEXT PRIMARY KEY,
+        run TEXT NOT NULL,
+        input_file_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        requests INTEGER NOT NULL,
+        output_file_id TEXT,
+        error_file_id TEXT,
+        created_at TEXT NOT NULL,
+        collected_at TEXT
+    );
+    CREATE INDEX batches_by_run ON batches (run, collected_at);
+    CREATE TABLE batch_articles (
+        run TEXT NOT NULL,
+        key TEXT NOT NULL,
+        article TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        params TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('active', 'done', 'failed')),
+        submitted_at REAL NOT NULL,
+        PRIMARY KEY (run, key)
+    );
+    CREATE TABLE batch_requests (
+        run TEXT NOT NULL,
+        custom_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        schema TEXT NOT NULL,
+        messages TEXT NOT NULL,
+        max_tokens INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'submitted', 'answered', 'failed')),
+        tries INTEGER NOT NULL DEFAULT 0,
+        batch_id TEXT,
+        text TEXT,
+        finish_reason TEXT,
+        prompt_tokens INTEGER NOT NULL DEFAULT 0,
+        completion_tokens INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        PRIMARY KEY (run, custom_id)
+    );
+    CREATE INDEX batch_requests_by_key ON batch_requests (run, key);
+    CREATE INDEX batch_requests_by_state ON batch_requests (run, state);
+    CREATE INDEX batch_requests_by_batch ON batch_requests (batch_id);
+    """,
+)
+
+
+def article_key(article_id: str, sha256: str) -> str:
+    return hashlib.sha256(f"{article_id}\0{sha256}".encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    name: str
+    created_at: str
+    updated_at: str
+    settings: dict[str, Any]
+    pending: int
+    done: int
+    failed: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost: float | None
+    seconds: float
+
+
+class RunStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.db = open_database(path, MIGRATIONS)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open the run store {path}: {exc}", hint="set EXTRACTOR_RUN_STORE or --store to a writable file") from None
+
+    def _write(self, sql: str, args: tuple) -> None:
+        try:
+            self.db.execute(sql, args)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write the run store {self.path}: {exc}", hint="check the disk and the file's permissions") from None
+
+    def begin_run(self, name: str, settings: dict[str, Any]) -> bool:
+        """Create the run, or reopen it; True when it already existed. The settings recorded are
+        those of the first invocation (no secrets: provider, model, public base URL, parameters)."""
+        existed = self.db.execute("SELECT 1 FROM runs WHERE name = ?", (name,)).fetchone() is not None
+        now = _now()
+        if existed:
+            self._write("UPDATE runs SET updated_at = ? WHERE name = ?", (now, name))
+        else:
+            self._write("INSERT INTO runs VALUES (?, ?, ?, ?)", (name, json.dumps(settings, sort_keys=True), now, now))
+        return existed
+
+    def status(self, run: str, key: str) -> str | None:
+        row = self.db.execute("SELECT status FROM articles WHERE run = ? AND key = ?", (run, key)).fetchone()
+        return row[0] if row else None
+
+    def mark_pending(self, run: str, key: str, article_id: str, origin: str) -> None:
+        self._write(
+            "INSERT INTO articles (run, key, seq, article_id, origin, status, updated_at)"
+            " VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM articles WHERE run = ?), ?, ?, 'pending', ?)"
+            " ON CONFLICT (run, key) DO UPDATE SET status = 'pending', reason = NULL, updated_at = excluded.updated_at",
+            (run, key, run, article_id, origin, _now()),
+        )
+
+    def finish(self, run: str, key: str, *, status: str, result: str | None = None, reason: str | None = None,
+               attempts: int = 0, usage: dict[str, int] | None = None, seconds: float = 0.0, cost: float | None = None,
+               cache_hit: bool = False, article_id: str = "", origin: str = "") -> None:
+        """Record an article's outcome, committed at once (autocommit)."""
+        usage = usage or {}
+        self._write(
+            "INSERT INTO articles (run, key, seq, article_id, origin, status, reason, result, attempts, prompt_tokens,"
+            " completion_tokens, seconds, cost, cache_hit, updated_at)"
+            " VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM articles WHERE run = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (run, key) DO UPDATE SET status = excluded.status, reason = excluded.reason, result = excluded.result,"
+            " attempts = articles.attempts + excluded.attempts, prompt_tokens = articles.prompt_tokens + excluded.prompt_tokens,"
+            " completion_tokens = articles.completion_tokens + excluded.completion_tokens, seconds = excluded.seconds,"
+            " cost = CASE WHEN articles.cost IS NULL AND excluded.cost IS NULL THEN NULL"
+            "  ELSE COALESCE(articles.cost, 0) + COALESCE(excluded.cost, 0) END,"
+            " cache_hit = excluded.cache_hit, updated_at = excluded.updated_at",
+            (run, key, run, article_id, origin, status, reason, result, attempts, usage.get("prompt_tokens", 0),
+             usage.get("completion_tokens", 0), seconds, cost, int(cache_hit), _now()),
+        )
+
+    def results(self, run: str) -> Iterator[tuple[str, str]]:
+        """(key, result JSON) of every done article, in the order they were first seen; streamed."""
+        cursor = self.db.execute("SELECT key, result FROM articles WHERE run = ? AND status = 'done' ORDER BY seq", (run,))
+        yield from cursor
+
+    def failures(self, run: str, limit: int = 20) -> list[tuple[str, str, str]]:
+        return self.db.execute(
+            "SELECT article_id, origin, reason FROM articles WHERE run = ? AND status = 'failed' ORDER BY seq LIMIT ?", (run, limit)
+        ).fetchall()
+
+    def summary(self, run: str) -> RunSummary | None:
+        row = self.db.execute("SELECT settings, created_at, updated_at FROM runs WHERE name = ?", (run,)).fetchone()
+        if row is None:
+            return None
+        counts = dict(self.db.execute("SELECT status, COUNT(*) FROM articles WHERE run = ? GROUP BY status", (run,)).fetchall())
+        totals = self.db.execute(
+            "SELECT COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0), SUM(cost), COALESCE(SUM(seconds), 0),"
+            " COUNT(*) - COUNT(cost) FROM articles WHERE run = ? AND status != 'pending' AND cache_hit = 0", (run,)
+        ).fetchone()
+        return RunSummary(
+            name=run, settings=json.loads(row[0]), created_at=row[1], updated_at=row[2],
+            pending=counts.get(PENDING, 0), done=counts.get(DONE, 0), failed=counts.get(FAILED, 0),
+            prompt_tokens=totals[0], completion_tokens=totals[1],
+            cost=None if totals[4] and totals[2] is None else totals[2], seconds=totals[3],
+        )
+
+    def runs(self) -> list[RunSummary]:
+        names = [r[0] for r in self.db.execute("SELECT name FROM runs ORDER BY created_at, name")]
+        return [s for s in (self.summary(n) for n in names) if s is not None]
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

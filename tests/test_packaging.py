@@ -1,0 +1,76 @@
+"""The wheel ships every subpackage, module, data file and prompt of the source tree."""
+
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+
+from conftest import ROOT
+
+
+def test_the_wheel_holds_every_module_data_file_and_prompt(tmp_path):
+    # Built from a clean copy: setuptools would reuse a build/ folder left in the checkout.
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, tree / name)
+    for folder in ("extractor", "prompts"):
+        shutil.copytree(ROOT / folder, tree / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(tree)],
+                           capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stderr[-2000:]
+    (wheel,) = tmp_path.glob("incident_extractor-*.whl")
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    source = ROOT / "extractor"
+    expected = {p.relative_to(ROOT).as_posix() for p in source.rglob("*.py") if "__pycache__" not in p.parts}
+    expected |= {p.relative_to(ROOT).as_posix() for p in (source / "data").iterdir() if p.is_file()}
+    expected |= {f"extractor/_prompt_files/{p.name}" for p in (ROOT / "prompts").glob("*.md")}
+    assert len(expected) > 50
+    assert expected <= shipped, f"missing from the wheel: {sorted(expected - shipped)}"
+
+
+# The stages in the order they may import one another: a module imports only from its own layer
+# or the layers before it (`api` and `cli` on top use them all).
+LAYERS = (("errors", "taxonomy", "schema", "settings", "cache"), ("articles",), ("llm",), ("normalise",), ("flow",),
+          ("results",), ("runs",), ("batch",), ("api", "cli"))
+LAYER_OF = {name: number for number, names in enumerate(LAYERS) for name in names}
+
+
+def _modules() -> list:
+    return sorted(p for p in (ROOT / "extractor").rglob("*.py") if "__pycache__" not in p.parts and p.name != "__init__.py")
+
+
+def _place(path) -> str:
+    """The layer name of a module: its subpackage, or its own name at the top."""
+    parts = path.relative_to(ROOT / "extractor").with_suffix("").parts
+    return parts[0]
+
+
+def test_imports_point_down_the_stages():
+    import ast
+
+    upward = []
+    for path in _modules():
+        here = LAYER_OF[_place(path)]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module] if isinstance(node, ast.ImportFrom) and node.module else \
+                [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            for name in names:
+                parts = name.split(".")
+                if parts[0] == "extractor" and len(parts) > 1 and parts[1] in LAYER_OF and LAYER_OF[parts[1]] > here:
+                    upward.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert upward == []
+
+
+def test_the_readme_table_names_every_module_in_its_folder():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## How it works"):readme.index("- **Two calls per article**")]
+    listed, folder = set(), None
+    for line in table.splitlines():
+        heading = re.match(r"\| \*\*`(extractor/[a-z/_]*)`\*\*", line)
+        if heading:
+            folder = heading.group(1)
+        elif line.startswith("| `") and folder:
+            listed |= {f"{folder}{name}" for name in re.findall(r"`([a-z_]+\.py)`", line.split("|")[1])}
+    assert listed == {p.relative_to(ROOT).as_posix() for p in _modules()}
