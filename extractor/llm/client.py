@@ -138,25 +138,13 @@ class LLMClient:
 
     def extract(self, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any], max_tokens: int) -> Answer:
         """Ask for `response_model`; re-ask on validation errors up to max_attempts calls."""
-        calls: list[tuple[int, int, int]] = []
-        started = time.monotonic()
-        token = _VALIDATION_CONTEXT.set(context)
-        try:
-            value = self.instructor.chat.completions.create(**self._arguments(response_model, messages, context, max_tokens, calls))
-        except (InstructorRetryException, IncompleteOutputException, openai.APIError) as exc:
-            return _failed(exc, calls, started, max_tokens)
-        finally:
-            _VALIDATION_CONTEXT.reset(token)
-        return Answer(value=value, attempts=len(calls), usage=_usage(calls), seconds=time.monotonic() - started)
+        with _Call(self, response_model, messages, context, max_tokens) as call:
+            call.answered(self.instructor.chat.completions.create(**call.arguments))
+        return call.answer
 
 
 class AsyncLLMClient(LLMClient):
     """The same call over openai's AsyncOpenAI, for runs that keep many requests in flight."""
-
-    def __init__(self, client: openai.AsyncOpenAI, settings: Settings) -> None:
-        self.settings = settings
-        self.openai = client
-        self.instructor = instructor.from_openai(client, mode=instructor.Mode.JSON_SCHEMA)
 
     @classmethod
     def from_async_transport(cls, transport: httpx2.AsyncBaseTransport, settings: Settings) -> AsyncLLMClient:
@@ -164,19 +152,40 @@ class AsyncLLMClient(LLMClient):
         return cls(openai.AsyncOpenAI(http_client=http, **_openai_options(settings)), settings)
 
     async def extract(self, response_model, messages, context, max_tokens) -> Answer:  # type: ignore[override]
-        calls: list[tuple[int, int, int]] = []
-        started = time.monotonic()
-        token = _VALIDATION_CONTEXT.set(context)
-        try:
-            value = await self.instructor.chat.completions.create(**self._arguments(response_model, messages, context, max_tokens, calls))
-        except (InstructorRetryException, IncompleteOutputException, openai.APIError) as exc:
-            return _failed(exc, calls, started, max_tokens)
-        finally:
-            _VALIDATION_CONTEXT.reset(token)
-        return Answer(value=value, attempts=len(calls), usage=_usage(calls), seconds=time.monotonic() - started)
+        with _Call(self, response_model, messages, context, max_tokens) as call:
+            call.answered(await self.instructor.chat.completions.create(**call.arguments))
+        return call.answer
 
     async def aclose(self) -> None:
         await self.openai.close()
+
+
+class _Call:
+    """One `extract` call, sync or async alike: its arguments, the validation context set for its
+    duration, and its `Answer` (a validated value, or what was left when attempts ran out)."""
+
+    def __init__(self, client: LLMClient, response_model: type, messages: list[dict[str, str]], context: dict[str, Any],
+                 max_tokens: int) -> None:
+        self.calls: list[tuple[int, int, int]] = []
+        self.started = time.monotonic()
+        self.max_tokens = max_tokens
+        self.context = context
+        self.arguments = client._arguments(response_model, messages, context, max_tokens, self.calls)
+        self.answer: Answer | None = None
+
+    def __enter__(self) -> _Call:
+        self._token = _VALIDATION_CONTEXT.set(self.context)
+        return self
+
+    def answered(self, value: Any) -> None:
+        self.answer = Answer(value=value, attempts=len(self.calls), usage=_usage(self.calls), seconds=time.monotonic() - self.started)
+
+    def __exit__(self, kind: type | None, exc: BaseException | None, traceback: Any) -> bool:
+        _VALIDATION_CONTEXT.reset(self._token)
+        if isinstance(exc, (InstructorRetryException, IncompleteOutputException, openai.APIError)):
+            self.answer = _failed(exc, self.calls, self.started, self.max_tokens)  # raises ours for transport failures
+            return True
+        return False
 
 
 def _failed(exc: Exception, calls: list[tuple[int, int, int]], started: float, max_tokens: int) -> Answer:

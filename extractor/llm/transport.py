@@ -65,7 +65,7 @@ def retry_after_seconds(response: httpx2.Response, now: float | None = None) -> 
 class _RetryPolicy:
     """What to retry, how long to wait, when to stop: shared by the sync and async transports."""
 
-    def __init__(self, attempts: int, max_wait: float, initial_wait: float, max_backoff: float) -> None:
+    def __init__(self, *, attempts: int = 6, max_wait: float = 120.0, initial_wait: float = 0.5, max_backoff: float = 20.0) -> None:
         self.attempts = attempts
         self.max_wait = max_wait
         self._backoff = wait_exponential_jitter(multiplier=initial_wait, max=max_backoff, jitter=initial_wait)
@@ -80,6 +80,29 @@ class _RetryPolicy:
         # Bounds the total of the waits themselves (slept so far + the one about to start).
         return state.idle_for + (state.upcoming_sleep or 0.0) > self.max_wait
 
+    def _retrying(self, kind, sleep):
+        return kind(stop=self._stop(), wait=self._wait, retry=self._retry(), sleep=sleep, reraise=True)
+
+    @staticmethod
+    def _kept(response: httpx2.Response, attempt_number: int) -> httpx2.Response:
+        """The response of an attempt (its body read inside the attempt, so that a connection
+        dropped mid-body is retried like any other fault), or `_RetryableStatus` to retry it."""
+        if response.status_code in RETRY_STATUSES:
+            raise _RetryableStatus(response)
+        response.headers[ATTEMPTS_HEADER] = str(attempt_number)
+        return response
+
+    @staticmethod
+    def _exhausted(exc: BaseException, attempt_number: int) -> httpx2.Response:
+        """After the last attempt: a retryable status is returned as it came (the SDK maps it),
+        a transport fault raised again with the attempts it took."""
+        if isinstance(exc, _RetryableStatus):
+            exc.response.headers[ATTEMPTS_HEADER] = str(attempt_number)
+            return exc.response
+        if isinstance(exc, RETRY_EXCEPTIONS):
+            exc.extractor_attempts = attempt_number  # type: ignore[attr-defined]
+        raise exc
+
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, _RetryableStatus):
@@ -90,43 +113,24 @@ class _RetryPolicy:
 
 
 class RetryingTransport(_RetryPolicy, httpx2.BaseTransport):
-    def __init__(
-        self,
-        inner: httpx2.BaseTransport,
-        *,
-        attempts: int = 6,
-        max_wait: float = 120.0,
-        initial_wait: float = 0.5,
-        max_backoff: float = 20.0,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        super().__init__(attempts, max_wait, initial_wait, max_backoff)
+    """`inner` with the retry policy (`attempts`, `max_wait`, `initial_wait`, `max_backoff`)."""
+
+    def __init__(self, inner: httpx2.BaseTransport, *, sleep: Callable[[float], None] = time.sleep, **policy: float) -> None:
+        super().__init__(**policy)  # type: ignore[arg-type]
         self.inner = inner
         self.sleep = sleep
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        retrying = Retrying(stop=self._stop(), wait=self._wait, retry=self._retry(), sleep=self.sleep, reraise=True)
         attempt_number = 0
         try:
-            for attempt in retrying:
+            for attempt in self._retrying(Retrying, self.sleep):
                 with attempt:
                     attempt_number = attempt.retry_state.attempt_number
                     response = self.inner.handle_request(request)
-                    # Read the body inside the attempt: a connection dropped mid-body is then
-                    # retried like any other, instead of surfacing later in the SDK.
                     response.read()
-                    if response.status_code in RETRY_STATUSES:
-                        response.close()
-                        raise _RetryableStatus(response)
-                    response.headers[ATTEMPTS_HEADER] = str(attempt_number)
-                    return response
-        except _RetryableStatus as exhausted:
-            response = exhausted.response
-            response.headers[ATTEMPTS_HEADER] = str(attempt_number)
-            return response
-        except RETRY_EXCEPTIONS as exc:
-            exc.extractor_attempts = attempt_number  # type: ignore[attr-defined]
-            raise
+                    return self._kept(response, attempt_number)
+        except Exception as exc:  # noqa: BLE001 - _exhausted returns or raises it again
+            return self._exhausted(exc, attempt_number)
         raise AssertionError("unreachable: tenacity either returns or re-raises")
 
     def close(self) -> None:
@@ -137,18 +141,9 @@ class AsyncRetryingTransport(_RetryPolicy, httpx2.AsyncBaseTransport):
     """The same policy for the async client. With a `Throttle`, every attempt waits for the run's
     shared budgets first, and a 429 pauses the whole run for its Retry-After."""
 
-    def __init__(
-        self,
-        inner: httpx2.AsyncBaseTransport,
-        *,
-        attempts: int = 6,
-        max_wait: float = 120.0,
-        initial_wait: float = 0.5,
-        max_backoff: float = 20.0,
-        throttle: Throttle | None = None,
-        sleep: Callable[[float], object] = asyncio.sleep,
-    ) -> None:
-        super().__init__(attempts, max_wait, initial_wait, max_backoff)
+    def __init__(self, inner: httpx2.AsyncBaseTransport, *, throttle: Throttle | None = None,
+                 sleep: Callable[[float], object] = asyncio.sleep, **policy: float) -> None:
+        super().__init__(**policy)  # type: ignore[arg-type]
         self.inner = inner
         self.throttle = throttle
         self.sleep = sleep
@@ -174,26 +169,16 @@ class AsyncRetryingTransport(_RetryPolicy, httpx2.AsyncBaseTransport):
             await self.throttle.release(rate_limited=limited, retry_after=None if asked is None else min(asked, MAX_RETRY_AFTER))
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        retrying = AsyncRetrying(stop=self._stop(), wait=self._wait, retry=self._retry(), sleep=self.sleep, reraise=True)
         attempt_number = 0
         try:
-            async for attempt in retrying:
+            async for attempt in self._retrying(AsyncRetrying, self.sleep):
                 with attempt:
                     attempt_number = attempt.retry_state.attempt_number
                     response = await self._send(request)
-                    await response.aread()  # inside the attempt, as above
-                    if response.status_code in RETRY_STATUSES:
-                        await response.aclose()
-                        raise _RetryableStatus(response)
-                    response.headers[ATTEMPTS_HEADER] = str(attempt_number)
-                    return response
-        except _RetryableStatus as exhausted:
-            response = exhausted.response
-            response.headers[ATTEMPTS_HEADER] = str(attempt_number)
-            return response
-        except RETRY_EXCEPTIONS as exc:
-            exc.extractor_attempts = attempt_number  # type: ignore[attr-defined]
-            raise
+                    await response.aread()
+                    return self._kept(response, attempt_number)
+        except Exception as exc:  # noqa: BLE001 - as above
+            return self._exhausted(exc, attempt_number)
         raise AssertionError("unreachable: tenacity either returns or re-raises")
 
     async def aclose(self) -> None:
