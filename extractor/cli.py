@@ -312,7 +312,10 @@ def _batch_context(model, base_url, store, prices=None):
 
     settings = resolve({"model": model, "base_url": base_url, "run_store": str(store) if store else None,
                         "prices": str(prices) if prices else None})
-    client = openai.OpenAI(api_key=settings.api_key or "not-needed", base_url=settings.base_url, timeout=settings.timeout, max_retries=3)
+    from extractor.batch.commands import SDK_RETRIES
+
+    client = openai.OpenAI(api_key=settings.api_key or "not-needed", base_url=settings.base_url, timeout=settings.timeout,
+                           max_retries=SDK_RETRIES)
     return settings, RunStore(settings.run_store), client
 
 

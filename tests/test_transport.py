@@ -92,3 +92,48 @@ def test_retry_after_forms():
     assert retry_after_seconds(httpx2.Response(429, headers={"retry-after-ms": "1500"})) == 1.5
     assert retry_after_seconds(httpx2.Response(429, headers={"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}), now=1445412470.0) == 10.0
     assert retry_after_seconds(httpx2.Response(429)) is None
+
+
+def _status_error(status: int, message: str = "nope", attempts: int | None = None):
+    import openai
+
+    headers = {"x-extractor-attempts": str(attempts)} if attempts else {}
+    response = httpx2.Response(status, json={"error": {"message": message}}, headers=headers,
+                               request=httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions"))
+    return openai.APIStatusError(message, response=response, body={"error": {"message": message}})
+
+
+@pytest.mark.parametrize(("status", "kind", "words"), [
+    (401, "LLMError", "refused the credentials (HTTP 401: nope)"),
+    (404, "LLMError", "does not know this model or path (HTTP 404: nope)"),
+    (429, "TransportError", "kept failing (HTTP 429: nope) after 5 attempts"),
+    (503, "TransportError", "kept failing (HTTP 503: nope) after 5 attempts"),
+    (400, "LLMError", "rejected the request (HTTP 400: nope)"),
+])
+def test_one_mapper_turns_the_sdks_status_errors_into_ours(status, kind, words):
+    from extractor.llm.sdk_errors import as_ours
+
+    error = as_ours(_status_error(status, attempts=5))
+    assert type(error).__name__ == kind and words in str(error) and error.hint
+    batch = as_ours(_status_error(status), doing="the Batch API could not upload the requests", attempts=4)
+    assert str(batch).startswith("the Batch API could not upload the requests: the server")
+    if kind == "TransportError":
+        assert batch.attempts == 4
+
+
+def test_one_mapper_counts_the_transports_attempts_under_a_connection_error():
+    import openai
+
+    from extractor.llm.sdk_errors import as_ours
+
+    fault = httpx2.ConnectError("refused")
+    fault.extractor_attempts = 3
+    try:
+        try:
+            raise fault
+        except httpx2.ConnectError as exc:
+            raise openai.APIConnectionError(request=httpx2.Request("POST", "http://127.0.0.1/v1")) from exc
+    except openai.APIConnectionError as sdk:
+        error = as_ours(sdk)
+    assert type(error).__name__ == "TransportError" and error.attempts == 3
+    assert str(error) == "the model server could not be reached after 3 attempts"

@@ -32,14 +32,16 @@ import openai
 from extractor.batch.flow import Ask, Finished, Resend, replay
 from extractor.batch.lines import ENDPOINT, chunks, file_name, jsonl, parse_results, request_line
 from extractor.batch.store import ACTIVE, BatchStore
-from extractor.errors import ConfigError, InputError, LLMError, TransportError
+from extractor.errors import ConfigError, InputError, LLMError
 from extractor.articles.load import Article, iter_articles
 from extractor.flow.pipeline import normalised
+from extractor.llm.sdk_errors import as_ours
 from extractor.runs.pricing import Prices
 from extractor.runs.concurrent import Outcome
 from extractor.runs.store import DONE, FAILED, PENDING, RunStore, article_key
 from extractor.settings import EMBEDDED, Settings
 
+SDK_RETRIES = 3  # the Batch API client's own retries (`openai.OpenAI(max_retries=...)`, built by the CLI)
 MAX_TRIES = 3  # sends of one request whose line fails in transport, before its article fails
 TERMINAL = ("completed", "failed", "expired", "cancelled")
 _WRITE_GROUP = 100  # articles taken on per transaction at submit (a short write lock for others)
@@ -315,20 +317,11 @@ def _finish(run: str, item: Any, step: Finished, store: RunStore, batches: Batch
 
 
 def _api(call: Callable[[], T], what: str) -> T:
-    """The call's result; the SDK's errors as ours, with a hint (no key ever in the message)."""
+    """The call's result; the SDK's errors as ours (`extractor.llm.sdk_errors`), naming the step."""
     try:
         return call()
-    except openai.APIStatusError as exc:
-        from extractor.llm.client import _error_detail
-
-        code = exc.status_code
-        message = f"the Batch API could not {what} (HTTP {code}: {_error_detail(exc)})"
-        if code == 429 or code >= 500:
-            raise TransportError(message, attempts=1, hint="try again later; nothing was lost") from None
-        raise LLMError(message, hint="check OPENAI_API_KEY" if code in (401, 403) else "check --model and --base-url") from None
-    except openai.APIConnectionError:
-        raise TransportError(f"the Batch API could not {what}: the server could not be reached", attempts=1,
-                             hint="check --base-url and the network; nothing was lost, run the command again") from None
+    except openai.APIError as exc:
+        raise as_ours(exc, doing=f"the Batch API could not {what}", attempts=SDK_RETRIES + 1) from None
 
 
 def _quietly(call: Callable[[], Any]) -> None:

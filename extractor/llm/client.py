@@ -32,9 +32,9 @@ from instructor.core.hooks import Hooks
 from instructor.v2.core.function_calls import response_schema
 from pydantic import BaseModel
 
-from extractor.errors import LLMError, TransportError
 from extractor.settings import EMBEDDED, Settings
-from extractor.llm.transport import ATTEMPTS_HEADER, AsyncRetryingTransport, RetryingTransport
+from extractor.llm.sdk_errors import as_ours
+from extractor.llm.transport import AsyncRetryingTransport, RetryingTransport
 
 if TYPE_CHECKING:
     from extractor.llm.throttle import Throttle
@@ -191,9 +191,9 @@ class _Call:
 def _failed(exc: Exception, calls: list[tuple[int, int, int]], started: float, max_tokens: int) -> Answer:
     """The Answer for attempts that ran out; transport failures are raised as ours instead."""
     if isinstance(exc, openai.APIError):
-        _raise_transport(exc, len(calls))
+        raise as_ours(exc) from None
     if isinstance(exc, InstructorRetryException):
-        _raise_if_transport(exc, len(calls))
+        _raise_if_transport(exc)
         errors = [str(a.exception) for a in exc.failed_attempts or []]
     else:
         errors = [f"the answer was cut off at max_tokens={max_tokens}"]
@@ -230,54 +230,10 @@ def _content(completion: Any) -> str | None:
         return None
 
 
-def _raise_if_transport(exc: InstructorRetryException, calls: int) -> None:
+def _raise_if_transport(exc: InstructorRetryException) -> None:
     cause = exc.__cause__
     if isinstance(cause, openai.APIError):
-        _raise_transport(cause, calls)
-
-
-def _raise_transport(exc: openai.APIError, calls: int) -> None:
-    """Turn the SDK's error into ours, with a hint and the transport attempt count."""
-    if isinstance(exc, openai.APIStatusError):
-        attempts = int(exc.response.headers.get(ATTEMPTS_HEADER, "1"))
-        status = exc.status_code
-        detail = _error_detail(exc)
-        if status in (401, 403):
-            raise LLMError(f"the server refused the credentials (HTTP {status})", hint="check OPENAI_API_KEY (or EXTRACTOR_API_KEY)") from None
-        if status == 404:
-            raise LLMError(f"the server does not know this model or path (HTTP 404: {detail})", hint="check --model and --base-url") from None
-        if status == 429 or status >= 500:
-            raise TransportError(
-                f"the server kept failing (HTTP {status}: {detail}) after {attempts} attempts",
-                attempts=attempts,
-                hint="try again later, or lower the request rate",
-            ) from None
-        raise LLMError(
-            f"the server rejected the request (HTTP {status}: {detail})",
-            hint="for llama.cpp servers try --response-format json_object; check --model",
-        ) from None
-    attempts = 1
-    cause: BaseException | None = exc
-    while cause is not None:
-        attempts = getattr(cause, "extractor_attempts", attempts)
-        cause = cause.__cause__ or cause.__context__
-    what = "timed out" if isinstance(exc, openai.APITimeoutError) else "could not be reached"
-    raise TransportError(
-        f"the model server {what} after {attempts} attempts",
-        attempts=attempts,
-        hint="check --base-url and that the server is running; raise EXTRACTOR_TIMEOUT for slow models",
-    ) from None
-
-
-def _error_detail(exc: openai.APIStatusError) -> str:
-    body = exc.body
-    if isinstance(body, dict):
-        message = body.get("message") or body.get("error") or body.get("detail")
-        if isinstance(message, dict):
-            message = message.get("message")
-        if message:
-            return " ".join(str(message).split())[:200]
-    return exc.response.reason_phrase or "error"
+        raise as_ours(cause) from None
 
 
 def build_client(settings: Settings) -> LLMClient:
