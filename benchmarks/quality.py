@@ -134,7 +134,7 @@ def load_article(path: Path | None = None, *, text: str | None = None, article_i
 
 def extract_all(args: argparse.Namespace, out: Path) -> None:
     """Every article of the sample through the pipeline, one at a time; appends to stats.jsonl."""
-    from extractor.errors import ExtractorError
+    from extractor.errors import ExtractorError, LLMError
     from extractor.flow.pipeline import extract_article, normalised
 
     client_for, provider, model = make_client(args)
@@ -163,8 +163,8 @@ def extract_all(args: argparse.Namespace, out: Path) -> None:
             document = None
             what = "" if isinstance(exc, ExtractorError) else f"{type(exc).__name__}: "
             row["failed"] = " ".join(f"{what}{exc}".split())[:300]
-            usage = getattr(exc, "usage", None) or getattr(exc, "flow_usage", None) or {}
-            row.update(calls=getattr(exc, "attempts", None) or getattr(exc, "flow_attempts", 0),
+            usage = exc.usage if isinstance(exc, LLMError) else {}
+            row.update(calls=exc.calls if isinstance(exc, LLMError) else 0,
                        prompt_tokens=usage.get("prompt_tokens", 0), completion_tokens=usage.get("completion_tokens", 0),
                        warnings=[])
         else:

@@ -13,6 +13,8 @@ client may be injected (`client=`), as the tests inject a fake server.
 
 from __future__ import annotations
 
+import contextlib
+
 import asyncio
 from collections.abc import Iterable
 from typing import Any
@@ -45,7 +47,6 @@ def extract(text_or_article: str | Article, *, published: str | None = None, art
     item = _as_article(text_or_article, article_id, published)
     from extractor.flow.pipeline import extract_cached
 
-    cache = Cache(chosen.cache_dir / "cache.sqlite3") if chosen.use_cache else None
     built: list[LLMClient] = [client] if client is not None else []
 
     def llm() -> LLMClient:  # built on first need: a cache hit builds none (the embedded model loads nothing)
@@ -53,11 +54,8 @@ def extract(text_or_article: str | Article, *, published: str | None = None, art
             built.append(llm_clients.build_client(chosen))
         return built[0]
 
-    try:
+    with Cache(chosen.cache_dir / "cache.sqlite3") if chosen.use_cache else contextlib.nullcontext() as cache:
         return extract_cached(item, chosen, llm, cache, refresh=chosen.refresh)
-    finally:
-        if cache is not None:
-            cache.close()
 
 
 async def extract_many_async(items: Iterable[str | Article], *, settings: Settings | None = None,
@@ -79,8 +77,9 @@ async def extract_many_async(items: Iterable[str | Article], *, settings: Settin
             articles.append(_as_article(item, f"article-{number}"))
         except InputError as exc:
             articles.append(exc)
-    cache = Cache(chosen.cache_dir / "cache.sqlite3") if chosen.use_cache else None
-    store = RunStore(chosen.run_store) if run else None
+    held = contextlib.ExitStack()  # the cache and the run store, closed however the run ends
+    cache = held.enter_context(Cache(chosen.cache_dir / "cache.sqlite3")) if chosen.use_cache else None
+    store = held.enter_context(RunStore(chosen.run_store)) if run else None
     built: list[AsyncLLMClient] = [client] if client is not None else []
 
     def llm() -> AsyncLLMClient:
@@ -115,10 +114,7 @@ async def extract_many_async(items: Iterable[str | Article], *, settings: Settin
     finally:
         if built and client is None:
             await built[0].aclose()
-        if cache is not None:
-            cache.close()
-        if store is not None:
-            store.close()
+        held.close()
     return [r if r is not None else _failure("not run", 0, {}) for r in results]
 
 

@@ -1,22 +1,42 @@
 """The command line: a thin layer over the library.
 
-Each command parses options, resolves settings once, calls library functions, and turns known
-errors (the `extractor.errors` tree) into one line with a hint and a non-zero exit code. Heavy
-imports happen inside commands so `extractor --help` starts fast. EXTRACTOR_DEBUG=1 shows
-tracebacks.
+Each command parses options, resolves settings once and calls library functions; one error
+boundary (`_ErrorBoundary`) turns known errors (the `extractor.errors` tree) into one line with a
+hint and a non-zero exit code. Heavy imports happen inside commands so `extractor --help` starts
+fast. EXTRACTOR_DEBUG=1 shows tracebacks.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
+import click
 import typer
+from typer.core import TyperGroup
+
+class _ErrorBoundary(TyperGroup):
+    """The CLI's one error boundary, around every command: a known error (the `extractor.errors`
+    tree) becomes one line on standard error with its hint, and its exit code; with the settings'
+    debug flag (EXTRACTOR_DEBUG=1) its traceback instead. Anything else is a bug, and propagates."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from extractor.errors import ExtractorError
+        from extractor.settings import debug_wanted
+
+        try:
+            return super().invoke(ctx)
+        except ExtractorError as exc:
+            if debug_wanted():
+                raise
+            _say(f"error: {exc.one_line()}")
+            raise typer.Exit(exc.exit_code) from None
+
 
 app = typer.Typer(
+    cls=_ErrorBoundary,
     help="Grounded records of political-violence incidents, actors and attributions from news articles.",
     no_args_is_help=True,
     add_completion=False,
@@ -38,18 +58,6 @@ class ResponseFormat(str, Enum):
 
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def _fail(exc: Exception) -> None:
-    """Print a known error as one line and exit with its code."""
-    from extractor.errors import ExtractorError
-
-    if os.environ.get("EXTRACTOR_DEBUG") == "1":
-        raise exc
-    if isinstance(exc, ExtractorError):
-        _say(f"error: {exc.one_line()}")
-        raise typer.Exit(exc.exit_code)
-    raise exc
 
 
 @app.command()
@@ -79,23 +87,19 @@ def extract(
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress; only errors.")] = False,
 ) -> None:
     """Extract incidents, actors and attributions from articles into schema-valid JSON."""
-    from extractor.errors import ExtractorError
     from extractor.settings import resolve
 
-    try:
-        settings = resolve({
-            "model": model, "base_url": base_url, "provider": provider,
-            "response_format": response_format.value if response_format else None,
-            "max_attempts": max_attempts, "cache_dir": str(cache_dir) if cache_dir else None,
-            "run_store": str(store) if store else None, "prices": str(prices) if prices else None,
-            "concurrency": concurrency, "rpm": rpm, "tpm": tpm, "no_cache": no_cache, "refresh": refresh,
-            "evidence": evidence, "window_chars": window_chars, "local_model": local_model, "small_model": small_model,
-        })
-        from extractor.runs.driver import extract_paths
+    settings = resolve({
+        "model": model, "base_url": base_url, "provider": provider,
+        "response_format": response_format.value if response_format else None,
+        "max_attempts": max_attempts, "cache_dir": str(cache_dir) if cache_dir else None,
+        "run_store": str(store) if store else None, "prices": str(prices) if prices else None,
+        "concurrency": concurrency, "rpm": rpm, "tpm": tpm, "no_cache": no_cache, "refresh": refresh,
+        "evidence": evidence, "window_chars": window_chars, "local_model": local_model, "small_model": small_model,
+    })
+    from extractor.runs.driver import extract_paths
 
-        totals = extract_paths(paths, settings, output=output, fmt=fmt.value, run=run, retry_failed=retry_failed, quiet=quiet)
-    except ExtractorError as exc:
-        _fail(exc)
+    totals = extract_paths(paths, settings, output=output, fmt=fmt.value, run=run, retry_failed=retry_failed, quiet=quiet)
     if totals.input_errors:
         raise typer.Exit(2)
     if totals.failed:
@@ -125,14 +129,10 @@ def eval_(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON instead of a table.")] = False,
 ) -> None:
     """Score predictions against gold answers (DESIGN.md's scoring): P/R/F1, field accuracy, grounding."""
-    from extractor.errors import ExtractorError
     from extractor.results.evaluate import evaluate, report_table
     from extractor.results.write import pretty_json
 
-    try:
-        report = evaluate(gold, pred, articles or ())
-    except ExtractorError as exc:
-        _fail(exc)
+    report = evaluate(gold, pred, articles or ())
     if as_json:
         sys.stdout.write(pretty_json(report.as_dict()) + "\n")
         return
@@ -156,26 +156,22 @@ def review(
     import tempfile
 
     from extractor.runs.driver import run_documents
-    from extractor.errors import ExtractorError
     from extractor.results.review import write_review
 
-    try:
-        with tempfile.TemporaryDirectory() as scratch:
-            paths: list[Path] = []
-            for name in results:
-                if Path(name).exists():
-                    paths.append(Path(name))
-                    continue
-                # A run: its documents from the store (the store keeps results, not article texts).
-                dumped = Path(scratch) / f"run-{len(paths)}.jsonl"
-                with dumped.open("w", encoding="utf-8") as stream:
-                    for document in run_documents(name, _store_path(store)):
-                        stream.write(document.model_dump_json() + "\n")
-                paths.append(dumped)
-            sources = articles or [p if p.is_dir() else p.parent for p in paths if not str(p).startswith(scratch)]
-            count = write_review(paths, sources, output)
-    except ExtractorError as exc:
-        _fail(exc)
+    with tempfile.TemporaryDirectory() as scratch:
+        paths: list[Path] = []
+        for name in results:
+            if Path(name).exists():
+                paths.append(Path(name))
+                continue
+            # A run: its documents from the store (the store keeps results, not article texts).
+            dumped = Path(scratch) / f"run-{len(paths)}.jsonl"
+            with dumped.open("w", encoding="utf-8") as stream:
+                for document in run_documents(name, _store_path(store)):
+                    stream.write(document.model_dump_json() + "\n")
+            paths.append(dumped)
+        sources = articles or [p if p.is_dir() else p.parent for p in paths if not str(p).startswith(scratch)]
+        count = write_review(paths, sources, output)
     _say(f"wrote {output} ({count} article{'s' if count != 1 else ''})")
 
 
@@ -203,13 +199,9 @@ def export(
 ) -> None:
     """Export a run's finished documents for other tools: JSONL, ACLED-style CSV or GeoJSON."""
     from extractor.runs.driver import run_documents, write_atomically
-    from extractor.errors import ExtractorError
     from extractor.results.export import EXPORTERS
 
-    try:
-        count = write_atomically(output, lambda stream: EXPORTERS[fmt.value](run_documents(run, _store_path(store)), stream))
-    except ExtractorError as exc:
-        _fail(exc)
+    count = write_atomically(output, lambda stream: EXPORTERS[fmt.value](run_documents(run, _store_path(store)), stream))
     if output:
         _say(f"wrote {count} {'documents' if fmt is ExportFormat.jsonl else 'rows' if fmt is ExportFormat.csv else 'features'} to {output}")
 
@@ -222,14 +214,10 @@ def merge(
 ) -> None:
     """One incident per event across articles: cluster the run's incidents (see extractor/normalise/merge.py for the rule)."""
     from extractor.runs.driver import run_documents, write_atomically
-    from extractor.errors import ExtractorError
     from extractor.normalise.merge import merge_documents
 
-    try:
-        dataset = merge_documents(run_documents(run, _store_path(store)))
-        write_atomically(output, lambda stream: stream.write(dataset.model_dump_json(indent=2) + "\n"))
-    except ExtractorError as exc:
-        _fail(exc)
+    dataset = merge_documents(run_documents(run, _store_path(store)))
+    write_atomically(output, lambda stream: stream.write(dataset.model_dump_json(indent=2) + "\n"))
 
 
 runs_app = typer.Typer(help="List and inspect named runs (the run store).", no_args_is_help=True, rich_markup_mode=None)
@@ -243,17 +231,10 @@ def _money(cost) -> str:
 @runs_app.command("list")
 def runs_list(store: StoreOption = None) -> None:
     """Every run: articles done, failed and pending, tokens and cost."""
-    from extractor.errors import ExtractorError
     from extractor.runs.store import RunStore
 
-    try:
-        runs = RunStore(_store_path(store))
-    except ExtractorError as exc:
-        _fail(exc)
-    try:
+    with RunStore(_store_path(store)) as runs:
         summaries = runs.runs()
-    finally:
-        runs.close()
     if not summaries:
         _say("no runs yet (start one with `extractor extract ... --run NAME`)")
         return
@@ -269,20 +250,14 @@ def runs_show(
     failures: Annotated[int, typer.Option(help="How many failures to list.")] = 20,
 ) -> None:
     """A run's status, tokens, cost, settings and failures with their reasons."""
-    from extractor.errors import ExtractorError, InputError
+    from extractor.errors import InputError
     from extractor.runs.store import RunStore
 
-    try:
-        runs = RunStore(_store_path(store))
-        try:
-            s = runs.summary(name)
-            if s is None:
-                raise InputError(name, "is not a run in the store", hint="see `extractor runs list`")
-            failed = runs.failures(name, failures)
-        finally:
-            runs.close()
-    except ExtractorError as exc:
-        _fail(exc)
+    with RunStore(_store_path(store)) as runs:
+        s = runs.summary(name)
+        if s is None:
+            raise InputError(name, "is not a run in the store", hint="see `extractor runs list`")
+        failed = runs.failures(name, failures)
     print(f"run {s.name}: {s.done} done, {s.failed} failed, {s.pending} pending (in flight when last stopped)")
     print(f"model {s.settings.get('provider')}/{s.settings.get('model')}" + (f" at {s.settings['base_url']}" if s.settings.get("base_url") else ""))
     print(f"tokens {s.prompt_tokens:,} prompt + {s.completion_tokens:,} completion; cost {_money(s.cost)}; model time {s.seconds:.1f} s")
@@ -328,16 +303,10 @@ def batch_submit(
 ) -> None:
     """Write the run's pending requests as Batch API JSONL (strict json_schema), upload and create the batches."""
     from extractor.batch import commands as batch
-    from extractor.errors import ExtractorError
 
-    try:
-        settings, runs, client = _batch_context(model, base_url, store)
-        try:
-            sent = batch.submit(run, paths or [], settings, runs, client, retry_failed=retry_failed)
-        finally:
-            runs.close()
-    except ExtractorError as exc:
-        _fail(exc)
+    settings, runs, client = _batch_context(model, base_url, store)
+    with runs:
+        sent = batch.submit(run, paths or [], settings, runs, client, retry_failed=retry_failed)
     for outcome in sent.outcomes:
         _say(f"error: {outcome.reason}")
     _say(f"run {run}: {len(sent.custom_ids)} requests for {sent.articles} articles in batch(es) {', '.join(sent.batch_ids) or 'none'}; "
@@ -353,16 +322,10 @@ def batch_status(
 ) -> None:
     """Poll the run's batches."""
     from extractor.batch import commands as batch
-    from extractor.errors import ExtractorError
 
-    try:
-        settings, runs, client = _batch_context(model, base_url, store)
-        try:
-            statuses = batch.status(run, runs, client)
-        finally:
-            runs.close()
-    except ExtractorError as exc:
-        _fail(exc)
+    settings, runs, client = _batch_context(model, base_url, store)
+    with runs:
+        statuses = batch.status(run, runs, client)
     if not statuses:
         _say(f"run {run} has no batches (submit first: extractor batch submit {run} PATH...)")
     for st in statuses:
@@ -377,17 +340,11 @@ def batch_collect(
 ) -> None:
     """Collect finished batches into the run store (same grounding and checks), then submit the next stage, re-asks and failed lines."""
     from extractor.batch import commands as batch
-    from extractor.errors import ExtractorError
     from extractor.runs.pricing import load_prices
 
-    try:
-        settings, runs, client = _batch_context(model, base_url, store, prices)
-        try:
-            report = batch.collect(run, runs, client, settings, load_prices(settings.prices_file))
-        finally:
-            runs.close()
-    except ExtractorError as exc:
-        _fail(exc)
+    settings, runs, client = _batch_context(model, base_url, store, prices)
+    with runs:
+        report = batch.collect(run, runs, client, settings, load_prices(settings.prices_file))
     for outcome in report.outcomes:
         if outcome.status == "failed":
             _say(f"error: {outcome.reason}")

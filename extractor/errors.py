@@ -51,13 +51,28 @@ class ModelUnavailableError(ExtractorError):
 
 
 class LLMError(ExtractorError):
+    """The model gave no answer. Once the article's flow has seen it, it also says which article
+    failed and what the article cost before it failed (`article_id`, `calls`, `usage`: tokens are
+    billed anyway), set by `accounted`."""
+
     exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.article_id: str | None = None
+        self.calls: int = 0
+        self.usage: dict[str, int] = {}
+
+    def accounted(self, article_id: str, calls: int, usage: dict[str, int]) -> LLMError:
+        """This error, carrying the article it failed and the calls and tokens spent on it."""
+        self.article_id, self.calls, self.usage = article_id, calls, dict(usage)
+        return self
 
 
 class TransportError(LLMError):
     def __init__(self, message: str, *, attempts: int, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
-        self.attempts = attempts
+        self.attempts = attempts  # transport attempts of the last request
 
 
 class ExtractionFailed(LLMError):
@@ -72,7 +87,7 @@ class ExtractionFailed(LLMError):
     ) -> None:
         super().__init__(message, hint=hint)
         self.last_completion = last_completion
-        self.attempts = attempts
+        self.attempts = attempts  # validation attempts of the stage that failed
         self.usage = usage
 
     def details(self) -> dict[str, Any]:

@@ -197,8 +197,15 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
         prices_file=Path(prices).expanduser() if prices else None,
         use_cache=not flags.get("no_cache", False),
         refresh=bool(flags.get("refresh", False)),
-        debug=str(pick("debug", "EXTRACTOR_DEBUG") or "0").lower() in ("1", "true", "yes"),
+        debug=debug_wanted(pick("debug", "EXTRACTOR_DEBUG")),
     )
+
+
+def debug_wanted(raw: Any = None) -> bool:
+    """The debug flag (EXTRACTOR_DEBUG=1: tracebacks instead of one-line errors), also for the
+    CLI's error boundary, which must decide before any settings could be resolved."""
+    raw = os.environ.get("EXTRACTOR_DEBUG") if raw is None else raw
+    return str(raw or "0").lower() in ("1", "true", "yes")
 
 
 def _flag(raw: Any, default: bool | None) -> bool | None:

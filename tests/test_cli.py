@@ -106,3 +106,31 @@ def test_every_command_has_help():
     for command in ([], ["extract"], ["schema"], ["eval"], ["review"], ["export"], ["merge"], ["runs"], ["runs", "list"], ["runs", "show"], ["batch"], ["batch", "submit"], ["batch", "status"], ["batch", "collect"]):
         result = invoke(*command, "--help")
         assert result.exit_code == 0 and len(result.stdout) > 100
+
+
+@pytest.mark.parametrize("command", [["extract", str(CONVOY), "--provider", "cohere"], ["runs", "show", "no-such-run"],
+                                     ["eval", "--gold", "no-such-folder", "--pred", "no-such-folder"]])
+def test_one_error_boundary_serves_every_command_and_the_debug_flag_shows_the_traceback(command, tmp_path, monkeypatch):
+    from extractor.errors import ExtractorError
+
+    if command[0] == "runs":
+        command = [*command, "--store", str(tmp_path / "runs.sqlite3")]
+    result = invoke(*command)
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and "(hint: " in lines[0]
+    monkeypatch.setenv("EXTRACTOR_DEBUG", "1")
+    result = invoke(*command)
+    assert isinstance(result.exception, ExtractorError) and "error: " not in result.stderr
+
+
+def test_the_cache_and_the_run_store_close_as_context_managers(tmp_path):
+    import sqlite3
+
+    from extractor.cache import Cache
+    from extractor.runs.store import RunStore
+
+    for make in (lambda: Cache(tmp_path / "cache.sqlite3"), lambda: RunStore(tmp_path / "runs.sqlite3")):
+        with make() as opened:
+            opened.db.execute("SELECT 1")
+        with pytest.raises(sqlite3.ProgrammingError):
+            opened.db.execute("SELECT 1")  # closed on leaving the block

@@ -121,19 +121,19 @@ def test_one_mapper_turns_the_sdks_status_errors_into_ours(status, kind, words):
         assert batch.attempts == 4
 
 
-def test_one_mapper_counts_the_transports_attempts_under_a_connection_error():
+def test_a_transport_fault_travels_as_our_typed_error_under_the_sdks_wrapper():
     import openai
 
     from extractor.llm.sdk_errors import as_ours
 
-    fault = httpx2.ConnectError("refused")
-    fault.extractor_attempts = 3
+    fault = TransportError("the model server could not be reached after 3 attempts", attempts=3, hint="check --base-url")
     try:
         try:
-            raise fault
-        except httpx2.ConnectError as exc:
+            raise fault from httpx2.ConnectError("refused")
+        except TransportError as exc:
             raise openai.APIConnectionError(request=httpx2.Request("POST", "http://127.0.0.1/v1")) from exc
     except openai.APIConnectionError as sdk:
-        error = as_ours(sdk)
-    assert type(error).__name__ == "TransportError" and error.attempts == 3
-    assert str(error) == "the model server could not be reached after 3 attempts"
+        assert as_ours(sdk) is fault
+        batch = as_ours(sdk, doing="the Batch API could not upload the requests", attempts=4)
+    assert type(batch) is TransportError and batch.attempts == 4
+    assert str(batch) == "the Batch API could not upload the requests: the model server could not be reached after 3 attempts"

@@ -280,10 +280,9 @@ async def run_flow_async(flow: ArticleFlow, ask: Callable[[Request], Awaitable[A
             return done.value
 
 
-def _account(exc: Exception, flow: ArticleFlow) -> None:
-    """Let a failure carry what the article cost before it failed (tokens are billed anyway)."""
-    exc.flow_usage = dict(flow.usage)  # type: ignore[attr-defined]
-    exc.flow_attempts = flow.attempts  # type: ignore[attr-defined]
+def _account(exc: LLMError, flow: ArticleFlow) -> None:
+    """Let a failure carry its article and what it cost before it failed (tokens are billed anyway)."""
+    exc.accounted(flow.article.id, flow.attempts, flow.usage)
 
 
 def _log_calls(flow: ArticleFlow, cache: Cache | None, key: str) -> None:

@@ -30,20 +30,24 @@ def as_ours(exc: openai.APIError, *, doing: str | None = None, attempts: int | N
                                   hint="try again later (nothing finished is lost), or lower the request rate")
         return LLMError(f"{prefix}the server rejected the request ({said})",
                         hint="for llama.cpp servers try --response-format json_object; check --model")
-    tries = attempts or _transport_attempts(exc)
+    fault = _transport_fault(exc)
+    if fault is not None:  # the retrying transport gave up: its error says how and after how many attempts
+        if doing:
+            return TransportError(f"{prefix}{fault}", attempts=attempts or fault.attempts, hint=fault.hint)
+        return fault
+    tries = attempts or 1
     what = "timed out" if isinstance(exc, openai.APITimeoutError) else "could not be reached"
     return TransportError(f"{prefix}the model server {what} after {tries} attempts", attempts=tries,
                           hint="check --base-url and that the server is running (nothing finished is lost); "
                                "raise EXTRACTOR_TIMEOUT for slow models")
 
 
-def _transport_attempts(exc: BaseException) -> int:
-    """The attempts the retrying transport recorded on the fault under the SDK's error."""
-    attempts, cause = 1, exc
-    while cause is not None:
-        attempts = getattr(cause, "extractor_attempts", attempts)
+def _transport_fault(exc: BaseException) -> TransportError | None:
+    """The retrying transport's own error under the SDK's wrapper, if there is one."""
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and not isinstance(cause, TransportError):
         cause = cause.__cause__ or cause.__context__
-    return attempts
+    return cause
 
 
 def error_detail(exc: openai.APIStatusError) -> str:

@@ -27,6 +27,8 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from extractor.errors import TransportError
+
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 RETRY_EXCEPTIONS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
 ATTEMPTS_HEADER = "x-extractor-attempts"
@@ -95,12 +97,17 @@ class _RetryPolicy:
     @staticmethod
     def _exhausted(exc: BaseException, attempt_number: int) -> httpx2.Response:
         """After the last attempt: a retryable status is returned as it came (the SDK maps it),
-        a transport fault raised again with the attempts it took."""
+        a transport fault raised as our `TransportError` with the attempts it took."""
         if isinstance(exc, _RetryableStatus):
             exc.response.headers[ATTEMPTS_HEADER] = str(attempt_number)
             return exc.response
         if isinstance(exc, RETRY_EXCEPTIONS):
-            exc.extractor_attempts = attempt_number  # type: ignore[attr-defined]
+            # Ours, with the attempts as a field: the SDK wraps it (APIConnectionError) and
+            # `extractor.llm.sdk_errors` finds it under the wrapper.
+            what = "timed out" if isinstance(exc, httpx2.TimeoutException) else "could not be reached"
+            raise TransportError(f"the model server {what} after {attempt_number} attempts", attempts=attempt_number,
+                                 hint="check --base-url and that the server is running (nothing finished is lost); "
+                                      "raise EXTRACTOR_TIMEOUT for slow models") from exc
         raise exc
 
     def _wait(self, state: RetryCallState) -> float:

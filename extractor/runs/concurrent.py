@@ -152,11 +152,11 @@ async def _extract_one(index: int, article: Article, key: str, ctx: RunContext) 
     except (ModelUnavailableError, ConfigError):
         raise  # every article would fail the same way: stop the run
     except LLMError as exc:
-        usage = dict(getattr(exc, "flow_usage", {}) or {})
+        usage = exc.usage
         reason = exc.one_line()
         if not reason.startswith(f"{article.id}: "):  # transport errors do not name the article
             reason = f"{article.id}: {reason}"
-        return Outcome(index, key, article.id, "", FAILED, reason=reason, attempts=getattr(exc, "flow_attempts", 0),
+        return Outcome(index, key, article.id, "", FAILED, reason=reason, attempts=exc.calls,
                        usage=usage, seconds=time.monotonic() - started,
                        cost=ctx.prices.cost(settings.provider, settings.model, usage))
     if ctx.cache is not None:

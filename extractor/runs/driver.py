@@ -11,6 +11,8 @@ between a commit and its line), every finished article is in the file exactly on
 
 from __future__ import annotations
 
+import contextlib
+
 import asyncio
 import sys
 from collections.abc import Iterator
@@ -54,8 +56,9 @@ def extract_paths(paths: list[str], settings: Settings, *, output: str | None, f
     if run and chosen == "json" and output and not (Path(output).is_dir() or output.endswith("/")):
         raise ConfigError("a named run writes JSONL (each article as it finishes)", hint="use --format jsonl, or a folder for -o")
 
-    cache = Cache(settings.cache_dir / "cache.sqlite3") if settings.use_cache else None
-    store = RunStore(settings.run_store) if run else None
+    held = contextlib.ExitStack()  # the cache and the run store, closed however the run ends
+    cache = held.enter_context(Cache(settings.cache_dir / "cache.sqlite3")) if settings.use_cache else None
+    store = held.enter_context(RunStore(settings.run_store)) if run else None
     writer = None
     try:
         if store is not None:
@@ -88,10 +91,7 @@ def extract_paths(paths: list[str], settings: Settings, *, output: str | None, f
     finally:
         if writer is not None:
             writer.close()
-        if cache is not None:
-            cache.close()
-        if store is not None:
-            store.close()
+        held.close()
 
 
 async def _drive(paths: list[str], ctx: RunContext, on_outcome) -> object:
@@ -130,15 +130,12 @@ def run_documents(source: str, store_path: Path) -> Iterator[ArticleExtraction]:
                 raise InputError(result.origin, "is a gold answer, not a result (it has no provenance)", hint="export results of `extractor extract`")
             yield ArticleExtraction.model_validate_json(result.doc.model_dump_json(exclude=_GOLD_ONLY))
         return
-    store = RunStore(store_path)
-    try:
+    with RunStore(store_path) as store:
         if store.summary(source) is None:
             known = ", ".join(s.name for s in store.runs()[:10]) or "none yet"
             raise InputError(source, f"is neither a run in {store_path} nor a results file", hint=f"known runs: {known}; see `extractor runs list`")
         for _, result in store.results(source):
             yield ArticleExtraction.model_validate_json(result)
-    finally:
-        store.close()
 
 
 def write_atomically(output: str | None, write) -> int:
