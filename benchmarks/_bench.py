@@ -1,7 +1,7 @@
 """Shared pieces of the issue-4 benchmarks (throughput, overhead, cached_rerun, cold_start, memory).
 
-Everything runs against the fake OpenAI-compatible server of tests/fault_server.py on loopback,
-by default in its own process (`python tests/fault_server.py --latency L` prints its base URL), so
+Everything runs against the fake OpenAI-compatible server of tests/support/fault_server.py on loopback,
+by default in its own process (`python -m support.fault_server --latency L` in tests/ prints its base URL), so
 the server's work never competes with the client for one GIL. Subprocesses get a private cache
 folder and run store, and a placeholder key, so nothing touches the developer's settings.
 
@@ -76,7 +76,7 @@ def write_articles(path: Path, count: int, seed: int = 0, start: int = 0) -> Pat
 # --- the fake server ------------------------------------------------------------------------------
 
 class ServerProcess:
-    """tests/fault_server.py in its own process; `log()` reads its request log over HTTP."""
+    """tests/support/fault_server.py in its own process; `log()` reads its request log over HTTP."""
 
     def __init__(self, latency: float, port: int = 0) -> None:
         self.latency = latency
@@ -85,7 +85,7 @@ class ServerProcess:
         self.base_url = ""
 
     def __enter__(self) -> ServerProcess:
-        self.proc = subprocess.Popen([PYTHON, str(TESTS / "fault_server.py"), "--latency", str(self.latency), "--port", str(self.port)],
+        self.proc = subprocess.Popen([PYTHON, "-m", "support.fault_server", "--latency", str(self.latency), "--port", str(self.port)],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(TESTS))
         line = self.proc.stdout.readline().strip()
         if not line.startswith("http"):
@@ -119,7 +119,7 @@ class ServerThread:
     """The same server in this process (a background asyncio thread), for comparison."""
 
     def __init__(self, latency: float) -> None:
-        from fault_server import FaultServer
+        from support.fault_server import FaultServer
 
         self.server = FaultServer(latency=latency)
         self.base_url = ""
@@ -239,7 +239,7 @@ def timed_run(args: list[str], env: dict[str, str], cwd: Path | None = None) -> 
 def answered_offline(article, provider: str, model: str, usage: dict[str, int] | None = None):
     """Drive one article's flow with the fake server's answers, made without a server.
     Returns (the finished document, {stage: answer JSON text})."""
-    from fake_answers import ChatRequest, default_responder
+    from support.fake_answers import ChatRequest, default_responder
 
     from extractor.llm.client import Answer
     from extractor.flow.pipeline import ArticleFlow

@@ -102,10 +102,10 @@ def bare_calls(articles: list, base_url: str) -> list[float]:
     times = []
     for article in articles:
         started = time.perf_counter()
-        incidents = client.chat.completions.create(model=MODEL, messages=prompts.incident_messages(article),
+        incidents = client.chat.completions.create(model=MODEL, messages=prompts.incident_messages(article, prompts.View.of(article, "quotes")),
                                                    response_model=DraftIncidents, temperature=0, max_tokens=1536)
-        listed = [(i.id, i.summary, i.evidence[0]) for i in incidents.incidents]
-        client.chat.completions.create(model=MODEL, messages=prompts.actor_messages(article, listed),
+        listed = [(i.id, i.summary, f'evidence: "{i.evidence[0]}"') for i in incidents.incidents]
+        client.chat.completions.create(model=MODEL, messages=prompts.actor_messages(article, prompts.View.of(article, "quotes"), listed),
                                        response_model=DraftActorsAndAttributions, temperature=0, max_tokens=1536)
         times.append(time.perf_counter() - started)
     return times[WARMUP:]
@@ -124,10 +124,10 @@ def bare_calls_async(articles: list, base_url: str) -> list[float]:
         times = []
         for article in articles:
             started = time.perf_counter()
-            incidents = await client.chat.completions.create(model=MODEL, messages=prompts.incident_messages(article),
+            incidents = await client.chat.completions.create(model=MODEL, messages=prompts.incident_messages(article, prompts.View.of(article, "quotes")),
                                                              response_model=DraftIncidents, temperature=0, max_tokens=1536)
-            listed = [(i.id, i.summary, i.evidence[0]) for i in incidents.incidents]
-            await client.chat.completions.create(model=MODEL, messages=prompts.actor_messages(article, listed),
+            listed = [(i.id, i.summary, f'evidence: "{i.evidence[0]}"') for i in incidents.incidents]
+            await client.chat.completions.create(model=MODEL, messages=prompts.actor_messages(article, prompts.View.of(article, "quotes"), listed),
                                                  response_model=DraftActorsAndAttributions, temperature=0, max_tokens=1536)
             times.append(time.perf_counter() - started)
         await raw.close()

@@ -183,7 +183,7 @@ def extract_all(args: argparse.Namespace, out: Path) -> None:
 def make_client(args: argparse.Namespace):
     """(a function giving the client for an article, provider, model)."""
     if args.oracle:
-        from oracle import oracle_client  # tests/oracle.py: answers each stage from the article's gold answer
+        from support.oracle import oracle_client  # tests/support/oracle.py: answers each stage from the article's gold answer
 
         golds = {aid: gold for aid, _, gold in example_pairs()}
         return (lambda article: oracle_client(golds[article.id])), "oracle", "oracle"

@@ -103,10 +103,10 @@ def bare_run(server, folder: Path, concurrency: int, articles: int, repeat: int)
         async def worker() -> None:
             while queue:
                 article = queue.pop()
-                found = await client.chat.completions.create(model=MODEL, messages=prompts.incident_messages(article),
+                found = await client.chat.completions.create(model=MODEL, messages=prompts.incident_messages(article, prompts.View.of(article, "quotes")),
                                                              response_model=DraftIncidents, temperature=0, max_tokens=1536)
-                listed = [(i.id, i.summary, i.evidence[0]) for i in found.incidents]
-                await client.chat.completions.create(model=MODEL, messages=prompts.actor_messages(article, listed),
+                listed = [(i.id, i.summary, f'evidence: "{i.evidence[0]}"') for i in found.incidents]
+                await client.chat.completions.create(model=MODEL, messages=prompts.actor_messages(article, prompts.View.of(article, "quotes"), listed),
                                                      response_model=DraftActorsAndAttributions, temperature=0, max_tokens=1536)
 
         started = time.perf_counter()

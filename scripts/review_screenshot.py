@@ -22,7 +22,7 @@ SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browser import Browser, missing  # noqa: E402
+from support.browser import Browser, missing  # noqa: E402
 
 from extractor.results.review import write_review  # noqa: E402
 

@@ -1,5 +1,5 @@
 """Test tiers (DESIGN.md principle 9):
-  * logic tests with the queue-based FakeModel (tests/fakes.py);
+  * logic tests with the queue-based FakeModel (tests/support/fakes.py);
   * replay of real recorded HTTP exchanges (fixtures/cassettes, vcrpy);
   * live tests (marker `live`) that run the embedded model; they run whenever the `local` extra
     is installed (as in CI) and are skipped with a reason otherwise.
@@ -23,7 +23,6 @@ FIXTURES = ROOT / "fixtures"
 CONVOY = ARTICLES / "ap-2023-01-29-syria-convoy.txt"
 OILFIELD = ARTICLES / "2021-06-28-omar-oilfield.txt"
 
-sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture(autouse=True)

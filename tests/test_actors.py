@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from normalise_fixtures import convoy_document, make_doc, oilfield_document, span
+from support.normalise_fixtures import convoy_document, make_doc, oilfield_document, span
 
 from extractor.normalise.actors import (
     actor_key,

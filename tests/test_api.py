@@ -7,8 +7,8 @@ import pytest
 
 import extractor
 from conftest import CONVOY, ROOT
-from fakes import FakeModel, patch_clients
-from test_citations import ACTORS, INCIDENTS
+from support.fakes import FakeModel, patch_clients
+from support.cited import ACTORS, INCIDENTS
 
 CAPABLE = {"provider": "openai", "api_key": "placeholder", "model": "fake", "response_format": "json_object",
            "max_attempts": 1, "no_cache": True}

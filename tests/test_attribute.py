@@ -5,7 +5,7 @@ the queue-based FakeModel (hand-written answers)."""
 import pytest
 
 from conftest import CONVOY, article
-from fakes import FakeModel
+from support.fakes import FakeModel
 from extractor.flow.attribute import answer_model, questions
 from extractor.flow.cues import candidates, cue_of, hedges_in
 from extractor.flow.ground import Grounder
@@ -13,7 +13,7 @@ from extractor.llm.client import LLMClient
 from extractor.flow.pipeline import extract_article
 from extractor.articles.sentences import numbered
 from extractor.settings import Settings
-from test_citations import INCIDENTS
+from support.cited import INCIDENTS
 
 EMBEDDED = Settings(provider="embedded", response_format="json_object", max_attempts=1)
 
@@ -109,7 +109,7 @@ def test_a_question_without_a_usable_answer_is_skipped_and_the_rest_kept():
 
 
 def test_capable_models_are_not_asked_the_small_questions():
-    from test_citations import ACTORS
+    from support.cited import ACTORS
 
     fake = FakeModel(INCIDENTS, ACTORS)
     doc = extract_article(article(CONVOY), LLMClient.from_transport(fake, EMBEDDED.with_(provider="openai", model="m")))

@@ -1,5 +1,5 @@
 """Batch API runs (extractor.batch.commands) against the fake Files and Batches endpoints of
-tests/fault_server.py, through the real openai SDK: the request lines and their strict schema,
+tests/support/fault_server.py, through the real openai SDK: the request lines and their strict schema,
 submit -> status -> collect over both stages with a fresh RunStore each step (as separate
 processes would), failed custom_ids sent again and only they, re-asks and salvage matching the
 interactive path, idempotent collect, and tokens and cost at the batch discount."""
@@ -13,8 +13,8 @@ import openai
 import pytest
 
 from conftest import CONVOY, OILFIELD, ROOT, article
-from fault_server import FaultServer
-from fault_server import article_key as fake_key
+from support.fault_server import FaultServer
+from support.fault_server import article_key as fake_key
 from extractor.batch import commands as batch
 from extractor.batch.lines import REASK_PREFIX, response_format
 from extractor.articles.sentences import numbered

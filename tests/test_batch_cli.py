@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from conftest import ARTICLES
-from fault_server import FaultServer
+from support.fault_server import FaultServer
 from extractor.cli import app
 
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from fake_answers import ChatRequest, completion, default_responder, spoil_quotes
+from support.benchmarks import load
+from support.fake_answers import ChatRequest, completion, default_responder, spoil_quotes
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
 
 
 def run_quick(name: str) -> str:
@@ -35,7 +35,7 @@ def run_quick(name: str) -> str:
 
 
 def test_bench_helpers(tmp_path):
-    import _bench
+    _bench = load("_bench")
 
     path = _bench.write_articles(tmp_path / "a.jsonl", 50, seed=1)
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]

@@ -2,8 +2,8 @@ import multiprocessing
 import sqlite3
 
 from conftest import CONVOY, article
-from fakes import FakeModel
-from test_pipeline import ACTORS, INCIDENTS
+from support.fakes import FakeModel
+from support.quoted import ACTORS, INCIDENTS
 from extractor.llm.client import LLMClient
 from extractor.flow.pipeline import extract_cached, key_for
 from extractor.settings import Settings

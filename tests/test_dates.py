@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from normalise_fixtures import OILFIELD_TEXT, convoy_document, make_doc, oilfield_document, CONVOY_TEXT
+from support.normalise_fixtures import OILFIELD_TEXT, convoy_document, make_doc, oilfield_document, CONVOY_TEXT
 
 from extractor.normalise.dates import resolve_dates
 from extractor.normalise.timex import find_expressions, relative, resolve_expression

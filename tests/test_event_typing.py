@@ -4,13 +4,13 @@ Logic tests with the queue-based FakeModel (hand-written answers)."""
 import pytest
 
 from conftest import CONVOY, article
-from fakes import FakeModel
+from support.fakes import FakeModel
 from extractor.flow.event_typing import checked, refined, ruled
 from extractor.llm.client import LLMClient
 from extractor.flow.pipeline import extract_article
 from extractor.settings import Settings
 from extractor.taxonomy import EVENT_TYPE_OF
-from test_citations import _incident
+from support.cited import incident as _incident
 
 EMBEDDED = Settings(provider="embedded", response_format="json_object", max_attempts=1)
 CAPABLE = Settings(provider="openai", model="m", response_format="json_object", max_attempts=1)
@@ -63,7 +63,7 @@ def test_a_small_models_typing_is_checked_by_the_same_rules():
 
 
 def test_a_capable_models_typing_is_checked_in_its_flow():
-    from test_citations import ACTORS
+    from support.cited import ACTORS
 
     incidents = {"incidents": [_incident(1, [1], sub="Armed clash", event="Battles"), _incident(2, [16, 17])]}
     fake = FakeModel(incidents, ACTORS)

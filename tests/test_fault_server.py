@@ -1,4 +1,4 @@
-"""The fault-injecting fake OpenAI server (tests/fault_server.py) through the real openai SDK:
+"""The fault-injecting fake OpenAI server (tests/support/fault_server.py) through the real openai SDK:
 valid grounded answers, each fault at its configured rate, scripted faults, concurrency with real
 latency, a clean close, and the Files + Batches round trip."""
 
@@ -15,7 +15,7 @@ import pytest
 from pydantic import ValidationError
 
 from conftest import CONVOY, OILFIELD, article
-from fault_server import FAULTS, FaultServer, article_key
+from support.fault_server import FAULTS, FaultServer, article_key
 from extractor.flow import prompts
 from extractor.flow.draft import DraftActorsAndAttributions, DraftIncidents
 from extractor.llm.client import LLMClient

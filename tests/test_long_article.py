@@ -1,5 +1,5 @@
 """A 60,000-character article (real texts from ../shared, joined) through the whole pipeline with
-a capable model's settings, answered by the fake OpenAI server (tests/fault_server.py): in one
+a capable model's settings, answered by the fake OpenAI server (tests/support/fault_server.py): in one
 call when it fits the window, in windows when it does not; offsets global either way. The
 embedded model's run on it is benchmarks/long_article.py (README)."""
 
@@ -9,17 +9,17 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from fault_server import FaultServer
+from support.fault_server import FaultServer
 from extractor.errors import InputError
 from extractor.llm.client import LLMClient
+from support.benchmarks import load
 from extractor.articles.load import MAX_ARTICLE_BYTES, article_from_text
 from extractor.flow.pipeline import extract_article
 from extractor.articles.sentences import numbered
 from extractor.settings import Settings
 from extractor.flow.windows import windows_of
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from long_article import long_article  # noqa: E402
+long_article = load("long_article").long_article
 
 
 def run(article, **changes):

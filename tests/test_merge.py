@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from normalise_fixtures import CONVOY_TEXT, OILFIELD_TEXT, convoy_document, make_doc, oilfield_document
+from support.normalise_fixtures import CONVOY_TEXT, OILFIELD_TEXT, convoy_document, make_doc, oilfield_document
 
 from extractor.normalise.merge import MergedDataset, figure_range, merge_documents
 from extractor.normalise.document import normalise

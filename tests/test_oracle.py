@@ -1,5 +1,5 @@
 """The oracle ceiling: with a model that answers every stage from the gold document
-(tests/oracle.py, a hand-written fake, not a recording), the real pipeline (prompts, instructor,
+(tests/support/oracle.py, a hand-written fake, not a recording), the real pipeline (prompts, instructor,
 grounding, checks, salvage, assembly, normalisation) must score at least 0.98 F1 on incidents,
 actors and attributions against that same gold. Whatever it loses is lost by the pipeline or the
 scoring, never by a model; the failure message lists every point lost and the warning (the rule,
@@ -11,7 +11,7 @@ import json
 
 import pytest
 from conftest import ARTICLES, GOLD, article
-from oracle import SETTINGS, OracleModel, load_gold, run_oracle, stage_of
+from support.oracle import SETTINGS, OracleModel, load_gold, run_oracle, stage_of
 
 from extractor.schema import GoldExtraction
 

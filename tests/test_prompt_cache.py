@@ -1,19 +1,19 @@
 """Cached prompt tokens: read from the usage each server returns, summed per article, priced at the
 cached-input rate; and the repetition guard that stops the embedded model's loops. Logic tests
-with hand-written fake answers (tests/fakes.py), no model."""
+with hand-written fake answers (tests/support/fakes.py), no model."""
 
 import json
 
 import httpx2
 
 from conftest import CONVOY, article
-from fakes import FakeModel, completion
+from support.fakes import FakeModel, completion
 from extractor.llm.client import LLMClient
 from extractor.flow.pipeline import extract_article
 from extractor.runs.pricing import Prices, load_prices
 from extractor.llm.repetition import closed, repeated_list
 from extractor.settings import Settings
-from test_citations import ACTORS, INCIDENTS
+from support.cited import ACTORS, INCIDENTS
 
 
 def cached_answer(answer, prompt_tokens, cached):

@@ -8,11 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.benchmarks import load
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-import quality  # noqa: E402
+quality = load("quality")
 
 needs_dev = pytest.mark.skipif(not (quality.SHARED / "dev").is_dir(), reason="../shared/dev is missing")
 

@@ -1,6 +1,6 @@
 """`extractor review`: the HTML page, read as markup (logic tests) and in headless Chromium.
 
-The browser tests drive Debian's chromium through chromedriver (tests/browser.py); they are
+The browser tests drive Debian's chromium through chromedriver (tests/support/browser.py); they are
 skipped, naming what is missing, only when those two programs are not installed (.ci/run
 installs them, so CI runs them).
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-import browser as chromium
+import support.browser as chromium
 from conftest import ARTICLES, FIXTURES, ROOT, article, gold_files_by_article
 from extractor.errors import InputError
 from extractor.articles.load import article_from_text
@@ -253,6 +253,7 @@ return out;
 """
 
 
+@pytest.mark.browser
 def test_browser_shows_every_span_highlighted_at_its_text(browser, real_page):
     pairs = real_pairs()
     browser.open(real_page)
@@ -280,6 +281,7 @@ return null;
 """
 
 
+@pytest.mark.browser
 def test_browser_clicking_a_record_marks_and_scrolls_to_its_spans(browser, real_page):
     assert len(real_pairs()) == 2, "both example articles have a gold answer in ../shared/gold"
     browser.open(real_page)
@@ -307,6 +309,7 @@ def test_browser_clicking_a_record_marks_and_scrolls_to_its_spans(browser, real_
     assert browser.find("#r1 mark.seg.active") == [] and browser.run("return arguments[0].hidden", browser.find("#r1 .card")[0])
 
 
+@pytest.mark.browser
 def test_browser_hovering_a_highlight_shows_its_record_and_clicking_selects_it(browser, real_page):
     pairs = real_pairs()
     n, result = len(pairs) - 1, pairs[-1][0]
@@ -325,6 +328,7 @@ def test_browser_hovering_a_highlight_shows_its_record_and_clicking_selects_it(b
     assert browser.find(f'#r{n} tr.selected[data-record="{hovered[0]}"]')
 
 
+@pytest.mark.browser
 def test_browser_renders_markup_in_the_article_as_text_without_running_it(browser, tmp_path):
     summary = "Struck </script><script>window.__pwned=3</script>"
     doc = document(HOSTILE, incident=["drones struck a convoy near Boukamal"], actor=["the militia"],
@@ -343,6 +347,7 @@ def test_browser_renders_markup_in_the_article_as_text_without_running_it(browse
     assert browser.run("return typeof window.__pwned") == "undefined"
 
 
+@pytest.mark.browser
 def test_screenshot_script_writes_a_1280x900_png(browser, tmp_path):
     spec = importlib.util.spec_from_file_location("review_screenshot", ROOT / "scripts" / "review_screenshot.py")
     script = importlib.util.module_from_spec(spec)

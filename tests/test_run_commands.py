@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import CONVOY
-from fakes import FakeModel, patch_clients
-from test_pipeline import ACTORS, INCIDENTS
+from support.fakes import FakeModel, patch_clients
+from support.quoted import ACTORS, INCIDENTS
 from extractor.cli import app
 
 

@@ -1,5 +1,5 @@
 """Fault tolerance of named runs (issue 4), through the real `extractor extract` command line and
-the real fault-injecting server on loopback (tests/fault_server.py): faults at 25%, a kill -9 and
+the real fault-injecting server on loopback (tests/support/fault_server.py): faults at 25%, a kill -9 and
 a resume, bad inputs mixed into a batch, --retry-failed, re-running a finished run, a 429 storm
 and the in-flight count.
 
@@ -20,9 +20,9 @@ from collections import Counter
 import pytest
 
 from conftest import ROOT
-from fake_answers import ARTICLE_END, ARTICLE_START
-from fault_server import FAULTS, FaultServer, default_responder
-from run_helpers import (
+from support.fake_answers import ARTICLE_END, ARTICLE_START
+from support.fault_server import FAULTS, FaultServer, default_responder
+from support.run_helpers import (
     MAX_ATTEMPTS,
     STAGES,
     TRANSPORT_ATTEMPTS,

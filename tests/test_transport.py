@@ -4,8 +4,8 @@ import httpx2
 import pytest
 
 from conftest import CONVOY, article
-from fakes import FakeModel
-from test_pipeline import ACTORS, INCIDENTS
+from support.fakes import FakeModel
+from support.quoted import ACTORS, INCIDENTS
 from extractor.errors import LLMError, TransportError
 from extractor.llm.client import LLMClient
 from extractor.flow.pipeline import extract_article

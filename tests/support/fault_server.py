@@ -11,8 +11,8 @@ control of the socket (closing it mid-body), which is why it is not built on a w
 
 Endpoints: POST /v1/chat/completions (answers from `responder`, default
 `fake_answers.default_responder`, which grounds its quotes in the article); the Files and Batches
-endpoints (`tests/fake_batches.py`); GET /_fault/log (the request log as JSON, for a server run
-in another process: `python tests/fault_server.py --help`).
+endpoints (`tests/support/fake_batches.py`); GET /_fault/log (the request log as JSON, for a server run
+in another process: `cd tests && python -m support.fault_server --help`).
 
 Faults, by name (`faults={name: rate}`, rates summing to at most 1):
     "429"               HTTP 429 with `Retry-After: <retry_after>`, at once (no latency)
@@ -49,7 +49,7 @@ from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from fake_answers import (
+from support.fake_answers import (
     CONNECTION_FAULTS,
     CONTENT_FAULTS,
     STATUS_FAULTS,
@@ -62,7 +62,7 @@ from fake_answers import (
     spoil_quotes,
     spoil_truncated,
 )
-from fake_batches import FakeBatches
+from support.fake_batches import FakeBatches
 
 __all__ = ["FAULTS", "FaultServer", "Logged", "ChatRequest", "article_key", "default_responder"]
 

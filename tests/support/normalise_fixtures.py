@@ -14,7 +14,7 @@ from pathlib import Path
 
 from extractor.schema import GoldExtraction
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+SHARED = Path(__file__).resolve().parents[3] / "shared"
 CONVOY_TEXT = (SHARED / "articles" / "ap-2023-01-29-syria-convoy.txt").read_text(encoding="utf-8")
 OILFIELD_TEXT = (SHARED / "articles" / "2021-06-28-omar-oilfield.txt").read_text(encoding="utf-8")
 

@@ -1,4 +1,4 @@
-"""What the fake OpenAI server (tests/fault_server.py) answers, and how it spoils an answer.
+"""What the fake OpenAI server (tests/support/fault_server.py) answers, and how it spoils an answer.
 
 `ChatRequest.parse(body)` reads a /v1/chat/completions body the way extractor builds it
 (extractor/flow/prompts.py, prompts/article.md): the article is the text between ":\\n<<<\\n"
@@ -32,7 +32,7 @@ _WORD = re.compile(r"\S+")
 _NAME = re.compile(r"\b[A-Z][A-Za-z]{2,}\b")  # a capitalised word: good enough for an actor name
 _INCIDENT_LINE = re.compile(r"^- (I[0-9]{1,2}): ", re.M)
 
-# The fault names, by what they act on (tests/fault_server.py documents each).
+# The fault names, by what they act on (tests/support/fault_server.py documents each).
 STATUS_FAULTS = {"429": 429, "500": 500, "503": 503}
 CONNECTION_FAULTS = ("drop", "drop_mid_body", "slow")
 CONTENT_FAULTS = ("truncated", "truncated_length", "invalid", "bad_quote")

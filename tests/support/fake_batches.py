@@ -1,4 +1,4 @@
-"""OpenAI's Files and Batches endpoints, faked inside tests/fault_server.py.
+"""OpenAI's Files and Batches endpoints, faked inside tests/support/fault_server.py.
 
 Shapes follow openai-python's `FileObject`, `Batch` and the batch input/output line formats, so
 `client.files.create/retrieve/content/delete/list` and `client.batches.create/retrieve/cancel/list`
@@ -30,7 +30,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from fake_answers import CONNECTION_FAULTS, STATUS_FAULTS, ChatRequest, error_payload
+from support.fake_answers import CONNECTION_FAULTS, STATUS_FAULTS, ChatRequest, error_payload
 
 PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
 ENDPOINT = "/v1/chat/completions"  # the only endpoint this fake can run

@@ -14,7 +14,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from conftest import ROOT
-from fault_server import article_key
+from support.fault_server import article_key
 
 KEY = "test-placeholder"  # not a real key, and not shaped like one
 TRANSPORT_ATTEMPTS = 4

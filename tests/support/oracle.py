@@ -43,7 +43,7 @@ from typing import Any
 
 import httpx2
 from jsonschema import Draft202012Validator
-from fakes import completion
+from support.fakes import completion
 from pydantic import BaseModel, ValidationError
 
 from extractor.flow.draft import (
