@@ -75,35 +75,52 @@ def cache_key(*, provider: str, model: str, base_url: str | None, prompt_version
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
-def open_database(path: Path, migrations: tuple[str, ...]) -> sqlite3.Connection:
-    """A connection in autocommit mode, WAL, with `migrations` applied (forward only, numbered by
-    PRAGMA user_version). WAL keeps every committed transaction through a kill -9, and lets other
-    processes read while one writes; synchronous=NORMAL skips the fsync per commit, which only an
-    OS crash or power loss could make matter."""
+def open_database(path: Path, owner: str, migrations: tuple[str, ...], *, legacy: dict[int, dict[str, int]] | None = None
+                  ) -> sqlite3.Connection:
+    """A connection in autocommit mode, WAL, with `owner`'s migrations applied (`migrate`). WAL
+    keeps every committed transaction through a kill -9, and lets other processes read while one
+    writes; synchronous=NORMAL skips the fsync per commit, which only an OS crash or power loss
+    could make matter."""
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
     db.execute("PRAGMA busy_timeout = 30000")
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
-    db.execute("BEGIN IMMEDIATE")  # one process migrates at a time
+    migrate(db, owner, migrations, legacy=legacy)
+    return db
+
+
+def migrate(db: sqlite3.Connection, owner: str, migrations: tuple[str, ...], *, legacy: dict[int, dict[str, int]] | None = None) -> None:
+    """Apply `owner`'s forward-only numbered migrations that this database has not had yet, in one
+    transaction (one process migrates at a time). Each owner of a file keeps its own count in the
+    `migrations` table, so the run store and the Batch state (`extractor.batch.store`) share a
+    file and each registers its own tables. `legacy` maps a file's PRAGMA user_version from before
+    owners (one count per file) to each owner's version then."""
+    db.execute("BEGIN IMMEDIATE")
     try:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'migrations'").fetchone():
+            db.execute("CREATE TABLE migrations (owner TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+            before = db.execute("PRAGMA user_version").fetchone()[0]
+            for known, version in ((legacy or {}).get(before, {})).items():
+                db.execute("INSERT INTO migrations VALUES (?, ?)", (known, version))
+        row = db.execute("SELECT version FROM migrations WHERE owner = ?", (owner,)).fetchone()
+        version = row[0] if row else 0
         for number, script in enumerate(migrations[version:], start=version + 1):
             for statement in filter(str.strip, script.split(";")):
                 db.execute(statement)
-            db.execute(f"PRAGMA user_version = {number}")
+            db.execute("INSERT INTO migrations VALUES (?, ?) ON CONFLICT (owner) DO UPDATE SET version = excluded.version",
+                       (owner, number))
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
         raise
-    return db
 
 
 class Cache:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            self.db = open_database(path, MIGRATIONS)
+            self.db = open_database(path, "cache", MIGRATIONS, legacy={1: {"cache": 1}, 2: {"cache": 2}})
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the cache {path}: {exc}", hint="set EXTRACTOR_CACHE_DIR to a writable folder, or use --no-cache") from None
 

@@ -90,4 +90,33 @@ def test_migrations_are_forward_only_and_idempotent(tmp_path):
     cache = Cache(tmp_path / "c.sqlite3")
     from extractor.cache import MIGRATIONS
 
-    assert cache.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert cache.db.execute("SELECT version FROM migrations WHERE owner = 'cache'").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_each_owner_of_a_file_registers_its_own_migrations_and_older_files_are_adopted(tmp_path):
+    """The run store and the Batch state share a file; each keeps its own count, and a file from
+    before owners (one PRAGMA user_version) is read as the versions it then held, losing nothing."""
+    import sqlite3
+
+    from extractor.batch import store as batch_store
+    from extractor.runs import store as run_store
+    from extractor.runs.store import RunStore
+
+    with RunStore(tmp_path / "runs.sqlite3") as runs:
+        versions = dict(runs.db.execute("SELECT owner, version FROM migrations"))
+        assert versions == {"runs": len(run_store.MIGRATIONS)}  # no Batch tables until a Batch run opens the file
+        batch_store.BatchStore(runs)
+        versions = dict(runs.db.execute("SELECT owner, version FROM migrations"))
+        assert versions == {"runs": len(run_store.MIGRATIONS), "batch": len(batch_store.MIGRATIONS)}
+    # a file written before owners: user_version 2 held the run tables and the Batch tables
+    old = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(old)
+    for script in (*run_store.MIGRATIONS, *batch_store.MIGRATIONS):
+        db.executescript(script)
+    db.execute("INSERT INTO runs VALUES ('r', '{}', 'then', 'then')")
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+    with RunStore(old) as runs:
+        batch_store.BatchStore(runs)  # would fail "table batches already exists" if the old file were not adopted
+        assert runs.summary("r") is not None

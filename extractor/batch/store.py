@@ -1,6 +1,7 @@
 """Batch state in the run store's database, so `status` and `collect` work in a later process.
 
-Three tables (created by the run store's second migration, `runstore.MIGRATIONS`):
+Three tables, this module's own migrations (`MIGRATIONS`, applied to the run store's file when a
+BatchStore opens it):
   batches         one row per submitted Batch API job: its file ids, last known status, and
                   `collected_at` once its results were applied (collecting twice is a no-op);
   batch_articles  every article a batch run took on: the article itself as JSON (collect needs
@@ -30,6 +31,7 @@ from typing import Any
 
 from extractor.errors import StoreError
 from extractor.articles.load import Article
+from extractor.cache import migrate
 from extractor.runs.store import RunStore
 
 ACTIVE, QUEUED, SUBMITTED, ANSWERED, FAILED = "active", "queued", "submitted", "answered", "failed"
@@ -82,10 +84,64 @@ def custom_id(key: str, stage: str, attempt: int) -> str:
     return f"{key}:{stage}:{attempt}"
 
 
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE batches (
+        id TEXT PRIMARY KEY,
+        run TEXT NOT NULL,
+        input_file_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        requests INTEGER NOT NULL,
+        output_file_id TEXT,
+        error_file_id TEXT,
+        created_at TEXT NOT NULL,
+        collected_at TEXT
+    );
+    CREATE INDEX batches_by_run ON batches (run, collected_at);
+    CREATE TABLE batch_articles (
+        run TEXT NOT NULL,
+        key TEXT NOT NULL,
+        article TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        params TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('active', 'done', 'failed')),
+        submitted_at REAL NOT NULL,
+        PRIMARY KEY (run, key)
+    );
+    CREATE TABLE batch_requests (
+        run TEXT NOT NULL,
+        custom_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        schema TEXT NOT NULL,
+        messages TEXT NOT NULL,
+        max_tokens INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'submitted', 'answered', 'failed')),
+        tries INTEGER NOT NULL DEFAULT 0,
+        batch_id TEXT,
+        text TEXT,
+        finish_reason TEXT,
+        prompt_tokens INTEGER NOT NULL DEFAULT 0,
+        completion_tokens INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        PRIMARY KEY (run, custom_id)
+    );
+    CREATE INDEX batch_requests_by_key ON batch_requests (run, key);
+    CREATE INDEX batch_requests_by_state ON batch_requests (run, state);
+    CREATE INDEX batch_requests_by_batch ON batch_requests (batch_id);
+    """,
+)
+
+
 class BatchStore:
     def __init__(self, store: RunStore) -> None:
         self.store = store
         self.db = store.db
+        try:
+            migrate(self.db, "batch", MIGRATIONS)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot prepare the batch state in {store.path}: {exc}", hint="check the disk and the file's permissions") from None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

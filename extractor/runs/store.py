@@ -53,53 +53,6 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX articles_by_status ON articles (run, status);
     CREATE INDEX articles_by_seq ON articles (run, seq);
     """,
-    # Batch API state (extractor.batch.store documents the tables).
-    """
-    CREATE TABLE batches (
-        id TEXT PRIMARY KEY,
-        run TEXT NOT NULL,
-        input_file_id TEXT NOT NULL,
-        status TEXT NOT NULL,
-        requests INTEGER NOT NULL,
-        output_file_id TEXT,
-        error_file_id TEXT,
-        created_at TEXT NOT NULL,
-        collected_at TEXT
-    );
-    CREATE INDEX batches_by_run ON batches (run, collected_at);
-    CREATE TABLE batch_articles (
-        run TEXT NOT NULL,
-        key TEXT NOT NULL,
-        article TEXT NOT NULL,
-        origin TEXT NOT NULL,
-        params TEXT NOT NULL,
-        state TEXT NOT NULL CHECK (state IN ('active', 'done', 'failed')),
-        submitted_at REAL NOT NULL,
-        PRIMARY KEY (run, key)
-    );
-    CREATE TABLE batch_requests (
-        run TEXT NOT NULL,
-        custom_id TEXT NOT NULL,
-        key TEXT NOT NULL,
-        stage TEXT NOT NULL,
-        attempt INTEGER NOT NULL,
-        schema TEXT NOT NULL,
-        messages TEXT NOT NULL,
-        max_tokens INTEGER NOT NULL,
-        state TEXT NOT NULL CHECK (state IN ('queued', 'submitted', 'answered', 'failed')),
-        tries INTEGER NOT NULL DEFAULT 0,
-        batch_id TEXT,
-        text TEXT,
-        finish_reason TEXT,
-        prompt_tokens INTEGER NOT NULL DEFAULT 0,
-        completion_tokens INTEGER NOT NULL DEFAULT 0,
-        error TEXT,
-        PRIMARY KEY (run, custom_id)
-    );
-    CREATE INDEX batch_requests_by_key ON batch_requests (run, key);
-    CREATE INDEX batch_requests_by_state ON batch_requests (run, state);
-    CREATE INDEX batch_requests_by_batch ON batch_requests (batch_id);
-    """,
 )
 
 
@@ -126,7 +79,8 @@ class RunStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            self.db = open_database(path, MIGRATIONS)
+            # Files from before each owner kept its own count: user_version 2 held the Batch tables too.
+            self.db = open_database(path, "runs", MIGRATIONS, legacy={1: {"runs": 1}, 2: {"runs": 1, "batch": 1}})
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the run store {path}: {exc}", hint="set EXTRACTOR_RUN_STORE or --store to a writable file") from None
 
