@@ -412,3 +412,17 @@ def test_an_actor_named_across_a_wrapped_line_in_upper_case_is_found():
     span = _name_span(Grounder(text), ["Hernan Felipe Errazuriz"])[0]
     assert text[span.start : span.end] == span.quote == "HERNAN FELIPE\nERRAZURIZ" and span.alignment == "fuzzy"
     assert _name_span(Grounder(text), ["Hernan Felipe Errazuris"]) == []  # no fuzzy guess for a name
+
+
+@pytest.mark.parametrize(("answer", "said"), [
+    ("I cannot help with that.", 'it answered "I cannot help with that." (not JSON)'),
+    ({"incidents": "none"}, "incidents: Input should be a valid"),
+])
+def test_a_failure_says_in_one_line_what_came_back_and_why_it_was_refused(answer, said):
+    fake = FakeModel(answer)
+    with pytest.raises(ExtractionFailed) as failed:
+        extract_article(article(CONVOY), LLMClient.from_transport(fake, Settings(provider="openai", model="fake",
+                                                                                  response_format="json_object", max_attempts=1)))
+    line = failed.value.one_line()
+    assert said in line and "\n" not in line
+    assert "pydantic.dev" not in line and "validation error for" not in line

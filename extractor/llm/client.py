@@ -30,7 +30,7 @@ import openai
 from instructor.core import IncompleteOutputException, InstructorRetryException
 from instructor.core.hooks import Hooks
 from instructor.v2.core.function_calls import response_schema
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from extractor.settings import EMBEDDED, Settings
 from extractor.llm.sdk_errors import as_ours
@@ -192,19 +192,29 @@ def _failed(exc: Exception, calls: list[tuple[int, int, int]], started: float, m
     """The Answer for attempts that ran out; transport failures are raised as ours instead."""
     if isinstance(exc, openai.APIError):
         raise as_ours(exc) from None
+    last_text = _content(getattr(exc, "last_completion", None))
     if isinstance(exc, InstructorRetryException):
         _raise_if_transport(exc)
-        errors = [str(a.exception) for a in exc.failed_attempts or []]
+        errors = [refusal(a.exception, last_text) for a in exc.failed_attempts or []]
     else:
         errors = [f"the answer was cut off at max_tokens={max_tokens}"]
-    return Answer(
-        value=None,
-        attempts=len(calls),
-        usage=_usage(calls),
-        last_text=_content(getattr(exc, "last_completion", None)),
-        errors=errors,
-        seconds=time.monotonic() - started,
-    )
+    return Answer(value=None, attempts=len(calls), usage=_usage(calls), last_text=last_text, errors=errors,
+                  seconds=time.monotonic() - started)
+
+
+def refusal(error: BaseException, answered: str | None) -> str:
+    """One readable line: what came back and why it was refused ("it answered "I cannot help with
+    that." (not JSON)"; "incidents.0.date.start: Input should be a valid date (and 2 more)"), without
+    pydantic's banner and links."""
+    if isinstance(error, ValidationError):
+        problems = error.errors(include_url=False)
+        if problems and problems[0]["type"] == "json_invalid":
+            shown = " ".join((answered or "").split())
+            return f'it answered "{shown[:120]}{"..." if len(shown) > 120 else ""}" (not JSON)' if shown else "it answered nothing"
+        said = [f"{'.'.join(map(str, p['loc'])) or 'the answer'}: {' '.join(str(p['msg']).split())}" for p in problems[:2]]
+        more = f" (and {len(problems) - 2} more)" if len(problems) > 2 else ""
+        return "; ".join(said) + more
+    return " ".join(str(error).split())
 
 
 def _tokens(completion: Any) -> tuple[int, int, int]:
