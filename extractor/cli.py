@@ -100,9 +100,15 @@ def extract(
     from extractor.runs.driver import extract_paths
 
     totals = extract_paths(paths, settings, output=output, fmt=fmt.value, run=run, retry_failed=retry_failed, quiet=quiet)
+    failed = totals.failed + totals.failed_before
+    if failed:
+        earlier = f" ({totals.failed_before} in an earlier run of {run})" if totals.failed_before else ""
+        again = (f"run the same command with --retry-failed to send them again (done articles are not sent again)" if run
+                 else "run the same command again to retry them (finished articles come from the cache)")
+        _say(f"{failed} article{'s' if failed != 1 else ''} failed{earlier}; {again}")
     if totals.input_errors:
         raise typer.Exit(2)
-    if totals.failed:
+    if failed:
         raise typer.Exit(1)
 
 

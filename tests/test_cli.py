@@ -93,8 +93,9 @@ def test_an_unreachable_server_fails_fast_with_one_line(monkeypatch):
     monkeypatch.setenv("EXTRACTOR_TRANSPORT_ATTEMPTS", "2")
     result = invoke("extract", str(CONVOY), "--base-url", "http://127.0.0.1:9/v1", "--no-cache")
     assert result.exit_code == 1
-    (line,) = result.stderr.strip().splitlines()
+    line, summary = result.stderr.strip().splitlines()
     assert line.startswith(f"error: {CONVOY.stem}: the model server could not be reached") and "hint:" in line
+    assert summary == "1 article failed; run the same command again to retry them (finished articles come from the cache)"
 
 
 def test_bad_settings_exit_2():

@@ -72,7 +72,9 @@ def test_failed_articles_are_retried_only_when_asked(fake, tmp_path):
     shown = invoke("runs", "show", "r2")
     assert "1 failed" in shown.stdout and "no usable incidents" in shown.stdout
     skipped = invoke("extract", CONVOY, "--run", "r2", "--no-cache", "-o", tmp_path / "o.jsonl")
-    assert skipped.exit_code == 0 and len(fake.requests) == 1
+    # Not sent again without --retry-failed, and the run still ends with a failure: exit 1, with how to retry it.
+    assert skipped.exit_code == 1 and len(fake.requests) == 1
+    assert "1 article failed (1 in an earlier run of r2); run the same command with --retry-failed" in skipped.stderr
     fake.queue(INCIDENTS, ACTORS)
     retried = invoke("extract", CONVOY, "--run", "r2", "--no-cache", "--retry-failed", "-o", tmp_path / "o.jsonl")
     assert retried.exit_code == 0, retried.output

@@ -270,8 +270,12 @@ def test_retry_failed_resends_only_the_failed_articles_and_a_finished_run_sends_
     assert first.exit_code == 1 and {i for i, (s, _, _) in rows1.items() if s == "failed"} == set(doomed)
     assert all("HTTP 500" in rows1[i][1] for i in doomed) and sorted(lines1) == sorted(set(ids) - set(doomed))
     assert len(sent1) == 2 * (len(ids) - len(doomed)) + TRANSPORT_ATTEMPTS * len(doomed)
-    # The same command again: failed articles are not sent without --retry-failed, done ones never.
+    assert first.stderr.strip().splitlines()[-1] == ("3 articles failed; run the same command with --retry-failed "
+                                                     "to send them again (done articles are not sent again)")
+    # The same command again: failed articles are not sent without --retry-failed, done ones never;
+    # the run still has failures, so it still exits 1 and says how to retry them.
     assert sent2 == [] and sorted(lines2) == sorted(lines1) and "Traceback" not in again.output
+    assert again.exit_code == 1 and "3 articles failed (3 in an earlier run of retry); " in again.stderr
     # --retry-failed: only the failed articles go out (two stages each now), and all end done.
     assert {e.article for e in sent3} == {keys[i] for i in doomed} and len(sent3) == 2 * len(doomed)
     assert retried.exit_code == 0, retried.stderr

@@ -47,6 +47,7 @@ class Outcome:
     cost: float | None = 0.0
     cache_hit: bool = False
     unreadable: bool = False  # the input itself could not be read (no request was made)
+    failed_before: bool = False  # skipped as failed in an earlier run of the same named run
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Totals:
     done: int = 0
     failed: int = 0
     skipped: int = 0
+    failed_before: int = 0  # skipped: failed in an earlier run of the same named run, not sent again
     cache_hits: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -67,6 +69,7 @@ class Totals:
             self.failed += 1
         else:
             self.skipped += 1
+            self.failed_before += outcome.failed_before
         self.prompt_tokens += outcome.usage.get("prompt_tokens", 0)
         self.completion_tokens += outcome.usage.get("completion_tokens", 0)
         self.cost = None if self.cost is None or outcome.cost is None else self.cost + outcome.cost
@@ -114,7 +117,8 @@ async def run_articles(items: Iterable[Article | InputError], ctx: RunContext, o
             if ctx.store is not None and ctx.run is not None:
                 status = ctx.store.status(ctx.run, key)
                 if status == DONE or (status == FAILED and not ctx.retry_failed):
-                    report(Outcome(index, key, item.id, "", SKIPPED, reason=f"already {status} in run {ctx.run}"))
+                    report(Outcome(index, key, item.id, "", SKIPPED, reason=f"already {status} in run {ctx.run}",
+                                   failed_before=status == FAILED))
                     continue
                 ctx.store.mark_pending(ctx.run, key, item.id, item.id)
             in_flight.add(key)

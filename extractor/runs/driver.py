@@ -37,6 +37,7 @@ class ExtractTotals:
     failed: int
     input_errors: int
     skipped: int
+    failed_before: int = 0  # failed in an earlier run of the named run and not sent again
 
 
 def run_settings(settings: Settings) -> dict:
@@ -87,7 +88,8 @@ def extract_paths(paths: list[str], settings: Settings, *, output: str | None, f
             totals = asyncio.run(_drive(paths, ctx, on_outcome))
         finally:
             progress.close()
-        return ExtractTotals(done=totals.done, failed=totals.failed - input_errors, input_errors=input_errors, skipped=totals.skipped)
+        return ExtractTotals(done=totals.done, failed=totals.failed - input_errors, input_errors=input_errors, skipped=totals.skipped,
+                             failed_before=totals.failed_before)
     finally:
         if writer is not None:
             writer.close()
