@@ -118,6 +118,8 @@ def test_the_words_propose_the_most_specific_sub_type_first(text, first):
     ("Four workers were hurt when a tank exploded at a gas plant.", "a disaster or an accident"),
     ("Russia expelled 60 diplomats and closed the consulate.", "diplomacy"),
     ("Border guards detained 34 people smuggled in a lorry.", "crime"),
+    ("The Security Council condemned the ballistic missile tests and vowed new sanctions.", "diplomacy"),
+    ("Seven workers were hurt when a furnace at a cast iron plant exploded.", "a disaster or an accident"),
     # political violence beside such words stays
     ("Militants attacked the embassy with grenades.", None),
     ("Rebels shelled the refinery, starting a fire.", None),
@@ -161,3 +163,21 @@ def test_an_incident_whose_evidence_is_not_political_violence_is_removed_with_a_
     assert doc.incidents == [] and doc.attributions == []
     assert any("not political violence" in w and "disaster" in w for w in doc.warnings)
     assert len(fake.requests) == 1  # no question is asked about a removed incident
+
+
+@pytest.mark.parametrize(("text", "removed"), [
+    # the cited sentence holds no word of violence; the article speaks of an epidemic and of nothing violent
+    ("Covid-19 infections have started to rise again in the province. After a steady decline, the caseload has begun "
+     "climbing once again, officials said.", True),
+    # the same kind of sentence in an article about an attack stays
+    ("Gunmen attacked a market in the province, killing five people. After a steady decline, the number has begun "
+     "climbing once again, officials said.", False),
+])
+def test_evidence_without_a_word_of_violence_is_judged_by_its_article(text, removed):
+    from extractor.articles.load import article_from_text
+
+    fake = FakeModel({"incidents": [_incident(1, [2], sub="Attack", event="Violence against civilians")]})
+    doc = extract_article(article_from_text(text, "a", "a.txt"), LLMClient.from_transport(fake, EMBEDDED))
+    assert (doc.incidents == []) == removed
+    assert any("not political violence" in w for w in doc.warnings) == removed
+

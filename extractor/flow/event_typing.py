@@ -17,7 +17,8 @@ warning when it changes a type), in this order:
   specific first; one within the model's event type first); else `refined`.
 
 `not_political` finds evidence that speaks of a disaster or accident, diplomacy or crime and of
-no political violence: the pipeline removes such an incident, with a warning.
+no political violence: the pipeline removes such an incident, with a warning. Evidence that holds
+no word of violence at all (`speaks_of_violence`) is judged by the whole article the same way.
 
 Typing as small questions of its own (event type or "not political violence", then sub-type,
 with definitions, options in an order drawn from the text) was built and measured for the
@@ -99,7 +100,8 @@ PROPOSING: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Remote explosive/landmine/IED", re.compile(
         _PLANTED.pattern + r"|\b(?:bomb blast|bombing|bomb attack|explosive-laden|bomb exploded|detonated)\b", re.I)),
     ("Shelling/artillery/missile attack", re.compile(
-        r"\b(?:shell(?:ed|ing|s)|artillery|mortars?|rockets?|missiles?|bombard\w*|howitzers?|projectiles?|katyusha)\b", re.I)),
+        r"\b(?:shell(?:ed|ing|s)|artillery|mortars?|rockets?|missiles?|bombard\w*|howitzers?|projectiles?|katyusha)\b"
+        r"(?! (?:tests?|launch(?:es)?|programmes?|programs?|technology)\b)", re.I)),
     ("Sexual violence", _NEEDS_WORDS["Sexual violence"]),
     ("Abduction/forced disappearance", re.compile(r"\b(?:abduct\w*|kidnap\w*|hostages?|forcibly disappeared|"
                                                   r"enforced disappearance|taken captive)\b", re.I)),
@@ -168,7 +170,8 @@ _NOT_POLITICAL: dict[str, re.Pattern[str]] = {
         r"eruption|covid\w*|coronavirus|pandemic|epidemic|outbreak|infect\w*|virus|accident\w*|crash\w*|derail\w*|"
         r"collision|collided|capsiz\w*|sank|spill\w*|leak\w*|collaps\w*|caught fire|fire broke out|blaze|short circuit|"
         r"gas cylinder|boiler|stampede|factory|refinery|chemical plant|power plant|gas plant|nuclear plant|mine shaft|heavy rain\w*|"
-        r"snow\w*|blizzards?|overturned|poison\w*|contaminat\w*|warehouse|storage (?:tank|container)|gas explosion)\b", re.I),
+        r"snow\w*|blizzards?|overturned|poison\w*|contaminat\w*|warehouse|storage (?:tank|container)|gas explosion|furnace|"
+        r"hazards?|hazmat|(?:iron|steel|cement|fertili[sz]er|textile) (?:plant|factory|mill))\b", re.I),
     "diplomacy": re.compile(
         r"\b(?:diplomats?|diplomatic|embass(?:y|ies)|ambassadors?|consulates?|sanctions?|summit|foreign ministers?|"
         r"foreign ministry|bilateral|envoys?|expel\w*|Security Council|state visit|talks with|condemn\w*)\b", re.I),
@@ -202,6 +205,12 @@ def not_political(text: str) -> str | None:
                                                              "Remote explosive/landmine/IED", "Looting/property destruction",
                                                              "Armed clash")]
     return None if violent else kinds[0]
+
+
+def speaks_of_violence(text: str) -> bool:
+    """True when the text holds a word of political violence: an act the codebook names, or an
+    armed or political actor."""
+    return bool(_POLITICAL_ACTORS.search(text) or ruled(text) or proposed(text))
 
 
 def ruled(text: str) -> tuple[str, str] | None:

@@ -203,12 +203,16 @@ class ArticleFlow:
 
     def _typed(self, incidents: list[Incident], grounder: Grounder, warnings: list[str]) -> list[Incident]:
         """The model's typing after the codebook's rules (`extractor.flow.event_typing`); an incident
-        whose evidence speaks of a disaster, diplomacy or crime and of no political violence is
-        removed, with a warning that says why."""
+        whose evidence speaks of a disaster, diplomacy or crime and of no political violence (or,
+        when its evidence holds no word of violence, whose article does) is removed, with a
+        warning that says why."""
         typed = []
         for incident in incidents:
             text = " ".join(s.shown for s in grounder.covering(incident.evidence))
             instead = event_typing.not_political(text)
+            if instead is None and not event_typing.speaks_of_violence(text):
+                # Evidence with no word of violence at all: the whole article says what it is about.
+                instead = event_typing.not_political(" ".join(s.shown for s in grounder.sentences.values()))
             if instead:
                 warnings.append(f"{incident.id}: removed, not political violence: its evidence speaks of {instead}")
                 continue
