@@ -125,6 +125,8 @@ def test_the_words_propose_the_most_specific_sub_type_first(text, first):
     ("Rebels shelled the refinery, starting a fire.", None),
     ("Police arrested opposition activists outside the ministry.", None),
     ("Gunmen opened fire on a bus, killing five.", None),
+    ("Drug traffickers shot dead a judge outside his home.", None),
+    ("Firefighters fought the blaze at the factory for hours.", "a disaster or an accident"),
 ])
 def test_a_disaster_diplomacy_or_crime_without_political_violence_is_recognised(text, instead):
     from extractor.flow.event_typing import not_political
