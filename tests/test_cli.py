@@ -61,14 +61,16 @@ def test_json_format_with_several_articles_is_an_array_of_valid_documents(fake, 
 
 def test_bad_files_give_one_line_each_exit_2_and_the_others_are_still_written(fake, tmp_path):
     fake.queue(INCIDENTS, ACTORS)
-    empty, binary = tmp_path / "empty.txt", tmp_path / "image.txt"
+    empty, binary, huge = tmp_path / "empty.txt", tmp_path / "image.txt", tmp_path / "book.txt"
     empty.write_text("")
     binary.write_bytes(b"\x00\x01\x02PNG")
+    huge.write_text("Rebels attacked a base. " * 100_000)  # 2.4 MB: over the hard limit for one article
     out = tmp_path / "out.jsonl"
-    result = invoke("extract", str(empty), str(CONVOY), str(binary), "-o", str(out))
+    result = invoke("extract", str(empty), str(CONVOY), str(binary), str(huge), "-o", str(out))
     assert result.exit_code == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 2 and "empty.txt: is empty" in errors[0] and "image.txt: looks binary" in errors[1]
+    assert len(errors) == 3 and "empty.txt: is empty" in errors[0] and "image.txt: looks binary" in errors[1]
+    assert "book.txt: is 2.3 MB of text; the limit for one article is 2 MB" in errors[2] and "split it" in errors[2]
     assert "Traceback" not in result.output
     assert len(out.read_text().splitlines()) == 1
 
