@@ -106,6 +106,7 @@ def test_weapons_seized_before_use_and_poison_gas_are_ruled(text, expected):
     ("Police used smoke grenades to break up the rally.", "Protest with intervention"),
     ("An angry mob beat the suspect to death.", "Mob violence"),
     ("The two sides signed a ceasefire agreement.", "Agreement"),
+    ("Gunmen attacked a Protestant church, killing 24 worshippers.", "Attack"),
 ])
 def test_the_words_propose_the_most_specific_sub_type_first(text, first):
     from extractor.flow.event_typing import proposed
@@ -145,6 +146,9 @@ def test_a_disaster_diplomacy_or_crime_without_political_violence_is_recognised(
     # the crowd's words decide among protest and riot sub-types
     (("Protests", "Peaceful protest"), "Protesters hurled stones and police fired tear gas.", "Violent demonstration"),
     (("Riots", "Violent demonstration"), "Security forces opened fire on protesters, killing three.", "Excessive force against protesters"),
+    # an attack on armed men is a battle
+    (("Violence against civilians", "Attack"), "Boko Haram militants attacked a military post, killing two soldiers.", "Armed clash"),
+    (("Violence against civilians", "Attack"), "Gunmen shot dead three farmers in their fields.", "Attack"),
     # no word for any sub-type: the model's typing stands
     (("Battles", "Armed clash"), "Something happened near the town.", "Armed clash"),
 ])

@@ -12,7 +12,8 @@ warning when it changes a type), in this order:
   themselves: Violent demonstration; killing or live fire: excessive force; tear gas, dispersal,
   arrests: intervention; else peaceful);
 * the model's sub-type stands where the evidence holds a word for it, unless it is a generic one
-  (Attack, Armed clash, Other) and a word names a more specific act;
+  (Attack, Armed clash, Other) and a word names a more specific act, or it is Attack and the
+  words speak of fighting or of armed men attacked (the codebook: that is a battle);
 * else the first sub-type the words propose (`proposed`, ACLED's definitions as word lists, most
   specific first; one within the model's event type first); else `refined`.
 
@@ -91,7 +92,7 @@ PLAIN: dict[str, str] = {"Battles": "Armed clash", "Explosions/Remote violence":
 
 _ARMED = (r"\b(?:soldiers|troops|military|army|bases?|posts?|checkpoints?|positions|security forces|policemen|police officers|"
           r"police station|barracks|militants|insurgents|terrorists|rebels|fighters|guards|militiamen|convoy)\b")
-_PROTEST = r"(?:protest\w*|demonstrat\w*|rall(?:y|ies|ied)|marche[sd]|marching|sit-ins?|picket\w*|hunger strike|went on strike|strikers)"
+_PROTEST = r"(?:protest(?:s|ed|ing|ers?|ors?)?\b|demonstrat\w*|rall(?:y|ies|ied)|marche[sd]|marching|sit-ins?|picket\w*|hunger strike|went on strike|strikers)"
 # The words that propose a sub-event type, from ACLED's definitions (written for this project),
 # most specific first: `proposed` lists the sub-types whose words a text holds, in this order.
 # A word list names the act, not a context, so an article's background words rarely propose.
@@ -147,7 +148,7 @@ PROPOSING: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Armed clash", re.compile(
         r"\b(?:clash\w*|fighting|fought|gun ?battles?|firefights?|shoot-?outs?|exchanges? of fire|exchanged fire|skirmish\w*|"
         r"ambush\w*|battl\w*|offensive|engaged)\b|"
-        r"\b(?:attack\w*|stormed|raided|charged|set upon|overran|assault\w*)\b[^.]{0,60}\b" + _ARMED + r"|"
+        r"\b(?:attack(?:ed|ing|s)?|stormed|raided|charged|set upon|overran|assault(?:ed|ing|s)?)\b[^.]{0,60}\b" + _ARMED + r"|"
         + _ARMED + r"[^.]{0,40}\b(?:were|was|have been|had been) (?:killed|wounded|injured|attacked|ambushed)\b|"
         r"\b(?:killed|wounded)\b[^.]{0,40}\b(?:militants|insurgents|terrorists|rebels|fighters|jihadists)\b", re.I)),
     ("Attack", re.compile(
@@ -254,10 +255,12 @@ def checked(event_type: str, sub_type: str, text: str) -> tuple[str, str, str | 
         crowd = [s for s in offered if EVENT_TYPE_OF[s] in CROWD]
         specific = [s for s in offered if s not in GENERIC]
         supported = sub in PROPOSED_WORDS and PROPOSED_WORDS[sub].search(text) and not (sub in GENERIC and specific)
+        if sub == "Attack" and "Armed clash" in offered:
+            supported = False  # an attack on armed men, or one in fighting, is a battle, not violence against civilians
+        choice = [s for s in (specific or offered) if s != sub]
         if event_type in CROWD and crowd:
             sub = crowd[0]
-        elif offered and not supported:
-            choice = specific or offered
+        elif choice and not supported:
             sub = next((s for s in choice if EVENT_TYPE_OF[s] == event_type), choice[0])
         event = EVENT_TYPE_OF.get(sub, event_type)
         if not (event in CROWD and crowd):  # the crowd's words have decided already
