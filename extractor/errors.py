@@ -8,7 +8,8 @@
     │   ├── TransportError      429/5xx/timeouts/dropped connections past the retry budget
     │   └── ExtractionFailed    validation attempts ran out with nothing usable; carries
     │                           the last completion, the attempt count and the tokens spent
-    └── StoreError              the cache database cannot be opened or written          exit 1
+    ├── StoreError              the cache database cannot be opened or written          exit 1
+    └── Interrupted             Ctrl-C or SIGTERM during a run; what finished is kept     exit 130
 
 Library code raises these; only the CLI turns them into one-line messages and exit codes.
 Messages never contain API keys or Authorization headers.
@@ -100,3 +101,10 @@ class ExtractionFailed(LLMError):
 
 class StoreError(ExtractorError):
     exit_code = 1
+
+
+class Interrupted(ExtractorError):
+    """A run stopped by Ctrl-C (SIGINT) or SIGTERM: the articles in flight were abandoned, every
+    finished one is in the output and the run store, and the message says how far it got."""
+
+    exit_code = 130  # the shell's code for a command ended by SIGINT

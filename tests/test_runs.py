@@ -369,3 +369,50 @@ def test_the_error_line_of_an_article_that_failed_in_transport_names_the_article
     assert any(line.startswith("error: a003: ") and "could not be reached" in line for line in lines), lines
     rows = store_rows(tmp_path / "runs.sqlite3", "named")
     assert rows["a002"][1].startswith("a002: ") and rows["a003"][1].startswith("a003: "), rows
+
+
+@pytest.mark.parametrize(("sent", "run"), [(signal.SIGINT, "stopped"), (signal.SIGTERM, "stopped"), (signal.SIGTERM, None)])
+def test_an_interrupted_run_keeps_what_finished_says_how_far_it_got_and_resumes(tmp_path, sent, run):
+    """Ctrl-C or SIGTERM to a real CLI run against the fault server: the articles in flight are
+    abandoned, every finished one is in the output (and the run store), no .partial file is left,
+    the command says how far it got and how to resume (exit 130), and the resume sends none of the
+    finished articles again."""
+    source = tmp_path / "articles.jsonl"
+    ids = write_jsonl(source, 40)
+    out, store = tmp_path / "out.jsonl", tmp_path / "runs.sqlite3"
+    with FaultServer(latency=0.25) as server:
+        args = extract_args([source], run=run or "unused", tmp=tmp_path, base_url=server.base_url, out=out, concurrency=4)
+        if run is None:  # no run store: the cache keeps what finished
+            args = [a for a in args if a not in ("--run", "unused", "--no-cache")]
+        process = start_subprocess(args, tmp_path, timeout=30)
+        try:
+            deadline = time.monotonic() + 60
+            while len(server.requests) < 12:  # a few articles finished, others in flight
+                assert process.poll() is None, (tmp_path / "stderr.txt").read_text()
+                assert time.monotonic() < deadline, "the run did not start in 60 s"
+                time.sleep(0.02)
+            process.send_signal(sent)
+            code = process.wait(30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        finished = output_ids(out)
+        done_in_store = done_ids(store, run) if run else set()
+        before_resume = len(server.requests)
+        resumed = subprocess.run(subprocess_command(args), cwd=ROOT, env=subprocess_env(timeout=30), capture_output=True,
+                                 text=True, timeout=120)
+        resent = {e.article for e in server.requests[before_resume:]}
+        assert server.errors == []
+    stderr = (tmp_path / "stderr.txt").read_text()
+    last = stderr.strip().splitlines()[-1]
+    assert code == 130, stderr[-2000:]
+    assert last.startswith("error: interrupted: ") and f"{len(finished)} articles done" in last and "Traceback" not in stderr
+    assert ("resume with the same command (run stopped" in last) if run else ("run the same command again" in last)
+    assert 0 < len(finished) < len(ids) and duplicates(finished) == {}
+    assert not list(tmp_path.glob("*.partial"))
+    if run:
+        assert set(finished) == done_in_store
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert sorted(output_ids(out)) == sorted(ids) and duplicates(output_ids(out)) == {}
+    keys = server_keys(source)
+    assert resent and not resent & {keys[i] for i in finished}  # finished articles: from the run store or the cache

@@ -11,15 +11,17 @@ between a commit and its line), every finished article is in the file exactly on
 
 from __future__ import annotations
 
-import contextlib
-
 import asyncio
+import contextlib
+import shlex
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from extractor.errors import ConfigError
+from extractor.errors import ConfigError, Interrupted
 from extractor.articles.load import count_inputs, iter_articles
 from extractor.results.write import Writer, rewrite_lines
 from extractor.runs.pricing import load_prices
@@ -85,7 +87,16 @@ def extract_paths(paths: list[str], settings: Settings, *, output: str | None, f
         ctx = RunContext(settings=settings, client=None, prices=load_prices(settings.prices_file), cache=cache, store=store,  # type: ignore[arg-type]
                          run=run, retry_failed=retry_failed, refresh=settings.refresh)
         try:
-            totals = asyncio.run(_drive(paths, ctx, on_outcome))
+            with _sigterm_as_interrupt():
+                totals = asyncio.run(_drive(paths, ctx, on_outcome))
+        except KeyboardInterrupt:
+            # The articles in flight are abandoned (the run store keeps them pending, so a resume
+            # sends them); what finished is written below, and the message says how far it got.
+            t = progress.totals
+            raise Interrupted(f"interrupted: {t.done} article{'s' if t.done != 1 else ''} done, {t.failed} failed"
+                              + (f", {t.skipped} skipped" if t.skipped else "")
+                              + f"; {'the output holds' if output and output != '-' else 'written:'} every finished article",
+                              hint=_resume_hint(run)) from None
         finally:
             progress.close()
         return ExtractTotals(done=totals.done, failed=totals.failed - input_errors, input_errors=input_errors, skipped=totals.skipped,
@@ -94,6 +105,28 @@ def extract_paths(paths: list[str], settings: Settings, *, output: str | None, f
         if writer is not None:
             writer.close()
         held.close()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a run as Ctrl-C does (a KeyboardInterrupt in the main thread), for the
+    duration of the run; elsewhere (a thread, a library caller's own handler) nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _resume_hint(run: str | None) -> str:
+    """The command that resumes an interrupted run: the same one (finished articles are not sent again)."""
+    command = shlex.join(["extractor", *sys.argv[1:]]) if Path(sys.argv[0]).name == "extractor" else "the same command"
+    if run:
+        return f"resume with {command} (run {run}: finished articles are not sent again)"
+    return f"run {command} again: finished articles come from the cache"
 
 
 async def _drive(paths: list[str], ctx: RunContext, on_outcome) -> object:
