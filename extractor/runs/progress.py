@@ -1,7 +1,7 @@
 """Progress of a run on standard error: a rich progress bar on a terminal, plain lines otherwise.
 
 The bar shows articles done of the total (when the inputs could be counted), rate, ETA,
-failures, tokens and cost. Off a terminal (CI logs, pipes) each article gets one line, and
+failures, tokens, and the cost so far with its projected total for a priced model. Off a terminal (CI logs, pipes) each article gets one line, and
 failures always get an `error:` line, so nothing scrolls away unseen.
 """
 
@@ -19,12 +19,30 @@ def _money(cost: float | None) -> str:
     return "cost unknown" if cost is None else f"${cost:.4f}"
 
 
+def projected_cost(totals: Totals, total: int | None) -> float | None:
+    """The run's cost at its end if the articles still to come cost what the ones sent so far did
+    (cache hits and skipped articles cost nothing); None when the total or the prices are unknown,
+    or nothing was sent yet."""
+    sent = totals.done - totals.cache_hits + totals.failed
+    if total is None or totals.cost is None or sent <= 0:
+        return None
+    to_come = max(0, total - (totals.done + totals.failed + totals.skipped))
+    return totals.cost + totals.cost / sent * to_come
+
+
+def cost_so_far(totals: Totals, total: int | None) -> str:
+    """"$0.0123 of ~$0.4500" for a priced run, the cost alone otherwise."""
+    projected = projected_cost(totals, total)
+    return _money(totals.cost) + (f" of ~{_money(projected)}" if projected is not None else "")
+
+
 class Progress:
     def __init__(self, total: int | None, *, quiet: bool = False, stream: TextIO | None = None) -> None:
         self.stream = stream = stream or sys.stderr  # looked up now: tests and callers swap sys.stderr
         self.quiet = quiet
         self.started = time.monotonic()
         self.totals = Totals()
+        self.total = total
         self._bar = None
         if not quiet and stream.isatty():
             from rich.console import Console
@@ -57,7 +75,8 @@ class Progress:
             finished = t.done + t.failed + t.skipped
             rate = finished / max(time.monotonic() - self.started, 1e-9)
             self._bar.update(self._task, completed=finished, rate=f"{rate:.1f}/s",
-                             status=f"{t.failed} failed, {t.skipped} skipped, {t.prompt_tokens + t.completion_tokens:,} tokens, {_money(t.cost)}")
+                             status=f"{t.failed} failed, {t.skipped} skipped, {t.prompt_tokens + t.completion_tokens:,} tokens, "
+                                    f"{cost_so_far(t, self.total)}")
 
     def close(self) -> None:
         if self._bar is not None:
