@@ -5,6 +5,7 @@ processes would), failed custom_ids sent again and only they, re-asks and salvag
 interactive path, idempotent collect, and tokens and cost at the batch discount."""
 
 import json
+from collections import Counter
 from contextlib import closing
 
 import httpx2
@@ -130,7 +131,8 @@ def test_submit_writes_one_strict_line_per_article_and_records_the_batch(tmp_pat
         created = sdk(server).batches.retrieve(submission.batch_ids[0])
     assert (submission.articles, submission.skipped, len(submission.batch_ids)) == (4, 0, 1)
     assert [line["custom_id"] for line in lines] == submission.custom_ids == [cid(i, "incidents") for i in items]
-    assert created.metadata == {"run": RUN} and created.endpoint == "/v1/chat/completions"
+    assert created.metadata["run"] == RUN and len(created.metadata["extractor_intent"]) == 32  # the batch's idempotency key
+    assert created.endpoint == "/v1/chat/completions"
     for line, item in zip(lines, items):
         assert (line["method"], line["url"]) == ("POST", "/v1/chat/completions")
         body = line["body"]
@@ -362,3 +364,46 @@ def sent_first_messages(item):
     from extractor.flow import prompts
 
     return prompts.incident_messages(item, prompts.View.of(item, "quotes"))
+
+
+class _Crash(BaseException):
+    """The process dying at a given step (BaseException: nothing in the code under test catches it)."""
+
+
+@pytest.mark.parametrize("when", ["before the upload", "after the upload", "after the batch is created"])
+def test_a_crash_at_any_step_of_submit_bills_every_request_once(tmp_path, monkeypatch, when):
+    """The intent (with an idempotency key that the batch's metadata carries) is recorded before
+    anything is sent; the next submit reconciles with the provider's batches before creating any."""
+    from extractor.batch import commands
+
+    path = tmp_path / "runs.sqlite3"
+    real_api = commands._api
+
+    def crashing(call, what):
+        if what == "upload a batch file" and when == "before the upload":
+            raise _Crash
+        result = real_api(call, what)
+        if (what, when) in (("upload a batch file", "after the upload"), ("create a batch", "after the batch is created")):
+            raise _Crash
+        return result
+
+    items = synthetic()
+    with FaultServer() as server:
+        monkeypatch.setattr(commands, "_api", crashing)
+        with pytest.raises(_Crash):
+            step(server, path, batch.submit, items)
+        monkeypatch.setattr(commands, "_api", real_api)
+        resumed = step(server, path, batch.submit, [])  # the next process: takes nothing new on, sends what it must
+        for _ in range(4):  # each collect applies a stage's answers and submits the next stage
+            if summary(path).done == len(items):
+                break
+            step(server, path, batch.collect)
+        client = sdk(server)
+        billed = Counter(line["custom_id"] for b in client.batches.list() for line in sent_lines(client, b.id))
+        assert server.errors == []
+    assert billed and set(billed.values()) == {1}, billed  # every request sent in exactly one batch
+    assert {cid(item, "incidents") for item in items} <= set(billed)
+    assert (len(resumed.batch_ids) == 1) if when == "after the batch is created" else resumed.batch_ids
+    assert set(documents(path)) == {item.id for item in items}
+    with closing(RunStore(path)) as store:
+        assert store.db.execute("SELECT count(*) FROM batch_intents").fetchone()[0] == 0

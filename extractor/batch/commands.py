@@ -22,6 +22,7 @@ collecting twice, or two processes collecting at once, never finishes an article
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ from extractor.runs.store import DONE, FAILED, PENDING, RunStore, article_key
 from extractor.settings import EMBEDDED, Settings
 
 SDK_RETRIES = 3  # the Batch API client's own retries (`openai.OpenAI(max_retries=...)`, built by the CLI)
+INTENT = "extractor_intent"  # the metadata field that carries a batch's idempotency key
 MAX_TRIES = 3  # sends of one request whose line fails in transport, before its article fails
 TERMINAL = ("completed", "failed", "expired", "cancelled")
 _WRITE_GROUP = 100  # articles taken on per transaction at submit (a short write lock for others)
@@ -223,6 +225,7 @@ def _send(run: str, batches: BatchStore, client: openai.OpenAI) -> BatchSubmissi
     """Upload every queued request of the run: one batch per model (the API allows one model per
     file) and per file-size limit. Requests stay queued if an upload fails."""
     sent = BatchSubmission(run)
+    sent.batch_ids += _reconcile(run, batches, client)
     params = batches.params(run)
     by_model: dict[str, list[tuple[str, str]]] = {}
     for row in batches.queued(run):
@@ -234,22 +237,52 @@ def _send(run: str, batches: BatchStore, client: openai.OpenAI) -> BatchSubmissi
     for lines in by_model.values():
         for chunk in chunks(lines):
             number += 1
+            cids = [cid for cid, _ in chunk]
+            intent = uuid.uuid4().hex  # the batch's idempotency key, recorded before anything is sent
+            with batches.transaction():
+                batches.add_intent(run, intent, cids)
             name = file_name(run, number)
             uploaded = _api(lambda: client.files.create(file=(name, jsonl(chunk), "application/jsonl"), purpose="batch"),
                             "upload a batch file")
             try:
                 batch = _api(lambda: client.batches.create(input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window="24h",
-                                                           metadata={"run": run[:512]}), "create a batch")
+                                                           metadata={"run": run[:512], INTENT: intent}), "create a batch")
             except LLMError:
                 _quietly(lambda: client.files.delete(uploaded.id))
+                with batches.transaction():
+                    batches.drop_intent(intent)
                 raise
-            cids = [cid for cid, _ in chunk]
-            with batches.transaction():
-                batches.add_batch(run, batch.id, uploaded.id, batch.status, len(cids))
-                batches.mark_submitted(run, cids, batch.id)
+            _record(run, intent, batch.id, uploaded.id, batch.status, cids, batches)
             sent.batch_ids.append(batch.id)
             sent.custom_ids += cids
     return sent
+
+
+def _record(run: str, intent: str, batch_id: str, input_file_id: str, status: str, cids: list[str], batches: BatchStore) -> None:
+    with batches.transaction():
+        batches.add_batch(run, batch_id, input_file_id, status, len(cids))
+        batches.mark_submitted(run, cids, batch_id)
+        batches.drop_intent(intent)
+
+
+def _reconcile(run: str, batches: BatchStore, client: openai.OpenAI) -> list[str]:
+    """Before anything is sent: each batch this run meant to create (an intent left by a process
+    that stopped before recording it) is looked up among the provider's batches by its key; one
+    that exists is recorded as sent (its requests are not sent twice), one that does not leaves its
+    requests queued. Returns the ids of the batches found."""
+    intents = dict(batches.intents(run))
+    if not intents:
+        return []
+    found = []
+    for batch in _api(lambda: list(client.batches.list(limit=100)), "list the batches"):
+        key = (getattr(batch, "metadata", None) or {}).get(INTENT)
+        if key in intents:
+            _record(run, key, batch.id, batch.input_file_id, batch.status, intents.pop(key), batches)
+            found.append(batch.id)
+    for key in intents:  # never created: the requests are still queued and go out with this submit
+        with batches.transaction():
+            batches.drop_intent(key)
+    return found
 
 
 # --- collect ----------------------------------------------------------------------------------

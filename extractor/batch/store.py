@@ -1,6 +1,6 @@
 """Batch state in the run store's database, so `status` and `collect` work in a later process.
 
-Three tables, this module's own migrations (`MIGRATIONS`, applied to the run store's file when a
+Four tables, this module's own migrations (`MIGRATIONS`, applied to the run store's file when a
 BatchStore opens it):
   batches         one row per submitted Batch API job: its file ids, last known status, and
                   `collected_at` once its results were applied (collecting twice is a no-op);
@@ -10,7 +10,9 @@ BatchStore opens it):
   batch_requests  one row per LLM call of an article: custom_id `<key>:<stage>:<attempt>`, the
                   messages sent, and what came back (text, finish reason, tokens) or the error.
                   state: queued (waiting for the next upload) -> submitted -> answered | failed;
-                  a failed request goes back to queued, same custom_id, while tries remain.
+                  a failed request goes back to queued, same custom_id, while tries remain;
+  batch_intents   a batch about to be created: its key (also in the batch's metadata) and its
+                  custom_ids, written before the upload and removed once the batch is recorded.
 
 The generator in `ArticleFlow.steps()` cannot be saved, so nothing of it is: each collect replays
 the flow from the start with the stored answers (`extractor.batch.flow`). The store shares the
@@ -130,6 +132,16 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX batch_requests_by_key ON batch_requests (run, key);
     CREATE INDEX batch_requests_by_state ON batch_requests (run, state);
     CREATE INDEX batch_requests_by_batch ON batch_requests (batch_id);
+    """,
+    # Batches about to be created: written before the upload, so a crash between creating a batch
+    # at the provider and recording it is found again (by its key in the batch's metadata).
+    """
+    CREATE TABLE batch_intents (
+        key TEXT PRIMARY KEY,
+        run TEXT NOT NULL,
+        custom_ids TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
     """,
 )
 
@@ -257,6 +269,18 @@ class BatchStore:
         return cursor.rowcount > 0
 
     # --- batches ----------------------------------------------------------------------------
+
+    # --- intents: a batch about to be created ----------------------------------------------
+
+    def add_intent(self, run: str, key: str, custom_ids: list[str]) -> None:
+        self._write("INSERT INTO batch_intents VALUES (?, ?, ?, ?)", (key, run, json.dumps(custom_ids), _now()))
+
+    def intents(self, run: str) -> list[tuple[str, list[str]]]:
+        rows = self.db.execute("SELECT key, custom_ids FROM batch_intents WHERE run = ? ORDER BY created_at, key", (run,))
+        return [(key, json.loads(cids)) for key, cids in rows]
+
+    def drop_intent(self, key: str) -> None:
+        self._write("DELETE FROM batch_intents WHERE key = ?", (key,))
 
     def add_batch(self, run: str, batch_id: str, input_file_id: str, status: str, requests: int) -> None:
         self._write("INSERT INTO batches (id, run, input_file_id, status, requests, created_at) VALUES (?, ?, ?, ?, ?, ?)",
