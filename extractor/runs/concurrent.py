@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 from extractor.errors import ConfigError, InputError, LLMError, ModelUnavailableError
+from extractor.normalise.gazetteer import default_gazetteer
 from extractor.llm.client import AsyncLLMClient
 from extractor.articles.load import Article
 from extractor.flow.pipeline import extract_article_async, from_cache, key_for, normalised
@@ -124,11 +125,15 @@ async def run_articles(items: Iterable[Article | InputError], ctx: RunContext, o
             in_flight.add(key)
             await queue.put((index, item, key))
 
+    # The gazetteer every document is normalised with is loaded (or built, the first time on this
+    # machine) in a thread while the first requests are in flight: never on the event loop.
+    gazetteer_ready = asyncio.create_task(asyncio.to_thread(default_gazetteer))
+
     async def work() -> None:
         while (job := await queue.get()) is not None:
             index, article, key = job
             try:
-                outcome = await _extract_one(index, article, key, ctx)
+                outcome = await _extract_one(index, article, key, ctx, gazetteer_ready)
             finally:
                 in_flight.discard(key)
             report(outcome)
@@ -142,13 +147,15 @@ async def run_articles(items: Iterable[Article | InputError], ctx: RunContext, o
     finally:
         for task in workers:
             task.cancel()
+        gazetteer_ready.cancel()
     return totals
 
 
-async def _extract_one(index: int, article: Article, key: str, ctx: RunContext) -> Outcome:
+async def _extract_one(index: int, article: Article, key: str, ctx: RunContext, gazetteer_ready: Awaitable[object]) -> Outcome:
     settings = ctx.settings
     cache_key = key_for(article, settings)
     if not ctx.refresh and (hit := from_cache(article, ctx.cache, cache_key)) is not None:
+        await gazetteer_ready  # normalisation needs it; the requests of other articles go on meanwhile
         return Outcome(index, key, article.id, "", DONE, normalised(hit, article), cache_hit=True)
     started = time.monotonic()
     try:
@@ -165,6 +172,7 @@ async def _extract_one(index: int, article: Article, key: str, ctx: RunContext) 
                        cost=ctx.prices.cost(settings.provider, settings.model, usage))
     if ctx.cache is not None:
         ctx.cache.put(cache_key, document.model_dump(mode="json"))
+    await gazetteer_ready
     usage = document.provenance.usage.model_dump()
     return Outcome(index, key, article.id, "", DONE, normalised(document, article), attempts=document.provenance.attempts, usage=usage,
                    seconds=time.monotonic() - started, cost=ctx.prices.cost(settings.provider, settings.model, usage))
