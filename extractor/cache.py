@@ -49,6 +49,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX calls_by_key ON calls (cache_key);
     """,
+    # The normalised document beside the model's, so a cached re-run need not normalise again
+    # while normalisation is unchanged (`normalised_by`: its fingerprint).
+    """
+    ALTER TABLE extractions ADD COLUMN normalised TEXT;
+    ALTER TABLE extractions ADD COLUMN normalised_by TEXT;
+    """,
 )
 
 
@@ -131,11 +137,27 @@ class Cache:
             raise StoreError(f"cannot read the cache {self.path}: {exc}", hint="use --no-cache") from None
         return json.loads(row[0]) if row else None
 
+    def get_normalised(self, key: str, fingerprint: str) -> str | None:
+        """The normalised document kept for `key` (JSON text) if it was made by the normalisation
+        `fingerprint` names, else None."""
+        try:
+            row = self.db.execute("SELECT normalised FROM extractions WHERE key = ? AND normalised_by = ?", (key, fingerprint)).fetchone()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the cache {self.path}: {exc}", hint="use --no-cache") from None
+        return row[0] if row else None
+
+    def put_normalised(self, key: str, fingerprint: str, document_json: str) -> None:
+        try:
+            self.db.execute("UPDATE extractions SET normalised = ?, normalised_by = ? WHERE key = ?", (document_json, fingerprint, key))
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write the cache {self.path}: {exc}", hint="use --no-cache") from None
+
     def put(self, key: str, document: dict[str, Any]) -> None:
         provenance = document["provenance"]
         try:
             self.db.execute(
-                "INSERT OR REPLACE INTO extractions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO extractions (key, article_sha256, provider, model, prompt_version, document, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (key, document["article"]["sha256"], provenance["provider"], provenance["model"],
                  provenance["prompt_version"], json.dumps(document), _now()),
             )

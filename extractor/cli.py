@@ -103,7 +103,7 @@ def extract(
     failed = totals.failed + totals.failed_before
     if failed:
         earlier = f" ({totals.failed_before} in an earlier run of {run})" if totals.failed_before else ""
-        again = (f"run the same command with --retry-failed to send them again (done articles are not sent again)" if run
+        again = ("run the same command with --retry-failed to send them again (done articles are not sent again)" if run
                  else "run the same command again to retry them (finished articles come from the cache)")
         _say(f"{failed} article{'s' if failed != 1 else ''} failed{earlier}; {again}")
     if totals.input_errors:

@@ -1,6 +1,8 @@
 import multiprocessing
 import sqlite3
 
+import pytest
+
 from conftest import CONVOY, article
 from support.fakes import FakeModel
 from support.quoted import ACTORS, INCIDENTS
@@ -120,3 +122,24 @@ def test_each_owner_of_a_file_registers_its_own_migrations_and_older_files_are_a
     with RunStore(old) as runs:
         batch_store.BatchStore(runs)  # would fail "table batches already exists" if the old file were not adopted
         assert runs.summary("r") is not None
+
+
+def test_a_hit_reuses_its_normalised_document_until_normalisation_changes(tmp_path, monkeypatch):
+    import extractor.flow.pipeline as pipeline
+    import extractor.normalise.document as document
+
+    fake, settings, client, cache = setup(tmp_path, INCIDENTS, ACTORS)
+    extract_cached(article(CONVOY), settings, client, cache)
+    first_hit = extract_cached(article(CONVOY), settings, client, cache)  # normalised once more, and kept
+    renamed = article(CONVOY)
+    object.__setattr__(renamed, "id", "another-name")  # same text under another id: a hit too
+    real = pipeline.normalised
+    monkeypatch.setattr(pipeline, "normalised", lambda doc, art: pytest.fail("normalised again"))
+    kept = extract_cached(renamed, settings, client, cache)
+    assert kept.provenance.cache_hit and kept.article.id == "another-name"
+    assert kept.model_dump(exclude={"article"}) == first_hit.model_dump(exclude={"article"})
+    calls = []
+    monkeypatch.setattr(pipeline, "normalised", lambda doc, art: calls.append(1) or real(doc, art))
+    monkeypatch.setattr(document, "fingerprint", lambda: "another normalisation")
+    assert extract_cached(article(CONVOY), settings, client, cache).incidents == first_hit.incidents
+    assert calls == [1] and len(fake.requests) == 2

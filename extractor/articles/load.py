@@ -89,7 +89,7 @@ def residue_regions(text: str) -> list[tuple[int, int]]:
 def _looks_like_code(line: str) -> bool:
     if _CODE_HINTS.search(line):
         return True
-    density = sum(ch in _CODE_CHARS for ch in line) / len(line)
+    density = sum(map(line.count, _CODE_CHARS)) / len(line)
     return density > 0.08 and (";" in line or "{" in line)
 
 

@@ -339,6 +339,28 @@ def from_cache(article: Article, cache: Cache | None, key: str) -> ArticleExtrac
     return ArticleExtraction.model_validate(stored)
 
 
+def normalised_from_cache(article: Article, cache: Cache | None, key: str) -> ArticleExtraction | None:
+    """The cached document for this article, normalised, marked as a cache hit; or None. The
+    normalised form is kept in the cache too, and reused while normalisation is unchanged (its
+    fingerprint), so a cached re-run reads one validated document instead of normalising again."""
+    if cache is None:
+        return None
+    from extractor.normalise.document import fingerprint
+
+    kept = cache.get_normalised(key, fingerprint())
+    if kept is not None:
+        document = ArticleExtraction.model_validate_json(kept)
+        provenance = document.provenance.model_copy(update={"cache_hit": True}) if document.provenance else None
+        return document.model_copy(update={"article": meta(article), "provenance": provenance})
+    hit = from_cache(article, cache, key)
+    if hit is None:
+        return None
+    document = normalised(hit, article)
+    if not any(w.startswith("normalise: failed") for w in document.warnings):
+        cache.put_normalised(key, fingerprint(), document.model_dump_json())
+    return document
+
+
 def normalised(document: ArticleExtraction, article: Article) -> ArticleExtraction:
     """The normalise stage (dates, places, actors; `extractor.normalise.document`). Drivers apply it after
     the cache, which keeps the model's grounded answer, so a better gazetteer or actor registry
@@ -359,8 +381,8 @@ def extract_cached(
     """`extract_article` behind the cache: a hit makes no call (the client is not even built)
     and sets provenance.cache_hit."""
     key = key_for(article, settings)
-    if not refresh and (hit := from_cache(article, cache, key)) is not None:
-        return normalised(hit, article)
+    if not refresh and (hit := normalised_from_cache(article, cache, key)) is not None:
+        return hit
     document = extract_article(article, client(), cache=cache, key=key)
     if cache is not None:
         cache.put(key, document.model_dump(mode="json"))

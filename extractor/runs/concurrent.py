@@ -23,7 +23,7 @@ from extractor.errors import ConfigError, InputError, LLMError, ModelUnavailable
 from extractor.normalise.gazetteer import default_gazetteer
 from extractor.llm.client import AsyncLLMClient
 from extractor.articles.load import Article
-from extractor.flow.pipeline import extract_article_async, from_cache, key_for, normalised
+from extractor.flow.pipeline import extract_article_async, key_for, normalised, normalised_from_cache
 from extractor.runs.pricing import Prices
 from extractor.runs.store import DONE, FAILED, RunStore, article_key
 from extractor.schema import ArticleExtraction
@@ -154,9 +154,10 @@ async def run_articles(items: Iterable[Article | InputError], ctx: RunContext, o
 async def _extract_one(index: int, article: Article, key: str, ctx: RunContext, gazetteer_ready: Awaitable[object]) -> Outcome:
     settings = ctx.settings
     cache_key = key_for(article, settings)
-    if not ctx.refresh and (hit := from_cache(article, ctx.cache, cache_key)) is not None:
-        await gazetteer_ready  # normalisation needs it; the requests of other articles go on meanwhile
-        return Outcome(index, key, article.id, "", DONE, normalised(hit, article), cache_hit=True)
+    if not ctx.refresh and ctx.cache is not None:
+        await gazetteer_ready  # normalising a cached answer may need it (loaded once, at the run's start)
+        if (hit := normalised_from_cache(article, ctx.cache, cache_key)) is not None:
+            return Outcome(index, key, article.id, "", DONE, hit, cache_hit=True)
     started = time.monotonic()
     try:
         document = await extract_article_async(article, ctx.client(), cache=ctx.cache, key=cache_key)
