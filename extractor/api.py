@@ -4,7 +4,8 @@
     doc = extractor.extract("BEIRUT (AP) — Drones attacked a convoy ...", published="2023-01-29")
     docs = extractor.extract_many(["first article ...", "second article ..."], model="gpt-4o-mini")
 
-Both run cache -> flow -> normalise exactly as the CLI does (`extractor.flow.pipeline.extract_cached`,
+`extract_files` is `extractor extract` itself (files in, files out, a resumable run with
+`run=`): the CLI calls it. All run cache -> flow -> normalise exactly as the CLI does (`extractor.flow.pipeline.extract_cached`,
 `extractor.runs.concurrent.run_articles`), with settings resolved once from the keyword arguments, then the
 environment, then the defaults (`extractor.settings.resolve`: the CLI's flags by their long names,
 `model=`, `base_url=`, `provider=`, `api_key=`, `local_model=`, `no_cache=True`, ...). An LLM
@@ -13,11 +14,10 @@ client may be injected (`client=`), as the tests inject a fake server.
 
 from __future__ import annotations
 
-import contextlib
-
 import asyncio
+import contextlib
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from extractor.errors import ExtractionFailed, ExtractorError, InputError
 from extractor.llm import client as llm_clients
@@ -26,6 +26,9 @@ from extractor.articles.load import Article, article_from_text
 from extractor.schema import ArticleExtraction
 from extractor.settings import Settings, resolve
 from extractor.cache import Cache
+
+if TYPE_CHECKING:
+    from extractor.runs.driver import ExtractTotals
 
 
 def article(text: str, *, article_id: str = "article", published: str | None = None, title: str | None = None,
@@ -126,3 +129,16 @@ def extract_many(items: Iterable[str | Article], *, settings: Settings | None = 
                  **options: Any) -> list[ArticleExtraction | ExtractorError]:
     """`extract_many_async` for code that is not async itself."""
     return asyncio.run(extract_many_async(items, settings=settings, run=run, **options))
+
+
+def extract_files(paths: Iterable[str], *, output: str | None = None, fmt: str = "auto", run: str | None = None,
+                  retry_failed: bool = False, quiet: bool = False, settings: Settings | None = None, **options: Any) -> ExtractTotals:
+    """What `extractor extract PATHS` does (the CLI calls this): read the articles in `paths`
+    (files, folders, globs, "-"), extract each through the cache, and write the documents to
+    `output` (a file, a folder, or standard output) as `fmt` ("auto", "json", "jsonl"); with `run`,
+    a resumable run in the run store. Returns the counts (done, failed, unreadable, skipped).
+    Raises `Interrupted` on Ctrl-C or SIGTERM, after writing what finished."""
+    from extractor.runs.driver import extract_paths
+
+    return extract_paths(list(paths), settings or resolve(options), output=output, fmt=fmt, run=run, retry_failed=retry_failed,
+                         quiet=quiet)

@@ -97,9 +97,9 @@ def extract(
         "concurrency": concurrency, "rpm": rpm, "tpm": tpm, "no_cache": no_cache, "refresh": refresh,
         "evidence": evidence, "window_chars": window_chars, "local_model": local_model, "small_model": small_model,
     })
-    from extractor.runs.driver import extract_paths
+    from extractor.api import extract_files
 
-    totals = extract_paths(paths, settings, output=output, fmt=fmt.value, run=run, retry_failed=retry_failed, quiet=quiet)
+    totals = extract_files(paths, settings=settings, output=output, fmt=fmt.value, run=run, retry_failed=retry_failed, quiet=quiet)
     failed = totals.failed + totals.failed_before
     if failed:
         earlier = f" ({totals.failed_before} in an earlier run of {run})" if totals.failed_before else ""

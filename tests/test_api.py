@@ -17,8 +17,8 @@ CAPABLE = {"provider": "openai", "api_key": "placeholder", "model": "fake", "res
 def test_the_public_names_are_pinned():
     assert extractor.__all__ == [
         "Actor", "ArticleExtraction", "Attribution", "ConfigError", "ExtractionFailed", "ExtractorError", "Incident",
-        "InputError", "LLMError", "ModelUnavailableError", "Settings", "Span", "StoreError", "TransportError",
-        "__version__", "article", "extract", "extract_many", "extract_many_async", "resolve"]
+        "InputError", "Interrupted", "LLMError", "ModelUnavailableError", "Settings", "Span", "StoreError", "TransportError",
+        "__version__", "article", "extract", "extract_files", "extract_many", "extract_many_async", "resolve"]
     assert all(getattr(extractor, name) is not None for name in extractor.__all__)
     with pytest.raises(AttributeError):
         extractor.no_such_name  # noqa: B018
@@ -103,3 +103,11 @@ def test_the_sync_and_async_paths_give_the_same_documents(monkeypatch, provider)
     assert all(isinstance(d, extractor.ArticleExtraction) for d in concurrent)
     assert documents(sync) == documents(concurrent)
     assert sync[0].incidents and (sync[0].attributions or provider == "embedded")
+
+
+def test_extract_files_is_what_the_cli_runs(tmp_path, monkeypatch):
+    patch_clients(monkeypatch, FakeModel(INCIDENTS, ACTORS))
+    out = tmp_path / "out.json"
+    totals = extractor.extract_files([str(CONVOY)], output=str(out), quiet=True, **CAPABLE)
+    assert (totals.done, totals.failed) == (1, 0)
+    assert json.loads(out.read_text())["article"]["id"] == CONVOY.stem
