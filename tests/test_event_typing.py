@@ -127,6 +127,8 @@ def test_the_words_propose_the_most_specific_sub_type_first(text, first):
     ("Police arrested opposition activists outside the ministry.", None),
     ("Gunmen opened fire on a bus, killing five.", None),
     ("Drug traffickers shot dead a judge outside his home.", None),
+    ("The embassy denied that its security chief masterminded the assassination of a Contra commander.", None),
+    ("The Security Council condemned the attack and vowed new sanctions.", "diplomacy"),
     ("Firefighters fought the blaze at the factory for hours.", "a disaster or an accident"),
 ])
 def test_a_disaster_diplomacy_or_crime_without_political_violence_is_recognised(text, instead):

@@ -181,9 +181,13 @@ _NOT_POLITICAL: dict[str, re.Pattern[str]] = {
         r"robbed|theft|thieves|burglar\w*|poach\w*|counterfeit|money laundering|brib\w*|scam\w*|pornograph\w*|"
         r"illegal (?:immigrants?|migrants?|mining|logging)|contraband|gangs?)\b", re.I),
 }
+# Words of harm done to people: diplomacy may speak of "the attack" it condemns, but an
+# assassination or a kidnapping it speaks of is an incident.
+_HARM = re.compile(r"\b(?:kill(?:s|ed|ing)|assassinat\w*|murder\w*|shot|shooting|gunned|massacre\w*|bomb(?:s|ed|ing)?|"
+                   r"kidnap\w*|abduct\w*|hostages?|wounded|executed)\b", re.I)
 _TOLERATED: dict[str, set[str]] = {
     "a disaster or an accident": {"Attack", "Remote explosive/landmine/IED", "Armed clash", "Looting/property destruction", "Change to group/activity",
-                                  "Arrests", "Agreement"},
+                                  "Arrests", "Agreement", "harm"},
     "diplomacy": {"Attack", "Arrests", "Agreement", "Change to group/activity"},
     "crime": {"Arrests", "Agreement", "Change to group/activity", "Looting/property destruction"},
 }
@@ -204,6 +208,8 @@ def not_political(text: str) -> str | None:
     if _POLITICAL_ACTORS.search(text) or ruled(text):
         return None
     offered = set(proposed(text))
+    if _HARM.search(text):  # someone killed, shot, bombed or taken: only a disaster's words may go with that
+        offered.add("harm")
     for kind, words in _NOT_POLITICAL.items():
         # Each kind's texts hold some words of violence without any: a disaster kills and explodes,
         # diplomacy condemns an attack, crime ends in arrests. Any other act keeps the text political
