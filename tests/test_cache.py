@@ -143,3 +143,22 @@ def test_a_hit_reuses_its_normalised_document_until_normalisation_changes(tmp_pa
     monkeypatch.setattr(document, "fingerprint", lambda: "another normalisation")
     assert extract_cached(article(CONVOY), settings, client, cache).incidents == first_hit.incidents
     assert calls == [1] and len(fake.requests) == 2
+
+
+def test_the_run_store_holds_only_the_writes_a_crash_may_lose_and_commits_them_with_the_next(tmp_path):
+    from extractor.runs.store import RunStore
+
+    path = tmp_path / "runs.sqlite3"
+    reader = None
+    with RunStore(path) as store:
+        store.begin_run("r", {})
+        reader = sqlite3.connect(path)
+        count = lambda: reader.execute("SELECT count(*) FROM articles").fetchone()[0]  # noqa: E731
+        store.mark_pending("r", "k1", "a1", "a1", hold=True)
+        store.finish("r", "k2", status="done", result="{}", cache_hit=True, article_id="a2", origin="a2")
+        assert count() == 0  # held: taking on and a cache hit cost nothing to redo after a crash
+        store.finish("r", "k1", status="done", result="{}", article_id="a1", origin="a1")  # a paid answer: committed now
+        assert count() == 2
+        store.mark_pending("r", "k3", "a3", "a3", hold=True)
+    assert count() == 3  # closing commits what was held
+    reader.close()

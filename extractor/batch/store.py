@@ -160,6 +160,7 @@ class BatchStore:
         """One write transaction; the RunStore's own writes inside it join it (its connection
         is in autocommit mode, so an explicit BEGIN groups them)."""
         try:
+            self.store.commit_held()
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write the run store {self.store.path}: {exc}", hint="check the disk and the file's permissions") from None

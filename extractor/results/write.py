@@ -45,7 +45,8 @@ class Writer:
 
     _appending = False
 
-    def add(self, document: ArticleExtraction, index: int | None = None) -> None:
+    def add(self, document: ArticleExtraction, index: int | None = None, *, text: str | None = None) -> None:
+        """`text`: the document as compact JSON when the caller has made it already (a JSONL line)."""
         self.count += 1
         if self.folder is not None:
             safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in document.article.id)
@@ -54,7 +55,7 @@ class Writer:
             partial.write_text(document.model_dump_json(indent=2) + "\n", encoding="utf-8")
             os.replace(partial, final)
         elif self.fmt == "jsonl":
-            self._stream.write(document.model_dump_json() + "\n")
+            self._stream.write((text or document.model_dump_json()) + "\n")
             self._stream.flush()
         else:
             self._pending.append((self.count if index is None else index, document.model_dump_json(indent=2)))

@@ -48,6 +48,13 @@ class Outcome:
     cost: float | None = 0.0
     cache_hit: bool = False
     unreadable: bool = False  # the input itself could not be read (no request was made)
+    _json: str | None = field(default=None, repr=False, compare=False)
+
+    def document_json(self) -> str | None:
+        """The document as compact JSON, made once for the run store and the output alike."""
+        if self._json is None and self.document is not None:
+            self._json = self.document.model_dump_json()
+        return self._json
     failed_before: bool = False  # skipped as failed in an earlier run of the same named run
 
 
@@ -98,7 +105,7 @@ async def run_articles(items: Iterable[Article | InputError], ctx: RunContext, o
         if ctx.store is not None and ctx.run is not None and outcome.status != SKIPPED:
             ctx.store.finish(
                 ctx.run, outcome.key, status=outcome.status, reason=outcome.reason,
-                result=outcome.document.model_dump_json() if outcome.document else None,
+                result=outcome.document_json(),
                 attempts=outcome.attempts, usage=outcome.usage, seconds=outcome.seconds, cost=outcome.cost,
                 cache_hit=outcome.cache_hit, article_id=outcome.article_id, origin=outcome.origin,
             )
@@ -121,7 +128,7 @@ async def run_articles(items: Iterable[Article | InputError], ctx: RunContext, o
                     report(Outcome(index, key, item.id, "", SKIPPED, reason=f"already {status} in run {ctx.run}",
                                    failed_before=status == FAILED))
                     continue
-                ctx.store.mark_pending(ctx.run, key, item.id, item.id)
+                ctx.store.mark_pending(ctx.run, key, item.id, item.id, hold=True)  # lost in a crash, taken on again by the resume
             in_flight.add(key)
             await queue.put((index, item, key))
 
@@ -148,6 +155,8 @@ async def run_articles(items: Iterable[Article | InputError], ctx: RunContext, o
         for task in workers:
             task.cancel()
         gazetteer_ready.cancel()
+        if ctx.store is not None:
+            ctx.store.commit_held()
     return totals
 
 

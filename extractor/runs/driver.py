@@ -79,7 +79,7 @@ def extract_paths(paths: list[str], settings: Settings, *, output: str | None, f
         def on_outcome(outcome: Outcome) -> None:
             nonlocal input_errors
             if outcome.status == DONE:
-                writer.add(outcome.document, outcome.index)
+                writer.add(outcome.document, outcome.index, text=outcome.document_json())
             elif outcome.unreadable:
                 input_errors += 1
             progress.update(outcome)
