@@ -1,12 +1,14 @@
 """The cache: SQLite in the user cache directory, the only stage that writes state.
 
-Forward-only numbered migrations (PRAGMA user_version). WAL mode and a busy timeout let several
-processes read and write at once without corrupting the file; each write is one transaction.
+Forward-only numbered migrations, counted per owner of a file (`migrate`). WAL mode and a busy
+timeout let several processes read and write at once without corrupting the file; each write is
+one transaction.
 The key is a content hash of provider, model, base URL, prompt version, schema version, the
 generation parameters and the article text with its publication date, so any change to what the
 model would be asked is a miss. Nothing secret is stored: no API key, no headers.
 
-Besides finished documents it logs every stage call (attempts, tokens, latency, outcome).
+Besides the model's finished documents it keeps their normalised form (with the fingerprint of
+the normalisation that made it) and logs every stage call (attempts, tokens, latency, outcome).
 """
 
 from __future__ import annotations

@@ -130,7 +130,8 @@ def test_a_hit_reuses_its_normalised_document_until_normalisation_changes(tmp_pa
 
     fake, settings, client, cache = setup(tmp_path, INCIDENTS, ACTORS)
     extract_cached(article(CONVOY), settings, client, cache)
-    first_hit = extract_cached(article(CONVOY), settings, client, cache)  # normalised once more, and kept
+    assert cache.get_normalised(key_for(article(CONVOY), settings), document.fingerprint()) is not None  # kept with the answer
+    first_hit = extract_cached(article(CONVOY), settings, client, cache)
     renamed = article(CONVOY)
     object.__setattr__(renamed, "id", "another-name")  # same text under another id: a hit too
     real = pipeline.normalised

@@ -353,12 +353,25 @@ def normalised_from_cache(article: Article, cache: Cache | None, key: str) -> Ar
         provenance = document.provenance.model_copy(update={"cache_hit": True}) if document.provenance else None
         return document.model_copy(update={"article": meta(article), "provenance": provenance})
     hit = from_cache(article, cache, key)
-    if hit is None:
-        return None
-    document = normalised(hit, article)
-    if not any(w.startswith("normalise: failed") for w in document.warnings):
-        cache.put_normalised(key, fingerprint(), document.model_dump_json())
-    return document
+    return None if hit is None else _normalised_and_kept(hit, article, cache, key)
+
+
+def kept_and_normalised(document: ArticleExtraction, article: Article, cache: Cache | None, key: str) -> ArticleExtraction:
+    """A fresh answer into the cache, and its normalised form (kept there too, so the next run
+    need not normalise it again)."""
+    if cache is None:
+        return normalised(document, article)
+    cache.put(key, document.model_dump(mode="json"))
+    return _normalised_and_kept(document, article, cache, key)
+
+
+def _normalised_and_kept(document: ArticleExtraction, article: Article, cache: Cache, key: str) -> ArticleExtraction:
+    from extractor.normalise.document import fingerprint
+
+    done = normalised(document, article)
+    if not any(w.startswith("normalise: failed") for w in done.warnings):
+        cache.put_normalised(key, fingerprint(), done.model_dump_json())
+    return done
 
 
 def normalised(document: ArticleExtraction, article: Article) -> ArticleExtraction:
@@ -383,7 +396,4 @@ def extract_cached(
     key = key_for(article, settings)
     if not refresh and (hit := normalised_from_cache(article, cache, key)) is not None:
         return hit
-    document = extract_article(article, client(), cache=cache, key=key)
-    if cache is not None:
-        cache.put(key, document.model_dump(mode="json"))
-    return normalised(document, article)
+    return kept_and_normalised(extract_article(article, client(), cache=cache, key=key), article, cache, key)

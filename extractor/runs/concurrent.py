@@ -23,7 +23,7 @@ from extractor.errors import ConfigError, InputError, LLMError, ModelUnavailable
 from extractor.normalise.gazetteer import default_gazetteer
 from extractor.llm.client import AsyncLLMClient
 from extractor.articles.load import Article
-from extractor.flow.pipeline import extract_article_async, key_for, normalised, normalised_from_cache
+from extractor.flow.pipeline import extract_article_async, kept_and_normalised, key_for, normalised_from_cache
 from extractor.runs.pricing import Prices
 from extractor.runs.store import DONE, FAILED, RunStore, article_key
 from extractor.schema import ArticleExtraction
@@ -180,9 +180,8 @@ async def _extract_one(index: int, article: Article, key: str, ctx: RunContext, 
         return Outcome(index, key, article.id, "", FAILED, reason=reason, attempts=exc.calls,
                        usage=usage, seconds=time.monotonic() - started,
                        cost=ctx.prices.cost(settings.provider, settings.model, usage))
-    if ctx.cache is not None:
-        ctx.cache.put(cache_key, document.model_dump(mode="json"))
     await gazetteer_ready
     usage = document.provenance.usage.model_dump()
-    return Outcome(index, key, article.id, "", DONE, normalised(document, article), attempts=document.provenance.attempts, usage=usage,
+    done = kept_and_normalised(document, article, ctx.cache, cache_key)
+    return Outcome(index, key, article.id, "", DONE, done, attempts=document.provenance.attempts, usage=usage,
                    seconds=time.monotonic() - started, cost=ctx.prices.cost(settings.provider, settings.model, usage))
