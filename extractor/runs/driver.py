@@ -95,7 +95,7 @@ def extract_paths(paths: list[str], settings: Settings, *, output: str | None, f
             t = progress.totals
             raise Interrupted(f"interrupted: {t.done} article{'s' if t.done != 1 else ''} done, {t.failed} failed"
                               + (f", {t.skipped} skipped" if t.skipped else "")
-                              + f"; {'the output holds' if output and output != '-' else 'written:'} every finished article",
+                              + "; every finished article is written",
                               hint=_resume_hint(run)) from None
         finally:
             progress.close()
