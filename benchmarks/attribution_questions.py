@@ -32,7 +32,7 @@ for aid, path, gold_path in quality.example_pairs():
     answers = []
     for q in asked:
         incident = next(i for i in gold.incidents if i.id == q.candidate.incident_id)
-        model = attribute.answer_model(tuple(o.name for o in q.options))
+        model = q.answer_model()
         started = time.monotonic()
         answer = client.extract(model, prompts.task_messages(article, view, attribute.question_text(q, incident)), {}, 60)
         v = answer.value

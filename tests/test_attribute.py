@@ -2,6 +2,8 @@
 the candidates, the questions' options, and what code decides from the answers. Logic tests with
 the queue-based FakeModel (hand-written answers)."""
 
+from types import SimpleNamespace
+
 import pytest
 
 from conftest import CONVOY, article
@@ -14,6 +16,7 @@ from extractor.flow.pipeline import extract_article
 from extractor.articles.sentences import numbered
 from extractor.settings import Settings
 from support.cited import INCIDENTS
+from extractor.schema import Span
 
 EMBEDDED = Settings(provider="embedded", response_format="json_object", max_attempts=1)
 
@@ -28,9 +31,52 @@ EMBEDDED = Settings(provider="embedded", response_format="json_object", max_atte
     ("Police said gunmen opened fire on the bus.", "reported"),
     ("According to witnesses, the attack took place near the oil field.", "reported"),
     ("The strike hit six trucks.", None),
+    ("SHE IS THE SECOND MAYOR KILLED THIS WEEK BY ALLEGED COMMANDOS OF THE SHINING PATH.", "alleged"),
+    ("The assassins are presumably members of the organization.", "alleged"),
+    ("The attack was carried out by urban commandos.", "reported"),  # an act's agent, in the article's voice
+    ("He was killed last night by the army.", "reported"),
+    ("They stood by the road.", None),
 ])
 def test_each_cue_proposes_its_kind(sentence, kind):
     assert (cue_of(sentence) or (None,))[0] == kind
+
+
+def test_a_sentence_just_before_an_incidents_evidence_is_its_own_unless_an_earlier_incident_speaks_on():
+    found = numbered("Police reported that alleged terrorists killed the mayor. She was shot five times. "
+                     "Troops clashed in the south. The army said rebels started it.")
+    got = candidates([("I1", [2]), ("I2", [4])], found)
+    # sentence 1 precedes I1's evidence (a small model often cites the sentence after the event);
+    # sentence 3 precedes I2's but follows I1's, and the earlier incident keeps it
+    assert [(c.incident_id, c.sentence.number) for c in got] == [("I1", 1), ("I2", 4)]
+
+
+def test_the_events_own_sentence_carries_its_hedges():
+    text = ("THE POLICE STOPPED 8,000 CARS IN THE SEARCH FOR ASSASSINS, WHO ARE PRESUMABLY MEMBERS OF THE "
+            "MAOIST TERRORIST ORGANIZATION SHINING PATH. THE MINISTER WAS SHOT.")
+    grounder = Grounder(text, sentences=numbered(text))
+    incident = SimpleNamespace(id="I1", evidence=[Span(quote=text[:40], start=0, end=40, alignment="exact")])  # questions read these two
+    asked, _ = questions([incident], [], grounder)
+    (q,) = asked
+    assert q.candidate.hedges == ("PRESUMABLY",) and q.candidate.kind == "alleged"
+    # the description before the registry's name is not offered, and the name after the cue comes first
+    assert [o.name for o in q.options] == ["SHINING PATH", "POLICE"]
+
+
+@pytest.mark.parametrize(("text", "cue", "kind", "perpetrators"), [
+    ("THE POLICE HAVE REPORTED THAT ALLEGED TERRORISTS KILLED THE MAYOR.", "REPORTED", "reported", []),  # the speaker reports
+    ("HER CHILDREN TOLD POLICE THAT FOUR HOODED INDIVIDUALS BROKE IN.", "TOLD", "reported", []),  # the one told
+    ("The Islamic State group claimed responsibility, Amaq said.", "claimed responsibility", "claimed", ["Islamic State group", "Amaq"]),
+    ("Officials blamed Hamas for the attack.", "blamed", "alleged", ["Hamas"]),  # who blames is a speaker too
+])
+def test_a_question_offers_as_perpetrators_neither_the_speaker_nor_the_one_told(text, cue, kind, perpetrators):
+    from extractor.flow.attribute import Option, Question, _likeliest_first
+    from extractor.flow.cues import Candidate
+    from extractor.flow.names import names_in
+    from extractor.articles.sentences import Sentence
+
+    candidate = Candidate("I1", Sentence(1, 0, len(text), text), kind, cue, ())
+    options = _likeliest_first([Option(n.shown, None, n.name) for n in names_in(text)], candidate)
+    assert [o.name for o in Question(candidate, tuple(options)).perpetrators] == perpetrators
 
 
 def test_hedges_are_words_the_code_finds():
@@ -68,8 +114,10 @@ def test_the_embedded_model_answers_small_questions_and_code_makes_the_attributi
     assert [t.kind for t in doc.attributions] == ["unknown"]  # sentence 4 needs no question; "none" attributes nothing
     assert doc.attributions[0].evidence[0].quote.startswith("It was not immediately clear who")
     alleged = next(i for i, r in enumerate(asked) if "Sentence [5]" in r["messages"][-1]["content"])
-    options = asked[alleged]["response_format"]["schema"]["properties"]["perpetrator"]["enum"]
-    assert options == ["Britain-based Syrian Observatory for Human Rights", "the U.S.-led coalition", "none"]  # names, as written
+    properties = asked[alleged]["response_format"]["schema"]["properties"]
+    # names, as written; the Observatory is the speaker ("... Observatory ... said"), so no perpetrator
+    assert properties["perpetrator"]["enum"] == ["the U.S.-led coalition", "none"]
+    assert properties["source"]["enum"] == ["the U.S.-led coalition", "Britain-based Syrian Observatory for Human Rights", "article"]
     assert asked[alleged]["messages"][:1] == probe.requests[0]["messages"][:1]  # the shared prefix
     assert len(probe.requests) == 1 + len(asked)  # no large actors answer is asked of a small model
     assert "Actors: armed groups" not in probe.requests[0]["messages"][1]["content"]  # nor its rules shown

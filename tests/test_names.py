@@ -60,3 +60,28 @@ def test_a_possessive_with_a_role_is_the_representative_not_the_state():
 def test_a_lone_nationality_adjective_before_a_noun_is_no_name():
     assert found("Syrian opposition activists and Iraqi officials said Iran was behind it.", Registry([])) == [
         ("Iraqi officials", "Iraqi officials"), ("Iran", "Iran")]
+
+
+@pytest.mark.parametrize("text", [
+    "ALLEGED TERRORISTS TODAY KILLED THE MAYOR.",
+    "URBAN GUERRILLAS ATTACKED THE BASE.",
+    "Unidentified gunmen opened fire on the bus.",
+    "FOUR HOODED INDIVIDUALS BROKE INTO THE HOUSE AND MEMBERS FLED.",
+])
+def test_member_nouns_that_name_nobody_are_not_offered(text):
+    assert found(text, Registry([])) == []
+
+
+def test_a_description_just_before_a_registry_name_gives_way_to_the_name():
+    registry = Registry([RegistryEntry("Shining Path", "rebel_group", "PE", [])])
+    assert found("WHO ARE PRESUMABLY MEMBERS OF THE MAOIST TERRORIST ORGANIZATION SHINING PATH.", registry) == [
+        ("SHINING PATH", "SHINING PATH")]
+
+
+def test_a_phrase_ending_in_a_group_noun_is_never_a_place():
+    # "Police" is also a town in Poland: a gazetteer hit alone does not make the police a place
+    def is_place(name):
+        return name.casefold() in {"police", "huancayo"}
+
+    assert [n.shown for n in names_in("THE POLICE HAVE REPORTED IN HUANCAYO THAT THE ARMY ATTACKED.", Registry([]),
+                                      is_place)] == ["POLICE", "ARMY"]

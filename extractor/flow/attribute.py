@@ -34,7 +34,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, create_model
 
-from extractor.flow.cues import SPEECH, Candidate, candidates
+from extractor.flow.cues import SPEECH, Candidate, candidates, hedges_in
 from extractor.flow.ground import Grounder
 from extractor.flow.names import names_in
 from extractor.schema import Actor, Attribution, Incident, Span
@@ -58,18 +58,35 @@ class Question:
     options: tuple[Option, ...]
     incident_sentences: tuple[int, ...] = ()  # the sentences the incident's evidence covers
 
+    @property
+    def perpetrators(self) -> tuple[Option, ...]:
+        """The options that may be the perpetrator: all but the one the grammar makes the speaker
+        of a report ("THE POLICE HAVE REPORTED THAT ALLEGED TERRORISTS KILLED ..."); a speaker may
+        be its own perpetrator only in a claim or a denial; nor the one told ("TOLD POLICE THAT").
+        Measured: offered the speaker alone, the 1.5B model named it as the perpetrator."""
+        if self.candidate.kind in ("claimed", "denied"):
+            return self.options
+        said_by = speaker(self)
+        text = self.candidate.sentence.shown
+        heard = {o.name for o in self.options if (at := text.find(o.name)) > 0 and _HEARER.search(text[:at])}
+        return tuple(o for o in self.options if o.name != said_by and o.name not in heard)
+
+    def answer_model(self) -> type[BaseModel]:
+        return answer_model(tuple(o.name for o in self.options), tuple(o.name for o in self.perpetrators))
+
 
 class _Answer(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
 @lru_cache(maxsize=128)
-def answer_model(keys: tuple[str, ...]) -> type[BaseModel]:
-    """{"perpetrator": one of keys or "none", "source": one of keys or "article"}. The keys are the
-    names as the sentence writes them: a small model copies a name it has just read far more
-    surely than it maps a name to an opaque id (measured: with ids "N1".."N5" the 1.5B model
-    answered "none" to every question on the example articles' gold incidents)."""
-    perpetrator = Literal.__getitem__((*keys, "none"))  # type: ignore[attr-defined]
+def answer_model(keys: tuple[str, ...], perpetrators: tuple[str, ...] | None = None) -> type[BaseModel]:
+    """{"perpetrator": one of perpetrators (default: keys) or "none", "source": one of keys or
+    "article"}. The keys are the names as the sentence writes them: a small model copies a name it
+    has just read far more surely than it maps a name to an opaque id (measured: with ids
+    "N1".."N5" the 1.5B model answered "none" to every question on the example articles' gold
+    incidents)."""
+    perpetrator = Literal.__getitem__((*(keys if perpetrators is None else perpetrators), "none"))  # type: ignore[attr-defined]
     source = Literal.__getitem__((*keys, "article"))  # type: ignore[attr-defined]
     return create_model("AttributionAnswer", __base__=_Answer, perpetrator=(perpetrator, ...), source=(source, ...))
 
@@ -88,7 +105,8 @@ def questions(incidents: Sequence[Incident], actors: Sequence[Actor], grounder: 
     """The questions to ask and the candidates that need none (statements of ignorance). At most
     MAX_QUESTIONS, each incident's strongest cue before any incident's second (so the cap never
     spends every call on one incident), claims before denials, blame and reports. A sentence that
-    names no possible actor (places left out by `is_place`) is not asked about."""
+    names no possible perpetrator (places left out by `is_place`, the speaker of a report left out)
+    is not asked about."""
     sentences = list(grounder.sentences.values())
     covered = [(i.id, [s.number for s in grounder.covering(i.evidence)]) for i in incidents]
     found = candidates(covered, sentences)
@@ -96,7 +114,7 @@ def questions(incidents: Sequence[Incident], actors: Sequence[Actor], grounder: 
     for incident_id, numbers in covered:  # the event's own sentence may name who did it ("the US carried out airstrikes")
         if numbers and (incident_id, numbers[0]) not in cued:
             sentence = grounder.sentences[numbers[0]]
-            found.append(Candidate(incident_id, sentence, "reported", "", ()))
+            found.append(Candidate(incident_id, sentence, "reported", "", hedges_in(sentence.shown)))
     unknown = [c for c in found if c.kind == "unknown"]
     order = {"claimed": 0, "denied": 1, "alleged": 2, "reported": 3}
     ranked = sorted((c for c in found if c.kind != "unknown"), key=lambda c: (order[c.kind], c.sentence.number))
@@ -116,9 +134,29 @@ def questions(incidents: Sequence[Incident], actors: Sequence[Actor], grounder: 
         for n in names_in(text, is_place=is_place):
             if not _names(known, [n.shown, n.name]):
                 options.setdefault(n.shown, Option(n.shown, None, n.name))
-        if options:
-            asked.append(Question(candidate, tuple(list(options.values())[:8]), tuple(sentences_of[candidate.incident_id])))
+        ordered = _likeliest_first(list(options.values()), candidate)
+        question = Question(candidate, tuple(ordered[:8]), tuple(sentences_of[candidate.incident_id]))
+        if question.perpetrators:
+            asked.append(question)
     return asked, unknown
+
+
+def _likeliest_first(options: list[Option], candidate: Candidate) -> list[Option]:
+    """The options, likeliest perpetrator first, since a small model that is unsure takes the first
+    option it is offered: for a claim or a denial the names before the cue, nearest first ("the
+    FMLN claimed"); for the other cues the names after it, in order ("blamed the FMLN", "killed
+    by", "presumably members of")."""
+    text = candidate.sentence.shown
+    cue_at = text.find(candidate.cue) if candidate.cue else -1
+    if cue_at < 0:
+        return options
+    where = {o.name: max(text.find(o.name), 0) for o in options}
+    before = sorted((o for o in options if where[o.name] < cue_at), key=lambda o: -where[o.name])
+    after = sorted((o for o in options if where[o.name] >= cue_at), key=lambda o: where[o.name])
+    return before + after if candidate.kind in ("claimed", "denied") else after + before
+
+
+_HEARER = re.compile(r"\b(?:told|informed|asked|warned)\s+(?:the\s+)?$", re.I)
 
 
 # What may stand between a speaker and its verb: an appositive (", an opposition war monitor,")

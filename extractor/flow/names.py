@@ -10,6 +10,11 @@ Three finders, their names in order of position in the sentence:
   3. in upper case, where every word is capitalised, phrases ending in a group noun ("NATIONAL
      POLICE", "FMLN GUERRILLAS"), cut after the last function word and stripped of leading
      numbers, quantifiers and adjectives ("AT LEAST SIX FMLN GUERRILLAS" -> "FMLN GUERRILLAS").
+Two kinds of phrase are not offered: a description standing just before a registry name ("the
+Maoist terrorist organization Shining Path": the name is offered, not the description), and a
+phrase of member nouns that names nobody ("TERRORISTS", "URBAN GUERRILLAS", "unidentified
+gunmen": who they are is what an attribution needs, and they say nothing of it). A phrase that
+ends in a group noun is never taken for a place ("POLICE" is also a town in Poland).
 A name is offered as written (`shown`); the actor it becomes is named without a trailing member
 noun when the rest is a name ("FMLN guerrillas" -> "FMLN", "IRGC forces" -> "IRGC"; not
 "Salvadoran troops" or "pro-Iranian groups"), so that one group is one actor however its members
@@ -61,6 +66,20 @@ _ADJECTIVE_ENDS = ("LY", "ED", "ING")  # "HEAVILY ARMED", "DEMORALIZED", "RETREA
 _NOT_A_NAME_BEFORE_MEMBERS = re.compile(r"(?:an|ist|ic|ese|ish|ian|ed|ing|ly|al|i)$|^(?:government|army|police|state|regime)$", re.I)
 
 
+# Member nouns and the words that describe members without naming their group: a phrase of only
+# these names nobody ("URBAN GUERRILLAS", "unidentified gunmen", "alleged terrorists").
+_NAMELESS = frozenset("""terrorists terrorist guerrillas guerrilla members gunmen gunman militants militant assailants
+    attackers insurgents fighters men individuals criminals subversives commandos commando rebels rebel killers murderers
+    assassins group groups urban rural unidentified unknown armed masked hooded suspected alleged heavily several some
+    the a an two three four five six seven eight nine ten dozen other presumed""".split())
+_ENDS_IN_GROUP_NOUN = re.compile(r"\b(?:" + GROUP_NOUNS + r")$", re.I)
+
+
+def nameless(shown: str) -> bool:
+    """Whether a phrase names no group: member nouns and describing words only."""
+    return all(w.casefold() in _NAMELESS for w in re.split(r"[\s-]+", shown.strip()) if w)
+
+
 @dataclass(frozen=True)
 class Name:
     shown: str  # as the sentence writes it: what the model is shown
@@ -85,7 +104,10 @@ def names_in(text: str, registry: Registry | None = None, is_place: Callable[[st
         representative = re.search(r"[’']s\s", shown) is not None  # "Israel’s military chief": not Israel
         name = text[around[0][0]:around[0][1]] if around and not known and not representative else _actor_name(shown)
         taken.append((start, end, known))
-        if len(shown) >= 2 and all(f.shown != shown for f in found) and (known or is_place is None or not is_place(name)):
+        if not known and any(t[2] and t[0] > end and not text[end:t[0]].strip() for t in spans):
+            continue  # a description just before a registry name: "the Maoist organization Shining Path"
+        place = not known and is_place is not None and not _ENDS_IN_GROUP_NOUN.search(name) and is_place(name)
+        if len(shown) >= 2 and all(f.shown != shown for f in found) and not place and not nameless(shown):
             found.append(Name(shown, name))
     return found
 

@@ -36,7 +36,7 @@ from extractor.flow.assemble import (
     assemble_incidents,
     renumber,
 )
-from extractor.flow.attribute import answer_model, attributions_from, question_text, questions
+from extractor.flow.attribute import attributions_from, question_text, questions
 from extractor.flow.draft import Caps, DraftActorsAndAttributions, DraftIncidents, caps_for, capped, cited, compact
 from extractor.errors import ExtractionFailed, LLMError
 from extractor.flow.ground import Grounder
@@ -238,7 +238,7 @@ class ArticleFlow:
         answers = []
         for number, question in enumerate(asked, start=1):
             incident = next(i for i in result.incidents if i.id == question.candidate.incident_id)
-            model = answer_model(tuple(o.name for o in question.options))
+            model = question.answer_model()
             request = Request(f"attribution{suffix}.{number}", model, model,
                               prompts.task_messages(self.article, view, question_text(question, incident)), {}, QUESTION_TOKENS)
             answers.append((question, self._settle(request, (yield request), warnings, first=False)))
