@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from extractor.taxonomy import (
     SCHEMA_VERSION,
@@ -235,6 +235,13 @@ class GoldIncident(Incident):
     location: GoldLocation
     evidence: list[GoldSpan] = Field(default_factory=list)
     optional: bool = False
+
+    @field_validator("stage", mode="before")
+    @classmethod
+    def _either_stage(cls, value: object) -> object:
+        # MUC-4 keys may leave the stage open ("attempted / accomplished"); stage is not scored, so
+        # the first reading stands
+        return value.split(" / ")[0].strip() if isinstance(value, str) and " / " in value else value
 
     @model_validator(mode="after")
     def _sub_event_belongs(self) -> GoldIncident:
