@@ -132,7 +132,7 @@ def questions(incidents: Sequence[Incident], actors: Sequence[Actor], grounder: 
         text = candidate.sentence.shown
         options = {a.name: Option(a.name, a.id) for a in actors if _names(text, _mentions(a))}
         for n in names_in(text, is_place=is_place):
-            if not _names(known, [n.shown, n.name]):
+            if not _names(known, [n.shown, n.name]) and all(o.actor_name != n.name for o in options.values()):  # "US", "the US"
                 options.setdefault(n.shown, Option(n.shown, None, n.name))
         ordered = _likeliest_first(list(options.values()), candidate)
         question = Question(candidate, tuple(ordered[:8]), tuple(sentences_of[candidate.incident_id]))
@@ -150,7 +150,7 @@ def _likeliest_first(options: list[Option], candidate: Candidate) -> list[Option
     cue_at = text.find(candidate.cue) if candidate.cue else -1
     if cue_at < 0:
         return options
-    where = {o.name: max(text.find(o.name), 0) for o in options}
+    where = {o.name: (text.find(o.name, cue_at) if o.name in text[cue_at:] else max(text.find(o.name), 0)) for o in options}
     before = sorted((o for o in options if where[o.name] < cue_at), key=lambda o: -where[o.name])
     after = sorted((o for o in options if where[o.name] >= cue_at), key=lambda o: where[o.name])
     return before + after if candidate.kind in ("claimed", "denied") else after + before
@@ -161,7 +161,7 @@ _HEARER = re.compile(r"\b(?:told|informed|asked|warned)\s+(?:the\s+)?$", re.I)
 
 # What may stand between a speaker and its verb: an appositive (", an opposition war monitor,")
 # and auxiliaries, adverbs or time words ("has", "strongly", "later", "on Sunday").
-_BETWEEN_SPEAKER_AND_VERB = re.compile(r"^\s*(?:,\s*(?:an?|the|its|which|who)\b[^,]{0,80},)?[\s,]*"
+_BETWEEN_SPEAKER_AND_VERB = re.compile(r"^\s*(?:,\s*(?:an?|the|its|which|who)\b[^,]{0,120},)?[\s,]*"
                                        r"(?:(?:has|have|had|also|later|then|on \w+day|in a statement|\w+ly|,)\s*)*$", re.I)
 
 

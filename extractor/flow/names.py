@@ -14,7 +14,10 @@ Two kinds of phrase are not offered: a description standing just before a regist
 Maoist terrorist organization Shining Path": the name is offered, not the description), and a
 phrase of member nouns that names nobody ("TERRORISTS", "URBAN GUERRILLAS", "unidentified
 gunmen": who they are is what an attribution needs, and they say nothing of it). A phrase that
-ends in a group noun is never taken for a place ("POLICE" is also a town in Poland).
+ends in a group noun, or an acronym, is never taken for a place ("POLICE" is also a town in
+Poland, and "US" an alias of a Russian city). A name the sentence writes only after a locative
+word ("in Syria", "into eastern Syria") is a place there, not an actor; a description such as
+"Europe-based" is no name.
 A name is offered as written (`shown`); the actor it becomes is named without a trailing member
 noun when the rest is a name ("FMLN guerrillas" -> "FMLN", "IRGC forces" -> "IRGC"; not
 "Salvadoran troops" or "pro-Iranian groups"), so that one group is one actor however its members
@@ -66,13 +69,27 @@ _ADJECTIVE_ENDS = ("LY", "ED", "ING")  # "HEAVILY ARMED", "DEMORALIZED", "RETREA
 _NOT_A_NAME_BEFORE_MEMBERS = re.compile(r"(?:an|ist|ic|ese|ish|ian|ed|ing|ly|al|i)$|^(?:government|army|police|state|regime)$", re.I)
 
 
-# Member nouns and the words that describe members without naming their group: a phrase of only
-# these names nobody ("URBAN GUERRILLAS", "unidentified gunmen", "alleged terrorists").
+# Member nouns and the words that describe members without naming their group, and weapons: a
+# phrase of only these names nobody ("URBAN GUERRILLAS", "unidentified gunmen", "Drones").
 _NAMELESS = frozenset("""terrorists terrorist guerrillas guerrilla members gunmen gunman militants militant assailants
     attackers insurgents fighters men individuals criminals subversives commandos commando rebels rebel killers murderers
     assassins group groups urban rural unidentified unknown armed masked hooded suspected alleged heavily several some
-    the a an two three four five six seven eight nine ten dozen other presumed""".split())
+    the a an two three four five six seven eight nine ten dozen other presumed
+    drones drone missiles missile rockets rocket mortars bombs bomb shells airstrikes warplanes jets planes helicopters""".split())
 _ENDS_IN_GROUP_NOUN = re.compile(r"\b(?:" + GROUP_NOUNS + r")$", re.I)
+
+
+_ACRONYM = re.compile(r"[A-Z][A-Z.]{1,4}")  # "US", "U.N.": an acronym is no town (a gazetteer alias may say so)
+_DESCRIBING = re.compile(r"[A-Z][\w.]*-(?:based|backed|led|born|made)")  # "Europe-based": a description, no name
+# Where a name is a place, not one who acts: "in Syria", "into eastern Syria", "across from Deir Ezzor".
+_LOCATIVE = re.compile(r"\b(?:in|into|inside|across|near|throughout|toward|towards|across from)\s+"
+                       r"(?:(?:the|eastern|western|northern|southern|central|northeastern|northwestern|southeastern|southwestern)\s+)?$", re.I)
+
+
+def _only_as_a_place(text: str, shown: str) -> bool:
+    """Whether every time the sentence writes the name, a locative word stands before it."""
+    starts = [m.start() for m in re.finditer(r"(?<![\w-])" + re.escape(shown) + r"(?![\w-])", text)]
+    return bool(starts) and all(_LOCATIVE.search(text[max(0, at - 40):at]) for at in starts)
 
 
 def nameless(shown: str) -> bool:
@@ -106,8 +123,10 @@ def names_in(text: str, registry: Registry | None = None, is_place: Callable[[st
         taken.append((start, end, known))
         if not known and any(t[2] and t[0] > end and not text[end:t[0]].strip() for t in spans):
             continue  # a description just before a registry name: "the Maoist organization Shining Path"
-        place = not known and is_place is not None and not _ENDS_IN_GROUP_NOUN.search(name) and is_place(name)
-        if len(shown) >= 2 and all(f.shown != shown for f in found) and not place and not nameless(shown):
+        place = (not known and is_place is not None and not _ENDS_IN_GROUP_NOUN.search(name) and not _ACRONYM.fullmatch(name)
+                 and is_place(name))
+        if (len(shown) >= 2 and all(f.shown != shown for f in found) and not place and not nameless(shown)
+                and not _only_as_a_place(text, shown) and not _DESCRIBING.fullmatch(shown)):
             found.append(Name(shown, name))
     return found
 
@@ -165,7 +184,7 @@ def _mixed_names(text: str) -> list[tuple[int, int]]:
             last = first + len(" ".join(words))
         possessive = text[last - 2:last] in ("’s", "'s")
         tail = (_ROLE.match(text, last) if possessive else None) or _FOLLOWED.match(text, last)
-        end = tail.end() if tail else last
+        end = tail.end() if tail else last - 2 if possessive else last  # "Israel’s moves": Israel
         following = re.match(r" ([a-z]+)", text[end:end + 20])
         if end == last and len(words) == 1 and _ADJECTIVE.search(words[0]) and following and following.group(1) not in _VERBS_AND_LINKS:
             continue  # "Syrian opposition activists": an adjective, not a name
