@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, create_model
 
 from extractor.flow.cues import SPEECH, Candidate, candidates, hedges_in
 from extractor.flow.ground import Grounder
-from extractor.flow.names import names_in
+from extractor.flow.names import nameless, names_in
 from extractor.schema import Actor, Attribution, Incident, Span
 
 MAX_QUESTIONS = 3  # per window: each is a call of about 5 s with the 1.5B model (target: 15 s per article in all)
@@ -134,6 +134,10 @@ def questions(incidents: Sequence[Incident], actors: Sequence[Actor], grounder: 
         for n in names_in(text, is_place=is_place):
             if not _names(known, [n.shown, n.name]) and all(o.actor_name != n.name for o in options.values()):  # "US", "the US"
                 options.setdefault(n.shown, Option(n.shown, None, n.name))
+        claimant = _claimant(candidate)
+        if claimant and not any(claimant.casefold() in o.name.casefold() or o.name.casefold() in claimant.casefold()
+                                for o in options.values()):
+            options[claimant] = Option(claimant, None, claimant)
         ordered = _likeliest_first(list(options.values()), candidate)
         question = Question(candidate, tuple(ordered[:8]), tuple(sentences_of[candidate.incident_id]))
         if question.perpetrators:
@@ -154,6 +158,29 @@ def _likeliest_first(options: list[Option], candidate: Candidate) -> list[Option
     before = sorted((o for o in options if where[o.name] < cue_at), key=lambda o: -where[o.name])
     after = sorted((o for o in options if where[o.name] >= cue_at), key=lambda o: where[o.name])
     return before + after if candidate.kind in ("claimed", "denied") else after + before
+
+
+_NOT_A_CLAIMANT = frozenset("the a an and or but that which who it they he she we also later then has have had was were is are "
+                            "in on at of for to by from with".split())
+
+
+def _claimant(candidate: Candidate) -> str | None:
+    """The words just before a claim's or a denial's verb ("THE FMLN-FDR CLAIMED RESPONSIBILITY":
+    FMLN-FDR), back to the first function word: who claims is the grammar's subject, a name the
+    name finders may miss (an acronym the registry does not know, in an upper-case text)."""
+    if candidate.kind not in ("claimed", "denied") or not candidate.cue:
+        return None
+    text = candidate.sentence.shown
+    before = text[:max(text.find(candidate.cue), 0)].split(",")[-1].split()
+    while before and before[-1].casefold() in _NOT_A_CLAIMANT:
+        before.pop()  # "Hamas has denied"
+    words: list[str] = []
+    for word in reversed(before[-4:]):
+        if word.casefold() in _NOT_A_CLAIMANT:
+            break
+        words.insert(0, word)
+    name = " ".join(words).strip(" ,.")
+    return name if len(name) >= 2 and name[:1].isupper() and not nameless(name) else None
 
 
 _HEARER = re.compile(r"\b(?:told|informed|asked|warned)\s+(?:the\s+)?$", re.I)

@@ -20,7 +20,8 @@ The lexicon (case-insensitive, whole words; the first kind that matches wins, in
     "militants linked to al-Qaeda" describes an actor);
   * reported: reporting words: "said", "says", "reported", "reports", "according to", "told", "stated",
     "announced", "confirmed", "tweeted", "quoted"; and an act's agent, "killed ... by", "carried
-    out by", "attacked by" (a few words apart), which says who did it in the article's voice.
+    out by", "attacked by" (a few words apart), and an act in the active voice ("shelled",
+    "ambushed", "opened fire"): both say who did it in the article's voice.
 Hedge words (hedged = any is in the evidence): "appear(s/ed) to", "apparently", "suggest(ed)",
 "allegedly", "alleged", "ostensibly", "believed", "reportedly", "possibly", "probably", "likely", "may have", "might have",
 "presumably", "presumed", "suspected", "it is thought".
@@ -37,6 +38,10 @@ from extractor.articles.sentences import Sentence
 # An act and its agent: "killed this week by", "carried out by", "were attacked by".
 _AGENT = (r"(?:killed|murdered|assassinated|attacked|ambushed|kidnapped|abducted|shot|bombed|executed|massacred|wounded|"
           r"injured|destroyed|burned|carried out|perpetrated|committed|staged|launched|planted|set off|claimed)(?:\s+[\w,'’-]+){0,4}?\s+by")
+# An act told in the article's own voice, active: "THE ARMED FORCES HAS BEEN SHELLING", "rebels
+# ambushed a patrol" (passives, "was attacked", are left to _AGENT, which needs the "by").
+_ACT = (r"(?<!was )(?<!were )(?<!been )(?<!being )(?<!be )(?:attacked|shelled|bombed|strafed|ambushed|kidnapped|abducted|raided|"
+        r"assassinated|massacred|detonated|opened fire|fired (?:on|at)|been (?:attacking|shelling|bombing|strafing))")
 KINDS = ("unknown", "claimed", "denied", "alleged", "reported")
 LEXICON: dict[str, tuple[str, ...]] = {
     "unknown": (r"not (?:immediately )?clear who", r"no (?:group|one|organi[sz]ation) (?:has |had )?(?:yet )?claimed",
@@ -49,7 +54,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
                 r"held (?:\w+ )?responsible", r"strongly suggested", r"appears? to have been", r"appeared to have been",
                 r"behind the (?:attack|strike|bombing|blast|explosion|killing|assault)"),
     "reported": (r"said", r"says", r"reported", r"reports", r"reports emerged", r"according to", r"told", r"stated", r"announced", r"confirmed", r"tweeted",
-                 r"quoted", _AGENT),
+                 r"quoted", _AGENT, _ACT),
 }
 HEDGES = (r"appears? to", r"appeared to", r"apparently", r"suggest(?:s|ed)?", r"alleged(?:ly)?", r"presum(?:ably|ed)", r"ostensibly", r"believed", r"reportedly", r"possibly",
           r"probably", r"likely", r"may have", r"might have", r"suspected", r"it is thought")
