@@ -85,3 +85,12 @@ def test_a_phrase_ending_in_a_group_noun_is_never_a_place():
 
     assert [n.shown for n in names_in("THE POLICE HAVE REPORTED IN HUANCAYO THAT THE ARMY ATTACKED.", Registry([]),
                                       is_place)] == ["POLICE", "ARMY"]
+
+
+def test_a_name_written_only_after_a_locative_word_is_a_place_there():
+    text = "Drones attacked a convoy in eastern Syria after it crossed into Iraq, as Syrian activists and Iran said."
+    assert found(text, Registry([])) == [("Iran", "Iran")]  # Syria and Iraq are where; "Drones" names nobody
+    # "from" is no locative word: the drones may be from whoever sent them
+    assert found("The drones appear to have been from the U.S.-led coalition.", Registry([])) == [
+        ("the U.S.-led coalition", "U.S.-led coalition")]
+    assert found("Syria blamed Israel for the strike in Syria.", Registry([])) == [("Syria", "Syria"), ("Israel", "Israel")]

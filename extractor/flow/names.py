@@ -16,7 +16,8 @@ phrase of member nouns that names nobody ("TERRORISTS", "URBAN GUERRILLAS", "uni
 gunmen": who they are is what an attribution needs, and they say nothing of it). A phrase that
 ends in a group noun, or an acronym, is never taken for a place ("POLICE" is also a town in
 Poland, and "US" an alias of a Russian city). A name the sentence writes only after a locative
-word ("in Syria", "into eastern Syria") is a place there, not an actor; a description such as
+word ("in Syria", "into eastern Syria"; not "from": "drones from the U.S.-led coalition") is a
+place there, not an actor; a description such as
 "Europe-based" is no name.
 A name is offered as written (`shown`); the actor it becomes is named without a trailing member
 noun when the rest is a name ("FMLN guerrillas" -> "FMLN", "IRGC forces" -> "IRGC"; not
@@ -82,7 +83,7 @@ _ENDS_IN_GROUP_NOUN = re.compile(r"\b(?:" + GROUP_NOUNS + r")$", re.I)
 _ACRONYM = re.compile(r"[A-Z][A-Z.]{1,4}")  # "US", "U.N.": an acronym is no town (a gazetteer alias may say so)
 _DESCRIBING = re.compile(r"[A-Z][\w.]*-(?:based|backed|led|born|made)")  # "Europe-based": a description, no name
 # Where a name is a place, not one who acts: "in Syria", "into eastern Syria", "across from Deir Ezzor".
-_LOCATIVE = re.compile(r"\b(?:in|into|inside|across|near|throughout|toward|towards|across from)\s+"
+_LOCATIVE = re.compile(r"\b(?:in|into|inside|across|near|throughout|toward|towards)\s+"
                        r"(?:(?:the|eastern|western|northern|southern|central|northeastern|northwestern|southeastern|southwestern)\s+)?$", re.I)
 
 
