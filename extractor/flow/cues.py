@@ -53,7 +53,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "alleged": (r"blamed", r"blames", r"accused", r"accuses", r"suspected", r"allegedly", r"alleged", r"presumably", r"presumed", r"believed to", r"attributed (?:it |the \w+ )?to",
                 r"held (?:\w+ )?responsible", r"strongly suggested", r"appears? to have been", r"appeared to have been",
                 r"behind the (?:attack|strike|bombing|blast|explosion|killing|assault)"),
-    "reported": (r"said", r"says", r"reported", r"reports", r"reports emerged", r"according to", r"told", r"stated", r"announced", r"confirmed", r"tweeted",
+    "reported": (r"said", r"says", r"reported", r"reports", r"according to", r"told", r"stated", r"announced", r"confirmed", r"tweeted",
                  r"quoted", _AGENT, _ACT),
 }
 HEDGES = (r"appears? to", r"appeared to", r"apparently", r"suggest(?:s|ed)?", r"alleged(?:ly)?", r"presum(?:ably|ed)", r"ostensibly", r"believed", r"reportedly", r"possibly",
