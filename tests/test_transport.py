@@ -137,3 +137,43 @@ def test_a_transport_fault_travels_as_our_typed_error_under_the_sdks_wrapper():
         batch = as_ours(sdk, doing="the Batch API could not upload the requests", attempts=4)
     assert type(batch) is TransportError and batch.attempts == 4
     assert str(batch) == "the Batch API could not upload the requests: the model server could not be reached after 3 attempts"
+
+
+def test_instructors_async_validator_check_runs_once_per_model_and_still_refuses_a_bad_one(monkeypatch):
+    # instructor walks the whole response model several times per call to refuse async validators;
+    # the client keeps the answer per class (extractor.llm.client._check_async_validators_once)
+    from pydantic import BaseModel
+    from instructor.v2.validation import async_validators
+
+    from extractor.flow.draft import DraftIncidents
+
+    check = async_validators.reject_async_validators
+    assert getattr(check, "checks_once", False)
+    walks = []
+    original_visit = async_validators.get_origin
+
+    def counting(model):
+        walks.append(model)
+        return original_visit(model)
+
+    monkeypatch.setattr(async_validators, "get_origin", counting)
+
+    class Fresh(DraftIncidents):
+        pass
+
+    check(Fresh)
+    first = len(walks)
+    check(Fresh)
+    check(Fresh)
+    assert first > 0 and len(walks) == first  # walked once
+
+    class Bad(BaseModel):
+        x: int
+
+        @async_validators.async_field_validator("x")
+        async def later(self, value):
+            return value
+
+    for _ in range(2):  # refused every time: only a model that passed is remembered
+        with pytest.raises(ValueError, match="async validators"):
+            check(Bad)

@@ -28,7 +28,11 @@ PROMPT_FILES = ("system.md", "article.md", "rules.md", "rules-actors.md", "incid
 
 
 def prompts_dir() -> Path:
-    override = os.environ.get("EXTRACTOR_PROMPTS_DIR")
+    return _prompts_dir(os.environ.get("EXTRACTOR_PROMPTS_DIR"))
+
+
+@lru_cache(maxsize=4)
+def _prompts_dir(override: str | None) -> Path:  # once per setting: it was resolved for every request
     if override:
         return Path(override)
     package = Path(__file__).resolve().parent.parent  # extractor/
