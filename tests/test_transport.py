@@ -141,7 +141,7 @@ def test_a_transport_fault_travels_as_our_typed_error_under_the_sdks_wrapper():
 
 def test_instructors_async_validator_check_runs_once_per_model_and_still_refuses_a_bad_one(monkeypatch):
     # instructor walks the whole response model several times per call to refuse async validators;
-    # the client keeps the answer per class (extractor.llm.client._check_async_validators_once)
+    # the client keeps the answer per class (extractor.llm.lean)
     from pydantic import BaseModel
     from instructor.v2.validation import async_validators
 
@@ -177,3 +177,31 @@ def test_instructors_async_validator_check_runs_once_per_model_and_still_refuses
     for _ in range(2):  # refused every time: only a model that passed is remembered
         with pytest.raises(ValueError, match="async validators"):
             check(Bad)
+
+
+def test_a_plain_request_body_skips_openais_transform_and_comes_out_the_same():
+    import asyncio
+
+    from openai import omit
+    from openai.resources.chat.completions import completions
+    from openai.types.chat import completion_create_params
+
+    from extractor.flow import prompts
+    from extractor.flow.draft import DraftIncidents
+    from extractor.llm.client import _prepared
+    from extractor.llm.lean import is_plain
+
+    convoy = article(CONVOY)
+    body = {"messages": prompts.incident_messages(convoy, prompts.View.of(convoy, "sentences")), "model": "m",
+            "temperature": 0, "max_tokens": 64, "audio": omit, "tools": omit, "seed": 7,
+            "response_format": {"type": "json_schema", "json_schema": {"name": "DraftIncidents", "strict": True,
+                                                                       "schema": _prepared(DraftIncidents).model_json_schema()}}}
+    expected = completion_create_params.CompletionCreateParamsNonStreaming
+    lean, original = completions.async_maybe_transform, completions.async_maybe_transform.__wrapped__
+    assert getattr(lean, "plain_as_is", False)
+    assert asyncio.run(lean(body, expected)) == asyncio.run(original(body, expected))
+    assert completions.maybe_transform(body, expected) == completions.maybe_transform.__wrapped__(body, expected)
+    assert "audio" not in asyncio.run(lean(body, expected))  # not given: dropped, as the SDK drops it
+    # anything that is not JSON as it stands takes the SDK's own path
+    assert not is_plain({"messages": iter([])}) and not is_plain({"when": __import__("datetime").date(2024, 1, 1)})
+    assert asyncio.run(lean({**body, "messages": iter(body["messages"])}, expected)) == asyncio.run(original(body, expected))

@@ -20,7 +20,6 @@ import functools
 import json
 import re
 import time
-import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -34,6 +33,7 @@ from instructor.v2.core.function_calls import response_schema
 from pydantic import BaseModel, ValidationError
 
 from extractor.settings import EMBEDDED, Settings
+from extractor.llm import lean
 from extractor.llm.sdk_errors import as_ours
 from extractor.llm.transport import AsyncRetryingTransport, RetryingTransport
 
@@ -47,36 +47,7 @@ LOCAL_BASE_URL = "http://embedded.invalid/v1"  # never resolved: the embedded tr
 _VALIDATION_CONTEXT: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("extractor_validation_context", default=None)
 
 
-def _check_async_validators_once() -> None:
-    """instructor makes sure, several times per call, that a response model declares no async
-    validators (its runtime would not run them) by walking the whole model and every base class:
-    about 40% of the client's CPU per request against a fast server (cProfile over
-    benchmarks/throughput.py's library run at concurrency 32). The answer depends only on the
-    model class, so it is kept per class; a model that fails the check fails it every time, since
-    only a class that passed is remembered."""
-    from instructor.v2.core import patch
-    from instructor.v2.validation import async_validators
-
-    original = async_validators.reject_async_validators
-    if getattr(original, "checks_once", False):
-        return
-    passed: weakref.WeakSet[type] = weakref.WeakSet()
-
-    @functools.wraps(original)
-    def reject_async_validators(response_model: Any) -> None:
-        if isinstance(response_model, type) and response_model in passed:
-            return
-        original(response_model)
-        if isinstance(response_model, type):
-            passed.add(response_model)
-
-    reject_async_validators.checks_once = True  # type: ignore[attr-defined]
-    async_validators.reject_async_validators = reject_async_validators  # the other callers import it per call
-    if getattr(patch, "reject_async_validators", None) is original:
-        patch.reject_async_validators = reject_async_validators  # this one imported it once, by name
-
-
-_check_async_validators_once()
+lean.install()
 
 
 @functools.lru_cache(maxsize=32)
