@@ -263,7 +263,9 @@ def assemble_actors(
     draft: DraftActorsAndAttributions, grounder: Grounder, incidents: list[Incident]
 ) -> tuple[Assembled, list[str]]:
     """Actors and attributions checked against the text and the incidents kept."""
-    incidents = [i.model_copy(deep=True) for i in incidents]  # validators call this once per attempt
+    # validators call this once per attempt, and only the target lists below are changed: copied
+    # alone, not the whole incident (a deep copy was a tenth of the client's CPU per request)
+    incidents = [i.model_copy(update={"target_actor_ids": list(i.target_actor_ids)}) for i in incidents]
     issues: list[str] = []
     actors: list[Actor] = []
     kept_as: dict[str, str] = {}  # the model's id -> the id of the actor kept under it (ids renamed)
