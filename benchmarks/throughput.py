@@ -51,6 +51,7 @@ from _bench import (  # noqa: E402
 
 TARGET = 0.9
 TARGET_AT = 32
+WORKERS: list[int | None] = [None]  # --workers, when given
 
 
 def library_run(server, folder: Path, concurrency: int, articles: int, repeat: int) -> tuple[float, int, float, int]:
@@ -59,6 +60,7 @@ def library_run(server, folder: Path, concurrency: int, articles: int, repeat: i
 
     path = write_articles(folder / f"c{concurrency}-r{repeat}.jsonl", articles, seed=repeat, start=concurrency * 100_000)
     settings = settings_for(server.base_url, concurrency)
+    settings = settings.with_(workers=WORKERS[0]) if WORKERS[0] else settings
     before = server.chat_requests()
     started = time.perf_counter()
     totals = extract_paths([str(path)], settings, output=str(folder / "out.jsonl"), fmt="jsonl", run=None, quiet=True)
@@ -73,7 +75,8 @@ def cli_run(server, folder: Path, concurrency: int, articles: int, repeat: int) 
     path = write_articles(folder / f"cli-c{concurrency}-r{repeat}.jsonl", articles, seed=repeat, start=9_000_000 + concurrency * 100_000)
     before = server.chat_requests()
     seconds, done = timed_run([EXTRACTOR, "extract", str(path), "--base-url", server.base_url, "--model", MODEL,
-                               "--concurrency", str(concurrency), "--no-cache", "-q", "-o", str(folder / "cli-out.jsonl")],
+                               "--concurrency", str(concurrency), "--no-cache", "-q", "-o", str(folder / "cli-out.jsonl"),
+                               *(["--workers", str(WORKERS[0])] if WORKERS[0] else [])],
                               child_env(folder))
     if done.returncode != 0:
         raise SystemExit(f"extractor failed ({done.returncode}): {done.stderr[-2000:]}")
@@ -150,9 +153,12 @@ def main() -> None:
     parser.add_argument("--bare", type=int, nargs="*", default=[32],
                         help="concurrency levels to run bare instructor calls at, as the client stack's own ceiling")
     parser.add_argument("--articles", type=int, default=None, help="articles per run (default max(100, 20 x c))")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes for the library and CLI runs (default: the tool's own, one per core from c=32)")
     parser.add_argument("--keep", default=None, help="keep inputs and outputs in this folder")
     parser.add_argument("--quick", action="store_true", help="a smoke test: c=4, 12 articles, one repeat, 50 ms")
     args = parser.parse_args()
+    WORKERS[0] = args.workers
     if args.quick:
         args.latency, args.concurrency, args.repeats, args.cli, args.bare, args.articles = 0.05, [4], 1, [4], [4], 12
     quiet_instructor()

@@ -76,6 +76,7 @@ class Settings:
     cache_dir: Path = Path(".")
     run_store: Path = Path("runs.sqlite3")
     concurrency: int = 1
+    workers: int = 1  # processes doing the articles' work (`extractor.runs.workers`)
     rpm: float | None = None
     tpm: float | None = None
     prices_file: Path | None = None
@@ -166,6 +167,8 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
     cache_dir = pick("cache_dir", "EXTRACTOR_CACHE_DIR")
     run_store = pick("run_store", "EXTRACTOR_RUN_STORE")
     prices = pick("prices", "EXTRACTOR_PRICES")
+    # The embedded model answers one request at a time in a process: more would only queue.
+    concurrency = 1 if provider == EMBEDDED else _number(pick("concurrency", "EXTRACTOR_CONCURRENCY"), 8, int, "concurrency", 1, 1024)
 
     return Settings(
         provider=provider,
@@ -190,8 +193,11 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
         threads=_number(pick("threads", "EXTRACTOR_THREADS"), usable_cores(), int, "threads", 1, 256),
         cache_dir=Path(cache_dir).expanduser() if cache_dir else default_cache_dir(),
         run_store=Path(run_store).expanduser() if run_store else default_run_store(),
-        # The embedded model answers one request at a time in a process: more would only queue.
-        concurrency=1 if provider == EMBEDDED else _number(pick("concurrency", "EXTRACTOR_CONCURRENCY"), 8, int, "concurrency", 1, 1024),
+        concurrency=concurrency,
+        # One process tops out near 300 requests a second (its client's CPU, benchmarks/throughput.py):
+        # from 32 articles in flight, every core gets a worker. The embedded model is one process.
+        workers=1 if provider == EMBEDDED else _number(pick("workers", "EXTRACTOR_WORKERS"),
+                                                       min(usable_cores(), 8) if concurrency >= 32 else 1, int, "workers", 1, 64),
         rpm=_number(pick("rpm", "EXTRACTOR_RPM"), None, float, "requests per minute", 1, 1e9),
         tpm=_number(pick("tpm", "EXTRACTOR_TPM"), None, float, "tokens per minute", 1, 1e12),
         prices_file=Path(prices).expanduser() if prices else None,

@@ -48,7 +48,10 @@ MIX = {"429": 0.04, "500": 0.03, "503": 0.03, "drop": 0.03, "drop_mid_body": 0.0
        "truncated": 0.02, "truncated_length": 0.02, "invalid": 0.02, "bad_quote": 0.02}
 
 
-def test_300_articles_at_a_25_percent_fault_rate_each_end_done_or_failed_once(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_300_articles_at_a_25_percent_fault_rate_each_end_done_or_failed_once(tmp_path, workers):
+    """Also with two worker processes doing the articles' work (`extractor.runs.workers`): the
+    parent alone writes the run store and the output, so nothing is lost or written twice."""
     assert set(MIX) == set(FAULTS) and sum(MIX.values()) == pytest.approx(0.25)
     source = tmp_path / "articles.jsonl"
     ids = write_jsonl(source, 300)
@@ -60,7 +63,8 @@ def test_300_articles_at_a_25_percent_fault_rate_each_end_done_or_failed_once(tm
         server.script(*["500", "drop", "503", "500"][:TRANSPORT_ATTEMPTS], article=keys["a007"], stage="incidents")
         server.script(*["503"] * TRANSPORT_ATTEMPTS, article=keys["a150"], stage="actors")
         started = time.monotonic()
-        result = invoke(extract_args([source], run="faults", tmp=tmp_path, base_url=server.base_url, out=out), timeout=1)
+        result = invoke(extract_args([source], run="faults", tmp=tmp_path, base_url=server.base_url, out=out,
+                                     extra=("--workers", str(workers))), timeout=1)
         elapsed = time.monotonic() - started
         log = server.requests
         assert server.errors == []
@@ -91,14 +95,16 @@ def test_300_articles_at_a_25_percent_fault_rate_each_end_done_or_failed_once(tm
     print(f"300 articles, {len(log)} requests, {len(failed)} failed, {elapsed:.1f} s")
 
 
-def test_a_run_killed_half_way_and_resumed_sends_no_finished_article_again(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_run_killed_half_way_and_resumed_sends_no_finished_article_again(tmp_path, workers):
     source = tmp_path / "articles.jsonl"
     ids = write_jsonl(source, 40)
     keys = server_keys(source)
     out, store = tmp_path / "out.jsonl", tmp_path / "runs.sqlite3"
     started = time.monotonic()
     with FaultServer(latency=0.25) as server:
-        args = extract_args([source], run="killed", tmp=tmp_path, base_url=server.base_url, out=out, concurrency=8)
+        args = extract_args([source], run="killed", tmp=tmp_path, base_url=server.base_url, out=out, concurrency=8,
+                            extra=("--workers", str(workers)))
         process = start_subprocess(args, tmp_path, timeout=30)
         try:
             deadline = time.monotonic() + 60
@@ -371,8 +377,9 @@ def test_the_error_line_of_an_article_that_failed_in_transport_names_the_article
     assert rows["a002"][1].startswith("a002: ") and rows["a003"][1].startswith("a003: "), rows
 
 
-@pytest.mark.parametrize(("sent", "run"), [(signal.SIGINT, "stopped"), (signal.SIGTERM, "stopped"), (signal.SIGTERM, None)])
-def test_an_interrupted_run_keeps_what_finished_says_how_far_it_got_and_resumes(tmp_path, sent, run):
+@pytest.mark.parametrize(("sent", "run", "workers"), [(signal.SIGINT, "stopped", 1), (signal.SIGTERM, "stopped", 1), (signal.SIGTERM, None, 1),
+                                                    (signal.SIGINT, "stopped", 2), (signal.SIGTERM, None, 2)])
+def test_an_interrupted_run_keeps_what_finished_says_how_far_it_got_and_resumes(tmp_path, sent, run, workers):
     """Ctrl-C or SIGTERM to a real CLI run against the fault server: the articles in flight are
     abandoned, every finished one is in the output (and the run store), no .partial file is left,
     the command says how far it got and how to resume (exit 130), and the resume sends none of the
@@ -381,7 +388,8 @@ def test_an_interrupted_run_keeps_what_finished_says_how_far_it_got_and_resumes(
     ids = write_jsonl(source, 40)
     out, store = tmp_path / "out.jsonl", tmp_path / "runs.sqlite3"
     with FaultServer(latency=0.25) as server:
-        args = extract_args([source], run=run or "unused", tmp=tmp_path, base_url=server.base_url, out=out, concurrency=4)
+        args = extract_args([source], run=run or "unused", tmp=tmp_path, base_url=server.base_url, out=out, concurrency=4,
+                            extra=("--workers", str(workers)))
         if run is None:  # no run store: the cache keeps what finished
             args = [a for a in args if a not in ("--run", "unused", "--no-cache")]
         process = start_subprocess(args, tmp_path, timeout=30)

@@ -41,3 +41,25 @@ def test_bad_settings_say_what_to_do(flags, env, message):
     with pytest.raises(ConfigError, match=message) as failure:
         resolve(flags, env)
     assert "hint:" in failure.value.one_line()
+
+
+def test_workers_default_to_one_per_core_from_concurrency_32_and_the_embedded_model_is_one_process(monkeypatch):
+    from extractor import settings as s
+
+    monkeypatch.setattr(s, "usable_cores", lambda: 4)
+    served = {"base_url": "http://127.0.0.1:9/v1"}
+    assert s.resolve(served, {}).workers == 1  # concurrency 8: one process keeps up
+    assert s.resolve({**served, "concurrency": 32}, {}).workers == 4
+    assert s.resolve({**served, "concurrency": 32}, {"EXTRACTOR_WORKERS": "2"}).workers == 2
+    assert s.resolve({**served, "workers": 3}, {}).workers == 3
+    assert s.resolve({"concurrency": 64, "workers": 4}, {}).workers == 1  # the embedded model: one llama.cpp at a time
+    with pytest.raises(Exception, match="workers"):
+        s.resolve({**served, "workers": 0}, {})
+
+
+def test_a_worker_gets_its_share_of_the_concurrency_and_the_rate_budgets():
+    from extractor.runs.workers import shares
+    from extractor.settings import Settings
+
+    share = shares(Settings(concurrency=33, rpm=600, tpm=None), 2)
+    assert (share.concurrency, share.rpm, share.tpm) == (17, 300, None)

@@ -18,6 +18,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from extractor.errors import ConfigError, InputError, LLMError, ModelUnavailableError
 from extractor.normalise.gazetteer import default_gazetteer
@@ -29,6 +30,9 @@ from extractor.runs.store import DONE, FAILED, RunStore, article_key
 from extractor.schema import ArticleExtraction
 from extractor.settings import Settings
 from extractor.cache import Cache
+
+if TYPE_CHECKING:
+    from extractor.runs.workers import WorkerPool
 
 SKIPPED = "skipped"
 
@@ -93,6 +97,7 @@ class RunContext:
     run: str | None = None
     retry_failed: bool = False
     refresh: bool = False
+    pool: WorkerPool | None = None  # worker processes do the articles' work, when the run has several
 
 
 async def run_articles(items: Iterable[Article | InputError], ctx: RunContext, on_outcome: Callable[[Outcome], None]) -> Totals:
@@ -133,14 +138,18 @@ async def run_articles(items: Iterable[Article | InputError], ctx: RunContext, o
             await queue.put((index, item, key))
 
     # The gazetteer every document is normalised with is loaded (or built, the first time on this
-    # machine) in a thread while the first requests are in flight: never on the event loop.
-    gazetteer_ready = asyncio.create_task(asyncio.to_thread(default_gazetteer))
+    # machine) in a thread while the first requests are in flight: never on the event loop (and
+    # not at all here when worker processes do the normalising).
+    gazetteer_ready = asyncio.create_task(asyncio.to_thread(default_gazetteer) if ctx.pool is None else asyncio.sleep(0))
 
     async def work() -> None:
         while (job := await queue.get()) is not None:
             index, article, key = job
             try:
-                outcome = await _extract_one(index, article, key, ctx, gazetteer_ready)
+                if ctx.pool is not None:
+                    outcome = await ctx.pool.extract(index, article, key)
+                else:
+                    outcome = await extract_one(index, article, key, ctx, gazetteer_ready)
             finally:
                 in_flight.discard(key)
             report(outcome)
@@ -160,7 +169,8 @@ async def run_articles(items: Iterable[Article | InputError], ctx: RunContext, o
     return totals
 
 
-async def _extract_one(index: int, article: Article, key: str, ctx: RunContext, gazetteer_ready: Awaitable[object]) -> Outcome:
+async def extract_one(index: int, article: Article, key: str, ctx: RunContext, gazetteer_ready: Awaitable[object]) -> Outcome:
+    """One article's work: cache, pipeline, normalisation (here, or in a worker process)."""
     settings = ctx.settings
     cache_key = key_for(article, settings)
     if not ctx.refresh and ctx.cache is not None:

@@ -64,6 +64,7 @@ def extract_paths(paths: list[str], settings: Settings, *, output: str | None, f
     store = held.enter_context(RunStore(settings.run_store)) if run else None
     writer = None
     try:
+        pool = held.enter_context(_worker_pool(settings)) if settings.workers > 1 else None
         if store is not None:
             resumed = store.begin_run(run, run_settings(settings))
             target = Path(output) if output and output != "-" else None
@@ -85,7 +86,7 @@ def extract_paths(paths: list[str], settings: Settings, *, output: str | None, f
             progress.update(outcome)
 
         ctx = RunContext(settings=settings, client=None, prices=load_prices(settings.prices_file), cache=cache, store=store,  # type: ignore[arg-type]
-                         run=run, retry_failed=retry_failed, refresh=settings.refresh)
+                         run=run, retry_failed=retry_failed, refresh=settings.refresh, pool=pool)
         try:
             with _sigterm_as_interrupt():
                 totals = asyncio.run(_drive(paths, ctx, on_outcome))
@@ -105,6 +106,18 @@ def extract_paths(paths: list[str], settings: Settings, *, output: str | None, f
         if writer is not None:
             writer.close()
         held.close()
+
+
+def _worker_pool(settings: Settings):
+    """Worker processes for a run with several (`extractor.runs.workers`), started before the
+    event loop and any thread; the client's modules are imported first, so that each worker
+    inherits them instead of importing them again."""
+    from extractor.llm import client  # noqa: F401 - imported for the workers to inherit
+    from extractor.runs.workers import WorkerPool, WorkerSpec, shares
+
+    spec = WorkerSpec(shares(settings, settings.workers), settings.cache_dir / "cache.sqlite3" if settings.use_cache else None,
+                      settings.prices_file, settings.refresh)
+    return WorkerPool(settings.workers, spec)
 
 
 @contextlib.contextmanager
