@@ -6,6 +6,8 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
+
 from conftest import ROOT
 
 
@@ -74,3 +76,14 @@ def test_the_readme_table_names_every_module_in_its_folder():
         elif line.startswith("| `") and folder:
             listed |= {f"{folder}{name}" for name in re.findall(r"`([a-z_]+\.py)`", line.split("|")[1])}
     assert listed == {p.relative_to(ROOT).as_posix() for p in _modules()}
+
+
+def test_no_file_of_the_package_or_its_prompts_is_left_out_of_git():
+    # A clean clone (CI) holds only what git tracks: an ignore rule meant for the top-level runs/
+    # folder once also hid extractor/runs/workers.py
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    left_out = subprocess.run(["git", "-C", str(ROOT), "ls-files", "--others", "--exclude-standard", "--ignored",
+                               "extractor", "prompts", "schemas", "benchmarks", "scripts"],
+                              capture_output=True, text=True, check=True).stdout.split()
+    assert [p for p in left_out if "__pycache__" not in p] == []

@@ -1,0 +1,220 @@
+"""Worker processes: one run, several event loops, so that the client's CPU is never the limit.
+
+Against a fast server one process spends about 3 ms of CPU per request (openai, instructor,
+httpx and the pipeline, on one event-loop thread) and tops out near 300 requests a second
+(benchmarks/throughput.py), whatever the concurrency. With `workers` > 1 the parent keeps what
+must stay single (reading the inputs, the run store, the output file, the progress bar: one writer
+each, so nothing is lost or written twice) and hands each article to a worker process, which runs
+the same per-article work as a single process (`concurrent.extract_one`: cache, pipeline,
+normalisation) with its own client, its own connection to the cache (SQLite in WAL mode takes
+writers from several processes) and its share of the concurrency and of the rpm/tpm budgets.
+
+Parent and workers talk over one pipe each: jobs (index, article, key) go down, outcomes come up
+with the document already serialised, so the parent never parses nor dumps a document. A worker
+started by fork inherits the modules already imported; it ignores Ctrl-C (the parent decides), and
+an error that would fail every article (no model, bad settings) comes up to stop the run as it
+does in one process. Workers that outlive their parent's run are stopped when the pool closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import multiprocessing
+import os
+import signal
+import threading
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from extractor.articles.load import Article
+from extractor.settings import Settings
+
+_STOP = None
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What a worker needs to do an article's work alone."""
+
+    settings: Settings  # with the worker's share of concurrency, rpm and tpm
+    cache_path: Path | None
+    prices_file: Path | None
+    refresh: bool
+
+
+def shares(settings: Settings, workers: int) -> Settings:
+    """One worker's share of the run's concurrency and rate budgets (rounded up for concurrency,
+    so that the workers together keep at least the run's concurrency in flight)."""
+    return settings.with_(concurrency=max(1, -(-settings.concurrency // workers)),
+                          rpm=None if settings.rpm is None else settings.rpm / workers,
+                          tpm=None if settings.tpm is None else settings.tpm / workers)
+
+
+class WorkerPool:
+    """`workers` processes doing articles' work; `await pool.extract(...)` gives an article's Outcome."""
+
+    def __init__(self, workers: int, spec: WorkerSpec) -> None:
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        context = multiprocessing.get_context(method)
+        self._pending: dict[int, tuple[int, asyncio.Future]] = {}  # job number -> (worker, its outcome)
+        self._numbers = itertools.count()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ends: list[Connection] = []
+        self._processes = []
+        self._readers = []
+        self._load = [0] * workers
+        self._lock = threading.Lock()
+        for _ in range(workers):
+            parent_end, child_end = context.Pipe()
+            process = context.Process(target=_worker_main, args=(child_end, spec), daemon=True)
+            process.start()
+            child_end.close()
+            self._ends.append(parent_end)
+            self._processes.append(process)
+
+    async def extract(self, index: int, article: Article, key: str) -> Any:
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+            for number, end in enumerate(self._ends):
+                reader = threading.Thread(target=self._read, args=(number, end), daemon=True, name=f"extractor-worker-{number}")
+                reader.start()
+                self._readers.append(reader)
+        number = next(self._numbers)
+        future = self._loop.create_future()
+        worker = min(range(len(self._ends)), key=self._load.__getitem__)  # the least busy
+        self._pending[number] = (worker, future)
+        self._load[worker] += 1
+        try:
+            self._ends[worker].send((number, index, article, key))
+            return await future
+        finally:
+            self._load[worker] -= 1
+            self._pending.pop(number, None)
+
+    def _read(self, worker: int, end: Connection) -> None:
+        """A thread per worker: its answers, handed to the event loop as they come."""
+        while True:
+            try:
+                number, outcome, error = end.recv()
+            except (EOFError, OSError):
+                self._load[worker] += 1 << 30  # no more work for it
+                died = RuntimeError(f"worker process {worker} stopped unexpectedly (exit code {self._processes[worker].exitcode})")
+                for owner, future in list(self._pending.values()):
+                    if owner == worker:
+                        self._hand(future, None, died)
+                return
+            pending = self._pending.get(number)
+            if pending is not None:
+                self._hand(pending[1], outcome, error)
+
+    def _hand(self, future: asyncio.Future, outcome: Any, error: BaseException | None) -> None:
+        try:
+            self._loop.call_soon_threadsafe(_settle, future, outcome, error)  # type: ignore[union-attr]
+        except RuntimeError:
+            pass  # the run's event loop has closed: nobody waits for this any more
+
+    def close(self) -> None:
+        """Stop the workers: those idle at once, any still working (an interrupted run) after a moment."""
+        for end in self._ends:
+            try:
+                end.send(_STOP)
+            except OSError:
+                pass
+        for process in self._processes:
+            process.join(timeout=2)
+            if process.is_alive():
+                process.terminate()
+                process.join(timeout=2)
+        for end in self._ends:
+            end.close()
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _settle(future: asyncio.Future, outcome: Any, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(outcome)
+
+
+def _worker_main(end: Connection, spec: WorkerSpec) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        asyncio.run(_serve(end, spec))
+    finally:
+        end.close()
+        os._exit(0)  # no inherited finalizers (the parent's cache and run store connections) run here
+
+
+async def _serve(end: Connection, spec: WorkerSpec) -> None:
+    from extractor.cache import Cache
+    from extractor.llm import client as llm
+    from extractor.llm.throttle import Throttle
+    from extractor.normalise.gazetteer import default_gazetteer
+    from extractor.runs.concurrent import RunContext, extract_one
+    from extractor.runs.pricing import load_prices
+
+    loop = asyncio.get_running_loop()
+    jobs: asyncio.Queue = asyncio.Queue()
+
+    def receive() -> None:
+        while True:
+            try:
+                job = end.recv()
+            except (EOFError, OSError):
+                job = _STOP
+            loop.call_soon_threadsafe(jobs.put_nowait, job)
+            if job is _STOP:
+                return
+
+    threading.Thread(target=receive, daemon=True).start()
+    settings = spec.settings
+    throttle = Throttle(settings.concurrency, rpm=settings.rpm, tpm=settings.tpm)
+    built: list = []
+
+    def client():
+        if not built:
+            built.append(llm.build_async_client(settings, throttle, settings.concurrency))
+        return built[0]
+
+    cache = Cache(spec.cache_path) if spec.cache_path is not None else None
+    ctx = RunContext(settings=settings, client=client, prices=load_prices(spec.prices_file), cache=cache, refresh=spec.refresh)
+    gazetteer_ready = asyncio.ensure_future(asyncio.to_thread(default_gazetteer))
+    tasks: set[asyncio.Task] = set()
+
+    async def one(number: int, index: int, article: Article, key: str) -> None:
+        outcome, error = None, None
+        try:
+            outcome = await extract_one(index, article, key, ctx, gazetteer_ready)
+            outcome.document_json()  # serialised here, not in the parent
+        except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it as one process would
+            error = exc
+        try:
+            end.send((number, outcome, error))
+        except Exception as exc:  # noqa: BLE001 - an error that does not pickle: its words still go up
+            end.send((number, None, RuntimeError(f"{type(error or exc).__name__}: {error or exc}")))
+
+    try:
+        while (job := await jobs.get()) is not _STOP:
+            task = asyncio.create_task(one(*job))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        gazetteer_ready.cancel()
+        if built:
+            await built[0].aclose()
+        if cache is not None:
+            cache.close()
