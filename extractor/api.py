@@ -57,7 +57,7 @@ def extract(text_or_article: str | Article, *, published: str | None = None, art
             built.append(llm_clients.build_client(chosen))
         return built[0]
 
-    with Cache(chosen.cache_dir / "cache.sqlite3") if chosen.use_cache else contextlib.nullcontext() as cache:
+    with Cache(chosen.cache_file) if chosen.cache_file else contextlib.nullcontext() as cache:
         return extract_cached(item, chosen, llm, cache, refresh=chosen.refresh)
 
 
@@ -81,7 +81,7 @@ async def extract_many_async(items: Iterable[str | Article], *, settings: Settin
         except InputError as exc:
             articles.append(exc)
     held = contextlib.ExitStack()  # the cache and the run store, closed however the run ends
-    cache = held.enter_context(Cache(chosen.cache_dir / "cache.sqlite3")) if chosen.use_cache else None
+    cache = held.enter_context(Cache(chosen.cache_file)) if chosen.cache_file else None
     store = held.enter_context(RunStore(chosen.run_store)) if run else None
     built: list[AsyncLLMClient] = [client] if client is not None else []
 

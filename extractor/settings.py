@@ -85,6 +85,11 @@ class Settings:
     debug: bool = False
 
     @property
+    def cache_file(self) -> Path | None:
+        """The cache's SQLite file, or None when the cache is off (`--no-cache`)."""
+        return self.cache_dir / "cache.sqlite3" if self.use_cache else None
+
+    @property
     def asks_small(self) -> bool:
         return self.provider == EMBEDDED if self.small_model is None else self.small_model
 

@@ -60,7 +60,7 @@ def extract_paths(paths: list[str], settings: Settings, *, output: str | None, f
         raise ConfigError("a named run writes JSONL (each article as it finishes)", hint="use --format jsonl, or a folder for -o")
 
     held = contextlib.ExitStack()  # the cache and the run store, closed however the run ends
-    cache = held.enter_context(Cache(settings.cache_dir / "cache.sqlite3")) if settings.use_cache else None
+    cache = held.enter_context(Cache(settings.cache_file)) if settings.cache_file else None
     store = held.enter_context(RunStore(settings.run_store)) if run else None
     writer = None
     try:
@@ -113,11 +113,9 @@ def _worker_pool(settings: Settings):
     event loop and any thread; the client's modules are imported first, so that each worker
     inherits them instead of importing them again."""
     from extractor.llm import client  # noqa: F401 - imported for the workers to inherit
-    from extractor.runs.workers import WorkerPool, WorkerSpec, shares
+    from extractor.runs.workers import WorkerPool, shares
 
-    spec = WorkerSpec(shares(settings, settings.workers), settings.cache_dir / "cache.sqlite3" if settings.use_cache else None,
-                      settings.prices_file, settings.refresh)
-    return WorkerPool(settings.workers, spec)
+    return WorkerPool(settings.workers, shares(settings, settings.workers))
 
 
 @contextlib.contextmanager

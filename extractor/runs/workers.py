@@ -24,25 +24,13 @@ import multiprocessing
 import os
 import signal
 import threading
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 from extractor.articles.load import Article
 from extractor.settings import Settings
 
 _STOP = None
-
-
-@dataclass(frozen=True)
-class WorkerSpec:
-    """What a worker needs to do an article's work alone."""
-
-    settings: Settings  # with the worker's share of concurrency, rpm and tpm
-    cache_path: Path | None
-    prices_file: Path | None
-    refresh: bool
 
 
 def shares(settings: Settings, workers: int) -> Settings:
@@ -54,9 +42,10 @@ def shares(settings: Settings, workers: int) -> Settings:
 
 
 class WorkerPool:
-    """`workers` processes doing articles' work; `await pool.extract(...)` gives an article's Outcome."""
+    """`workers` processes doing articles' work; `await pool.extract(...)` gives an article's Outcome.
+    `share`: the settings each worker runs with (`shares`: its part of concurrency, rpm and tpm)."""
 
-    def __init__(self, workers: int, spec: WorkerSpec) -> None:
+    def __init__(self, workers: int, share: Settings) -> None:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         context = multiprocessing.get_context(method)
         self._pending: dict[int, tuple[int, asyncio.Future]] = {}  # job number -> (worker, its outcome)
@@ -66,10 +55,9 @@ class WorkerPool:
         self._processes = []
         self._readers = []
         self._load = [0] * workers
-        self._lock = threading.Lock()
         for _ in range(workers):
             parent_end, child_end = context.Pipe()
-            process = context.Process(target=_worker_main, args=(child_end, spec), daemon=True)
+            process = context.Process(target=_worker_main, args=(child_end, share), daemon=True)
             process.start()
             child_end.close()
             self._ends.append(parent_end)
@@ -147,17 +135,17 @@ def _settle(future: asyncio.Future, outcome: Any, error: BaseException | None) -
         future.set_result(outcome)
 
 
-def _worker_main(end: Connection, spec: WorkerSpec) -> None:
+def _worker_main(end: Connection, settings: Settings) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
-        asyncio.run(_serve(end, spec))
+        asyncio.run(_serve(end, settings))
     finally:
         end.close()
         os._exit(0)  # no inherited finalizers (the parent's cache and run store connections) run here
 
 
-async def _serve(end: Connection, spec: WorkerSpec) -> None:
+async def _serve(end: Connection, settings: Settings) -> None:
     from extractor.cache import Cache
     from extractor.llm import client as llm
     from extractor.llm.throttle import Throttle
@@ -179,7 +167,6 @@ async def _serve(end: Connection, spec: WorkerSpec) -> None:
                 return
 
     threading.Thread(target=receive, daemon=True).start()
-    settings = spec.settings
     throttle = Throttle(settings.concurrency, rpm=settings.rpm, tpm=settings.tpm)
     built: list = []
 
@@ -188,8 +175,8 @@ async def _serve(end: Connection, spec: WorkerSpec) -> None:
             built.append(llm.build_async_client(settings, throttle, settings.concurrency))
         return built[0]
 
-    cache = Cache(spec.cache_path) if spec.cache_path is not None else None
-    ctx = RunContext(settings=settings, client=client, prices=load_prices(spec.prices_file), cache=cache, refresh=spec.refresh)
+    cache = Cache(settings.cache_file) if settings.cache_file else None
+    ctx = RunContext(settings=settings, client=client, prices=load_prices(settings.prices_file), cache=cache, refresh=settings.refresh)
     gazetteer_ready = asyncio.ensure_future(asyncio.to_thread(default_gazetteer))
     tasks: set[asyncio.Task] = set()
 
