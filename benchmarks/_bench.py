@@ -38,14 +38,58 @@ for _path in (str(ROOT), str(TESTS)):
 
 # --- articles -------------------------------------------------------------------------------------
 
-_PLACES = ["Homs", "Aleppo", "Idlib", "Raqqa", "Daraa", "Mosul", "Kirkuk", "Kabul", "Kandahar", "Sanaa", "Aden", "Gao",
-           "Mopti", "Maiduguri", "Goma", "Beni", "Mogadishu", "Kismayo", "Tripoli", "Benghazi"]
-_ACTORS = ["Gunmen", "Militants", "Soldiers", "Police officers", "Protesters", "Rebel fighters", "Security forces",
-           "Armed men", "Insurgents", "Villagers"]
-_BLAMED = ["Islamic State", "al-Shabab", "Boko Haram", "the Taliban", "a local militia", "government forces",
-           "unidentified assailants", "the Houthis"]
-_ACTS = ["attacked a checkpoint near", "opened fire on a market in", "ambushed a convoy outside", "stormed a village near",
-         "clashed with residents in", "shelled a district of"]
+_PLACES = [
+    "Homs",
+    "Aleppo",
+    "Idlib",
+    "Raqqa",
+    "Daraa",
+    "Mosul",
+    "Kirkuk",
+    "Kabul",
+    "Kandahar",
+    "Sanaa",
+    "Aden",
+    "Gao",
+    "Mopti",
+    "Maiduguri",
+    "Goma",
+    "Beni",
+    "Mogadishu",
+    "Kismayo",
+    "Tripoli",
+    "Benghazi",
+]
+_ACTORS = [
+    "Gunmen",
+    "Militants",
+    "Soldiers",
+    "Police officers",
+    "Protesters",
+    "Rebel fighters",
+    "Security forces",
+    "Armed men",
+    "Insurgents",
+    "Villagers",
+]
+_BLAMED = [
+    "Islamic State",
+    "al-Shabab",
+    "Boko Haram",
+    "the Taliban",
+    "a local militia",
+    "government forces",
+    "unidentified assailants",
+    "the Houthis",
+]
+_ACTS = [
+    "attacked a checkpoint near",
+    "opened fire on a market in",
+    "ambushed a convoy outside",
+    "stormed a village near",
+    "clashed with residents in",
+    "shelled a district of",
+]
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
@@ -75,6 +119,7 @@ def write_articles(path: Path, count: int, seed: int = 0, start: int = 0) -> Pat
 
 # --- the fake server ------------------------------------------------------------------------------
 
+
 class ServerProcess:
     """tests/support/fault_server.py in its own process; `log()` reads its request log over HTTP."""
 
@@ -85,8 +130,13 @@ class ServerProcess:
         self.base_url = ""
 
     def __enter__(self) -> ServerProcess:
-        self.proc = subprocess.Popen([PYTHON, "-m", "support.fault_server", "--latency", str(self.latency), "--port", str(self.port)],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(TESTS))
+        self.proc = subprocess.Popen(
+            [PYTHON, "-m", "support.fault_server", "--latency", str(self.latency), "--port", str(self.port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=str(TESTS),
+        )
         line = self.proc.stdout.readline().strip()
         if not line.startswith("http"):
             self.proc.kill()
@@ -140,8 +190,10 @@ class ServerThread:
 
 
 def _max_overlap(spans: list[tuple[float, float | None]]) -> int:
-    events = sorted([(at, 1) for at, _ in spans] + [(at + (seconds or 0.0), -1) for at, seconds in spans if seconds is not None],
-                    key=lambda e: (e[0], e[1]))
+    events = sorted(
+        [(at, 1) for at, _ in spans] + [(at + (seconds or 0.0), -1) for at, seconds in spans if seconds is not None],
+        key=lambda e: (e[0], e[1]),
+    )
     level = peak = 0
     for _, step in events:
         level += step
@@ -155,12 +207,24 @@ def fake_server(latency: float, where: str = "process"):
 
 # --- settings and environments ----------------------------------------------------------------------
 
-def settings_for(base_url: str, concurrency: int = 1, *, no_cache: bool = True, cache_dir: Path | None = None,
-                 run_store: Path | None = None):
+
+def settings_for(
+    base_url: str,
+    concurrency: int = 1,
+    *,
+    no_cache: bool = True,
+    cache_dir: Path | None = None,
+    run_store: Path | None = None,
+):
     from extractor.settings import resolve
 
-    flags = {"base_url": base_url, "api_key": PLACEHOLDER_KEY, "model": MODEL, "concurrency": concurrency,
-             "no_cache": no_cache}
+    flags = {
+        "base_url": base_url,
+        "api_key": PLACEHOLDER_KEY,
+        "model": MODEL,
+        "concurrency": concurrency,
+        "no_cache": no_cache,
+    }
     if cache_dir is not None:
         flags["cache_dir"] = str(cache_dir)
     if run_store is not None:
@@ -171,8 +235,12 @@ def settings_for(base_url: str, concurrency: int = 1, *, no_cache: bool = True, 
 def child_env(workdir: Path) -> dict[str, str]:
     """The environment for an `extractor` subprocess: private cache and run store, placeholder key."""
     env = {k: v for k, v in os.environ.items() if not (k.startswith("OPENAI_") or k.startswith("EXTRACTOR_"))}
-    env.update(OPENAI_API_KEY=PLACEHOLDER_KEY, EXTRACTOR_CACHE_DIR=str(workdir / "cache"),
-               EXTRACTOR_RUN_STORE=str(workdir / "runs.sqlite3"), PYTHONUNBUFFERED="1")
+    env.update(
+        OPENAI_API_KEY=PLACEHOLDER_KEY,
+        EXTRACTOR_CACHE_DIR=str(workdir / "cache"),
+        EXTRACTOR_RUN_STORE=str(workdir / "runs.sqlite3"),
+        PYTHONUNBUFFERED="1",
+    )
     return env
 
 
@@ -196,6 +264,7 @@ def quiet_instructor() -> None:
 
 # --- reporting ----------------------------------------------------------------------------------------
 
+
 def load1() -> float:
     return os.getloadavg()[0]
 
@@ -213,8 +282,17 @@ def header(title: str) -> None:
     print(f"\n== {title} ({time.strftime('%Y-%m-%d %H:%M:%S')}, {os.cpu_count()} cores, {load_text()})", flush=True)
 
 
-def result(name: str, target: str, measured: str, runs: list[float] | None, ok: bool | None, *, fmt: str = "{:.3f}",
-           loads: list[float] | None = None, note: str = "") -> bool | None:
+def result(
+    name: str,
+    target: str,
+    measured: str,
+    runs: list[float] | None,
+    ok: bool | None,
+    *,
+    fmt: str = "{:.3f}",
+    loads: list[float] | None = None,
+    note: str = "",
+) -> bool | None:
     """One summary line; `ok` None means 'informational, no target'."""
     verdict = "INFO" if ok is None else ("PASS" if ok else "MISS")
     parts = [f"RESULT {name}", f"target {target}", f"median {measured}"]
@@ -230,7 +308,9 @@ def result(name: str, target: str, measured: str, runs: list[float] | None, ok: 
     return ok
 
 
-def timed_run(args: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, subprocess.CompletedProcess]:
+def timed_run(
+    args: list[str], env: dict[str, str], cwd: Path | None = None
+) -> tuple[float, subprocess.CompletedProcess]:
     started = time.perf_counter()
     done = subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True)
     return time.perf_counter() - started, done
@@ -250,9 +330,14 @@ def answered_offline(article, provider: str, model: str, usage: dict[str, int] |
     request = next(steps)
     try:
         while True:
-            body = {"model": model, "messages": request.messages,
-                    "response_format": {"type": "json_schema", "json_schema": {"name": request.plain.__name__,
-                                                                                "schema": request.plain.model_json_schema()}}}
+            body = {
+                "model": model,
+                "messages": request.messages,
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {"name": request.plain.__name__, "schema": request.plain.model_json_schema()},
+                },
+            }
             content = json.dumps(default_responder(ChatRequest.parse(body)))
             answers[request.stage] = content
             value = request.checked.model_validate_json(content, context=request.context)

@@ -60,8 +60,9 @@ def populate_direct(path: Path, settings) -> int:
     count = 0
     try:
         for article in iter_articles([str(path)]):
-            document, _ = answered_offline(article, settings.provider, settings.model,
-                                           {"prompt_tokens": 100, "completion_tokens": 50})
+            document, _ = answered_offline(
+                article, settings.provider, settings.model, {"prompt_tokens": 100, "completion_tokens": 50}
+            )
             cache.put(key_for(article, settings), document.model_dump(mode="json"))
             count += 1
     finally:
@@ -70,7 +71,18 @@ def populate_direct(path: Path, settings) -> int:
 
 
 def command(path: Path, folder: Path, base_url: str, run: str | None) -> list[str]:
-    args = [EXTRACTOR, "extract", str(path), "-o", str(folder / "out.jsonl"), "-q", "--base-url", base_url, "--model", MODEL]
+    args = [
+        EXTRACTOR,
+        "extract",
+        str(path),
+        "-o",
+        str(folder / "out.jsonl"),
+        "-q",
+        "--base-url",
+        base_url,
+        "--model",
+        MODEL,
+    ]
     return args + (["--run", run] if run else [])
 
 
@@ -87,7 +99,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--populate", choices=["direct", "server"], default="direct")
     parser.add_argument("--profile", default=None)
-    parser.add_argument("--keep", default=None, help="keep the work folder here (with --port, a later run reuses its cache)")
+    parser.add_argument(
+        "--keep", default=None, help="keep the work folder here (with --port, a later run reuses its cache)"
+    )
     parser.add_argument("--port", type=int, default=0, help="the fake server's port (the cache key holds the base URL)")
     parser.add_argument("--quick", action="store_true", help="a smoke test: 50 articles, one repeat")
     args = parser.parse_args()
@@ -102,7 +116,9 @@ def main() -> None:
         reuse = args.keep and marker.exists() and path.exists()
         if not reuse:
             write_articles(path, args.articles, seed=3)
-        settings = settings_for(server.base_url, no_cache=False, cache_dir=folder / "cache", run_store=folder / "runs.sqlite3")
+        settings = settings_for(
+            server.base_url, no_cache=False, cache_dir=folder / "cache", run_store=folder / "runs.sqlite3"
+        )
         started = time.perf_counter()
         if reuse:
             print("  reusing the cache filled by an earlier run in this folder", flush=True)
@@ -115,11 +131,17 @@ def main() -> None:
         if args.keep:
             marker.touch()
         populated_requests = server.chat_requests()
-        print(f"  cache filled ({args.populate}) in {time.perf_counter() - started:.1f} s; "
-              f"{populated_requests} requests so far", flush=True)
+        print(
+            f"  cache filled ({args.populate}) in {time.perf_counter() - started:.1f} s; "
+            f"{populated_requests} requests so far",
+            flush=True,
+        )
 
         verdicts = []
-        for label, run_names in (("no --run", [None] * args.repeats), ("--run", [f"rerun-{time.time_ns()}-{i}" for i in range(args.repeats)])):
+        for label, run_names in (
+            ("no --run", [None] * args.repeats),
+            ("--run", [f"rerun-{time.time_ns()}-{i}" for i in range(args.repeats)]),
+        ):
             seconds_runs, loads = [], []
             for run in run_names:
                 seconds, done = timed_run(command(path, folder, server.base_url, run), env)
@@ -131,12 +153,22 @@ def main() -> None:
                 check_output(folder, args.articles)
                 seconds_runs.append(seconds)
                 loads.append(load1())
-                print(f"  {label}: {seconds:.2f} s, {args.articles / seconds:.0f} articles/s, 0 requests; load1 {loads[-1]:.2f}",
-                      flush=True)
+                print(
+                    f"  {label}: {seconds:.2f} s, {args.articles / seconds:.0f} articles/s, 0 requests; load1 {loads[-1]:.2f}",
+                    flush=True,
+                )
             value = median(seconds_runs)
-            verdicts.append(result(f"cached re-run[{args.articles} articles, {label}]", f"< {TARGET_S:.0f} s",
-                                   f"{value:.2f} s ({value / args.articles * 1e3:.2f} ms/article)", seconds_runs,
-                                   value < TARGET_S, fmt="{:.2f}", loads=loads))
+            verdicts.append(
+                result(
+                    f"cached re-run[{args.articles} articles, {label}]",
+                    f"< {TARGET_S:.0f} s",
+                    f"{value:.2f} s ({value / args.articles * 1e3:.2f} ms/article)",
+                    seconds_runs,
+                    value < TARGET_S,
+                    fmt="{:.2f}",
+                    loads=loads,
+                )
+            )
 
         if args.profile:
             cmd = command(path, folder, server.base_url, None)

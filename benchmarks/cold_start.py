@@ -38,7 +38,9 @@ def wall(args: list[str], env: dict[str, str], runs: int) -> tuple[list[float], 
 
 def import_costs(env: dict[str, str], top: int = 15) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     """(top-level packages by cumulative us, extractor modules by cumulative us) from -X importtime."""
-    done = subprocess.run([PYTHON, "-X", "importtime", "-m", "extractor.cli", "--help"], env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [PYTHON, "-X", "importtime", "-m", "extractor.cli", "--help"], env=env, capture_output=True, text=True
+    )
     packages: list[tuple[int, str]] = []
     ours: list[tuple[int, str]] = []
     for line in done.stderr.splitlines():
@@ -64,22 +66,32 @@ def main() -> None:
     with workdir() as folder:
         env = child_env(folder)
         figures = {}
-        for label, cmd in (("python -c pass", [PYTHON, "-c", "pass"]),
-                           ("python -c 'import typer'", [PYTHON, "-c", "import typer"]),
-                           ("extractor extract --help", [EXTRACTOR, "extract", "--help"]),
-                           ("extractor --help", [EXTRACTOR, "--help"])):
+        for label, cmd in (
+            ("python -c pass", [PYTHON, "-c", "pass"]),
+            ("python -c 'import typer'", [PYTHON, "-c", "import typer"]),
+            ("extractor extract --help", [EXTRACTOR, "extract", "--help"]),
+            ("extractor --help", [EXTRACTOR, "--help"]),
+        ):
             times, loads = wall(cmd, env, args.runs)
             figures[label] = (times, loads)
             print(f"  {label}: median {median(times):.3f} s, min {min(times):.3f} s; load1 {loads[-1]:.2f}", flush=True)
         times, loads = figures["extractor --help"]
-        result("cold start[.venv/bin/extractor --help]", f"< {TARGET_S} s", f"{median(times):.3f} s (min {min(times):.3f} s; "
-               f"bare interpreter {median(figures['python -c pass'][0]):.3f} s, import typer {median(figures['python -c ' + repr('import typer')][0]):.3f} s)",
-               times, median(times) < TARGET_S, loads=loads)
+        result(
+            "cold start[.venv/bin/extractor --help]",
+            f"< {TARGET_S} s",
+            f"{median(times):.3f} s (min {min(times):.3f} s; "
+            f"bare interpreter {median(figures['python -c pass'][0]):.3f} s, import typer {median(figures['python -c ' + repr('import typer')][0]):.3f} s)",
+            times,
+            median(times) < TARGET_S,
+            loads=loads,
+        )
         packages, ours = import_costs(env)
         print("  -X importtime, top-level imports by cumulative time:")
         for micros, name in packages:
             print(f"    {micros / 1e3:8.1f} ms  {name}")
-        print("  extractor modules imported by --help:", ", ".join(f"{n} ({u / 1e3:.1f} ms)" for u, n in ours) or "none")
+        print(
+            "  extractor modules imported by --help:", ", ".join(f"{n} ({u / 1e3:.1f} ms)" for u, n in ours) or "none"
+        )
 
 
 if __name__ == "__main__":

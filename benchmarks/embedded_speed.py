@@ -31,7 +31,9 @@ def main() -> None:
     logging.getLogger("instructor").propagate = False
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("articles", nargs="*", default=sorted(str(p) for p in (ROOT.parent / "shared" / "articles").glob("*.txt")))
+    parser.add_argument(
+        "articles", nargs="*", default=sorted(str(p) for p in (ROOT.parent / "shared" / "articles").glob("*.txt"))
+    )
     args = parser.parse_args()
     settings = resolve({"no_cache": True}, {})
     started = time.monotonic()
@@ -47,14 +49,19 @@ def main() -> None:
             stages = 2 if doc.incidents else 1
             seconds.setdefault(article.id, []).append(elapsed)
             reasks.setdefault(article.id, []).append(doc.provenance.attempts - stages)
-            print(f"run {run + 1} {article.id}: {elapsed:.1f} s, {doc.provenance.attempts} calls, "
-                  f"{doc.provenance.usage.prompt_tokens}+{doc.provenance.usage.completion_tokens} tokens, "
-                  f"{len(doc.incidents)}/{len(doc.actors)}/{len(doc.attributions)} incidents/actors/attributions, "
-                  f"{len(doc.warnings)} warnings", flush=True)
+            print(
+                f"run {run + 1} {article.id}: {elapsed:.1f} s, {doc.provenance.attempts} calls, "
+                f"{doc.provenance.usage.prompt_tokens}+{doc.provenance.usage.completion_tokens} tokens, "
+                f"{len(doc.incidents)}/{len(doc.actors)}/{len(doc.attributions)} incidents/actors/attributions, "
+                f"{len(doc.warnings)} warnings",
+                flush=True,
+            )
     print(f"total {time.monotonic() - started:.0f} s")
     for article_id, values in seconds.items():
-        print(f"{article_id}: median {statistics.median(values):.1f} s over {len(values)} runs "
-              f"({', '.join(f'{v:.1f}' for v in values)}); re-asks per run {reasks[article_id]}")
+        print(
+            f"{article_id}: median {statistics.median(values):.1f} s over {len(values)} runs "
+            f"({', '.join(f'{v:.1f}' for v in values)}); re-asks per run {reasks[article_id]}"
+        )
 
 
 if __name__ == "__main__":

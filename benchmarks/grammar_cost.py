@@ -42,8 +42,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     settings = resolve({"local_model": args.local_model, "no_cache": True}, {})
-    model = llama_cpp.Llama(model_path=str(weights_path(settings)), n_ctx=8192, n_threads=settings.threads,
-                            n_threads_batch=settings.threads, verbose=False)
+    model = llama_cpp.Llama(
+        model_path=str(weights_path(settings)),
+        n_ctx=8192,
+        n_threads=settings.threads,
+        n_threads_batch=settings.threads,
+        verbose=False,
+    )
     rates: dict[str, list[float]] = {"grammar": [], "none": []}
     valid = articles = 0
     for path in sorted((ROOT.parent / "shared" / "articles").glob("*.txt")):
@@ -58,11 +63,21 @@ def main() -> None:
         for _ in range(args.runs):
             for kind in ("grammar", "none"):
                 started = time.perf_counter()
-                result = model.create_chat_completion(messages=messages, max_tokens=args.tokens, temperature=0.0,
-                                                      repeat_penalty=1.1, response_format=fmt if kind == "grammar" else None)
-                seconds = time.perf_counter() - started  # wall time: the grammar works in sampling, which eval counters leave out
+                result = model.create_chat_completion(
+                    messages=messages,
+                    max_tokens=args.tokens,
+                    temperature=0.0,
+                    repeat_penalty=1.1,
+                    response_format=fmt if kind == "grammar" else None,
+                )
+                seconds = (
+                    time.perf_counter() - started
+                )  # wall time: the grammar works in sampling, which eval counters leave out
                 rates[kind].append(result["usage"]["completion_tokens"] / seconds)
-            print(f"{article.id}: grammar {rates['grammar'][-1]:.1f} tok/s, none {rates['none'][-1]:.1f} tok/s", flush=True)
+            print(
+                f"{article.id}: grammar {rates['grammar'][-1]:.1f} tok/s, none {rates['none'][-1]:.1f} tok/s",
+                flush=True,
+            )
         free = model.create_chat_completion(messages=messages, max_tokens=1536, temperature=0.0, repeat_penalty=1.1)
         try:  # without the grammar, to its end: would the answer fit the schema anyway?
             response.model_validate_json(free["choices"][0]["message"]["content"])
@@ -71,8 +86,17 @@ def main() -> None:
             pass
         articles += 1
     g, n = statistics.median(rates["grammar"]), statistics.median(rates["none"])
-    print(json.dumps({"model": settings.model, "tokens_per_second_grammar": round(g, 1), "tokens_per_second_none": round(n, 1),
-                      "slowdown": round(n / g, 2) if g else None, "ungrammared_answers_valid": f"{valid}/{articles}"}))
+    print(
+        json.dumps(
+            {
+                "model": settings.model,
+                "tokens_per_second_grammar": round(g, 1),
+                "tokens_per_second_none": round(n, 1),
+                "slowdown": round(n / g, 2) if g else None,
+                "ungrammared_answers_valid": f"{valid}/{articles}",
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

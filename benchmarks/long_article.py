@@ -26,7 +26,9 @@ from extractor.articles.load import article_from_text  # noqa: E402
 
 def long_text(chars: int = 60_000, shared: Path = SHARED) -> str:
     """At least `chars` characters of real news, whole texts joined by blank lines."""
-    sources = sorted((shared / "articles").glob("*.txt")) + sorted((shared / "dev" / "muc4-tst3" / "articles").glob("*.txt"))
+    sources = sorted((shared / "articles").glob("*.txt")) + sorted(
+        (shared / "dev" / "muc4-tst3" / "articles").glob("*.txt")
+    )
     parts, size = [], 0
     for path in sources:
         text = path.read_text(encoding="utf-8")
@@ -58,13 +60,22 @@ def main() -> None:
     parser.add_argument("--model"), parser.add_argument("--base-url"), parser.add_argument("--local-model")
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "long")
     args = parser.parse_args()
-    settings = resolve({"model": args.model, "base_url": args.base_url, "local_model": args.local_model,
-                        "window_chars": args.window_chars, "no_cache": True})
+    settings = resolve(
+        {
+            "model": args.model,
+            "base_url": args.base_url,
+            "local_model": args.local_model,
+            "window_chars": args.window_chars,
+            "no_cache": True,
+        }
+    )
     article = long_article(args.chars)
     sentences = numbered(article.searchable_text)
     windows = windows_of(sentences, settings.window_chars)
-    print(f"{len(article.text)} characters, {len(sentences)} sentences, {len(windows)} windows of at most "
-          f"{settings.window_chars} characters; model {settings.model}")
+    print(
+        f"{len(article.text)} characters, {len(sentences)} sentences, {len(windows)} windows of at most "
+        f"{settings.window_chars} characters; model {settings.model}"
+    )
     started = time.monotonic()
     try:
         document = normalised(extract_article(article, build_client(settings)), article)
@@ -73,18 +84,35 @@ def main() -> None:
         raise SystemExit(1) from None
     seconds = time.monotonic() - started
     spans = [s for item in (*document.incidents, *document.actors, *document.attributions) for s in item.evidence]
-    exact = all(article.text[s.start:s.end] == s.quote for s in spans)
+    exact = all(article.text[s.start : s.end] == s.quote for s in spans)
     usage = document.provenance.usage
-    print(f"{seconds:.0f} s, {document.provenance.attempts} calls, {usage.prompt_tokens} prompt tokens "
-          f"({usage.cached_prompt_tokens} cached) + {usage.completion_tokens} completion tokens")
-    print(f"{len(document.incidents)} incidents, {len(document.actors)} actors, {len(document.attributions)} attributions; "
-          f"{len(spans)} spans, every one quoting the text at its offsets: {exact}; {len(document.warnings)} warnings")
+    print(
+        f"{seconds:.0f} s, {document.provenance.attempts} calls, {usage.prompt_tokens} prompt tokens "
+        f"({usage.cached_prompt_tokens} cached) + {usage.completion_tokens} completion tokens"
+    )
+    print(
+        f"{len(document.incidents)} incidents, {len(document.actors)} actors, {len(document.attributions)} attributions; "
+        f"{len(spans)} spans, every one quoting the text at its offsets: {exact}; {len(document.warnings)} warnings"
+    )
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{article.id}.json").write_text(document.model_dump_json(indent=1), encoding="utf-8")
-    (args.out / f"{article.id}.stats.json").write_text(json.dumps({
-        "chars": len(article.text), "sentences": len(sentences), "windows": len(windows), "seconds": round(seconds, 1),
-        "calls": document.provenance.attempts, "usage": usage.model_dump(), "incidents": len(document.incidents),
-        "actors": len(document.actors), "attributions": len(document.attributions), "spans_exact": exact}, indent=1))
+    (args.out / f"{article.id}.stats.json").write_text(
+        json.dumps(
+            {
+                "chars": len(article.text),
+                "sentences": len(sentences),
+                "windows": len(windows),
+                "seconds": round(seconds, 1),
+                "calls": document.provenance.attempts,
+                "usage": usage.model_dump(),
+                "incidents": len(document.incidents),
+                "actors": len(document.actors),
+                "attributions": len(document.attributions),
+                "spans_exact": exact,
+            },
+            indent=1,
+        )
+    )
     if not exact:
         raise SystemExit(1)
 

@@ -79,8 +79,21 @@ def read_peak(path: Path) -> dict:
 
 
 def extract_peak(path: Path, folder: Path, base_url: str) -> tuple[float, float]:
-    cmd = [EXTRACTOR, "extract", str(path), "--base-url", base_url, "--model", MODEL, "--no-cache", "-q",
-           "-o", str(folder / "out.jsonl"), "--concurrency", "16"]
+    cmd = [
+        EXTRACTOR,
+        "extract",
+        str(path),
+        "--base-url",
+        base_url,
+        "--model",
+        MODEL,
+        "--no-cache",
+        "-q",
+        "-o",
+        str(folder / "out.jsonl"),
+        "--concurrency",
+        "16",
+    ]
     done = subprocess.run([PYTHON, "-c", WRAPPER, *cmd], env=child_env(folder), capture_output=True, text=True)
     peak_kb, seconds, code = done.stdout.split()
     if int(code):
@@ -108,8 +121,10 @@ def main() -> None:
         args.sizes, args.extract_sizes, args.repeats = [200, 600], [20, 60], 1
     header("peak memory")
     with workdir() as folder:
-        files = {n: write_articles(folder / f"articles-{n}.jsonl", n, seed=5)
-                 for n in sorted(set(args.sizes) | set(args.extract_sizes))}
+        files = {
+            n: write_articles(folder / f"articles-{n}.jsonl", n, seed=5)
+            for n in sorted(set(args.sizes) | set(args.extract_sizes))
+        }
         for n, path in files.items():
             print(f"  {path.name}: {path.stat().st_size / 1e6:.1f} MB", flush=True)
 
@@ -123,12 +138,25 @@ def main() -> None:
                 runs.append(info["peak_kb"] / 1024)
                 loads.append(load1())
             peaks[n] = median(runs)
-            result(f"memory[reading path, {n} articles]", f"< {TARGET_MB:.0f} MB, flat", f"{peaks[n]:.1f} MB peak RSS "
-                   f"(after imports {info['base_kb'] / 1024:.1f} MB, after count_inputs {info['count_kb'] / 1024:.1f} MB; "
-                   f"read in {info['seconds']:.2f} s)", runs, peaks[n] < TARGET_MB, fmt="{:.1f}", loads=loads)
+            result(
+                f"memory[reading path, {n} articles]",
+                f"< {TARGET_MB:.0f} MB, flat",
+                f"{peaks[n]:.1f} MB peak RSS "
+                f"(after imports {info['base_kb'] / 1024:.1f} MB, after count_inputs {info['count_kb'] / 1024:.1f} MB; "
+                f"read in {info['seconds']:.2f} s)",
+                runs,
+                peaks[n] < TARGET_MB,
+                fmt="{:.1f}",
+                loads=loads,
+            )
         ok, growth = flat(peaks)
-        result(f"memory[reading path, growth {min(peaks)} -> {max(peaks)} articles]", "flat (< 10% and < 20 MB)",
-               f"{growth:+.1f} MB", None, ok and max(peaks.values()) < TARGET_MB)
+        result(
+            f"memory[reading path, growth {min(peaks)} -> {max(peaks)} articles]",
+            "flat (< 10% and < 20 MB)",
+            f"{growth:+.1f} MB",
+            None,
+            ok and max(peaks.values()) < TARGET_MB,
+        )
 
         if args.extract_sizes:
             peaks = {}
@@ -141,15 +169,28 @@ def main() -> None:
                         runs.append(peak)
                         secs.append(seconds)
                         loads.append(load1())
-                        print(f"  extract {n}: peak {peak:.1f} MB in {time.perf_counter() - started:.1f} s; load1 {loads[-1]:.2f}",
-                              flush=True)
+                        print(
+                            f"  extract {n}: peak {peak:.1f} MB in {time.perf_counter() - started:.1f} s; load1 {loads[-1]:.2f}",
+                            flush=True,
+                        )
                     peaks[n] = median(runs)
-                    result(f"memory[full extract CLI, {n} articles]", f"< {TARGET_MB:.0f} MB, flat",
-                           f"{peaks[n]:.1f} MB peak RSS ({median(secs):.1f} s)", runs, peaks[n] < TARGET_MB, fmt="{:.1f}",
-                           loads=loads)
+                    result(
+                        f"memory[full extract CLI, {n} articles]",
+                        f"< {TARGET_MB:.0f} MB, flat",
+                        f"{peaks[n]:.1f} MB peak RSS ({median(secs):.1f} s)",
+                        runs,
+                        peaks[n] < TARGET_MB,
+                        fmt="{:.1f}",
+                        loads=loads,
+                    )
             ok, growth = flat(peaks)
-            result(f"memory[full extract, growth {min(peaks)} -> {max(peaks)} articles]", "flat (< 10% and < 20 MB)",
-                   f"{growth:+.1f} MB", None, ok and max(peaks.values()) < TARGET_MB)
+            result(
+                f"memory[full extract, growth {min(peaks)} -> {max(peaks)} articles]",
+                "flat (< 10% and < 20 MB)",
+                f"{growth:+.1f} MB",
+                None,
+                ok and max(peaks.values()) < TARGET_MB,
+            )
 
 
 if __name__ == "__main__":

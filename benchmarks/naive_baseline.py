@@ -33,7 +33,18 @@ from extractor.llm.client import build_client  # noqa: E402
 from extractor.articles.load import Article, iter_articles  # noqa: E402
 from extractor.results.write import Writer  # noqa: E402
 from extractor.flow.pipeline import meta  # noqa: E402
-from extractor.schema import Actor, ArticleExtraction, Attribution, Figures, Incident, IncidentDate, Location, Provenance, Span, Usage  # noqa: E402
+from extractor.schema import (
+    Actor,
+    ArticleExtraction,
+    Attribution,
+    Figures,
+    Incident,
+    IncidentDate,
+    Location,
+    Provenance,
+    Span,
+    Usage,
+)  # noqa: E402
 from extractor.settings import resolve  # noqa: E402
 from extractor.taxonomy import belongs  # noqa: E402
 
@@ -63,8 +74,15 @@ def spans(quotes: list[str], article: Article, owner: str, warnings: list[str]) 
     return found
 
 
-def to_contract(draft: NaiveExtraction | None, article: Article, attempts: int, usage: dict, model: str, provider: str,
-                problem: str | None) -> ArticleExtraction:
+def to_contract(
+    draft: NaiveExtraction | None,
+    article: Article,
+    attempts: int,
+    usage: dict,
+    model: str,
+    provider: str,
+    problem: str | None,
+) -> ArticleExtraction:
     warnings = [problem] if problem else []
     incidents: list[Incident] = []
     for d in draft.incidents if draft else []:
@@ -73,35 +91,74 @@ def to_contract(draft: NaiveExtraction | None, article: Article, attempts: int, 
             warnings.append(f"incident {d.id}: cannot be represented in the contract; dropped")
             continue
         try:
-            incidents.append(Incident(
-                id=d.id, summary=d.summary, event_type=d.event_type, sub_event_type=d.sub_event_type, stage=d.stage,
-                primary=d.primary, date=IncidentDate(**d.date.model_dump()), location=Location(**d.location.model_dump()),
-                fatalities=Figures(**(d.fatalities.model_dump() if d.fatalities else {})),
-                injured=Figures(**(d.injured.model_dump() if d.injured else {})),
-                targets=d.targets, weapons=d.weapons, evidence=evidence))
+            incidents.append(
+                Incident(
+                    id=d.id,
+                    summary=d.summary,
+                    event_type=d.event_type,
+                    sub_event_type=d.sub_event_type,
+                    stage=d.stage,
+                    primary=d.primary,
+                    date=IncidentDate(**d.date.model_dump()),
+                    location=Location(**d.location.model_dump()),
+                    fatalities=Figures(**(d.fatalities.model_dump() if d.fatalities else {})),
+                    injured=Figures(**(d.injured.model_dump() if d.injured else {})),
+                    targets=d.targets,
+                    weapons=d.weapons,
+                    evidence=evidence,
+                )
+            )
         except ValueError as exc:
-            warnings.append(f"incident {d.id}: cannot be represented in the contract ({str(exc).splitlines()[0]}); dropped")
+            warnings.append(
+                f"incident {d.id}: cannot be represented in the contract ({str(exc).splitlines()[0]}); dropped"
+            )
     drafted = {d.id: d for d in reversed(draft.actors)} if draft else {}  # the first of a repeated id wins
     actors = {
-        d.id: Actor(id=d.id, name=d.name, mentions=d.mentions, kind=d.kind, country_code=d.country_code,
-                    backed_by=[a for a in d.backed_by if a in drafted],
-                    evidence=spans(d.evidence, article, f"actor {d.id}", warnings))
+        d.id: Actor(
+            id=d.id,
+            name=d.name,
+            mentions=d.mentions,
+            kind=d.kind,
+            country_code=d.country_code,
+            backed_by=[a for a in d.backed_by if a in drafted],
+            evidence=spans(d.evidence, article, f"actor {d.id}", warnings),
+        )
         for d in drafted.values()
     }
     attributions = []
     for number, d in enumerate(draft.attributions if draft else [], start=1):
-        if d.incident_id not in {i.id for i in incidents} or any(r is not None and r not in actors for r in (d.perpetrator_id, d.source_id)):
+        if d.incident_id not in {i.id for i in incidents} or any(
+            r is not None and r not in actors for r in (d.perpetrator_id, d.source_id)
+        ):
             warnings.append(f"attribution {number}: refers to an incident or actor that is not listed; dropped")
             continue
-        attributions.append(Attribution(id=f"T{number}", incident_id=d.incident_id, perpetrator_id=d.perpetrator_id,
-                                        source_id=d.source_id, kind=d.kind, hedged=d.hedged,
-                                        evidence=spans(d.evidence, article, f"attribution T{number}", warnings)))
+        attributions.append(
+            Attribution(
+                id=f"T{number}",
+                incident_id=d.incident_id,
+                perpetrator_id=d.perpetrator_id,
+                source_id=d.source_id,
+                kind=d.kind,
+                hedged=d.hedged,
+                evidence=spans(d.evidence, article, f"attribution T{number}", warnings),
+            )
+        )
     return ArticleExtraction(
-        article=meta(article), incidents=incidents, actors=list(actors.values()), attributions=attributions,
-        provenance=Provenance(provider=provider, model=model, prompt_version="naive-baseline", attempts=attempts,
-                              usage=Usage(**usage), cache_hit=False,
-                              extracted_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0)),
-        warnings=warnings)
+        article=meta(article),
+        incidents=incidents,
+        actors=list(actors.values()),
+        attributions=attributions,
+        provenance=Provenance(
+            provider=provider,
+            model=model,
+            prompt_version="naive-baseline",
+            attempts=attempts,
+            usage=Usage(**usage),
+            cache_hit=False,
+            extracted_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
+        ),
+        warnings=warnings,
+    )
 
 
 def main() -> None:
@@ -118,14 +175,28 @@ def main() -> None:
         if not isinstance(article, Article):
             print(article.one_line(), file=sys.stderr)
             continue
-        messages = [{"role": "user", "content": PROMPT.format(published=article.published or "unknown", text=article.model_text)}]
+        messages = [
+            {
+                "role": "user",
+                "content": PROMPT.format(published=article.published or "unknown", text=article.model_text),
+            }
+        ]
         started = time.monotonic()
         answer = client.extract(NaiveExtraction, messages, {}, MAX_TOKENS)
-        problem = None if answer.value is not None else f"naive call failed: {' '.join((answer.errors or ['no answer'])[-1].split())[:300]}"
-        doc = to_contract(answer.value, article, answer.attempts, answer.usage, settings.model, settings.provider, problem)
+        problem = (
+            None
+            if answer.value is not None
+            else f"naive call failed: {' '.join((answer.errors or ['no answer'])[-1].split())[:300]}"
+        )
+        doc = to_contract(
+            answer.value, article, answer.attempts, answer.usage, settings.model, settings.provider, problem
+        )
         writer.add(doc)
-        print(f"{article.id}: {time.monotonic() - started:.1f} s, {len(doc.incidents)}/{len(doc.actors)}/{len(doc.attributions)} "
-              f"incidents/actors/attributions, {len(doc.warnings)} warnings", flush=True)
+        print(
+            f"{article.id}: {time.monotonic() - started:.1f} s, {len(doc.incidents)}/{len(doc.actors)}/{len(doc.attributions)} "
+            f"incidents/actors/attributions, {len(doc.warnings)} warnings",
+            flush=True,
+        )
     writer.close()
 
 

@@ -65,6 +65,7 @@ def read_articles(path: Path) -> list:
 
 # --- 1. end to end --------------------------------------------------------------------------------
 
+
 def pipeline_per_article(articles: list, base_url: str) -> list[float]:
     from extractor.llm.throttle import Throttle
     from extractor.llm.client import build_async_client
@@ -97,16 +98,27 @@ def bare_calls(articles: list, base_url: str) -> list[float]:
     from extractor.flow import prompts
     from extractor.flow.draft import DraftActorsAndAttributions, DraftIncidents
 
-    client = instructor.from_openai(openai.OpenAI(base_url=base_url, api_key=PLACEHOLDER_KEY, max_retries=0),
-                                    mode=instructor.Mode.JSON_SCHEMA)
+    client = instructor.from_openai(
+        openai.OpenAI(base_url=base_url, api_key=PLACEHOLDER_KEY, max_retries=0), mode=instructor.Mode.JSON_SCHEMA
+    )
     times = []
     for article in articles:
         started = time.perf_counter()
-        incidents = client.chat.completions.create(model=MODEL, messages=prompts.incident_messages(article, prompts.View.of(article, "quotes")),
-                                                   response_model=DraftIncidents, temperature=0, max_tokens=1536)
+        incidents = client.chat.completions.create(
+            model=MODEL,
+            messages=prompts.incident_messages(article, prompts.View.of(article, "quotes")),
+            response_model=DraftIncidents,
+            temperature=0,
+            max_tokens=1536,
+        )
         listed = [(i.id, i.summary, f'evidence: "{i.evidence[0]}"') for i in incidents.incidents]
-        client.chat.completions.create(model=MODEL, messages=prompts.actor_messages(article, prompts.View.of(article, "quotes"), listed),
-                                       response_model=DraftActorsAndAttributions, temperature=0, max_tokens=1536)
+        client.chat.completions.create(
+            model=MODEL,
+            messages=prompts.actor_messages(article, prompts.View.of(article, "quotes"), listed),
+            response_model=DraftActorsAndAttributions,
+            temperature=0,
+            max_tokens=1536,
+        )
         times.append(time.perf_counter() - started)
     return times[WARMUP:]
 
@@ -124,11 +136,21 @@ def bare_calls_async(articles: list, base_url: str) -> list[float]:
         times = []
         for article in articles:
             started = time.perf_counter()
-            incidents = await client.chat.completions.create(model=MODEL, messages=prompts.incident_messages(article, prompts.View.of(article, "quotes")),
-                                                             response_model=DraftIncidents, temperature=0, max_tokens=1536)
+            incidents = await client.chat.completions.create(
+                model=MODEL,
+                messages=prompts.incident_messages(article, prompts.View.of(article, "quotes")),
+                response_model=DraftIncidents,
+                temperature=0,
+                max_tokens=1536,
+            )
             listed = [(i.id, i.summary, f'evidence: "{i.evidence[0]}"') for i in incidents.incidents]
-            await client.chat.completions.create(model=MODEL, messages=prompts.actor_messages(article, prompts.View.of(article, "quotes"), listed),
-                                                 response_model=DraftActorsAndAttributions, temperature=0, max_tokens=1536)
+            await client.chat.completions.create(
+                model=MODEL,
+                messages=prompts.actor_messages(article, prompts.View.of(article, "quotes"), listed),
+                response_model=DraftActorsAndAttributions,
+                temperature=0,
+                max_tokens=1536,
+            )
             times.append(time.perf_counter() - started)
         await raw.close()
         return times
@@ -137,6 +159,7 @@ def bare_calls_async(articles: list, base_url: str) -> list[float]:
 
 
 # --- 2. offline ------------------------------------------------------------------------------------
+
 
 def record_answers(articles: list) -> list[dict[str, str]]:
     """The fake server's answer for each article and stage, as JSON text, made without a server."""
@@ -236,7 +259,7 @@ def main() -> None:
 
         pipe_runs, bare_runs, abare_runs, ratio_runs, extra_runs, loads = [], [], [], [], [], []
         with fake_server(0.0, args.server) as server:
-            pipeline_per_article(articles[:WARMUP + 2], server.base_url)  # warm-up: imports, gazetteer
+            pipeline_per_article(articles[: WARMUP + 2], server.base_url)  # warm-up: imports, gazetteer
             for _ in range(args.repeats):
                 pipe = median(pipeline_per_article(articles, server.base_url))
                 bare = median(bare_calls(articles, server.base_url))
@@ -247,13 +270,30 @@ def main() -> None:
                 ratio_runs.append(pipe / bare)
                 extra_runs.append((pipe - bare) * 1e3)
                 loads.append(load1())
-                print(f"  pipeline {pipe * 1e3:.2f} ms/article, bare instructor (sync) {bare * 1e3:.2f} ms, "
-                      f"bare (async) {abare * 1e3:.2f} ms, ratio {pipe / bare:.2f}; load1 {loads[-1]:.2f}", flush=True)
-        result("overhead[end-to-end pipeline / bare instructor x2, zero latency]", f"<= {TARGET_RATIO}x",
-               f"{median(ratio_runs):.2f}x (pipeline {median(pipe_runs):.2f} ms vs bare {median(bare_runs):.2f} ms per article)",
-               ratio_runs, median(ratio_runs) <= TARGET_RATIO, fmt="{:.2f}", loads=loads)
-        result("overhead[pipeline minus bare, per article]", "none (reported)", f"{median(extra_runs):.2f} ms", extra_runs, None,
-               fmt="{:.2f}", loads=loads, note=f"bare async client: {median(abare_runs):.2f} ms per article")
+                print(
+                    f"  pipeline {pipe * 1e3:.2f} ms/article, bare instructor (sync) {bare * 1e3:.2f} ms, "
+                    f"bare (async) {abare * 1e3:.2f} ms, ratio {pipe / bare:.2f}; load1 {loads[-1]:.2f}",
+                    flush=True,
+                )
+        result(
+            "overhead[end-to-end pipeline / bare instructor x2, zero latency]",
+            f"<= {TARGET_RATIO}x",
+            f"{median(ratio_runs):.2f}x (pipeline {median(pipe_runs):.2f} ms vs bare {median(bare_runs):.2f} ms per article)",
+            ratio_runs,
+            median(ratio_runs) <= TARGET_RATIO,
+            fmt="{:.2f}",
+            loads=loads,
+        )
+        result(
+            "overhead[pipeline minus bare, per article]",
+            "none (reported)",
+            f"{median(extra_runs):.2f} ms",
+            extra_runs,
+            None,
+            fmt="{:.2f}",
+            loads=loads,
+            note=f"bare async client: {median(abare_runs):.2f} ms per article",
+        )
 
         parts: dict[str, list[float]] = {}
         loads = []
@@ -262,16 +302,32 @@ def main() -> None:
             loads.append(load1())
             for name, values in figures.items():
                 parts.setdefault(name, []).append(statistics.median(values) * 1e3)
-            print("  offline per article (median): " + ", ".join(f"{k} {ms(v)}" for k, v in figures.items())
-                  + f"; load1 {loads[-1]:.2f}", flush=True)
+            print(
+                "  offline per article (median): "
+                + ", ".join(f"{k} {ms(v)}" for k, v in figures.items())
+                + f"; load1 {loads[-1]:.2f}",
+                flush=True,
+            )
         flow = median(parts["flow"])
-        result("overhead[offline ArticleFlow.steps(): grounding + checks + assembly]", f"< {TARGET_MS} ms median",
-               f"{flow:.2f} ms (of which Checked* validation {median(parts['checks']):.2f} ms)", parts["flow"],
-               flow < TARGET_MS, fmt="{:.2f}", loads=loads)
-        result("overhead[offline, per article outside the flow]", "none (reported)",
-               f"key_for {median(parts['key_for']):.2f} ms, normalised {median(parts['normalise']):.2f} ms, "
-               f"model_dump_json {median(parts['dump']):.2f} ms; all with the flow {median(parts['total']):.2f} ms",
-               parts["total"], None, fmt="{:.2f}", loads=loads)
+        result(
+            "overhead[offline ArticleFlow.steps(): grounding + checks + assembly]",
+            f"< {TARGET_MS} ms median",
+            f"{flow:.2f} ms (of which Checked* validation {median(parts['checks']):.2f} ms)",
+            parts["flow"],
+            flow < TARGET_MS,
+            fmt="{:.2f}",
+            loads=loads,
+        )
+        result(
+            "overhead[offline, per article outside the flow]",
+            "none (reported)",
+            f"key_for {median(parts['key_for']):.2f} ms, normalised {median(parts['normalise']):.2f} ms, "
+            f"model_dump_json {median(parts['dump']):.2f} ms; all with the flow {median(parts['total']):.2f} ms",
+            parts["total"],
+            None,
+            fmt="{:.2f}",
+            loads=loads,
+        )
         print(f"  one-off, fresh process: {one_off_costs()}", flush=True)
 
 

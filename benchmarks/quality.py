@@ -57,17 +57,36 @@ CASE = SHARED / "dev" / "case2021-task2-dev.tsv"
 SETS = ("muc", "case", "examples")
 
 CASE_LABELS = {
-    "ARMED_CLASH": "Armed clash", "GOV_REGAINS_TERIT": "Government regains territory",
-    "NON_STATE_ACTOR_OVERTAKES_TER": "Non-state actor overtakes territory", "CHEM_WEAP": "Chemical weapon",
-    "AIR_STRIKE": "Air/drone strike", "SUIC_BOMB": "Suicide bomb", "ART_MISS_ATTACK": "Shelling/artillery/missile attack",
-    "REM_EXPLOS": "Remote explosive/landmine/IED", "GRENADE": "Grenade", "SEX_VIOL": "Sexual violence", "ATTACK": "Attack",
-    "ABDUCT_DISSAP": "Abduction/forced disappearance", "OTHER": "Other", "PEACE_PROTEST": "Peaceful protest",
-    "PROTEST_WITH_INTER": "Protest with intervention", "FORCE_AGAINST_PROTEST": "Excessive force against protesters",
-    "VIOL_DEMONSTR": "Violent demonstration", "MOB_VIOL": "Mob violence", "AGREEMENT": "Agreement", "ARREST": "Arrests",
-    "CHANGE_TO_GROUP_ACT": "Change to group/activity", "DISR_WEAP": "Disrupted weapons use",
-    "HQ_ESTABLISHED": "Headquarters or base established", "PROPERTY_DISTRUCT": "Looting/property destruction",
+    "ARMED_CLASH": "Armed clash",
+    "GOV_REGAINS_TERIT": "Government regains territory",
+    "NON_STATE_ACTOR_OVERTAKES_TER": "Non-state actor overtakes territory",
+    "CHEM_WEAP": "Chemical weapon",
+    "AIR_STRIKE": "Air/drone strike",
+    "SUIC_BOMB": "Suicide bomb",
+    "ART_MISS_ATTACK": "Shelling/artillery/missile attack",
+    "REM_EXPLOS": "Remote explosive/landmine/IED",
+    "GRENADE": "Grenade",
+    "SEX_VIOL": "Sexual violence",
+    "ATTACK": "Attack",
+    "ABDUCT_DISSAP": "Abduction/forced disappearance",
+    "OTHER": "Other",
+    "PEACE_PROTEST": "Peaceful protest",
+    "PROTEST_WITH_INTER": "Protest with intervention",
+    "FORCE_AGAINST_PROTEST": "Excessive force against protesters",
+    "VIOL_DEMONSTR": "Violent demonstration",
+    "MOB_VIOL": "Mob violence",
+    "AGREEMENT": "Agreement",
+    "ARREST": "Arrests",
+    "CHANGE_TO_GROUP_ACT": "Change to group/activity",
+    "DISR_WEAP": "Disrupted weapons use",
+    "HQ_ESTABLISHED": "Headquarters or base established",
+    "PROPERTY_DISTRUCT": "Looting/property destruction",
     "NON_VIOL_TERRIT_TRANSFER": "Non-violent transfer of territory",
-    "NATURAL_DISASTER": "none", "MAN_MADE_DISASTER": "none", "DIPLO": "none", "ORG_CRIME": "none", "ATTRIB": "none",
+    "NATURAL_DISASTER": "none",
+    "MAN_MADE_DISASTER": "none",
+    "DIPLO": "none",
+    "ORG_CRIME": "none",
+    "ATTRIB": "none",
 }
 
 # CASE labels that are not political violence and not about an incident: disasters, diplomacy,
@@ -157,11 +176,15 @@ def extract_all(args: argparse.Namespace, out: Path) -> None:
     jobs = []
     for which in args.sets:  # in the order asked for
         if which == "muc":
-            sample = muc_attributed_sample(args.muc, args.seed) if args.muc_attributed else muc_sample(args.muc, args.seed)
+            sample = (
+                muc_attributed_sample(args.muc, args.seed) if args.muc_attributed else muc_sample(args.muc, args.seed)
+            )
             jobs += [("muc", aid, load_article(path)) for aid, path, _ in sample]
         elif which == "case":
-            jobs += [("case", f"case-{row['id']}", load_article(text=row["EventSnippet"], article_id=f"case-{row['id']}"))
-                     for row in case_sample(args.case, args.seed)]
+            jobs += [
+                ("case", f"case-{row['id']}", load_article(text=row["EventSnippet"], article_id=f"case-{row['id']}"))
+                for row in case_sample(args.case, args.seed)
+            ]
         else:
             jobs += [("examples", aid, load_article(path)) for aid, path, _ in example_pairs()]
 
@@ -181,15 +204,22 @@ def extract_all(args: argparse.Namespace, out: Path) -> None:
             what = "" if isinstance(exc, ExtractorError) else f"{type(exc).__name__}: "
             row["failed"] = " ".join(f"{what}{exc}".split())[:300]
             usage = exc.usage if isinstance(exc, LLMError) else {}
-            row.update(calls=exc.calls if isinstance(exc, LLMError) else 0,
-                       prompt_tokens=usage.get("prompt_tokens", 0), completion_tokens=usage.get("completion_tokens", 0),
-                       warnings=[])
+            row.update(
+                calls=exc.calls if isinstance(exc, LLMError) else 0,
+                prompt_tokens=usage.get("prompt_tokens", 0),
+                completion_tokens=usage.get("completion_tokens", 0),
+                warnings=[],
+            )
         else:
             (out / which).mkdir(parents=True, exist_ok=True)
             (out / which / f"{aid}.json").write_text(document.model_dump_json(indent=1), encoding="utf-8")
-            row.update(calls=document.provenance.attempts, prompt_tokens=document.provenance.usage.prompt_tokens,
-                       completion_tokens=document.provenance.usage.completion_tokens,
-                       cached_prompt_tokens=document.provenance.usage.cached_prompt_tokens, warnings=document.warnings)
+            row.update(
+                calls=document.provenance.attempts,
+                prompt_tokens=document.provenance.usage.prompt_tokens,
+                completion_tokens=document.provenance.usage.completion_tokens,
+                cached_prompt_tokens=document.provenance.usage.cached_prompt_tokens,
+                warnings=document.warnings,
+            )
         row["seconds"] = round(time.monotonic() - started, 2)
         with stats_path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(row) + "\n")
@@ -200,16 +230,27 @@ def extract_all(args: argparse.Namespace, out: Path) -> None:
 def make_client(args: argparse.Namespace):
     """(a function giving the client for an article, provider, model)."""
     if args.oracle:
-        from support.oracle import oracle_client  # tests/support/oracle.py: answers each stage from the article's gold answer
+        from support.oracle import (
+            oracle_client,
+        )  # tests/support/oracle.py: answers each stage from the article's gold answer
 
         golds = {aid: gold for aid, _, gold in example_pairs()}
         return (lambda article: oracle_client(golds[article.id])), "oracle", "oracle"
     from extractor.llm.client import build_client
     from extractor.settings import resolve
 
-    settings = resolve({"model": args.model, "base_url": args.base_url, "provider": args.provider,
-                        "response_format": args.response_format, "no_cache": True, "local_model": args.local_model,
-                        "evidence": args.evidence, "window_chars": args.window_chars})
+    settings = resolve(
+        {
+            "model": args.model,
+            "base_url": args.base_url,
+            "provider": args.provider,
+            "response_format": args.response_format,
+            "no_cache": True,
+            "local_model": args.local_model,
+            "evidence": args.evidence,
+            "window_chars": args.window_chars,
+        }
+    )
     if args.memo:
         client = memo_client(settings, args.memo)
     else:
@@ -232,8 +273,9 @@ def memo_client(settings, path: Path):
         inner = LlamaTransport(weights_path(settings), threads=settings.threads)
     else:
         inner = httpx2.HTTPTransport()
-    transport = RetryingTransport(MemoTransport(inner, path), attempts=settings.transport_attempts,
-                                  max_wait=settings.transport_max_wait)
+    transport = RetryingTransport(
+        MemoTransport(inner, path), attempts=settings.transport_attempts, max_wait=settings.transport_max_wait
+    )
     return LLMClient.from_transport(transport, settings)
 
 
@@ -299,7 +341,10 @@ def score(out: Path, args: argparse.Namespace) -> dict:
     if not stats:
         raise SystemExit(f"error: {out / 'stats.jsonl'} holds no articles (hint: run without --score-only first)")
     golds = {**{aid: gold for aid, _, gold in muc_sample(1000, 0)}, **{aid: gold for aid, _, gold in example_pairs()}}
-    articles = {**{aid: path for aid, path, _ in muc_sample(1000, 0)}, **{aid: path for aid, path, _ in example_pairs()}}
+    articles = {
+        **{aid: path for aid, path, _ in muc_sample(1000, 0)},
+        **{aid: path for aid, path, _ in example_pairs()},
+    }
     case_rows = {}
     with CASE.open(encoding="utf-8", newline="") as f:
         case_rows = {f"case-{r['id']}": r for r in csv.DictReader(f, delimiter="\t")}
@@ -318,7 +363,11 @@ def score(out: Path, args: argparse.Namespace) -> dict:
         non_violence: list[bool] = []  # disasters, diplomacy, crime: no incident expected
         for row in rows:
             path = out / which / f"{row['id']}.json"
-            document = ArticleExtraction.model_validate_json(path.read_text(encoding="utf-8")) if path.exists() and not row["failed"] else None
+            document = (
+                ArticleExtraction.model_validate_json(path.read_text(encoding="utf-8"))
+                if path.exists() and not row["failed"]
+                else None
+            )
             for warning in row.get("warnings", []):
                 stages_lost += bool(STAGE_LOST.match(warning))
                 reason = drop_reason(warning)
@@ -337,9 +386,16 @@ def score(out: Path, args: argparse.Namespace) -> dict:
             article = load_article(articles[row["id"]])
             gold_path = golds.get(row["id"])
             meta = {"id": row["id"], "sha256": article.sha256, "published": article.published}
-            gold = (GoldExtraction.model_validate_json(gold_path.read_text(encoding="utf-8")) if gold_path
-                    else GoldExtraction.model_validate({"article": meta}))
-            pred = GoldExtraction.model_validate(document.model_dump()) if document else GoldExtraction.model_validate({"article": meta})
+            gold = (
+                GoldExtraction.model_validate_json(gold_path.read_text(encoding="utf-8"))
+                if gold_path
+                else GoldExtraction.model_validate({"article": meta})
+            )
+            pred = (
+                GoldExtraction.model_validate(document.model_dump())
+                if document
+                else GoldExtraction.model_validate({"article": meta})
+            )
             total.add(score_article(gold, pred, article.text))
         seconds = [r["seconds"] for r in rows]
         entry = {
@@ -381,64 +437,119 @@ def table(result: dict) -> str:
 
     def prf(s: dict, level: str) -> str:
         c = s.get(level)
-        return "" if c is None else f"{num(c['precision'])} / {num(c['recall'])} / {num(c['f1'])} ({c['tp']} {c['fp']} {c['fn']})"
+        return (
+            ""
+            if c is None
+            else f"{num(c['precision'])} / {num(c['recall'])} / {num(c['f1'])} ({c['tp']} {c['fp']} {c['fn']})"
+        )
 
     def acc(s: dict, name: str) -> str:
         a = s.get("fields", {}).get(name)
         return "" if a is None else f"{num(a['accuracy'])} ({a['correct']}/{a['total']})"
 
-    rows = [("articles (failed)", lambda s: f"{s['articles']} ({s['failed']})"),
-            ("later stages lost, article kept", lambda s: str(s.get("stages_lost", 0)))]
-    rows += [(f"{level} P / R / F1 (tp fp fn)", lambda s, level=level: prf(s, level)) for level in ("incidents", "actors", "attributions")]
-    rows += [(f"{name} accuracy, matched", lambda s, name=name: acc(s, name))
-             for name in ("event_type", "sub_event_type", "date", "country", "kind", "hedged")]
-    rows += [(f"attributions {kind} P / R / F1", lambda s, kind=kind: prf(s.get("attribution_kinds", {}), kind))
-             for kind in ("reported", "claimed", "alleged", "denied", "unknown")]
-    rows += [("attribution kinds, gold->predicted (matched)",
-              lambda s: ", ".join(f"{pair} {n}" for pair, n in s.get("attribution_kind_confusion", {}).items()))]
+    rows = [
+        ("articles (failed)", lambda s: f"{s['articles']} ({s['failed']})"),
+        ("later stages lost, article kept", lambda s: str(s.get("stages_lost", 0))),
+    ]
     rows += [
-        ("CASE weighted F1 / accuracy", lambda s: f"{num(s['case_weighted_f1'])} / {num(s['case_accuracy'])}" if "case_weighted_f1" in s else ""),
-        ("CASE typed \"Government regains territory\" (the list's first)",
-         lambda s: num(s["case_first_option_share"]) if "case_first_option_share" in s else ""),
-        ("CASE most over-given label, times its share",
-         lambda s: f"{s['case_over_share'][0]} {s['case_over_share'][1]:.1f}" if s.get("case_over_share", ["", 0])[0] else ""),
-        ("CASE non-violence snippets with no incident",
-         lambda s: "{} of {}".format(*s["case_non_violence_no_incident"]) if "case_non_violence_no_incident" in s else ""),
+        (f"{level} P / R / F1 (tp fp fn)", lambda s, level=level: prf(s, level))
+        for level in ("incidents", "actors", "attributions")
+    ]
+    rows += [
+        (f"{name} accuracy, matched", lambda s, name=name: acc(s, name))
+        for name in ("event_type", "sub_event_type", "date", "country", "kind", "hedged")
+    ]
+    rows += [
+        (f"attributions {kind} P / R / F1", lambda s, kind=kind: prf(s.get("attribution_kinds", {}), kind))
+        for kind in ("reported", "claimed", "alleged", "denied", "unknown")
+    ]
+    rows += [
+        (
+            "attribution kinds, gold->predicted (matched)",
+            lambda s: ", ".join(f"{pair} {n}" for pair, n in s.get("attribution_kind_confusion", {}).items()),
+        )
+    ]
+    rows += [
+        (
+            "CASE weighted F1 / accuracy",
+            lambda s: f"{num(s['case_weighted_f1'])} / {num(s['case_accuracy'])}" if "case_weighted_f1" in s else "",
+        ),
+        (
+            'CASE typed "Government regains territory" (the list\'s first)',
+            lambda s: num(s["case_first_option_share"]) if "case_first_option_share" in s else "",
+        ),
+        (
+            "CASE most over-given label, times its share",
+            lambda s: (
+                f"{s['case_over_share'][0]} {s['case_over_share'][1]:.1f}"
+                if s.get("case_over_share", ["", 0])[0]
+                else ""
+            ),
+        ),
+        (
+            "CASE non-violence snippets with no incident",
+            lambda s: (
+                "{} of {}".format(*s["case_non_violence_no_incident"]) if "case_non_violence_no_incident" in s else ""
+            ),
+        ),
         ("items dropped by checks", lambda s: str(s["dropped_total"])),
         ("quotes dropped", lambda s: str(s["quotes_dropped"])),
         ("seconds / article (median)", lambda s: f"{s['seconds_median']:.1f}"),
         ("calls / article (median)", lambda s: f"{s['calls_median']:g}"),
-        ("tokens / article, prompt + completion", lambda s: f"{s['prompt_tokens_median']:g} + {s['completion_tokens_median']:g}"),
+        (
+            "tokens / article, prompt + completion",
+            lambda s: f"{s['prompt_tokens_median']:g} + {s['completion_tokens_median']:g}",
+        ),
         ("cached prompt tokens / article", lambda s: f"{s.get('cached_prompt_tokens_median', 0):g}"),
     ]
-    lines = [f"quality: {result['provider']} / {result['model']} ({result['out']})",
-             "| figure | " + " | ".join(sets) + " |", "|---|" + "---|" * len(sets)]
+    lines = [
+        f"quality: {result['provider']} / {result['model']} ({result['out']})",
+        "| figure | " + " | ".join(sets) + " |",
+        "|---|" + "---|" * len(sets),
+    ]
     for label, cell in rows:
         lines.append(f"| {label} | " + " | ".join(cell(result["sets"][s]) for s in sets) + " |")
     reasons = sorted({r for s in sets for r in result["sets"][s]["dropped"]})
     for reason in reasons:
-        lines.append(f"| dropped: {reason} | " + " | ".join(str(result["sets"][s]["dropped"].get(reason, 0)) for s in sets) + " |")
+        lines.append(
+            f"| dropped: {reason} | "
+            + " | ".join(str(result["sets"][s]["dropped"].get(reason, 0)) for s in sets)
+            + " |"
+        )
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--muc", type=int, default=6, help="MUC-4 texts in the sample (default 6)")
-    parser.add_argument("--muc-attributed", action="store_true",
-                        help="draw the MUC-4 texts from those whose gold holds an attribution (for attribution figures)")
+    parser.add_argument(
+        "--muc-attributed",
+        action="store_true",
+        help="draw the MUC-4 texts from those whose gold holds an attribution (for attribution figures)",
+    )
     parser.add_argument("--case", type=int, default=6, help="CASE 2021 snippets in the sample (default 6)")
     parser.add_argument("--sets", default="muc,case,examples", help="which sets, comma-separated (default all three)")
     parser.add_argument("--seed", type=int, default=0, help="the sample's seed (default 0)")
     parser.add_argument("--model"), parser.add_argument("--base-url"), parser.add_argument("--provider")
     parser.add_argument("--response-format")
-    parser.add_argument("--local-model", help="the embedded model: qwen2.5-coder-0.5b, qwen2.5-coder-1.5b or a GGUF path")
+    parser.add_argument(
+        "--local-model", help="the embedded model: qwen2.5-coder-0.5b, qwen2.5-coder-1.5b or a GGUF path"
+    )
     parser.add_argument("--evidence", help="sentences (default) or quotes")
     parser.add_argument("--window-chars", type=int, help="article characters per call (default per provider)")
-    parser.add_argument("--oracle", action="store_true", help="answer from the gold answers (examples only): the ceiling")
+    parser.add_argument(
+        "--oracle", action="store_true", help="answer from the gold answers (examples only): the ceiling"
+    )
     parser.add_argument("--out", type=Path, help="where predictions and stats go (default runs/quality/<time>)")
     parser.add_argument("--resume", action="store_true", help="skip articles already in --out's stats.jsonl")
-    parser.add_argument("--memo", type=Path, help="keep the model's answers by request in this SQLite file and reuse them "
-                        "(a re-run after a change that alters no request, such as a check or a typing rule, costs seconds)")
+    parser.add_argument(
+        "--memo",
+        type=Path,
+        help="keep the model's answers by request in this SQLite file and reuse them "
+        "(a re-run after a change that alters no request, such as a check or a typing rule, costs seconds)",
+    )
     parser.add_argument("--score-only", action="store_true", help="score the predictions already in --out")
     parser.add_argument("--no-score", action="store_true", help="extract only")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -455,8 +566,12 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     logging.getLogger("instructor").propagate = False
     if not args.score_only:
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-        (out / "run.json").write_text(json.dumps({"argv": sys.argv, "commit": commit, "started": time.time()}), encoding="utf-8")
+        commit = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        (out / "run.json").write_text(
+            json.dumps({"argv": sys.argv, "commit": commit, "started": time.time()}), encoding="utf-8"
+        )
         extract_all(args, out)
     if args.no_score:
         return

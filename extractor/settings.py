@@ -156,7 +156,10 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
     if local_model in LOCAL_MODEL_NAMES:
         local_name, local_model = local_model, None
     elif local_model and not local_model.endswith(".gguf") and not Path(local_model).expanduser().is_file():
-        raise ConfigError(f"unknown local model {local_model!r}", hint=f"use one of {', '.join(LOCAL_MODEL_NAMES)} or a path to a .gguf file")
+        raise ConfigError(
+            f"unknown local model {local_model!r}",
+            hint=f"use one of {', '.join(LOCAL_MODEL_NAMES)} or a path to a .gguf file",
+        )
     default_model = local_name + "-instruct" if provider == EMBEDDED else DEFAULT_OPENAI_MODEL
     if local_model and provider == EMBEDDED:
         default_model = Path(local_model).stem
@@ -168,12 +171,19 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
         raise ConfigError(f"unknown response format {response_format!r}", hint="use json_schema or json_object")
     evidence = pick("evidence", "EXTRACTOR_EVIDENCE") or "sentences"
     if evidence not in EVIDENCE_MODES:
-        raise ConfigError(f"unknown evidence mode {evidence!r}", hint="use sentences (cite sentence numbers) or quotes (copy passages)")
+        raise ConfigError(
+            f"unknown evidence mode {evidence!r}",
+            hint="use sentences (cite sentence numbers) or quotes (copy passages)",
+        )
     cache_dir = pick("cache_dir", "EXTRACTOR_CACHE_DIR")
     run_store = pick("run_store", "EXTRACTOR_RUN_STORE")
     prices = pick("prices", "EXTRACTOR_PRICES")
     # The embedded model answers one request at a time in a process: more would only queue.
-    concurrency = 1 if provider == EMBEDDED else _number(pick("concurrency", "EXTRACTOR_CONCURRENCY"), 8, int, "concurrency", 1, 1024)
+    concurrency = (
+        1
+        if provider == EMBEDDED
+        else _number(pick("concurrency", "EXTRACTOR_CONCURRENCY"), 8, int, "concurrency", 1, 1024)
+    )
 
     return Settings(
         provider=provider,
@@ -185,24 +195,44 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
         response_format=response_format,
         evidence=evidence,
         small_model=_flag(pick("small_model", "EXTRACTOR_SMALL_MODEL"), None),
-        window_chars=_number(pick("window_chars", "EXTRACTOR_WINDOW_CHARS"), EMBEDDED_WINDOW_CHARS if provider == EMBEDDED else WINDOW_CHARS,
-                             int, "window characters", 2_000, 2_000_000),
+        window_chars=_number(
+            pick("window_chars", "EXTRACTOR_WINDOW_CHARS"),
+            EMBEDDED_WINDOW_CHARS if provider == EMBEDDED else WINDOW_CHARS,
+            int,
+            "window characters",
+            2_000,
+            2_000_000,
+        ),
         # The embedded 0.5B model at temperature 0 answers a re-ask with the same answer, and in the
         # quality run of 22 articles (runs/quality/after, 63 calls over 40 stages) 22 of its 23
         # re-asks ended refused again, at up to a minute each: no re-ask; salvage and repair keep
         # what its first answer holds.
-        max_attempts=_number(pick("max_attempts", "EXTRACTOR_MAX_ATTEMPTS"), 1 if provider == EMBEDDED else 3, int, "max attempts", 1, 10),
+        max_attempts=_number(
+            pick("max_attempts", "EXTRACTOR_MAX_ATTEMPTS"), 1 if provider == EMBEDDED else 3, int, "max attempts", 1, 10
+        ),
         # A small local model on two cores can take minutes per answer; hosted ones take seconds.
-        timeout=_number(pick("timeout", "EXTRACTOR_TIMEOUT"), 600.0 if provider == EMBEDDED else 120.0, float, "timeout", 1, 3600),
-        transport_attempts=_number(pick("transport_attempts", "EXTRACTOR_TRANSPORT_ATTEMPTS"), 6, int, "transport attempts", 1, 20),
+        timeout=_number(
+            pick("timeout", "EXTRACTOR_TIMEOUT"), 600.0 if provider == EMBEDDED else 120.0, float, "timeout", 1, 3600
+        ),
+        transport_attempts=_number(
+            pick("transport_attempts", "EXTRACTOR_TRANSPORT_ATTEMPTS"), 6, int, "transport attempts", 1, 20
+        ),
         threads=_number(pick("threads", "EXTRACTOR_THREADS"), usable_cores(), int, "threads", 1, 256),
         cache_dir=Path(cache_dir).expanduser() if cache_dir else default_cache_dir(),
         run_store=Path(run_store).expanduser() if run_store else default_run_store(),
         concurrency=concurrency,
         # One process tops out near 300 requests a second (its client's CPU, benchmarks/throughput.py):
         # from 32 articles in flight, every core gets a worker. The embedded model is one process.
-        workers=1 if provider == EMBEDDED else _number(pick("workers", "EXTRACTOR_WORKERS"),
-                                                       min(usable_cores(), 8) if concurrency >= 32 else 1, int, "workers", 1, 64),
+        workers=1
+        if provider == EMBEDDED
+        else _number(
+            pick("workers", "EXTRACTOR_WORKERS"),
+            min(usable_cores(), 8) if concurrency >= 32 else 1,
+            int,
+            "workers",
+            1,
+            64,
+        ),
         rpm=_number(pick("rpm", "EXTRACTOR_RPM"), None, float, "requests per minute", 1, 1e9),
         tpm=_number(pick("tpm", "EXTRACTOR_TPM"), None, float, "tokens per minute", 1, 1e12),
         prices_file=Path(prices).expanduser() if prices else None,
@@ -229,7 +259,9 @@ def _flag(raw: Any, default: bool | None) -> bool | None:
         return True
     if value in ("0", "false", "no", "off"):
         return False
-    raise ConfigError(f"EXTRACTOR_SMALL_MODEL must be 1 or 0, got {raw!r}", hint="1 asks as for a small model, 0 as for a capable one")
+    raise ConfigError(
+        f"EXTRACTOR_SMALL_MODEL must be 1 or 0, got {raw!r}", hint="1 asks as for a small model, 0 as for a capable one"
+    )
 
 
 def _number(raw: Any, default: Any, kind: type, what: str, low: float, high: float) -> Any:

@@ -34,9 +34,7 @@ SUB_EVENT_TYPES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-EVENT_TYPE_OF: dict[str, str] = {
-    sub: event for event, subs in SUB_EVENT_TYPES.items() for sub in subs
-}
+EVENT_TYPE_OF: dict[str, str] = {sub: event for event, subs in SUB_EVENT_TYPES.items() for sub in subs}
 
 # The same lists as types, so pydantic and the JSON Schema enumerate them.
 EVENT_TYPES = (  # DESIGN.md's order

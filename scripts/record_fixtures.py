@@ -60,17 +60,37 @@ def main() -> None:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}/v1"
     command = [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(weights), "--model_alias", DEFAULT_EMBEDDED_MODEL,
-        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "8192", "--n_threads", str(usable_cores()),
-        "--n_threads_batch", str(usable_cores()),
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(weights),
+        "--model_alias",
+        DEFAULT_EMBEDDED_MODEL,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "8192",
+        "--n_threads",
+        str(usable_cores()),
+        "--n_threads_batch",
+        str(usable_cores()),
     ]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until_up(base_url, server)
         recorded = resolve(
-            {"base_url": base_url, "model": DEFAULT_EMBEDDED_MODEL, "response_format": "json_object",
-             "max_attempts": settings.max_attempts, "timeout": settings.timeout, "no_cache": True,
-             "small_model": True},  # as the embedded default asks: compact incidents, then small attribution questions
+            {
+                "base_url": base_url,
+                "model": DEFAULT_EMBEDDED_MODEL,
+                "response_format": "json_object",
+                "max_attempts": settings.max_attempts,
+                "timeout": settings.timeout,
+                "no_cache": True,
+                "small_model": True,
+            },  # as the embedded default asks: compact incidents, then small attribution questions
             {"OPENAI_API_KEY": RECORDING_KEY},
         )
         recorder = vcr_for(FIXTURES / "cassettes", record_mode="all")
@@ -85,13 +105,25 @@ def main() -> None:
                 document = normalised(extract_article(article, build_client(recorded)), article)
             timings[article.id] = round(time.monotonic() - started, 1)
             (FIXTURES / "expected" / f"{article.id}.json").write_text(document.model_dump_json(indent=2) + "\n")
-            print(f"{article.id}: {len(document.incidents)} incidents, {document.provenance.attempts} calls, {timings[article.id]} s")
-        (FIXTURES / "recording.json").write_text(json.dumps({
-            "base_url": base_url, "model": DEFAULT_EMBEDDED_MODEL, "response_format": "json_object",
-            "max_attempts": recorded.max_attempts, "small_model": True, "server": "llama-cpp-python " + _llama_version(),
-            "weights_sha256": LOCAL_MODELS[settings.local_model].sha256,
-            "seconds_per_article": timings,
-        }, indent=2) + "\n")
+            print(
+                f"{article.id}: {len(document.incidents)} incidents, {document.provenance.attempts} calls, {timings[article.id]} s"
+            )
+        (FIXTURES / "recording.json").write_text(
+            json.dumps(
+                {
+                    "base_url": base_url,
+                    "model": DEFAULT_EMBEDDED_MODEL,
+                    "response_format": "json_object",
+                    "max_attempts": recorded.max_attempts,
+                    "small_model": True,
+                    "server": "llama-cpp-python " + _llama_version(),
+                    "weights_sha256": LOCAL_MODELS[settings.local_model].sha256,
+                    "seconds_per_article": timings,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     finally:
         server.terminate()
         try:

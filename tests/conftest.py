@@ -24,14 +24,15 @@ CONVOY = ARTICLES / "ap-2023-01-29-syria-convoy.txt"
 OILFIELD = ARTICLES / "2021-06-28-omar-oilfield.txt"
 
 
-
 @pytest.fixture(autouse=True)
 def _offline(monkeypatch):
     real_connect = socket.socket.connect
 
     def guarded(self, address):
         host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")):
+        if isinstance(host, str) and not (
+            host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")
+        ):
             raise OSError(f"tests are offline: refused a connection to {host}")
         return real_connect(self, address)
 
@@ -41,9 +42,21 @@ def _offline(monkeypatch):
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch, tmp_path):
     """No test sees the developer's keys, servers or cache."""
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "EXTRACTOR_API_KEY", "EXTRACTOR_BASE_URL", "EXTRACTOR_PROVIDER",
-                 "EXTRACTOR_MODEL", "EXTRACTOR_RESPONSE_FORMAT", "EXTRACTOR_MAX_ATTEMPTS", "EXTRACTOR_DEBUG",
-                 "EXTRACTOR_CONCURRENCY", "EXTRACTOR_RPM", "EXTRACTOR_TPM", "EXTRACTOR_PRICES"):
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "EXTRACTOR_API_KEY",
+        "EXTRACTOR_BASE_URL",
+        "EXTRACTOR_PROVIDER",
+        "EXTRACTOR_MODEL",
+        "EXTRACTOR_RESPONSE_FORMAT",
+        "EXTRACTOR_MAX_ATTEMPTS",
+        "EXTRACTOR_DEBUG",
+        "EXTRACTOR_CONCURRENCY",
+        "EXTRACTOR_RPM",
+        "EXTRACTOR_TPM",
+        "EXTRACTOR_PRICES",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("EXTRACTOR_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("EXTRACTOR_RUN_STORE", str(tmp_path / "runs.sqlite3"))

@@ -19,16 +19,31 @@ from extractor.normalise.actors import (
 from extractor.errors import InputError
 
 
-@pytest.mark.parametrize(("names", "canonical"), [
-    (["U.S.-led coalition", "US-led Coalition", "the international coalition", "American occupying forces",
-      "US occupying forces", "US forces"], "US-led coalition"),
-    (["Kataib Sayyid al-Shuhada", "PMU Brigade 14", "Kata'ib Sayyid al-Shuhada"], "Kataib Sayyid al-Shuhada"),
-    (["Kataib Hezbollah", "Kata’ib Hizballah"], "Kataib Hezbollah"),
-    (["Iran-backed militias", "pro-Iranian militias", "Pro-Iranian groups", "Iran-backed militiamen"], "Iran-backed militias"),
-    (["Syrian Observatory for Human Rights", "SOHR", "the Observatory"], "Syrian Observatory for Human Rights"),
-    (["SANA", "Syrian News Agency (SANA)", "Syrian Arab News Agency"], "Syrian Arab News Agency"),
-    (["Israeli military", "Israel’s military", "IDF"], "Israel Defense Forces"),
-])
+@pytest.mark.parametrize(
+    ("names", "canonical"),
+    [
+        (
+            [
+                "U.S.-led coalition",
+                "US-led Coalition",
+                "the international coalition",
+                "American occupying forces",
+                "US occupying forces",
+                "US forces",
+            ],
+            "US-led coalition",
+        ),
+        (["Kataib Sayyid al-Shuhada", "PMU Brigade 14", "Kata'ib Sayyid al-Shuhada"], "Kataib Sayyid al-Shuhada"),
+        (["Kataib Hezbollah", "Kata’ib Hizballah"], "Kataib Hezbollah"),
+        (
+            ["Iran-backed militias", "pro-Iranian militias", "Pro-Iranian groups", "Iran-backed militiamen"],
+            "Iran-backed militias",
+        ),
+        (["Syrian Observatory for Human Rights", "SOHR", "the Observatory"], "Syrian Observatory for Human Rights"),
+        (["SANA", "Syrian News Agency (SANA)", "Syrian Arab News Agency"], "Syrian Arab News Agency"),
+        (["Israeli military", "Israel’s military", "IDF"], "Israel Defense Forces"),
+    ],
+)
 def test_registry_aliases(names, canonical):
     assert {canonical_actor(n).name for n in names} == {canonical}
 
@@ -47,19 +62,33 @@ def _actor(aid, name, kind="other", mentions=()):
     return {"id": aid, "name": name, "mentions": list(mentions), "kind": kind, "evidence": []}
 
 
-TEXT = ("The Syrian Observatory for Human Rights said drones hit the convoy. The Observatory said six trucks burned. "
-        "SOHR later said ten. The Syrian Democratic Forces were not involved. Israel’s military chief of staff hinted "
-        "that Israel did it.")
+TEXT = (
+    "The Syrian Observatory for Human Rights said drones hit the convoy. The Observatory said six trucks burned. "
+    "SOHR later said ten. The Syrian Democratic Forces were not involved. Israel’s military chief of staff hinted "
+    "that Israel did it."
+)
 
 
 def _doc(actors, attributions=(), targets=()):
-    return make_doc("a", TEXT, "2023-01-29", [{"quote": "drones hit the convoy", "target_actor_ids": list(targets)}],
-                    actors, attributions)
+    return make_doc(
+        "a",
+        TEXT,
+        "2023-01-29",
+        [{"quote": "drones hit the convoy", "target_actor_ids": list(targets)}],
+        actors,
+        attributions,
+    )
 
 
 def test_within_article_short_form_and_acronym_without_registry():
-    doc = _doc([_actor("A1", "Syrian Observatory for Human Rights", "monitor"), _actor("A2", "the Observatory", "monitor"),
-                _actor("A3", "SOHR", "monitor"), _actor("A4", "Syrian Democratic Forces", "rebel_group")])
+    doc = _doc(
+        [
+            _actor("A1", "Syrian Observatory for Human Rights", "monitor"),
+            _actor("A2", "the Observatory", "monitor"),
+            _actor("A3", "SOHR", "monitor"),
+            _actor("A4", "Syrian Democratic Forces", "rebel_group"),
+        ]
+    )
     out = merge_mentions(doc)
     assert [a.id for a in out.actors] == ["A1", "A4"]
     assert out.actors[0].mentions == ["the Observatory", "SOHR"]
@@ -75,14 +104,35 @@ def test_a_bare_name_is_not_a_short_form():
 def test_merging_rewrites_every_reference_and_joins_repeated_attributions():
     quote = {"quote": "drones hit the convoy", "start": TEXT.index("drones hit"), "end": TEXT.index("drones hit") + 21}
     attributions = [
-        {"id": "T1", "incident_id": "I1", "perpetrator_id": "A3", "source_id": "A1", "kind": "alleged", "hedged": False,
-         "evidence": [quote]},
-        {"id": "T2", "incident_id": "I1", "perpetrator_id": "A3", "source_id": "A2", "kind": "alleged", "hedged": False,
-         "evidence": [span(TEXT, "The Observatory said six trucks burned")]},
+        {
+            "id": "T1",
+            "incident_id": "I1",
+            "perpetrator_id": "A3",
+            "source_id": "A1",
+            "kind": "alleged",
+            "hedged": False,
+            "evidence": [quote],
+        },
+        {
+            "id": "T2",
+            "incident_id": "I1",
+            "perpetrator_id": "A3",
+            "source_id": "A2",
+            "kind": "alleged",
+            "hedged": False,
+            "evidence": [span(TEXT, "The Observatory said six trucks burned")],
+        },
     ]
-    doc = _doc([_actor("A1", "Syrian Observatory for Human Rights", "monitor"), _actor("A2", "the Observatory", "monitor"),
-                _actor("A3", "Syrian Democratic Forces", "rebel_group"), _actor("A4", "SDF", "rebel_group")],
-               attributions, targets=["A4"])
+    doc = _doc(
+        [
+            _actor("A1", "Syrian Observatory for Human Rights", "monitor"),
+            _actor("A2", "the Observatory", "monitor"),
+            _actor("A3", "Syrian Democratic Forces", "rebel_group"),
+            _actor("A4", "SDF", "rebel_group"),
+        ],
+        attributions,
+        targets=["A4"],
+    )
     out = merge_mentions(doc)
     (t,) = out.attributions
     assert (t.id, t.perpetrator_id, t.source_id, len(t.evidence)) == ("T1", "A3", "A1", 2)
@@ -115,8 +165,17 @@ def test_the_same_actor_across_articles_has_one_name():
 def test_forces_abroad_are_external():
     text = "Israeli warplanes struck a depot near Albukamal."
     actors = [_actor("A1", "Israeli warplanes", "state_forces")]
-    attribution = [{"id": "T1", "incident_id": "I1", "perpetrator_id": "A1", "source_id": None, "kind": "reported",
-                    "hedged": False, "evidence": []}]
+    attribution = [
+        {
+            "id": "T1",
+            "incident_id": "I1",
+            "perpetrator_id": "A1",
+            "source_id": None,
+            "kind": "reported",
+            "hedged": False,
+            "evidence": [],
+        }
+    ]
     doc = make_doc("x", text, "2023-01-29", [{"quote": "Israeli warplanes struck a depot"}], actors, attribution)
     (actor,) = apply_registry(doc, default_registry()).actors
     assert (actor.name, actor.kind, actor.country_code) == ("Israel Defense Forces", "external_forces", "IL")
@@ -124,10 +183,21 @@ def test_forces_abroad_are_external():
 
 def test_user_registry_extends_and_overrides(tmp_path):
     user = tmp_path / "mine.json"
-    user.write_text(json.dumps({"actors": [
-        {"name": "Sham FM", "kind": "media", "country_code": "SY", "aliases": ["Radio Sham"]},
-        {"name": "Liwa al-Baqir", "kind": "political_militia", "country_code": "SY", "aliases": ["Baqir Brigade"]},
-    ]}))
+    user.write_text(
+        json.dumps(
+            {
+                "actors": [
+                    {"name": "Sham FM", "kind": "media", "country_code": "SY", "aliases": ["Radio Sham"]},
+                    {
+                        "name": "Liwa al-Baqir",
+                        "kind": "political_militia",
+                        "country_code": "SY",
+                        "aliases": ["Baqir Brigade"],
+                    },
+                ]
+            }
+        )
+    )
     registry = load_registry(user)
     assert registry.canonical("Radio Sham").name == "Sham FM"
     assert registry.canonical("Sham FM radio station").name == "Sham FM"  # shipped aliases kept
@@ -144,4 +214,3 @@ def test_bad_registry_file(tmp_path):
 
 def test_unidentified_armed_group_name():
     assert unidentified_armed_group("Syria") == "Unidentified Armed Group (Syria)"
-

@@ -10,15 +10,41 @@ from conftest import CONVOY, ROOT
 from support.fakes import FakeModel, patch_clients
 from support.cited import ACTORS, INCIDENTS
 
-CAPABLE = {"provider": "openai", "api_key": "placeholder", "model": "fake", "response_format": "json_object",
-           "max_attempts": 1, "no_cache": True}
+CAPABLE = {
+    "provider": "openai",
+    "api_key": "placeholder",
+    "model": "fake",
+    "response_format": "json_object",
+    "max_attempts": 1,
+    "no_cache": True,
+}
 
 
 def test_the_public_names_are_pinned():
     assert extractor.__all__ == [
-        "Actor", "ArticleExtraction", "Attribution", "ConfigError", "ExtractionFailed", "ExtractorError", "Incident",
-        "InputError", "Interrupted", "LLMError", "ModelUnavailableError", "Settings", "Span", "StoreError", "TransportError",
-        "__version__", "article", "extract", "extract_files", "extract_many", "extract_many_async", "resolve"]
+        "Actor",
+        "ArticleExtraction",
+        "Attribution",
+        "ConfigError",
+        "ExtractionFailed",
+        "ExtractorError",
+        "Incident",
+        "InputError",
+        "Interrupted",
+        "LLMError",
+        "ModelUnavailableError",
+        "Settings",
+        "Span",
+        "StoreError",
+        "TransportError",
+        "__version__",
+        "article",
+        "extract",
+        "extract_files",
+        "extract_many",
+        "extract_many_async",
+        "resolve",
+    ]
     assert all(getattr(extractor, name) is not None for name in extractor.__all__)
     with pytest.raises(AttributeError):
         extractor.no_such_name  # noqa: B018
@@ -32,8 +58,22 @@ def test_extract_gives_the_document_the_cli_writes(tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "placeholder")
     patch_clients(monkeypatch, FakeModel(INCIDENTS, ACTORS))
     out = tmp_path / "cli.json"
-    result = CliRunner().invoke(app, ["extract", str(CONVOY), "-o", str(out), "--no-cache", "--model", "fake",
-                                      "--response-format", "json_object", "--max-attempts", "1"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "extract",
+            str(CONVOY),
+            "-o",
+            str(out),
+            "--no-cache",
+            "--model",
+            "fake",
+            "--response-format",
+            "json_object",
+            "--max-attempts",
+            "1",
+        ],
+    )
     assert result.exit_code == 0, result.output
     patch_clients(monkeypatch, FakeModel(INCIDENTS, ACTORS))
     doc = extractor.extract(CONVOY.read_text(encoding="utf-8"), article_id=CONVOY.stem, **CAPABLE)
@@ -55,7 +95,7 @@ def test_extract_many_keeps_every_article_and_reports_the_bad_one_in_its_place(m
 
 def test_the_readmes_python_example_runs(monkeypatch):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### Use it from Python"):]
+    section = readme[readme.index("### Use it from Python") :]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("EXTRACTOR_PROVIDER", "openai")

@@ -49,8 +49,12 @@ def synthetic():
     """A short article the fake answers with one incident, and one it finds nothing to quote in
     (its flow ends after the incident stage: no actor request)."""
     return [
-        article_from_text("Gunmen attacked a market in Kano on Monday, police said. Three traders were killed there.\n",
-                          "kano-market", "kano.txt", published="2024-03-04"),
+        article_from_text(
+            "Gunmen attacked a market in Kano on Monday, police said. Three traders were killed there.\n",
+            "kano-market",
+            "kano.txt",
+            published="2024-03-04",
+        ),
         article_from_text("Calm. Quiet day.\n", "quiet-day", "quiet.txt", published="2024-03-04"),
     ]
 
@@ -92,8 +96,10 @@ def summary(path):
 
 
 def assert_grounded(document, item):
-    spans = [s for kind in ("incidents", "actors", "attributions") for record in document[kind] for s in record["evidence"]]
-    assert spans and all(item.text[s["start"]:s["end"]] == s["quote"] for s in spans)
+    spans = [
+        s for kind in ("incidents", "actors", "attributions") for record in document[kind] for s in record["evidence"]
+    ]
+    assert spans and all(item.text[s["start"] : s["end"]] == s["quote"] for s in spans)
 
 
 # --- request lines --------------------------------------------------------------------------
@@ -113,7 +119,11 @@ def _objects(schema):
 @pytest.mark.parametrize("model", [DraftIncidents, DraftActorsAndAttributions])
 def test_the_strict_schema_requires_every_property(model):
     fmt = response_format(model.__name__)
-    assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is True and fmt["json_schema"]["name"] == model.__name__
+    assert (
+        fmt["type"] == "json_schema"
+        and fmt["json_schema"]["strict"] is True
+        and fmt["json_schema"]["name"] == model.__name__
+    )
     objects = list(_objects(fmt["json_schema"]["schema"]))
     assert len(objects) >= 3
     for obj in objects:
@@ -126,12 +136,16 @@ def test_the_strict_schema_requires_every_property(model):
 def test_submit_writes_one_strict_line_per_article_and_records_the_batch(tmp_path):
     items = articles()
     with FaultServer(batch_polls=2) as server:
-        submission = step(server, tmp_path / "runs.sqlite3", batch.submit, items, settings=settings(server, temperature=0.0, seed=7))
+        submission = step(
+            server, tmp_path / "runs.sqlite3", batch.submit, items, settings=settings(server, temperature=0.0, seed=7)
+        )
         lines = sent_lines(sdk(server), submission.batch_ids[0])
         created = sdk(server).batches.retrieve(submission.batch_ids[0])
     assert (submission.articles, submission.skipped, len(submission.batch_ids)) == (4, 0, 1)
     assert [line["custom_id"] for line in lines] == submission.custom_ids == [cid(i, "incidents") for i in items]
-    assert created.metadata["run"] == RUN and len(created.metadata["extractor_intent"]) == 32  # the batch's idempotency key
+    assert (
+        created.metadata["run"] == RUN and len(created.metadata["extractor_intent"]) == 32
+    )  # the batch's idempotency key
     assert created.endpoint == "/v1/chat/completions"
     for line, item in zip(lines, items):
         assert (line["method"], line["url"]) == ("POST", "/v1/chat/completions")
@@ -169,7 +183,9 @@ def test_submit_status_collect_runs_both_stages_to_grounded_documents(tmp_path):
         assert sorted(second.custom_ids) == sorted(cid(i, "actors") for i in items[:3])
         statuses = step(server, path, batch.status)
         assert [(s.id, s.status, s.collected) for s in statuses] == [
-            (first.batch_ids[0], "completed", True), (second.batch_ids[0], "in_progress", False)]
+            (first.batch_ids[0], "completed", True),
+            (second.batch_ids[0], "in_progress", False),
+        ]
         final = step(server, path, batch.collect)
         log = server.requests
     assert final.collected == second.batch_ids and final.submission.batch_ids == [] and final.done == 3
@@ -193,7 +209,12 @@ def test_collecting_twice_changes_nothing_and_a_running_batch_is_left_alone(tmp_
     with FaultServer(batch_polls=3) as server:
         first = step(server, path, batch.submit, synthetic())
         early = step(server, path, batch.collect)  # polled once: still running
-        assert (early.waiting, early.collected, early.outcomes, early.submission.batch_ids) == (first.batch_ids, [], [], [])
+        assert (early.waiting, early.collected, early.outcomes, early.submission.batch_ids) == (
+            first.batch_ids,
+            [],
+            [],
+            [],
+        )
         for _ in range(6):
             step(server, path, batch.collect)
         before, docs = summary(path), documents(path)
@@ -216,7 +237,10 @@ def test_usage_and_cost_are_recorded_at_the_batch_discount(tmp_path):
     assert usage == outcome.usage and usage["prompt_tokens"] > 1000 and usage["completion_tokens"] > 50
     full = PRICES.cost("openai", "gpt-4o-mini", usage)
     assert outcome.cost == pytest.approx(full / 2) and summary(path).cost == pytest.approx(full / 2)
-    assert (summary(path).prompt_tokens, summary(path).completion_tokens) == (usage["prompt_tokens"], usage["completion_tokens"])
+    assert (summary(path).prompt_tokens, summary(path).completion_tokens) == (
+        usage["prompt_tokens"],
+        usage["completion_tokens"],
+    )
 
 
 # --- failed lines ---------------------------------------------------------------------------
@@ -233,7 +257,9 @@ def test_only_the_failed_custom_ids_are_sent_again(tmp_path):
         assert hit.failed_lines == 2 and hit.done == 1 and hit.resent == 2
         assert sorted(hit.submission.custom_ids) == sorted(failing)  # exactly those, nothing else
         server.batches.failures.clear()  # the API recovers (before the poll in sent_lines runs the batch)
-        assert sorted(line["custom_id"] for line in sent_lines(sdk(server), hit.submission.batch_ids[0])) == sorted(failing)
+        assert sorted(line["custom_id"] for line in sent_lines(sdk(server), hit.submission.batch_ids[0])) == sorted(
+            failing
+        )
         healed = step(server, path, batch.collect)
         log = server.requests
     assert healed.done == 2 and healed.submission.batch_ids == [] and summary(path).done == 4
@@ -383,7 +409,10 @@ def test_a_crash_at_any_step_of_submit_bills_every_request_once(tmp_path, monkey
         if what == "upload a batch file" and when == "before the upload":
             raise _Crash
         result = real_api(call, what)
-        if (what, when) in (("upload a batch file", "after the upload"), ("create a batch", "after the batch is created")):
+        if (what, when) in (
+            ("upload a batch file", "after the upload"),
+            ("create a batch", "after the batch is created"),
+        ):
             raise _Crash
         return result
 

@@ -27,8 +27,13 @@ BENCHMARKS = ROOT / "benchmarks"
 
 def run_quick(name: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "EXTRACTOR_"))}
-    done = subprocess.run([sys.executable, str(BENCHMARKS / f"{name}.py"), "--quick"], capture_output=True, text=True,
-                          env=env, timeout=600)
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / f"{name}.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "RESULT" in done.stdout
     return done.stdout
@@ -55,6 +60,7 @@ def test_benchmark_quick(name):
 
 
 # --- what the overhead fix in extractor.llm.client relies on ------------------------------------------------
+
 
 def _client(spoil_first: bool = False):
     from extractor.llm.client import AsyncLLMClient
@@ -90,8 +96,10 @@ def _extract(client, text: str):
 
 def test_template_syntax_in_an_article_is_sent_as_written():
     client, seen = _client()
-    text = ("Gunmen attacked a checkpoint near Homs on Monday, killing 3 soldiers, officials said. "
-            "A banner read {{ victory }} and {% the end %} in red paint.")
+    text = (
+        "Gunmen attacked a checkpoint near Homs on Monday, killing 3 soldiers, officials said. "
+        "A banner read {{ victory }} and {% the end %} in red paint."
+    )
     document = _extract(client, text)
     assert document.incidents and len(seen) == 2
     assert all("{{ victory }} and {% the end %}" in body["messages"][1]["content"] for body in seen)

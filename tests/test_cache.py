@@ -16,7 +16,13 @@ SECRET = "placeholder-test-credential-never-stored"
 
 def setup(tmp_path, *answers):
     fake = FakeModel(*answers)
-    settings = Settings(response_format="json_object", api_key=SECRET, base_url="http://user:pw@127.0.0.1:9/v1", provider="openai", evidence="quotes")
+    settings = Settings(
+        response_format="json_object",
+        api_key=SECRET,
+        base_url="http://user:pw@127.0.0.1:9/v1",
+        provider="openai",
+        evidence="quotes",
+    )
     llm = LLMClient.from_transport(fake, settings)
     return fake, settings, (lambda: llm), Cache(tmp_path / "cache.sqlite3")
 
@@ -65,7 +71,12 @@ def test_no_secret_reaches_the_cache(tmp_path):
 def _writer(path: str, worker: int) -> None:
     cache = Cache(__import__("pathlib").Path(path))
     for n in range(40):
-        doc = {"article": {"sha256": "0" * 64}, "provenance": {"provider": "p", "model": "m", "prompt_version": "v"}, "n": n, "w": worker}
+        doc = {
+            "article": {"sha256": "0" * 64},
+            "provenance": {"provider": "p", "model": "m", "prompt_version": "v"},
+            "n": n,
+            "w": worker,
+        }
         cache.put(f"{worker}-{n}", doc)
         cache.log_call(f"{worker}-{n}", "a", "incidents", 1, {"prompt_tokens": 1}, 0.1, "ok")
     cache.close()
@@ -130,7 +141,9 @@ def test_a_hit_reuses_its_normalised_document_until_normalisation_changes(tmp_pa
 
     fake, settings, client, cache = setup(tmp_path, INCIDENTS, ACTORS)
     extract_cached(article(CONVOY), settings, client, cache)
-    assert cache.get_normalised(key_for(article(CONVOY), settings), document.fingerprint()) is not None  # kept with the answer
+    assert (
+        cache.get_normalised(key_for(article(CONVOY), settings), document.fingerprint()) is not None
+    )  # kept with the answer
     first_hit = extract_cached(article(CONVOY), settings, client, cache)
     renamed = article(CONVOY)
     object.__setattr__(renamed, "id", "another-name")  # same text under another id: a hit too
@@ -158,7 +171,9 @@ def test_the_run_store_holds_only_the_writes_a_crash_may_lose_and_commits_them_w
         store.mark_pending("r", "k1", "a1", "a1", hold=True)
         store.finish("r", "k2", status="done", result="{}", cache_hit=True, article_id="a2", origin="a2")
         assert count() == 0  # held: taking on and a cache hit cost nothing to redo after a crash
-        store.finish("r", "k1", status="done", result="{}", article_id="a1", origin="a1")  # a paid answer: committed now
+        store.finish(
+            "r", "k1", status="done", result="{}", article_id="a1", origin="a1"
+        )  # a paid answer: committed now
         assert count() == 2
         store.mark_pending("r", "k3", "a3", "a3", hold=True)
     assert count() == 3  # closing commits what was held

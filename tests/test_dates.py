@@ -43,8 +43,14 @@ TABLE = [
     ("2021-06-27", SUN, "2021-06-27", "2021-06-27", "day"),
     ("three days ago", SUN, "2023-01-26", "2023-01-26", "day"),
     # A sentence-opening frame yields to the event's own date.
-    ("Last month, Israel’s military chief of staff strongly suggested that Israel was behind a strike on a "
-     "truck convoy in Syria in November", SUN, "2022-11-01", "2022-11-30", "month"),
+    (
+        "Last month, Israel’s military chief of staff strongly suggested that Israel was behind a strike on a "
+        "truck convoy in Syria in November",
+        SUN,
+        "2022-11-01",
+        "2022-11-30",
+        "month",
+    ),
 ]
 
 
@@ -66,13 +72,16 @@ def test_without_publication_date_only_dates_with_a_year_resolve():
     assert resolve_expression("27 June 2021", None).start == dt.date(2021, 6, 27)
 
 
-@pytest.mark.parametrize(("words", "days"), [
-    ("hours after", (0, 1)),
-    ("roughly 18 hours after", (0, 1)),
-    ("36 hours after", (1, 2)),
-    ("two days before", (2, 2)),
-    ("a day after", (1, 1)),
-])
+@pytest.mark.parametrize(
+    ("words", "days"),
+    [
+        ("hours after", (0, 1)),
+        ("roughly 18 hours after", (0, 1)),
+        ("36 hours after", (1, 2)),
+        ("two days before", (2, 2)),
+        ("a day after", (1, 1)),
+    ],
+)
 def test_relative_offsets(words, days):
     (found,) = find_expressions(words)
     assert relative(found).days == days
@@ -96,26 +105,41 @@ def test_model_date_replaced_with_a_warning():
     wrong.incidents[1].date.start = wrong.incidents[1].date.end = "2021-06-20"
     doc = resolve_dates(wrong, OILFIELD_TEXT)
     assert (doc.incidents[1].date.start, doc.incidents[1].date.end) == ("2021-06-27", "2021-06-28")
-    assert doc.warnings == ['I2: date 2021-06-20..2021-06-20 from the model replaced by 2021-06-27..2021-06-28 '
-                            'resolved from "roughly 18 hours after"']
+    assert doc.warnings == [
+        "I2: date 2021-06-20..2021-06-20 from the model replaced by 2021-06-27..2021-06-28 "
+        'resolved from "roughly 18 hours after"'
+    ]
 
 
 def test_convoy_dates_hours_after_from_the_evidence_sentence():
     doc = resolve_dates(convoy_document(), CONVOY_TEXT)
     dates = {i.id: (i.date.start, i.date.end, i.date.precision) for i in doc.incidents}
-    assert dates == {"I1": ("2023-01-29", "2023-01-29", "day"),  # Sunday night, in a Sunday paper
-                     "I2": ("2023-01-28", "2023-01-29", "day"),  # Isfahan: "came hours after", no date.text
-                     "I3": ("2022-11-01", "2022-11-30", "month")}
-    assert 'I2: date 2023-01-20..2023-01-20 from the model replaced by 2023-01-28..2023-01-29 resolved from "hours after"' in doc.warnings
+    assert dates == {
+        "I1": ("2023-01-29", "2023-01-29", "day"),  # Sunday night, in a Sunday paper
+        "I2": ("2023-01-28", "2023-01-29", "day"),  # Isfahan: "came hours after", no date.text
+        "I3": ("2022-11-01", "2022-11-30", "month"),
+    }
+    assert (
+        'I2: date 2023-01-20..2023-01-20 from the model replaced by 2023-01-28..2023-01-29 resolved from "hours after"'
+        in doc.warnings
+    )
     assert doc.incidents[1].date.text == "hours after"  # the article's words, now that the date comes from them
 
 
 def test_later_event_is_dated_after_its_anchor():
     text = "Rockets hit a base on Friday. The raid on the depot came hours after rockets hit the base."
-    doc = make_doc("later", text, "2023-01-29", [
-        {"quote": "Rockets hit a base on Friday", "date": {"start": "2023-01-29", "end": "2023-01-29", "precision": "day"}},
-        {"quote": "The raid on the depot", "primary": False},
-    ])
+    doc = make_doc(
+        "later",
+        text,
+        "2023-01-29",
+        [
+            {
+                "quote": "Rockets hit a base on Friday",
+                "date": {"start": "2023-01-29", "end": "2023-01-29", "precision": "day"},
+            },
+            {"quote": "The raid on the depot", "primary": False},
+        ],
+    )
     out = resolve_dates(doc, text)
     assert (out.incidents[0].date.start, out.incidents[0].date.end) == ("2023-01-27", "2023-01-27")
     assert (out.incidents[1].date.start, out.incidents[1].date.end) == ("2023-01-27", "2023-01-28")

@@ -40,15 +40,22 @@ def test_weights_are_assembled_once_verified_and_reused(tmp_path, stand_in_parts
 def test_a_hash_mismatch_is_refused_and_leaves_nothing_behind(tmp_path, stand_in_parts):
     _, _, weights = stand_in_parts
     with pytest.raises(ModelUnavailableError, match="expected"):
-        embedded.default_weights(tmp_path / "cache", embedded.Weights(weights.file, weights.size, "0" * 64, (), "local"))
+        embedded.default_weights(
+            tmp_path / "cache", embedded.Weights(weights.file, weights.size, "0" * 64, (), "local")
+        )
     assert not list((tmp_path / "cache" / "models").iterdir())
 
 
 @pytest.mark.parametrize("name", sorted(embedded.LOCAL_MODELS))
 def test_missing_weight_packages_name_the_extra(name):
     weights = embedded.LOCAL_MODELS[name]
-    missing = embedded.Weights(weights.file, weights.size, weights.sha256, (("extractor_no_such_weights_package", "data/part01.bin"),),
-                               weights.extra)
+    missing = embedded.Weights(
+        weights.file,
+        weights.size,
+        weights.sha256,
+        (("extractor_no_such_weights_package", "data/part01.bin"),),
+        weights.extra,
+    )
     with pytest.raises(ModelUnavailableError) as failure:
         embedded.part_files(missing)
     assert f"{weights.extra} extra" in failure.value.one_line()
@@ -70,9 +77,13 @@ def test_each_local_model_is_chosen_by_name(tmp_path):
 
 def test_json_schema_requests_become_llama_cpp_json_object_with_schema():
     schema = {"type": "object"}
-    assert embedded.llama_response_format({"response_format": {"type": "json_schema", "json_schema": {"name": "X", "schema": schema}}}) == {
-        "type": "json_object", "schema": schema}
-    assert embedded.llama_response_format({"response_format": {"type": "json_object", "schema": schema}})["schema"] == schema
+    assert embedded.llama_response_format(
+        {"response_format": {"type": "json_schema", "json_schema": {"name": "X", "schema": schema}}}
+    ) == {"type": "json_object", "schema": schema}
+    assert (
+        embedded.llama_response_format({"response_format": {"type": "json_object", "schema": schema}})["schema"]
+        == schema
+    )
     assert embedded.llama_response_format({}) is None
 
 
@@ -89,8 +100,11 @@ def test_draft_schemas_make_grammars_llama_cpp_can_parse(model):
 def test_a_schema_that_would_crash_llama_cpp_is_refused_with_400(tmp_path):
     transport = embedded.LlamaTransport(tmp_path / "never-loaded.gguf", threads=1)
     bad_schema = {"type": "object", "properties": {"a": {"type": "string", "pattern": "^\\d+$"}}}
-    request = httpx2.Request("POST", "http://embedded.invalid/v1/chat/completions",
-                             json={"messages": [], "response_format": {"type": "json_object", "schema": bad_schema}})
+    request = httpx2.Request(
+        "POST",
+        "http://embedded.invalid/v1/chat/completions",
+        json={"messages": [], "response_format": {"type": "json_object", "schema": bad_schema}},
+    )
     response = transport.handle_request(request)
     assert response.status_code == 400 and "\\d" in response.json()["error"]["message"]
 
@@ -114,7 +128,7 @@ class LoopingLlama:
             for start in range(0, len(self.answer), 4):
                 self.streamed += 1
                 self.n_tokens += 1
-                yield {"choices": [{"delta": {"content": self.answer[start:start + 4]}, "finish_reason": None}]}
+                yield {"choices": [{"delta": {"content": self.answer[start : start + 4]}, "finish_reason": None}]}
             yield {"choices": [{"delta": {}, "finish_reason": "stop"}]}
 
         return chunks()
@@ -124,8 +138,15 @@ def test_the_embedded_transport_stops_a_model_repeating_itself(tmp_path):
     transport = embedded.LlamaTransport(tmp_path / "none.gguf", threads=1)
     transport._llama = fake = LoopingLlama()
     schema = {"type": "object", "required": ["incidents"], "properties": {"incidents": {"type": "array"}}}
-    request = httpx2.Request("POST", "http://embedded.invalid/v1/chat/completions", json={
-        "model": "m", "messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_object", "schema": schema}})
+    request = httpx2.Request(
+        "POST",
+        "http://embedded.invalid/v1/chat/completions",
+        json={
+            "model": "m",
+            "messages": [{"role": "user", "content": "x"}],
+            "response_format": {"type": "json_object", "schema": schema},
+        },
+    )
     body = transport.handle_request(request).json()
     answer = json.loads(body["choices"][0]["message"]["content"])
     assert [i["id"] for i in answer["incidents"]] == ["I1", "I2"]  # I3 repeats I2 (same judgement, sentence 1 shared)

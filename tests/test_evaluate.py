@@ -29,7 +29,11 @@ def figures(score) -> dict[str, float | None]:
         flat |= {f"{kind}.precision": counts.precision, f"{kind}.recall": counts.recall, f"{kind}.f1": counts.f1}
     flat |= {f"{name}.accuracy": acc.value for name, acc in score.fields.items()}
     g = score.grounding.as_dict()
-    flat |= {"grounding.verified": g["verified_share"], "grounding.exact": g["exact_share"], "grounding.dropped": g["dropped"]}
+    flat |= {
+        "grounding.verified": g["verified_share"],
+        "grounding.exact": g["exact_share"],
+        "grounding.dropped": g["dropped"],
+    }
     return flat
 
 
@@ -59,10 +63,15 @@ def _extra_incident(doc):
     text = text_of(OIL)
     quote = "Tasnim reports"  # words of the article that no gold incident quotes
     start = text.index(quote)
-    extra.update(id="I9", event_type="Protests", sub_event_type="Peaceful protest", primary=False,
-                 date={"start": "2021-05-01", "end": "2021-05-01", "precision": "day"},
-                 location={"name": "Tehran", "country": "Iran", "country_code": "IR", "precision": "place"},
-                 evidence=[{"quote": quote, "start": start, "end": start + len(quote)}])
+    extra.update(
+        id="I9",
+        event_type="Protests",
+        sub_event_type="Peaceful protest",
+        primary=False,
+        date={"start": "2021-05-01", "end": "2021-05-01", "precision": "day"},
+        location={"name": "Tehran", "country": "Iran", "country_code": "IR", "precision": "place"},
+        evidence=[{"quote": quote, "start": start, "end": start + len(quote)}],
+    )
     doc["incidents"].append(extra)
 
 
@@ -71,29 +80,47 @@ def _extra_actor(doc):
 
 
 MISTAKES = {
-    "missing incident": (_drop_incident,
-                         # its attribution goes with it, so attribution recall falls too; precision does not
-                         {"incidents.recall", "incidents.f1", "attributions.recall", "attributions.f1"}),
+    "missing incident": (
+        _drop_incident,
+        # its attribution goes with it, so attribution recall falls too; precision does not
+        {"incidents.recall", "incidents.f1", "attributions.recall", "attributions.f1"},
+    ),
     "extra incident": (_extra_incident, {"incidents.precision", "incidents.f1"}),
-    "wrong event type": (lambda d: _incident(d, "I1").update(event_type="Battles", sub_event_type="Armed clash"),
-                         {"event_type.accuracy", "sub_event_type.accuracy"}),
-    "wrong date": (lambda d: _incident(d, "I1")["date"].update(start="2021-05-01", end="2021-05-02"), {"date.accuracy"}),
+    "wrong event type": (
+        lambda d: _incident(d, "I1").update(event_type="Battles", sub_event_type="Armed clash"),
+        {"event_type.accuracy", "sub_event_type.accuracy"},
+    ),
+    "wrong date": (
+        lambda d: _incident(d, "I1")["date"].update(start="2021-05-01", end="2021-05-02"),
+        {"date.accuracy"},
+    ),
     "extra actor": (_extra_actor, {"actors.precision", "actors.f1"}),
-    "wrong perpetrator": (lambda d: _attribution(d, "T4").update(perpetrator_id="A3"),
-                          {"attributions.precision", "attributions.recall", "attributions.f1"}),
-    "perpetrator null instead of an actor": (lambda d: _attribution(d, "T4").update(perpetrator_id=None),
-                                             {"attributions.precision", "attributions.recall", "attributions.f1"}),
+    "wrong perpetrator": (
+        lambda d: _attribution(d, "T4").update(perpetrator_id="A3"),
+        {"attributions.precision", "attributions.recall", "attributions.f1"},
+    ),
+    "perpetrator null instead of an actor": (
+        lambda d: _attribution(d, "T4").update(perpetrator_id=None),
+        {"attributions.precision", "attributions.recall", "attributions.f1"},
+    ),
     "wrong kind": (lambda d: _attribution(d, "T4").update(kind="alleged"), {"kind.accuracy"}),
-    "wrong source": (lambda d: _attribution(d, "T1").update(source_id="A6"),
-                     {"attributions.precision", "attributions.recall", "attributions.f1"}),
+    "wrong source": (
+        lambda d: _attribution(d, "T1").update(source_id="A6"),
+        {"attributions.precision", "attributions.recall", "attributions.f1"},
+    ),
     "wrong hedge": (lambda d: _attribution(d, "T1").update(hedged=False), {"hedged.accuracy"}),
     "wrong place": (lambda d: _incident(d, "I2")["location"].update(name="Raqqa"), {"location.accuracy"}),
     "wrong fatalities": (lambda d: _incident(d, "I1")["fatalities"].update(low=3, best=3), {"fatalities.accuracy"}),
-    "span off by one": (lambda d: _incident(d, "I1")["evidence"][0].update(start=_incident(d, "I1")["evidence"][0]["start"] + 1,
-                                                                         end=_incident(d, "I1")["evidence"][0]["end"] + 1),
-                        {"grounding.verified", "grounding.exact"}),
-    "a quote was dropped": (lambda d: d.setdefault("warnings", []).append('incident I1: evidence "x" is not in the article; copy it'),
-                            {"grounding.dropped"}),
+    "span off by one": (
+        lambda d: _incident(d, "I1")["evidence"][0].update(
+            start=_incident(d, "I1")["evidence"][0]["start"] + 1, end=_incident(d, "I1")["evidence"][0]["end"] + 1
+        ),
+        {"grounding.verified", "grounding.exact"},
+    ),
+    "a quote was dropped": (
+        lambda d: d.setdefault("warnings", []).append('incident I1: evidence "x" is not in the article; copy it'),
+        {"grounding.dropped"},
+    ),
 }
 
 
@@ -124,9 +151,12 @@ def test_optional_gold_items_are_neither_required_nor_penalised():
     for actor in without["actors"]:
         actor["backed_by"] = [ref for ref in actor.get("backed_by", []) if ref not in dropped_actors]
     for incident in without["incidents"]:
-        incident["target_actor_ids"] = [ref for ref in incident.get("target_actor_ids", []) if ref not in dropped_actors]
-    without["attributions"] = [t for t in without["attributions"]
-                               if not t.get("optional") and t["incident_id"] not in optional_incidents]
+        incident["target_actor_ids"] = [
+            ref for ref in incident.get("target_actor_ids", []) if ref not in dropped_actors
+        ]
+    without["attributions"] = [
+        t for t in without["attributions"] if not t.get("optional") and t["incident_id"] not in optional_incidents
+    ]
     score = score_article(gold, GoldExtraction.model_validate(without), text_of(OIL))
     assert figures(score) == figures(score_article(gold, gold, text_of(OIL)))
     assert score.incidents.tp == len(gold_data["incidents"]) - len(optional_incidents)
@@ -174,19 +204,33 @@ def test_eval_scores_a_recorded_prediction(tmp_path):
     gold = _gold_copy(tmp_path)
     from conftest import FIXTURES
 
-    result = runner.invoke(app, ["eval", "--gold", str(gold), "--pred", str(FIXTURES / "expected" / f"{OIL}.json"),
-                                 "--articles", str(ARTICLES), "--json"])
+    result = runner.invoke(
+        app,
+        [
+            "eval",
+            "--gold",
+            str(gold),
+            "--pred",
+            str(FIXTURES / "expected" / f"{OIL}.json"),
+            "--articles",
+            str(ARTICLES),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     overall = json.loads(result.stdout)["overall"]
     assert overall["grounding"]["verified_share"] == 1.0  # every emitted span is the article's words
     assert 0 < overall["incidents"]["tp"] <= 3
 
 
-@pytest.mark.parametrize("content, problem", [
-    ("{not json", "is not valid JSON"),
-    ('{"schema_version": "1", "article": {"id": "x"}}', "is not a valid extraction"),
-    ("[1, 2]", "is not a JSON object"),
-])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ("{not json", "is not valid JSON"),
+        ('{"schema_version": "1", "article": {"id": "x"}}', "is not a valid extraction"),
+        ("[1, 2]", "is not a JSON object"),
+    ],
+)
 def test_malformed_prediction_is_a_one_line_error_naming_the_file(tmp_path, content, problem):
     gold = _gold_copy(tmp_path)
     bad = tmp_path / "pred.json"
@@ -222,7 +266,9 @@ def test_missing_prediction_counts_as_missed_with_a_note(tmp_path):
     pred = tmp_path / "pred"
     pred.mkdir()
     (pred / f"{OIL}.json").write_text(json.dumps(gold_for(OIL)), encoding="utf-8")
-    result = runner.invoke(app, ["eval", "--gold", str(gold), "--pred", str(pred), "--articles", str(ARTICLES), "--json"])
+    result = runner.invoke(
+        app, ["eval", "--gold", str(gold), "--pred", str(pred), "--articles", str(ARTICLES), "--json"]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     missed = next(a for a in report["articles"] if a["article"] == "other-article")

@@ -32,12 +32,15 @@ def as_prediction(doc: dict) -> dict:
     pred["article"]["sha256"] = hashlib.sha256(text.encode()).hexdigest()
     for incident in pred["incidents"]:
         incident.pop("event_type_any"), incident.pop("optional")
-        incident["sub_event_type"] = {"Violence against civilians": "Attack", "Battles": "Armed clash",
-                                      "Explosions/Remote violence": "Remote explosive/landmine/IED",
-                                      "Strategic developments": "Other"}[incident["event_type"]]
+        incident["sub_event_type"] = {
+            "Violence against civilians": "Attack",
+            "Battles": "Armed clash",
+            "Explosions/Remote violence": "Remote explosive/landmine/IED",
+            "Strategic developments": "Other",
+        }[incident["event_type"]]
         incident["date"] = incident["date"] or {"start": "1989-12-01", "end": "1989-12-01", "precision": "day"}
         incident["location"]["precision"] = "country"
-        quote = text[text.index("\n") + 1:][:40].strip()
+        quote = text[text.index("\n") + 1 :][:40].strip()
         start = text.index(quote)
         incident["evidence"] = [{"quote": quote, "start": start, "end": start + len(quote), "alignment": "exact"}]
     for item in [*pred["actors"], *pred["attributions"]]:
@@ -103,11 +106,19 @@ def test_a_null_gold_date_is_not_scored_and_does_not_block_a_match():
 
 def test_extractor_eval_reads_the_dev_gold_and_pairs_by_id(tmp_path):
     pred = as_prediction(gold("tst3-muc4-0002"))
-    pred["provenance"] = {"provider": "fake", "model": "fake", "prompt_version": "x", "attempts": 1,
-                          "usage": {"prompt_tokens": 1, "completion_tokens": 1}, "cache_hit": False,
-                          "extracted_at": "2026-11-30T00:00:00Z"}
+    pred["provenance"] = {
+        "provider": "fake",
+        "model": "fake",
+        "prompt_version": "x",
+        "attempts": 1,
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1},
+        "cache_hit": False,
+        "extracted_at": "2026-11-30T00:00:00Z",
+    }
     (tmp_path / "tst3-muc4-0002.json").write_text(json.dumps(pred), encoding="utf-8")
-    result = CliRunner().invoke(app, ["eval", "--gold", str(MUC / "gold" / "tst3-muc4-0002.json"), "--pred", str(tmp_path), "--json"])
+    result = CliRunner().invoke(
+        app, ["eval", "--gold", str(MUC / "gold" / "tst3-muc4-0002.json"), "--pred", str(tmp_path), "--json"]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["overall"]["incidents"]["f1"] == 1.0 and report["overall"]["grounding"]["verified"] == 1

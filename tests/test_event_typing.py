@@ -16,17 +16,20 @@ EMBEDDED = Settings(provider="embedded", response_format="json_object", max_atte
 CAPABLE = Settings(provider="openai", model="m", response_format="json_object", max_attempts=1)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Israeli air defences intercepted a missile fired from Syria.", "Disrupted weapons use"),
-    ("Police defused a bomb planted near the market.", "Disrupted weapons use"),
-    ("A drone was shot down over the base.", "Disrupted weapons use"),
-    ("A suicide bomber blew himself up at a checkpoint, and rockets hit the town.", "Suicide bomb"),
-    ("Activists said chlorine gas was used in the attack on Douma.", "Chemical weapon"),
-    ("Warplanes pounded rebel positions overnight.", "Air/drone strike"),
-    ("Drones attacked a convoy of trucks in eastern Syria.", "Air/drone strike"),
-    ("Bomb-carrying drones targeted a factory.", "Air/drone strike"),
-    ("Gunmen opened fire on a bus.", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Israeli air defences intercepted a missile fired from Syria.", "Disrupted weapons use"),
+        ("Police defused a bomb planted near the market.", "Disrupted weapons use"),
+        ("A drone was shot down over the base.", "Disrupted weapons use"),
+        ("A suicide bomber blew himself up at a checkpoint, and rockets hit the town.", "Suicide bomb"),
+        ("Activists said chlorine gas was used in the attack on Douma.", "Chemical weapon"),
+        ("Warplanes pounded rebel positions overnight.", "Air/drone strike"),
+        ("Drones attacked a convoy of trucks in eastern Syria.", "Air/drone strike"),
+        ("Bomb-carrying drones targeted a factory.", "Air/drone strike"),
+        ("Gunmen opened fire on a bus.", None),
+    ],
+)
 def test_the_codebooks_mechanical_rules(text, expected):
     decided = ruled(text)
     assert (decided[1] if decided else None) == expected
@@ -34,18 +37,35 @@ def test_the_codebooks_mechanical_rules(text, expected):
         assert EVENT_TYPE_OF[decided[1]] == decided[0]
 
 
-@pytest.mark.parametrize(("event", "text", "expected"), [
-    ("Protests", "Police fired tear gas to disperse the marchers.", "Protest with intervention"),
-    ("Protests", "Security forces opened fire on protesters, killing three.", "Excessive force against protesters"),
-    ("Protests", "Thousands marched peacefully through the capital.", "Peaceful protest"),
-    ("Explosions/Remote violence", "A grenade was thrown into the crowd.", "Grenade"),
-    ("Explosions/Remote violence", "Fighters fired a rocket-propelled grenade at the tank.", "Shelling/artillery/missile attack"),
-    ("Explosions/Remote violence", "A roadside bomb hit a patrol.", "Remote explosive/landmine/IED"),
-    ("Battles", "Rebels clashed with the army; a grenade was thrown.", "Armed clash"),
-])
+@pytest.mark.parametrize(
+    ("event", "text", "expected"),
+    [
+        ("Protests", "Police fired tear gas to disperse the marchers.", "Protest with intervention"),
+        ("Protests", "Security forces opened fire on protesters, killing three.", "Excessive force against protesters"),
+        ("Protests", "Thousands marched peacefully through the capital.", "Peaceful protest"),
+        ("Explosions/Remote violence", "A grenade was thrown into the crowd.", "Grenade"),
+        (
+            "Explosions/Remote violence",
+            "Fighters fired a rocket-propelled grenade at the tank.",
+            "Shelling/artillery/missile attack",
+        ),
+        ("Explosions/Remote violence", "A roadside bomb hit a patrol.", "Remote explosive/landmine/IED"),
+        ("Battles", "Rebels clashed with the army; a grenade was thrown.", "Armed clash"),
+    ],
+)
 def test_within_the_models_event_type_the_words_decide_the_sub_type(event, text, expected):
-    assert refined(event, "Shelling/artillery/missile attack" if event.startswith("Explosions") else "Armed clash"
-                   if event == "Battles" else None, text) == expected
+    assert (
+        refined(
+            event,
+            "Shelling/artillery/missile attack"
+            if event.startswith("Explosions")
+            else "Armed clash"
+            if event == "Battles"
+            else None,
+            text,
+        )
+        == expected
+    )
 
 
 def test_a_capable_models_typing_is_checked_and_a_change_noted():
@@ -58,8 +78,13 @@ def test_a_small_models_typing_is_checked_by_the_same_rules():
     incidents = {"incidents": [_incident(1, [1], sub="Armed clash", event="Battles")]}
     fake = FakeModel(incidents)
     doc = extract_article(article(CONVOY), LLMClient.from_transport(fake, EMBEDDED))
-    assert len(fake.requests) == 1 + sum("who is said to be behind" in r["messages"][-1]["content"] for r in fake.requests)
-    assert (doc.incidents[0].event_type, doc.incidents[0].sub_event_type) == ("Explosions/Remote violence", "Air/drone strike")
+    assert len(fake.requests) == 1 + sum(
+        "who is said to be behind" in r["messages"][-1]["content"] for r in fake.requests
+    )
+    assert (doc.incidents[0].event_type, doc.incidents[0].sub_event_type) == (
+        "Explosions/Remote violence",
+        "Air/drone strike",
+    )
 
 
 def test_a_capable_models_typing_is_checked_in_its_flow():
@@ -69,91 +94,133 @@ def test_a_capable_models_typing_is_checked_in_its_flow():
     fake = FakeModel(incidents, ACTORS)
     doc = extract_article(article(CONVOY), LLMClient.from_transport(fake, CAPABLE))
     assert len(fake.requests) == 2
-    assert (doc.incidents[0].event_type, doc.incidents[0].sub_event_type) == ("Explosions/Remote violence", "Air/drone strike")
+    assert (doc.incidents[0].event_type, doc.incidents[0].sub_event_type) == (
+        "Explosions/Remote violence",
+        "Air/drone strike",
+    )
     assert any("codebook" in w for w in doc.warnings)
 
 
-@pytest.mark.parametrize(("event", "sub", "text", "expected"), [
-    ("Violence against civilians", "Abduction/forced disappearance", "Gunmen shot dead two farmers.", "Attack"),
-    ("Violence against civilians", "Abduction/forced disappearance", "Gunmen kidnapped two farmers.", "Abduction/forced disappearance"),
-    ("Strategic developments", "Agreement", "Police patrolled the market.", "Other"),
-    ("Strategic developments", "Arrests", "Police detained five men.", "Arrests"),
-])
+@pytest.mark.parametrize(
+    ("event", "sub", "text", "expected"),
+    [
+        ("Violence against civilians", "Abduction/forced disappearance", "Gunmen shot dead two farmers.", "Attack"),
+        (
+            "Violence against civilians",
+            "Abduction/forced disappearance",
+            "Gunmen kidnapped two farmers.",
+            "Abduction/forced disappearance",
+        ),
+        ("Strategic developments", "Agreement", "Police patrolled the market.", "Other"),
+        ("Strategic developments", "Arrests", "Police detained five men.", "Arrests"),
+    ],
+)
 def test_a_sub_type_that_names_an_act_needs_a_word_for_it(event, sub, text, expected):
     assert refined(event, sub, text) == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Police said weapons and ammunition were seized from two hostels during the raids.", "Disrupted weapons use"),
-    ("Soldiers found a cache of explosives near the airport.", "Disrupted weapons use"),
-    ("Activists said a helicopter dropped containers of toxic gas on the town.", "Chemical weapon"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Police said weapons and ammunition were seized from two hostels during the raids.", "Disrupted weapons use"),
+        ("Soldiers found a cache of explosives near the airport.", "Disrupted weapons use"),
+        ("Activists said a helicopter dropped containers of toxic gas on the town.", "Chemical weapon"),
+    ],
+)
 def test_weapons_seized_before_use_and_poison_gas_are_ruled(text, expected):
     assert ruled(text)[1] == expected
 
 
-@pytest.mark.parametrize(("text", "first"), [
-    ("Militants attacked an army checkpoint, killing two soldiers.", "Armed clash"),
-    ("Gunmen shot dead three farmers in their fields.", "Attack"),
-    ("Government forces captured the town after a week of fighting.", "Government regains territory"),
-    ("Rebels seized the district headquarters on Monday.", "Non-state actor overtakes territory"),
-    ("The Turkish army established a new base near the border.", "Headquarters or base established"),
-    ("Fighters left their last stronghold under an evacuation deal.", "Non-violent transfer of territory"),
-    ("Protesters threw stones at the police and torched two cars.", "Violent demonstration"),
-    ("Police fired tear gas to disperse the protesters.", "Protest with intervention"),
-    ("Thousands of people marched through the capital.", "Peaceful protest"),
-    ("A roadside bomb struck a bus.", "Remote explosive/landmine/IED"),
-    ("Police used smoke grenades to break up the rally.", "Protest with intervention"),
-    ("An angry mob beat the suspect to death.", "Mob violence"),
-    ("The two sides signed a ceasefire agreement.", "Agreement"),
-    ("Gunmen attacked a Protestant church, killing 24 worshippers.", "Attack"),
-])
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("Militants attacked an army checkpoint, killing two soldiers.", "Armed clash"),
+        ("Gunmen shot dead three farmers in their fields.", "Attack"),
+        ("Government forces captured the town after a week of fighting.", "Government regains territory"),
+        ("Rebels seized the district headquarters on Monday.", "Non-state actor overtakes territory"),
+        ("The Turkish army established a new base near the border.", "Headquarters or base established"),
+        ("Fighters left their last stronghold under an evacuation deal.", "Non-violent transfer of territory"),
+        ("Protesters threw stones at the police and torched two cars.", "Violent demonstration"),
+        ("Police fired tear gas to disperse the protesters.", "Protest with intervention"),
+        ("Thousands of people marched through the capital.", "Peaceful protest"),
+        ("A roadside bomb struck a bus.", "Remote explosive/landmine/IED"),
+        ("Police used smoke grenades to break up the rally.", "Protest with intervention"),
+        ("An angry mob beat the suspect to death.", "Mob violence"),
+        ("The two sides signed a ceasefire agreement.", "Agreement"),
+        ("Gunmen attacked a Protestant church, killing 24 worshippers.", "Attack"),
+    ],
+)
 def test_the_words_propose_the_most_specific_sub_type_first(text, first):
     from extractor.flow.event_typing import proposed
 
     assert proposed(text)[0] == first
 
 
-@pytest.mark.parametrize(("text", "instead"), [
-    ("A strong earthquake killed eight people and damaged 1,300 buildings, officials said.", "a disaster or an accident"),
-    ("Four workers were hurt when a tank exploded at a gas plant.", "a disaster or an accident"),
-    ("Russia expelled 60 diplomats and closed the consulate.", "diplomacy"),
-    ("Border guards detained 34 people smuggled in a lorry.", "crime"),
-    ("The Security Council condemned the ballistic missile tests and vowed new sanctions.", "diplomacy"),
-    ("Seven workers were hurt when a furnace at a cast iron plant exploded.", "a disaster or an accident"),
-    # political violence beside such words stays
-    ("Militants attacked the embassy with grenades.", None),
-    ("Rebels shelled the refinery, starting a fire.", None),
-    ("Police arrested opposition activists outside the ministry.", None),
-    ("Gunmen opened fire on a bus, killing five.", None),
-    ("Drug traffickers shot dead a judge outside his home.", None),
-    ("The embassy denied that its security chief masterminded the assassination of a Contra commander.", None),
-    ("The Security Council condemned the attack and vowed new sanctions.", "diplomacy"),
-    ("Firefighters fought the blaze at the factory for hours.", "a disaster or an accident"),
-])
+@pytest.mark.parametrize(
+    ("text", "instead"),
+    [
+        (
+            "A strong earthquake killed eight people and damaged 1,300 buildings, officials said.",
+            "a disaster or an accident",
+        ),
+        ("Four workers were hurt when a tank exploded at a gas plant.", "a disaster or an accident"),
+        ("Russia expelled 60 diplomats and closed the consulate.", "diplomacy"),
+        ("Border guards detained 34 people smuggled in a lorry.", "crime"),
+        ("The Security Council condemned the ballistic missile tests and vowed new sanctions.", "diplomacy"),
+        ("Seven workers were hurt when a furnace at a cast iron plant exploded.", "a disaster or an accident"),
+        # political violence beside such words stays
+        ("Militants attacked the embassy with grenades.", None),
+        ("Rebels shelled the refinery, starting a fire.", None),
+        ("Police arrested opposition activists outside the ministry.", None),
+        ("Gunmen opened fire on a bus, killing five.", None),
+        ("Drug traffickers shot dead a judge outside his home.", None),
+        ("The embassy denied that its security chief masterminded the assassination of a Contra commander.", None),
+        ("The Security Council condemned the attack and vowed new sanctions.", "diplomacy"),
+        ("Firefighters fought the blaze at the factory for hours.", "a disaster or an accident"),
+    ],
+)
 def test_a_disaster_diplomacy_or_crime_without_political_violence_is_recognised(text, instead):
     from extractor.flow.event_typing import not_political
 
     assert not_political(text) == instead
 
 
-@pytest.mark.parametrize(("model", "text", "expected"), [
-    # a generic answer gives way to a word naming a more specific act
-    (("Violence against civilians", "Attack"), "Gunmen kidnapped two aid workers.", "Abduction/forced disappearance"),
-    (("Battles", "Armed clash"), "A roadside bomb hit a patrol.", "Remote explosive/landmine/IED"),
-    # a supported specific answer stands
-    (("Strategic developments", "Arrests"), "Police arrested ten people after the blast.", "Arrests"),
-    # an answer the words do not support gives way to one they propose, within its event type first
-    (("Battles", "Non-state actor overtakes territory"), "Troops clashed with rebels.", "Armed clash"),
-    # the crowd's words decide among protest and riot sub-types
-    (("Protests", "Peaceful protest"), "Protesters hurled stones and police fired tear gas.", "Violent demonstration"),
-    (("Riots", "Violent demonstration"), "Security forces opened fire on protesters, killing three.", "Excessive force against protesters"),
-    # an attack on armed men is a battle
-    (("Violence against civilians", "Attack"), "Boko Haram militants attacked a military post, killing two soldiers.", "Armed clash"),
-    (("Violence against civilians", "Attack"), "Gunmen shot dead three farmers in their fields.", "Attack"),
-    # no word for any sub-type: the model's typing stands
-    (("Battles", "Armed clash"), "Something happened near the town.", "Armed clash"),
-])
+@pytest.mark.parametrize(
+    ("model", "text", "expected"),
+    [
+        # a generic answer gives way to a word naming a more specific act
+        (
+            ("Violence against civilians", "Attack"),
+            "Gunmen kidnapped two aid workers.",
+            "Abduction/forced disappearance",
+        ),
+        (("Battles", "Armed clash"), "A roadside bomb hit a patrol.", "Remote explosive/landmine/IED"),
+        # a supported specific answer stands
+        (("Strategic developments", "Arrests"), "Police arrested ten people after the blast.", "Arrests"),
+        # an answer the words do not support gives way to one they propose, within its event type first
+        (("Battles", "Non-state actor overtakes territory"), "Troops clashed with rebels.", "Armed clash"),
+        # the crowd's words decide among protest and riot sub-types
+        (
+            ("Protests", "Peaceful protest"),
+            "Protesters hurled stones and police fired tear gas.",
+            "Violent demonstration",
+        ),
+        (
+            ("Riots", "Violent demonstration"),
+            "Security forces opened fire on protesters, killing three.",
+            "Excessive force against protesters",
+        ),
+        # an attack on armed men is a battle
+        (
+            ("Violence against civilians", "Attack"),
+            "Boko Haram militants attacked a military post, killing two soldiers.",
+            "Armed clash",
+        ),
+        (("Violence against civilians", "Attack"), "Gunmen shot dead three farmers in their fields.", "Attack"),
+        # no word for any sub-type: the model's typing stands
+        (("Battles", "Armed clash"), "Something happened near the town.", "Armed clash"),
+    ],
+)
 def test_the_models_typing_is_checked_against_the_proposed_words(model, text, expected):
     event, sub, note = checked(*model, text)
     assert sub == expected and EVENT_TYPE_OF[sub] == event
@@ -163,8 +230,10 @@ def test_the_models_typing_is_checked_against_the_proposed_words(model, text, ex
 def test_an_incident_whose_evidence_is_not_political_violence_is_removed_with_a_warning():
     from extractor.articles.load import article_from_text
 
-    text = ("A strong earthquake struck the coastal province on Monday, killing eight people, officials said. "
-            "Rescue teams searched the rubble through the night.")
+    text = (
+        "A strong earthquake struck the coastal province on Monday, killing eight people, officials said. "
+        "Rescue teams searched the rubble through the night."
+    )
     disaster = article_from_text(text, "quake", "quake.txt")
     fake = FakeModel({"incidents": [_incident(1, [1], sub="Attack", event="Violence against civilians")]})
     doc = extract_article(disaster, LLMClient.from_transport(fake, EMBEDDED))
@@ -173,14 +242,23 @@ def test_an_incident_whose_evidence_is_not_political_violence_is_removed_with_a_
     assert len(fake.requests) == 1  # no question is asked about a removed incident
 
 
-@pytest.mark.parametrize(("text", "removed"), [
-    # the cited sentence holds no word of violence; the article speaks of an epidemic and of nothing violent
-    ("Covid-19 infections have started to rise again in the province. After a steady decline, the caseload has begun "
-     "climbing once again, officials said.", True),
-    # the same kind of sentence in an article about an attack stays
-    ("Gunmen attacked a market in the province, killing five people. After a steady decline, the number has begun "
-     "climbing once again, officials said.", False),
-])
+@pytest.mark.parametrize(
+    ("text", "removed"),
+    [
+        # the cited sentence holds no word of violence; the article speaks of an epidemic and of nothing violent
+        (
+            "Covid-19 infections have started to rise again in the province. After a steady decline, the caseload has begun "
+            "climbing once again, officials said.",
+            True,
+        ),
+        # the same kind of sentence in an article about an attack stays
+        (
+            "Gunmen attacked a market in the province, killing five people. After a steady decline, the number has begun "
+            "climbing once again, officials said.",
+            False,
+        ),
+    ],
+)
 def test_evidence_without_a_word_of_violence_is_judged_by_its_article(text, removed):
     from extractor.articles.load import article_from_text
 
@@ -188,4 +266,3 @@ def test_evidence_without_a_word_of_violence_is_judged_by_its_article(text, remo
     doc = extract_article(article_from_text(text, "a", "a.txt"), LLMClient.from_transport(fake, EMBEDDED))
     assert (doc.incidents == []) == removed
     assert any("not political violence" in w for w in doc.warnings) == removed
-

@@ -28,13 +28,31 @@ from extractor.results.export import (
 from extractor.schema import ArticleExtraction, IncidentDate
 
 EXPECTED_COLUMNS = [
-    "event_date", "time_precision", "event_type", "sub_event_type", "actor1", "assoc_actor_1",
-    "actor2", "assoc_actor_2", "country", "admin1", "location", "latitude", "longitude",
-    "geo_precision", "source", "notes", "fatalities",
+    "event_date",
+    "time_precision",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "assoc_actor_1",
+    "actor2",
+    "assoc_actor_2",
+    "country",
+    "admin1",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "notes",
+    "fatalities",
 ]
 PROVENANCE = {
-    "provider": "fake", "model": "fake-model", "prompt_version": "test", "attempts": 1,
-    "usage": {"prompt_tokens": 0, "completion_tokens": 0}, "cache_hit": False,
+    "provider": "fake",
+    "model": "fake-model",
+    "prompt_version": "test",
+    "attempts": 1,
+    "usage": {"prompt_tokens": 0, "completion_tokens": 0},
+    "cache_hit": False,
     "extracted_at": "2024-01-01T00:00:00Z",
 }
 
@@ -75,12 +93,20 @@ def _span(text: str = "evidence") -> dict:
 def fake_incident(incident_id: str = "I1", **changes) -> dict:
     """A hand-written incident (a fake): one day, one place in Syria, no figures."""
     incident = {
-        "id": incident_id, "summary": "Drones struck a convoy near Boukamal.",
-        "event_type": "Explosions/Remote violence", "sub_event_type": "Air/drone strike",
-        "stage": "accomplished", "primary": True,
+        "id": incident_id,
+        "summary": "Drones struck a convoy near Boukamal.",
+        "event_type": "Explosions/Remote violence",
+        "sub_event_type": "Air/drone strike",
+        "stage": "accomplished",
+        "primary": True,
         "date": {"start": "2023-01-29", "end": "2023-01-29", "precision": "day"},
-        "location": {"name": "Boukamal", "admin1": "Deir ez-Zor", "country": "Syria", "country_code": "SY",
-                     "precision": "place"},
+        "location": {
+            "name": "Boukamal",
+            "admin1": "Deir ez-Zor",
+            "country": "Syria",
+            "country_code": "SY",
+            "precision": "place",
+        },
         "evidence": [_span()],
     }
     for key, value in changes.items():
@@ -104,23 +130,36 @@ FAKE_ACTORS = [
 ]
 
 
-def attribution(tid: str, kind: str, perpetrator: str | None, source: str | None = None,
-                hedged: bool = False, incident: str = "I1") -> dict:
-    return {"id": tid, "incident_id": incident, "perpetrator_id": perpetrator, "source_id": source,
-            "kind": kind, "hedged": hedged}
+def attribution(
+    tid: str, kind: str, perpetrator: str | None, source: str | None = None, hedged: bool = False, incident: str = "I1"
+) -> dict:
+    return {
+        "id": tid,
+        "incident_id": incident,
+        "perpetrator_id": perpetrator,
+        "source_id": source,
+        "kind": kind,
+        "hedged": hedged,
+    }
 
 
-def fake_document(article_id: str = "fake-article", incidents: list[dict] | None = None,
-                  attributions: list[dict] | None = None, **article) -> ArticleExtraction:
+def fake_document(
+    article_id: str = "fake-article",
+    incidents: list[dict] | None = None,
+    attributions: list[dict] | None = None,
+    **article,
+) -> ArticleExtraction:
     """A hand-written output document (a fake for logic tests, not a recording)."""
-    return ArticleExtraction.model_validate({
-        "schema_version": "1",
-        "article": {"id": article_id, "published": "2023-01-30", "sha256": "0" * 64, **article},
-        "incidents": incidents if incidents is not None else [fake_incident()],
-        "actors": FAKE_ACTORS,
-        "attributions": attributions or [],
-        "provenance": PROVENANCE,
-    })
+    return ArticleExtraction.model_validate(
+        {
+            "schema_version": "1",
+            "article": {"id": article_id, "published": "2023-01-30", "sha256": "0" * 64, **article},
+            "incidents": incidents if incidents is not None else [fake_incident()],
+            "actors": FAKE_ACTORS,
+            "attributions": attributions or [],
+            "provenance": PROVENANCE,
+        }
+    )
 
 
 def row_of(doc: ArticleExtraction, index: int = 0) -> dict:
@@ -152,8 +191,11 @@ def test_one_row_per_incident_traced_back_by_extractor_id(oilfield):
     assert export_csv([oilfield, empty, second], out) == 5
     rows = list(csv.DictReader(io.StringIO(out.getvalue(), newline="")))
     assert [r["extractor_id"] for r in rows] == [
-        "2021-06-28-omar-oilfield:I1", "2021-06-28-omar-oilfield:I2", "2021-06-28-omar-oilfield:I3",
-        "fake-two:I1", "fake-two:I2",
+        "2021-06-28-omar-oilfield:I1",
+        "2021-06-28-omar-oilfield:I2",
+        "2021-06-28-omar-oilfield:I3",
+        "fake-two:I1",
+        "fake-two:I2",
     ]
 
 
@@ -185,11 +227,13 @@ def test_oilfield_gold_maps_to_acled_rows(oilfield):
 
 
 def test_a_reported_attribution_beats_an_earlier_claim():
-    doc = fake_document(attributions=[
-        attribution("T1", "claimed", "A7", source="A7"),
-        attribution("T2", "alleged", "A3", source="A9"),
-        attribution("T3", "reported", "A1"),
-    ])
+    doc = fake_document(
+        attributions=[
+            attribution("T1", "claimed", "A7", source="A7"),
+            attribution("T2", "alleged", "A3", source="A9"),
+            attribution("T3", "reported", "A1"),
+        ]
+    )
     row = row_of(doc)
     assert row["actor1"] == "U.S.-led coalition"
     assert "Islamic State claimed responsibility." in row["notes"]
@@ -197,18 +241,24 @@ def test_a_reported_attribution_beats_an_earlier_claim():
 
 
 def test_a_claim_beats_an_allegation():
-    doc = fake_document(attributions=[
-        attribution("T1", "alleged", "A1", source="A2"),
-        attribution("T2", "claimed", "A7", source="A7", hedged=True),
-    ])
+    doc = fake_document(
+        attributions=[
+            attribution("T1", "alleged", "A1", source="A2"),
+            attribution("T2", "claimed", "A7", source="A7", hedged=True),
+        ]
+    )
     assert row_of(doc)["actor1"] == "Islamic State"
 
 
-@pytest.mark.parametrize("attributions", [
-    [],
-    [attribution("T1", "unknown", None, source="A2")],
-    [attribution("T1", "denied", "A1", source="A1"), attribution("T2", "unknown", None)],
-], ids=["none", "unknown", "denied-and-unknown"])
+@pytest.mark.parametrize(
+    "attributions",
+    [
+        [],
+        [attribution("T1", "unknown", None, source="A2")],
+        [attribution("T1", "denied", "A1", source="A1"), attribution("T2", "unknown", None)],
+    ],
+    ids=["none", "unknown", "denied-and-unknown"],
+)
 def test_only_unknown_or_denied_means_an_unidentified_armed_group(attributions):
     row = row_of(fake_document(attributions=attributions))
     assert row["actor1"] == "Unidentified Armed Group (Syria)"
@@ -216,24 +266,30 @@ def test_only_unknown_or_denied_means_an_unidentified_armed_group(attributions):
 
 
 def test_ties_go_to_the_unhedged_attribution_then_to_the_earlier_one():
-    hedged_first = fake_document(attributions=[
-        attribution("T1", "alleged", "A1", source="A2", hedged=True),
-        attribution("T2", "alleged", "A3", source="A9"),
-    ])
+    hedged_first = fake_document(
+        attributions=[
+            attribution("T1", "alleged", "A1", source="A2", hedged=True),
+            attribution("T2", "alleged", "A3", source="A9"),
+        ]
+    )
     assert row_of(hedged_first)["actor1"] == "Iran-backed militias"
-    both_plain = fake_document(attributions=[
-        attribution("T1", "alleged", "A7", source="A2"),
-        attribution("T2", "alleged", "A3", source="A9"),
-    ])
+    both_plain = fake_document(
+        attributions=[
+            attribution("T1", "alleged", "A7", source="A2"),
+            attribution("T2", "alleged", "A3", source="A9"),
+        ]
+    )
     assert row_of(both_plain)["actor1"] == "Islamic State"
 
 
 def test_assoc_actor_1_holds_the_backers_and_co_perpetrators_stated_as_fact():
-    doc = fake_document(attributions=[
-        attribution("T1", "reported", "A3"),
-        attribution("T2", "reported", "A7"),
-        attribution("T3", "alleged", "A1", source="A9"),  # a conflicting account: notes only
-    ])
+    doc = fake_document(
+        attributions=[
+            attribution("T1", "reported", "A3"),
+            attribution("T2", "reported", "A7"),
+            attribution("T3", "alleged", "A1", source="A9"),  # a conflicting account: notes only
+        ]
+    )
     row = row_of(doc)
     assert row["actor1"] == "Iran-backed militias"
     assert row["assoc_actor_1"] == "Iran; Islamic State"
@@ -241,8 +297,11 @@ def test_assoc_actor_1_holds_the_backers_and_co_perpetrators_stated_as_fact():
 
 def test_generic_actors_take_acleds_names_with_the_events_country():
     doc = fake_document(
-        incidents=[fake_incident(event_type="Violence against civilians", sub_event_type="Attack",
-                                 target_actor_ids=["A6", "A1"])],
+        incidents=[
+            fake_incident(
+                event_type="Violence against civilians", sub_event_type="Attack", target_actor_ids=["A6", "A1"]
+            )
+        ],
         attributions=[attribution("T1", "reported", "A5")],
     )
     row = row_of(doc)
@@ -252,16 +311,19 @@ def test_generic_actors_take_acleds_names_with_the_events_country():
 
 
 def test_actor2_without_target_actors():
-    civilians = fake_document(incidents=[fake_incident(event_type="Violence against civilians", sub_event_type="Attack")])
+    civilians = fake_document(
+        incidents=[fake_incident(event_type="Violence against civilians", sub_event_type="Attack")]
+    )
     assert row_of(civilians)["actor2"] == "Civilians (Syria)"
     one_sided = fake_document(incidents=[fake_incident(targets=["a convoy of trucks"])])
     assert row_of(one_sided)["actor2"] is None
 
 
 def test_actor1_is_not_repeated_as_actor2():
-    doc = fake_document(incidents=[fake_incident(event_type="Battles", sub_event_type="Armed clash",
-                                                 target_actor_ids=["A7", "A9"])],
-                        attributions=[attribution("T1", "reported", "A7")])
+    doc = fake_document(
+        incidents=[fake_incident(event_type="Battles", sub_event_type="Armed clash", target_actor_ids=["A7", "A9"])],
+        attributions=[attribution("T1", "reported", "A7")],
+    )
     row = row_of(doc)
     assert (row["actor1"], row["actor2"], row["assoc_actor_2"]) == ("Islamic State", "Syrian Ministry of Defence", None)
 
@@ -269,29 +331,35 @@ def test_actor1_is_not_repeated_as_actor2():
 # --- the other columns -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("figures, expected", [
-    ({"low": 3, "best": 5, "high": 9}, 3),
-    ({"best": 5, "high": 9}, 5),
-    ({"high": 9}, 9),
-    ({"low": 0, "high": 2}, 0),
-    ({"text": "did not say how many were killed"}, 0),
-    ({}, 0),
-])
+@pytest.mark.parametrize(
+    "figures, expected",
+    [
+        ({"low": 3, "best": 5, "high": 9}, 3),
+        ({"best": 5, "high": 9}, 5),
+        ({"high": 9}, 9),
+        ({"low": 0, "high": 2}, 0),
+        ({"text": "did not say how many were killed"}, 0),
+        ({}, 0),
+    ],
+)
 def test_fatalities_are_the_lowest_reported_figure_and_zero_when_unreported(figures, expected):
     assert row_of(fake_document(incidents=[fake_incident(fatalities=figures)]))["fatalities"] == expected
 
 
-@pytest.mark.parametrize("start, end, precision, expected", [
-    ("2023-01-29", "2023-01-29", "day", ("2023-01-29", 1)),
-    ("2023-01-28", "2023-01-29", "day", ("2023-01-28", 2)),          # one of two days
-    ("2023-01-23", "2023-01-29", "week", ("2023-01-26", 2)),         # middle of the week
-    ("2023-01-29", "2023-01-29", "week", ("2023-01-29", 2)),         # the coarser precision wins
-    ("2022-11-01", "2022-11-30", "month", ("2022-11-15", 3)),        # month midpoint
-    ("2022-11-01", "2022-11-10", "month", ("2022-11-01", 3)),        # early in the month: first day
-    ("2022-11-20", "2022-11-30", "month", ("2022-11-30", 3)),        # late in the month: last day
-    ("2022-11-10", "2022-11-25", "day", ("2022-11-17", 3)),          # a long range: month-level
-    ("2022-01-01", "2022-12-31", "year", ("2022-07-02", 3)),         # beyond ACLED: kept, coarsest code
-])
+@pytest.mark.parametrize(
+    "start, end, precision, expected",
+    [
+        ("2023-01-29", "2023-01-29", "day", ("2023-01-29", 1)),
+        ("2023-01-28", "2023-01-29", "day", ("2023-01-28", 2)),  # one of two days
+        ("2023-01-23", "2023-01-29", "week", ("2023-01-26", 2)),  # middle of the week
+        ("2023-01-29", "2023-01-29", "week", ("2023-01-29", 2)),  # the coarser precision wins
+        ("2022-11-01", "2022-11-30", "month", ("2022-11-15", 3)),  # month midpoint
+        ("2022-11-01", "2022-11-10", "month", ("2022-11-01", 3)),  # early in the month: first day
+        ("2022-11-20", "2022-11-30", "month", ("2022-11-30", 3)),  # late in the month: last day
+        ("2022-11-10", "2022-11-25", "day", ("2022-11-17", 3)),  # a long range: month-level
+        ("2022-01-01", "2022-12-31", "year", ("2022-07-02", 3)),  # beyond ACLED: kept, coarsest code
+    ],
+)
 def test_event_date_and_time_precision(start, end, precision, expected):
     assert acled_date(IncidentDate(start=start, end=end, precision=precision)) == expected
 
@@ -305,12 +373,14 @@ def test_geo_precision(precision, code):
 def test_source_names_the_outlet_then_the_media_and_monitors_relayed():
     attributions = [
         attribution("T1", "alleged", "A1", source="A2", hedged=True),
-        attribution("T2", "denied", "A1", source="A9"),   # an official: not an information source
+        attribution("T2", "denied", "A1", source="A9"),  # an official: not an information source
         attribution("T3", "alleged", "A1", source="A8"),
         attribution("T4", "alleged", "A3", source="A2"),
     ]
-    assert row_of(fake_document(source="AP", attributions=attributions))["source"] == \
-        "AP; Syrian Observatory for Human Rights; Reuters"
+    assert (
+        row_of(fake_document(source="AP", attributions=attributions))["source"]
+        == "AP; Syrian Observatory for Human Rights; Reuters"
+    )
     assert row_of(fake_document(url="https://www.example.org/news/1"))["source"] == "example.org"
     assert row_of(fake_document("fake-no-outlet"))["source"] == "fake-no-outlet"
 
@@ -355,12 +425,14 @@ def test_csv_round_trips_commas_quotes_and_line_breaks():
 
 
 def test_geojson_carries_only_the_incidents_with_both_coordinates():
-    doc = fake_document(incidents=[
-        fake_incident("I1", location={"latitude": 34.45, "longitude": 40.92}),
-        fake_incident("I2"),
-        fake_incident("I3", location={"latitude": 35.0}),
-        fake_incident("I4", location={"latitude": 0.0, "longitude": 0.0}),  # zero is a coordinate
-    ])
+    doc = fake_document(
+        incidents=[
+            fake_incident("I1", location={"latitude": 34.45, "longitude": 40.92}),
+            fake_incident("I2"),
+            fake_incident("I3", location={"latitude": 35.0}),
+            fake_incident("I4", location={"latitude": 0.0, "longitude": 0.0}),  # zero is a coordinate
+        ]
+    )
     out = io.StringIO()
     assert export_geojson([doc, fake_document("fake-empty", incidents=[])], out) == 2
     collection = json.loads(out.getvalue())
@@ -424,10 +496,14 @@ class Sink(io.TextIOBase):
 
 def many_documents(drawn: list[int]) -> Iterator[ArticleExtraction]:
     """MANY small fake documents, made one at a time; `drawn[0]` counts those handed out."""
-    template = fake_document(incidents=[fake_incident(
-        summary="A fake incident summary that is long enough to weigh something. " * 4,
-        location={"latitude": 34.45, "longitude": 40.92},
-    )])
+    template = fake_document(
+        incidents=[
+            fake_incident(
+                summary="A fake incident summary that is long enough to weigh something. " * 4,
+                location={"latitude": 34.45, "longitude": 40.92},
+            )
+        ]
+    )
     for n in range(MANY):
         drawn[0] += 1
         yield template.model_copy(update={"article": template.article.model_copy(update={"id": f"fake-{n}"})})

@@ -32,8 +32,9 @@ def sdk(server, **options):
 
 def ask(client, messages, model=DraftIncidents, **options):
     schema = {"name": model.__name__, "schema": model.model_json_schema()}
-    return client.chat.completions.create(model="fake-model", messages=messages,
-                                          response_format={"type": "json_schema", "json_schema": schema}, **options)
+    return client.chat.completions.create(
+        model="fake-model", messages=messages, response_format={"type": "json_schema", "json_schema": schema}, **options
+    )
 
 
 def pipeline_client(server, **transport):
@@ -43,8 +44,15 @@ def pipeline_client(server, **transport):
 
 
 def quotes(draft):
-    return [q for item in [*getattr(draft, "incidents", []), *getattr(draft, "actors", []),
-                           *getattr(draft, "attributions", [])] for q in item.evidence]
+    return [
+        q
+        for item in [
+            *getattr(draft, "incidents", []),
+            *getattr(draft, "actors", []),
+            *getattr(draft, "attributions", []),
+        ]
+        for q in item.evidence
+    ]
 
 
 def test_valid_answers_for_both_stages_quote_the_article():
@@ -53,8 +61,15 @@ def test_valid_answers_for_both_stages_quote_the_article():
         client = sdk(server)
         first = ask(client, prompts.incident_messages(convoy, prompts.View.of(convoy, "quotes")))
         incidents = DraftIncidents.model_validate_json(first.choices[0].message.content)
-        second = ask(client, prompts.actor_messages(convoy, prompts.View.of(convoy, "quotes"), [("I1", "a strike", f'evidence: "{incidents.incidents[0].evidence[0]}"')]),
-                     model=DraftActorsAndAttributions)
+        second = ask(
+            client,
+            prompts.actor_messages(
+                convoy,
+                prompts.View.of(convoy, "quotes"),
+                [("I1", "a strike", f'evidence: "{incidents.incidents[0].evidence[0]}"')],
+            ),
+            model=DraftActorsAndAttributions,
+        )
         actors = DraftActorsAndAttributions.model_validate_json(second.choices[0].message.content)
         log = server.requests
     assert len(incidents.incidents) == 1 and incidents.incidents[0].date.start == "2023-01-29"
@@ -77,7 +92,7 @@ def test_the_real_pipeline_gets_a_grounded_document_in_two_calls():
     # The fake types every first sentence as an air strike; this one says "shelled", and the codebook's words decide.
     assert doc.incidents[0].sub_event_type == "Shelling/artillery/missile attack"
     assert len(doc.warnings) == 1 and "codebook" in doc.warnings[0]
-    assert all(oilfield.text[s.start:s.end] == s.quote for s in doc.incidents[0].evidence + doc.actors[0].evidence)
+    assert all(oilfield.text[s.start : s.end] == s.quote for s in doc.incidents[0].evidence + doc.actors[0].evidence)
     assert counts == {article_key(oilfield.model_text): 2}
 
 
@@ -105,8 +120,18 @@ def observed(client, messages, text):
 
 
 def test_each_fault_occurs_at_roughly_its_rate_and_the_draws_are_seeded():
-    rates = {"429": 0.05, "500": 0.05, "503": 0.03, "drop": 0.03, "drop_mid_body": 0.02, "slow": 0.02,
-             "truncated": 0.03, "truncated_length": 0.02, "invalid": 0.03, "bad_quote": 0.03}
+    rates = {
+        "429": 0.05,
+        "500": 0.05,
+        "503": 0.03,
+        "drop": 0.03,
+        "drop_mid_body": 0.02,
+        "slow": 0.02,
+        "truncated": 0.03,
+        "truncated_length": 0.02,
+        "invalid": 0.03,
+        "bad_quote": 0.03,
+    }
     assert set(rates) == set(FAULTS)
     convoy = article(CONVOY)
     messages = prompts.incident_messages(convoy, prompts.View.of(convoy, "quotes"))
@@ -141,7 +166,9 @@ def test_scripted_faults_and_the_hook_override_the_draw():
         client = sdk(server)
         server.script("500", "ok", "429", article=article_key(convoy.model_text), stage="incidents")
         outcomes = []
-        for messages in [prompts.incident_messages(convoy, prompts.View.of(convoy, "quotes"))] * 4 + [prompts.incident_messages(oilfield, prompts.View.of(oilfield, "quotes"))] * 2:
+        for messages in [prompts.incident_messages(convoy, prompts.View.of(convoy, "quotes"))] * 4 + [
+            prompts.incident_messages(oilfield, prompts.View.of(oilfield, "quotes"))
+        ] * 2:
             try:
                 ask(client, messages)
                 outcomes.append(200)
@@ -213,12 +240,17 @@ def test_json_object_and_tools_modes_are_answered_too():
     schema = DraftIncidents.model_json_schema()
     with FaultServer() as server:
         client = sdk(server)
-        plain = client.chat.completions.create(model="m", messages=prompts.incident_messages(convoy, prompts.View.of(convoy, "quotes")),
-                                               extra_body={"response_format": {"type": "json_object", "schema": schema}})
+        plain = client.chat.completions.create(
+            model="m",
+            messages=prompts.incident_messages(convoy, prompts.View.of(convoy, "quotes")),
+            extra_body={"response_format": {"type": "json_object", "schema": schema}},
+        )
         tool = client.chat.completions.create(
-            model="m", messages=prompts.incident_messages(convoy, prompts.View.of(convoy, "quotes")),
+            model="m",
+            messages=prompts.incident_messages(convoy, prompts.View.of(convoy, "quotes")),
             tools=[{"type": "function", "function": {"name": "DraftIncidents", "parameters": schema}}],
-            tool_choice={"type": "function", "function": {"name": "DraftIncidents"}})
+            tool_choice={"type": "function", "function": {"name": "DraftIncidents"}},
+        )
     DraftIncidents.model_validate_json(plain.choices[0].message.content)
     call = tool.choices[0].message.tool_calls[0]
     assert call.function.name == "DraftIncidents" and DraftIncidents.model_validate_json(call.function.arguments)
@@ -234,9 +266,17 @@ def test_an_api_key_can_be_required():
 def batch_input(*articles):
     lines = []
     for number, item in enumerate(articles, start=1):
-        body = {"model": "fake-model", "messages": prompts.incident_messages(item, prompts.View.of(item, "quotes")),
-                "response_format": {"type": "json_schema", "json_schema": {"name": "DraftIncidents", "schema": DraftIncidents.model_json_schema()}}}
-        lines.append(json.dumps({"custom_id": f"c{number}", "method": "POST", "url": "/v1/chat/completions", "body": body}))
+        body = {
+            "model": "fake-model",
+            "messages": prompts.incident_messages(item, prompts.View.of(item, "quotes")),
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "DraftIncidents", "schema": DraftIncidents.model_json_schema()},
+            },
+        }
+        lines.append(
+            json.dumps({"custom_id": f"c{number}", "method": "POST", "url": "/v1/chat/completions", "body": body})
+        )
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -246,7 +286,9 @@ def test_files_and_batches_round_trip_through_the_sdk():
         client = sdk(server)
         uploaded = client.files.create(file=("in.jsonl", batch_input(convoy, oilfield, convoy)), purpose="batch")
         assert uploaded.purpose == "batch" and client.files.retrieve(uploaded.id).bytes == uploaded.bytes
-        batch = client.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h")
+        batch = client.batches.create(
+            input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+        )
         statuses = [batch.status]
         while batch.status not in ("completed", "failed"):
             batch = client.batches.retrieve(batch.id)
@@ -254,7 +296,9 @@ def test_files_and_batches_round_trip_through_the_sdk():
         assert statuses == ["validating", "in_progress", "completed"]
         assert batch.request_counts.model_dump() == {"total": 3, "completed": 1, "failed": 2}
         outputs = [json.loads(line) for line in client.files.content(batch.output_file_id).text.splitlines()]
-        errors = {e["custom_id"]: e for e in map(json.loads, client.files.content(batch.error_file_id).text.splitlines())}
+        errors = {
+            e["custom_id"]: e for e in map(json.loads, client.files.content(batch.error_file_id).text.splitlines())
+        }
         assert client.files.content(uploaded.id).content == batch_input(convoy, oilfield, convoy)
         log = server.requests
     (output,) = outputs
@@ -263,7 +307,11 @@ def test_files_and_batches_round_trip_through_the_sdk():
     assert all(q in convoy.text for q in quotes(DraftIncidents.model_validate_json(body.choices[0].message.content)))
     assert errors["c2"]["response"]["status_code"] == 500 and errors["c2"]["error"] is None
     assert errors["c3"]["response"] is None and errors["c3"]["error"]["code"] == "batch_expired"
-    assert [(e.via, e.custom_id, e.fault) for e in log] == [("batch", "c1", None), ("batch", "c2", "batch_500"), ("batch", "c3", "batch_batch_expired")]
+    assert [(e.via, e.custom_id, e.fault) for e in log] == [
+        ("batch", "c1", None),
+        ("batch", "c2", "batch_500"),
+        ("batch", "c3", "batch_batch_expired"),
+    ]
 
 
 def test_a_bad_input_file_fails_the_batch_and_cancel_works():
@@ -279,6 +327,10 @@ def test_a_bad_input_file_fails_the_batch_and_cancel_works():
         cancelled = client.batches.retrieve(batch.id)
         with pytest.raises(openai.NotFoundError):
             client.batches.retrieve("batch_nope")
-    assert failed.status == "failed" and failed.errors.data[0].line == 2 and failed.errors.data[0].code == "invalid_json_line"
+    assert (
+        failed.status == "failed"
+        and failed.errors.data[0].line == 2
+        and failed.errors.data[0].code == "invalid_json_line"
+    )
     assert (cancelling.status, cancelled.status, cancelled.output_file_id) == ("cancelling", "cancelled", None)
     assert server.requests == []  # nothing was run

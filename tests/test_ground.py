@@ -6,17 +6,37 @@ from extractor.flow.ground import Grounder
 
 CASES = [
     # article, quote as the model gave it, method expected, the article's text expected
-    (CONVOY, "Drones attacked a convoy of trucks in eastern Syria Sunday night", "exact",
-     "Drones attacked a convoy of trucks in eastern Syria Sunday night"),
-    (CONVOY, "israel's military chief of staff  strongly suggested", "normalised",
-     "Israel’s military chief of staff strongly suggested"),
+    (
+        CONVOY,
+        "Drones attacked a convoy of trucks in eastern Syria Sunday night",
+        "exact",
+        "Drones attacked a convoy of trucks in eastern Syria Sunday night",
+    ),
+    (
+        CONVOY,
+        "israel's military chief of staff  strongly suggested",
+        "normalised",
+        "Israel’s military chief of staff strongly suggested",
+    ),
     (CONVOY, "BEIRUT (AP) - Drones attacked", "normalised", "BEIRUT (AP) — Drones attacked"),
-    (CONVOY, "the drones appeared to have been from the US-led coalition", "fuzzy",
-     "the drones appear to have been from the U.S.-led coalition"),
-    (OILFIELD, "US occupying forces were present in the area at the time of the attack", "exact",
-     "US occupying forces were present in the area at the time of the attack"),
-    (OILFIELD, "Some media outlet reported that the action was carried out by the resistance groups", "fuzzy",
-     "Some media outlets reported that the action was carried out by resistance groups"),
+    (
+        CONVOY,
+        "the drones appeared to have been from the US-led coalition",
+        "fuzzy",
+        "the drones appear to have been from the U.S.-led coalition",
+    ),
+    (
+        OILFIELD,
+        "US occupying forces were present in the area at the time of the attack",
+        "exact",
+        "US occupying forces were present in the area at the time of the attack",
+    ),
+    (
+        OILFIELD,
+        "Some media outlet reported that the action was carried out by the resistance groups",
+        "fuzzy",
+        "Some media outlets reported that the action was carried out by resistance groups",
+    ),
     (OILFIELD, "Shi'ite groups", "normalised", "Shi’ite groups"),
 ]
 
@@ -30,11 +50,14 @@ def test_alignment_levels_with_verified_offsets(path, quote, method, expected):
     assert hit.alignment == ("exact" if method == "exact" else "fuzzy")
 
 
-@pytest.mark.parametrize("quote", [
-    "a strike in Tokyo killed 40 people",
-    "Russian forces shelled Kharkiv overnight with cluster munitions",
-    "x",
-])
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "a strike in Tokyo killed 40 people",
+        "Russian forces shelled Kharkiv overnight with cluster munitions",
+        "x",
+    ],
+)
 def test_missing_quotes_are_not_found(quote):
     assert Grounder(article(CONVOY).searchable_text).align(quote) is None
 
@@ -64,7 +87,10 @@ def test_every_gold_quote_aligns_exactly_at_its_gold_offsets(name):
 def test_fuzzy_search_cost_is_bounded_on_long_texts():
     # 40,000 repetitions of a sentence: a sliding window would compare the quote everywhere;
     # the anchored search looks at no more than MAX_WINDOWS windows.
-    text = "The convoy crossed the border at dawn. " * 40_000 + "Militants ambushed the patrol near the northern checkpoint."
+    text = (
+        "The convoy crossed the border at dawn. " * 40_000
+        + "Militants ambushed the patrol near the northern checkpoint."
+    )
     grounder = Grounder(text)
     windows = grounder._windows(ground.normalise("Militants ambushed a patrol near the northern checkpoint")[0])
     assert 1 <= len(windows) <= ground.MAX_WINDOWS

@@ -65,9 +65,17 @@ def test_bad_input_gives_one_error_naming_the_file(tmp_path, name, data, problem
 
 
 def test_json_and_jsonl_records(tmp_path):
-    (item,) = _load(tmp_path, "one.json", json.dumps({"id": "x1", "text": "Rebels shelled the town.", "title": "T", "published": "2024-05-02"}))
+    (item,) = _load(
+        tmp_path,
+        "one.json",
+        json.dumps({"id": "x1", "text": "Rebels shelled the town.", "title": "T", "published": "2024-05-02"}),
+    )
     assert (item.id, item.title, item.published) == ("x1", "T", "2024-05-02")
-    items = _load(tmp_path, "many.jsonl", '{"text": "A bomb went off."}\nnot json\n\n{"id": "b", "text": "Police arrested two men."}\n')
+    items = _load(
+        tmp_path,
+        "many.jsonl",
+        '{"text": "A bomb went off."}\nnot json\n\n{"id": "b", "text": "Police arrested two men."}\n',
+    )
     assert items[0].id == "many-1" and items[2].id == "b"
     assert isinstance(items[1], InputError) and "many.jsonl:2" in str(items[1])
 
@@ -81,7 +89,9 @@ def test_missing_file_does_not_stop_the_others(tmp_path):
 def test_folders_are_walked_recursively_and_globs_expanded(tmp_path):
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / "one.txt").write_text("Gunmen attacked a village.")
-    (tmp_path / "a" / "b" / "two.jsonl").write_text('{"id": "t1", "text": "A bomb went off."}\n{"id": "t2", "text": "Police arrested two men."}\n')
+    (tmp_path / "a" / "b" / "two.jsonl").write_text(
+        '{"id": "t1", "text": "A bomb went off."}\n{"id": "t2", "text": "Police arrested two men."}\n'
+    )
     (tmp_path / "a" / "b" / "photo.png").write_bytes(b"\x89PNG")  # not an article suffix: not read
     (tmp_path / "a" / ".hidden.txt").write_text("Skipped.")
     ids = [a.id for a in iter_articles([str(tmp_path / "a")])]

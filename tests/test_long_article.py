@@ -24,15 +24,21 @@ long_article = load("long_article").long_article
 
 def run(article, **changes):
     with FaultServer() as server:
-        settings = Settings(provider="openai", base_url=server.base_url, api_key="test-placeholder", model="fake-model",
-                            timeout=10, **changes)
+        settings = Settings(
+            provider="openai",
+            base_url=server.base_url,
+            api_key="test-placeholder",
+            model="fake-model",
+            timeout=10,
+            **changes,
+        )
         document = extract_article(article, LLMClient.from_transport(httpx2.HTTPTransport(), settings))
         return document, server.requests
 
 
 def assert_spans_quote_the_text(article, document):
     spans = [s for item in (*document.incidents, *document.actors, *document.attributions) for s in item.evidence]
-    assert spans and all(article.text[s.start:s.end] == s.quote and s.alignment == "exact" for s in spans)
+    assert spans and all(article.text[s.start : s.end] == s.quote and s.alignment == "exact" for s in spans)
 
 
 def test_a_60000_character_article_fits_a_capable_models_window_in_two_calls():

@@ -27,18 +27,54 @@ def _groups(dataset: MergedDataset) -> list[set[tuple[str, str]]]:
 
 
 def test_one_strike_reported_twice_merges_with_every_source_attribution_and_figure():
-    actors = [{"id": "A1", "name": "Syrian Observatory for Human Rights", "kind": "monitor"},
-              {"id": "A2", "name": "US-led coalition", "kind": "external_forces", "country_code": "US"}]
-    first = make_doc("ap", TEXT, "2023-01-30", [{"quote": STRIKE, "date": _day("2023-01-29"),
-                                                 "fatalities": {"low": 3, "high": 5}}], actors,
-                     [{"id": "T1", "incident_id": "I1", "perpetrator_id": "A2", "source_id": "A1", "kind": "alleged",
-                       "hedged": True, "evidence": []}])
-    second = make_doc("reuters", TEXT, "2023-01-30", [{
-        "quote": STRIKE, "date": {"start": "2023-01-28", "end": "2023-01-29", "precision": "day"},
-        "sub_event_type": "Shelling/artillery/missile attack", "fatalities": {"best": 7},
-        "location": {"name": "Abu Kamal", "latitude": 34.46, "longitude": 40.93, "precision": "near"}}], [],
-        [{"id": "T1", "incident_id": "I1", "perpetrator_id": None, "source_id": None, "kind": "unknown", "hedged": False,
-          "evidence": []}])
+    actors = [
+        {"id": "A1", "name": "Syrian Observatory for Human Rights", "kind": "monitor"},
+        {"id": "A2", "name": "US-led coalition", "kind": "external_forces", "country_code": "US"},
+    ]
+    first = make_doc(
+        "ap",
+        TEXT,
+        "2023-01-30",
+        [{"quote": STRIKE, "date": _day("2023-01-29"), "fatalities": {"low": 3, "high": 5}}],
+        actors,
+        [
+            {
+                "id": "T1",
+                "incident_id": "I1",
+                "perpetrator_id": "A2",
+                "source_id": "A1",
+                "kind": "alleged",
+                "hedged": True,
+                "evidence": [],
+            }
+        ],
+    )
+    second = make_doc(
+        "reuters",
+        TEXT,
+        "2023-01-30",
+        [
+            {
+                "quote": STRIKE,
+                "date": {"start": "2023-01-28", "end": "2023-01-29", "precision": "day"},
+                "sub_event_type": "Shelling/artillery/missile attack",
+                "fatalities": {"best": 7},
+                "location": {"name": "Abu Kamal", "latitude": 34.46, "longitude": 40.93, "precision": "near"},
+            }
+        ],
+        [],
+        [
+            {
+                "id": "T1",
+                "incident_id": "I1",
+                "perpetrator_id": None,
+                "source_id": None,
+                "kind": "unknown",
+                "hedged": False,
+                "evidence": [],
+            }
+        ],
+    )
     dataset = merge_documents([first, second])
     (event,) = dataset.incidents
     assert {s.article_id for s in event.sources} == {"ap", "reuters"}
@@ -46,8 +82,10 @@ def test_one_strike_reported_twice_merges_with_every_source_attribution_and_figu
     assert (event.date.start, event.date.end) == ("2023-01-29", "2023-01-29")  # where the reports agree
     assert event.location.precision == "place"  # the finer of the two
     kinds = {(a.article_id, a.perpetrator.name, a.source and a.source.name, a.kind) for a in event.attributions}
-    assert kinds == {("ap", "US-led coalition", "Syrian Observatory for Human Rights", "alleged"),
-                     ("reuters", "Unidentified Armed Group (Syria)", None, "unknown")}
+    assert kinds == {
+        ("ap", "US-led coalition", "Syrian Observatory for Human Rights", "alleged"),
+        ("reuters", "Unidentified Armed Group (Syria)", None, "unknown"),
+    }
 
 
 def test_two_strikes_on_the_same_town_a_day_apart_stay_apart():
@@ -55,21 +93,68 @@ def test_two_strikes_on_the_same_town_a_day_apart_stay_apart():
     assert len(dataset.incidents) == 2
 
 
-@pytest.mark.parametrize(("change", "merged"), [
-    ({"location": {"name": "Al Mayadin", "latitude": 35.01982, "longitude": 40.45154}}, False),  # ~75 km away
-    ({"location": {"name": "Hasrat", "latitude": 34.55, "longitude": 40.92, "precision": "place"}}, False),  # 11 km, both place
-    ({"location": {"name": "Hasrat", "latitude": 34.55, "longitude": 40.92, "precision": "near"}}, True),  # 11 km, near
-    ({"location": {"name": "Al Qaim", "country": "Iraq", "country_code": "IQ", "latitude": 34.45, "longitude": 40.92}}, False),
-    ({"event_type": "Protests", "sub_event_type": "Peaceful protest"}, False),
-    ({"event_type": "Strategic developments", "sub_event_type": "Disrupted weapons use"}, True),  # one outlet: intercepted
-    ({"location": {"name": "Deir ez-Zor", "precision": "region", "latitude": 35.3, "longitude": 40.1}}, True),  # same admin1
-    ({"location": {"name": "Syria", "precision": "country", "admin1": None, "latitude": None, "longitude": None}}, False),
-    ({"date": {"start": "2023-01-01", "end": "2023-01-30", "precision": "month"}}, True),  # coarse, same sub-event type
-    ({"date": {"start": "2023-01-01", "end": "2023-01-30", "precision": "month"},
-      "sub_event_type": "Shelling/artillery/missile attack"}, False),  # coarse needs the same sub-event type
-])
+@pytest.mark.parametrize(
+    ("change", "merged"),
+    [
+        ({"location": {"name": "Al Mayadin", "latitude": 35.01982, "longitude": 40.45154}}, False),  # ~75 km away
+        (
+            {"location": {"name": "Hasrat", "latitude": 34.55, "longitude": 40.92, "precision": "place"}},
+            False,
+        ),  # 11 km, both place
+        (
+            {"location": {"name": "Hasrat", "latitude": 34.55, "longitude": 40.92, "precision": "near"}},
+            True,
+        ),  # 11 km, near
+        (
+            {
+                "location": {
+                    "name": "Al Qaim",
+                    "country": "Iraq",
+                    "country_code": "IQ",
+                    "latitude": 34.45,
+                    "longitude": 40.92,
+                }
+            },
+            False,
+        ),
+        ({"event_type": "Protests", "sub_event_type": "Peaceful protest"}, False),
+        (
+            {"event_type": "Strategic developments", "sub_event_type": "Disrupted weapons use"},
+            True,
+        ),  # one outlet: intercepted
+        (
+            {"location": {"name": "Deir ez-Zor", "precision": "region", "latitude": 35.3, "longitude": 40.1}},
+            True,
+        ),  # same admin1
+        (
+            {
+                "location": {
+                    "name": "Syria",
+                    "precision": "country",
+                    "admin1": None,
+                    "latitude": None,
+                    "longitude": None,
+                }
+            },
+            False,
+        ),
+        (
+            {"date": {"start": "2023-01-01", "end": "2023-01-30", "precision": "month"}},
+            True,
+        ),  # coarse, same sub-event type
+        (
+            {
+                "date": {"start": "2023-01-01", "end": "2023-01-30", "precision": "month"},
+                "sub_event_type": "Shelling/artillery/missile attack",
+            },
+            False,
+        ),  # coarse needs the same sub-event type
+    ],
+)
 def test_merge_rule_cases(change, merged):
-    dataset = merge_documents([_article("a", date=_day("2023-01-29")), _article("b", **{"date": _day("2023-01-29"), **change})])
+    dataset = merge_documents(
+        [_article("a", date=_day("2023-01-29")), _article("b", **{"date": _day("2023-01-29"), **change})]
+    )
     assert (len(dataset.incidents) == 1) is merged
 
 
@@ -106,8 +191,11 @@ def normalised():
 
 def test_example_articles_normalise_to_canonical_places_and_actors(normalised):
     oilfield, convoy = normalised
-    places = {(d.article.id[:4], i.id): (i.location.name, i.location.latitude is not None)
-              for d in normalised for i in d.incidents}
+    places = {
+        (d.article.id[:4], i.id): (i.location.name, i.location.latitude is not None)
+        for d in normalised
+        for i in d.incidents
+    }
     assert places[("2021", "I2")] == ("Albu Kamal", True)  # "Albukamal"
     assert places[("ap-2", "I1")] == ("Albu Kamal", True)  # "Boukamal"
     assert places[("ap-2", "I2")] == ("Isfahan", True)
@@ -141,4 +229,6 @@ def test_normalise_real_pipeline_outputs():
         if path == CONVOY:  # "Boukamal" in the model's words
             assert (location.name, location.admin1) == ("Albu Kamal", "Deir ez-Zor") and location.latitude
         else:  # the model's words "Al-Omar oil field": not in the gazetteer, placed near a place the text names
-            assert location.name == "Al-Omar oil field" and location.country_code == "SY" and location.precision == "near"
+            assert (
+                location.name == "Al-Omar oil field" and location.country_code == "SY" and location.precision == "near"
+            )

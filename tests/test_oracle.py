@@ -29,7 +29,8 @@ def gold_by_content(loaded) -> GoldExtraction:
         except ValueError:  # not a gold answer
             continue
     found = next((g for g in golds if g.article.sha256 == loaded.sha256), None) or next(
-        (g for g in golds if g.article.id == loaded.id), None)
+        (g for g in golds if g.article.id == loaded.id), None
+    )
     if found is None:
         pytest.fail(f"../shared/gold holds no gold answer for {loaded.id}: the example articles need theirs")
     return found
@@ -43,11 +44,15 @@ def test_oracle_ceiling(path):
 
     assert set(run.oracle.stages) == {"incidents", "actors"}, run.oracle.stages
     f1 = {name: getattr(run.score, name).f1 for name in ("incidents", "actors", "attributions")}
-    message = "\n".join([
-        f"{loaded.id}: F1 {f1} (ceiling {CEILING})",
-        "points lost:", *(f"  - {line}" for line in run.lost),
-        "where the draft could not hold the gold (oracle notes):", *(f"  - {n}" for n in run.oracle.notes),
-    ])
+    message = "\n".join(
+        [
+            f"{loaded.id}: F1 {f1} (ceiling {CEILING})",
+            "points lost:",
+            *(f"  - {line}" for line in run.lost),
+            "where the draft could not hold the gold (oracle notes):",
+            *(f"  - {n}" for n in run.oracle.notes),
+        ]
+    )
     assert all(value is not None and value >= CEILING for value in f1.values()), message
 
 
@@ -65,8 +70,9 @@ def test_oracle_answers_each_stage_from_the_gold():
     sent = json.loads(oracle.answers[0])["incidents"]
     sentences = {s.number: s for s in numbered(loaded.searchable_text)}
     for item, incident in zip(sent, gold.incidents, strict=True):
-        assert item["evidence"] and all(any(sentences[n].start <= q.start < sentences[n].end for n in item["evidence"])
-                                        for q in incident.evidence)
+        assert item["evidence"] and all(
+            any(sentences[n].start <= q.start < sentences[n].end for n in item["evidence"]) for q in incident.evidence
+        )
     quoted = run_oracle(loaded, gold, SETTINGS.with_(evidence="quotes")).oracle
     sent = json.loads(quoted.answers[0])["incidents"]
     assert [item["evidence"] for item in sent] == [[s.quote for s in i.evidence] for i in gold.incidents]
@@ -79,7 +85,10 @@ def test_oracle_decides_the_stage_from_the_request_never_by_guessing():
 
     def body(schema=None, task=""):
         fmt = {"type": "json_object", "schema": schema} if schema else {"type": "json_object"}
-        return {"messages": [{"role": "system", "content": "x"}, {"role": "user", "content": task}], "response_format": fmt}
+        return {
+            "messages": [{"role": "system", "content": "x"}, {"role": "user", "content": task}],
+            "response_format": fmt,
+        }
 
     assert stage_of(body(DraftIncidents.model_json_schema())) == "incidents"
     assert stage_of(body(DraftActorsAndAttributions.model_json_schema())) == "actors"

@@ -19,8 +19,12 @@ def test_the_wheel_holds_every_module_data_file_and_prompt(tmp_path):
         shutil.copy(ROOT / name, tree / name)
     for folder in ("extractor", "prompts"):
         shutil.copytree(ROOT / folder, tree / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(tree)],
-                           capture_output=True, text=True, timeout=300)
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(tree)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert build.returncode == 0, build.stderr[-2000:]
     (wheel,) = tmp_path.glob("incident_extractor-*.whl")
     shipped = set(zipfile.ZipFile(wheel).namelist())
@@ -34,13 +38,24 @@ def test_the_wheel_holds_every_module_data_file_and_prompt(tmp_path):
 
 # The stages in the order they may import one another: a module imports only from its own layer
 # or the layers before it (`api` and `cli` on top use them all).
-LAYERS = (("errors", "taxonomy", "schema", "settings", "cache"), ("articles",), ("llm",), ("normalise",), ("flow",),
-          ("results",), ("runs",), ("batch",), ("api", "cli"))
+LAYERS = (
+    ("errors", "taxonomy", "schema", "settings", "cache"),
+    ("articles",),
+    ("llm",),
+    ("normalise",),
+    ("flow",),
+    ("results",),
+    ("runs",),
+    ("batch",),
+    ("api", "cli"),
+)
 LAYER_OF = {name: number for number, names in enumerate(LAYERS) for name in names}
 
 
 def _modules() -> list:
-    return sorted(p for p in (ROOT / "extractor").rglob("*.py") if "__pycache__" not in p.parts and p.name != "__init__.py")
+    return sorted(
+        p for p in (ROOT / "extractor").rglob("*.py") if "__pycache__" not in p.parts and p.name != "__init__.py"
+    )
 
 
 def _place(path) -> str:
@@ -56,8 +71,13 @@ def test_imports_point_down_the_stages():
     for path in _modules():
         here = LAYER_OF[_place(path)]
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [node.module] if isinstance(node, ast.ImportFrom) and node.module else \
-                [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            names = (
+                [node.module]
+                if isinstance(node, ast.ImportFrom) and node.module
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
             for name in names:
                 parts = name.split(".")
                 if parts[0] == "extractor" and len(parts) > 1 and parts[1] in LAYER_OF and LAYER_OF[parts[1]] > here:
@@ -67,7 +87,7 @@ def test_imports_point_down_the_stages():
 
 def test_the_readme_table_names_every_module_in_its_folder():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    table = readme[readme.index("## How it works"):readme.index("- **Two calls per article**")]
+    table = readme[readme.index("## How it works") : readme.index("- **Two calls per article**")]
     listed, folder = set(), None
     for line in table.splitlines():
         heading = re.match(r"\| \*\*`(extractor/[a-z/_]*)`\*\*", line)
@@ -83,7 +103,23 @@ def test_no_file_of_the_package_or_its_prompts_is_left_out_of_git():
     # folder once also hid extractor/runs/workers.py
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("not a git checkout")
-    left_out = subprocess.run(["git", "-C", str(ROOT), "ls-files", "--others", "--exclude-standard", "--ignored",
-                               "extractor", "prompts", "schemas", "benchmarks", "scripts"],
-                              capture_output=True, text=True, check=True).stdout.split()
+    left_out = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(ROOT),
+            "ls-files",
+            "--others",
+            "--exclude-standard",
+            "--ignored",
+            "extractor",
+            "prompts",
+            "schemas",
+            "benchmarks",
+            "scripts",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert [p for p in left_out if "__pycache__" not in p] == []

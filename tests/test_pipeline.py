@@ -12,6 +12,7 @@ from extractor.llm.client import LLMClient
 from extractor.flow.pipeline import extract_article
 from extractor.settings import Settings
 
+
 def _with(data, path, value):
     data = copy.deepcopy(data)
     target = data
@@ -23,7 +24,12 @@ def _with(data, path, value):
 
 def run(*answers, max_attempts=3):
     fake = FakeModel(*answers)
-    llm = LLMClient.from_transport(fake, Settings(provider="openai", model="fake", response_format="json_object", max_attempts=max_attempts, evidence="quotes"))
+    llm = LLMClient.from_transport(
+        fake,
+        Settings(
+            provider="openai", model="fake", response_format="json_object", max_attempts=max_attempts, evidence="quotes"
+        ),
+    )
     return extract_article(article(CONVOY), llm), fake
 
 
@@ -44,12 +50,16 @@ def test_clean_answers_give_a_grounded_document_in_two_calls():
     assert doc.incidents[0].location.text == "the Syrian border region of Boukamal"
     assert doc.warnings == []
     assert doc.provenance.usage.prompt_tokens == 200
-    assert fake.requests[0]["response_format"]["type"] == "json_object" and "schema" in fake.requests[0]["response_format"]
+    assert (
+        fake.requests[0]["response_format"]["type"] == "json_object" and "schema" in fake.requests[0]["response_format"]
+    )
     assert_grounded(doc)
 
 
 def test_a_missing_quote_is_re_asked_by_name_and_the_fix_is_kept():
-    bad = _with(INCIDENTS, ["incidents", 0, "evidence"], ["Drones attacked a convoy of tanks in Aleppo on Friday morning"])
+    bad = _with(
+        INCIDENTS, ["incidents", 0, "evidence"], ["Drones attacked a convoy of tanks in Aleppo on Friday morning"]
+    )
     doc, fake = run(bad, INCIDENTS, ACTORS)
     assert len(fake.requests) == 3
     reask = fake.requests[1]["messages"][-1]["content"]
@@ -88,14 +98,30 @@ def test_a_mismatched_type_left_after_the_last_attempt_is_repaired_with_a_warnin
     "path, value, warning, dates",
     [
         # a date the tool cannot read, or one after publication, is repaired, never a reason to drop
-        (["incidents", 1, "date"], {"start": "2023-03-01", "end": "2023-03-02", "precision": "day"}, "after the publication date",
-         ("2023-01-23", "2023-01-29", "week")),
-        (["incidents", 1, "date"], {"start": "2022-11-31", "end": "2022-11-31", "precision": "day"}, "not a real calendar date",
-         ("2022-11-01", "2022-11-30", "month")),
-        (["incidents", 1, "date"], {"start": "2023-01-25", "end": "2023-02-12", "precision": "day"}, "cut at the publication date",
-         ("2023-01-25", "2023-01-29", "day")),
-        (["incidents", 1, "date"], {"start": "2023-03-01", "end": "2023-03-01", "precision": "day", "text": "in November"},
-         'resolved from "in November"', ("2022-11-01", "2022-11-30", "month")),
+        (
+            ["incidents", 1, "date"],
+            {"start": "2023-03-01", "end": "2023-03-02", "precision": "day"},
+            "after the publication date",
+            ("2023-01-23", "2023-01-29", "week"),
+        ),
+        (
+            ["incidents", 1, "date"],
+            {"start": "2022-11-31", "end": "2022-11-31", "precision": "day"},
+            "not a real calendar date",
+            ("2022-11-01", "2022-11-30", "month"),
+        ),
+        (
+            ["incidents", 1, "date"],
+            {"start": "2023-01-25", "end": "2023-02-12", "precision": "day"},
+            "cut at the publication date",
+            ("2023-01-25", "2023-01-29", "day"),
+        ),
+        (
+            ["incidents", 1, "date"],
+            {"start": "2023-03-01", "end": "2023-03-01", "precision": "day", "text": "in November"},
+            'resolved from "in November"',
+            ("2022-11-01", "2022-11-30", "month"),
+        ),
     ],
 )
 def test_a_bad_date_is_repaired_and_the_incident_kept(path, value, warning, dates):
@@ -109,9 +135,19 @@ def test_a_bad_date_is_repaired_and_the_incident_kept(path, value, warning, date
 @pytest.mark.parametrize(
     "path, value, warning, figures",
     [
-        (["incidents", 1, "fatalities"], {"low": 20, "best": 14, "high": None}, "does not state [20]", (None, 14, None)),
+        (
+            ["incidents", 1, "fatalities"],
+            {"low": 20, "best": 14, "high": None},
+            "does not state [20]",
+            (None, 14, None),
+        ),
         (["incidents", 1, "fatalities"], {"low": 14, "best": None, "high": 14}, None, (14, None, 14)),
-        (["incidents", 1, "fatalities"], {"low": 30, "best": 30, "high": None}, "does not state [30]", (None, None, None)),
+        (
+            ["incidents", 1, "fatalities"],
+            {"low": 30, "best": 30, "high": None},
+            "does not state [30]",
+            (None, None, None),
+        ),
         (["incidents", 0, "fatalities"], {"low": 0, "best": 0, "high": 0}, "does not state [0]", (None, None, None)),
     ],
 )
@@ -140,12 +176,26 @@ def test_a_reversed_date_range_is_swapped():
 
 def test_unknown_references_are_repaired_or_removed_and_ids_renumbered():
     actors = copy.deepcopy(ACTORS)
-    actors["attributions"].append({"incident_id": "I7", "evidence": ["The November strike hit tanker trucks carrying fuel"],
-                                   "perpetrator_id": "A9", "source_id": "A8", "kind": "alleged", "hedged": False})
+    actors["attributions"].append(
+        {
+            "incident_id": "I7",
+            "evidence": ["The November strike hit tanker trucks carrying fuel"],
+            "perpetrator_id": "A9",
+            "source_id": "A8",
+            "kind": "alleged",
+            "hedged": False,
+        }
+    )
     actors["actors"][2]["backed_by"] = ["A8"]
-    actors["actors"].insert(0, {"id": "A5", "evidence": ["Kremlin officials met in Moscow"], "name": "Kremlin", "kind": "government"})
+    actors["actors"].insert(
+        0, {"id": "A5", "evidence": ["Kremlin officials met in Moscow"], "name": "Kremlin", "kind": "government"}
+    )
     doc, _ = run(INCIDENTS, actors, max_attempts=1)
-    assert [a.id for a in doc.actors] == ["A1", "A2", "A3"]  # Kremlin is not in the article: dropped, the rest renumbered
+    assert [a.id for a in doc.actors] == [
+        "A1",
+        "A2",
+        "A3",
+    ]  # Kremlin is not in the article: dropped, the rest renumbered
     assert doc.attributions[0].perpetrator_id == "A1" and doc.attributions[0].source_id == "A2"
     moved = doc.attributions[2]
     # I7 does not exist: the attribution goes to I2, whose evidence is its own; A9 and A8 are not listed actors
@@ -206,20 +256,27 @@ def test_no_incidents_means_no_second_call():
 
 
 def test_an_answer_cut_off_at_the_token_cap_keeps_its_complete_items():
-    cut = '{"incidents": [' + __import__("json").dumps(INCIDENTS["incidents"][0]) + ', {"id": "I2", "evidence": ["The Nov'
+    cut = (
+        '{"incidents": [' + __import__("json").dumps(INCIDENTS["incidents"][0]) + ', {"id": "I2", "evidence": ["The Nov'
+    )
     import httpx2
 
     from support.fakes import completion
 
     fake = FakeModel(httpx2.Response(200, json=completion(cut, finish_reason="length")), ACTORS)
-    llm = LLMClient.from_transport(fake, Settings(provider="openai", model="fake", response_format="json_object", max_attempts=2, evidence="quotes"))
+    llm = LLMClient.from_transport(
+        fake,
+        Settings(provider="openai", model="fake", response_format="json_object", max_attempts=2, evidence="quotes"),
+    )
     doc = extract_article(article(CONVOY), llm)
     assert len(doc.incidents) == 1 and doc.incidents[0].location.name == "Boukamal"
     assert any("incident 2 does not fit the schema" in w for w in doc.warnings)
 
 
 def test_actor_evidence_must_name_the_actor_else_its_name_is_quoted():
-    actors = _with(ACTORS, ["actors", 2, "evidence"], ["Drones attacked a convoy of trucks in eastern Syria Sunday night"])
+    actors = _with(
+        ACTORS, ["actors", 2, "evidence"], ["Drones attacked a convoy of trucks in eastern Syria Sunday night"]
+    )
     actors["actors"][2]["mentions"] = ["Iran-backed militiamen", "the Quds Force brigades"]
     doc, _ = run(INCIDENTS, actors, max_attempts=1)
     militias = next(a for a in doc.actors if a.name == "Iran-backed militias")
@@ -273,7 +330,10 @@ def test_salvage_keeps_valid_items_even_beyond_the_list_bound():
     from extractor.flow.salvage import salvage
     from extractor.flow.draft import DraftIncidents
 
-    many = {"incidents": [dict(INCIDENTS["incidents"][0], id=f"I{n}") for n in range(1, MAX_INCIDENTS + 3)] + [{"id": "I99"}]}
+    many = {
+        "incidents": [dict(INCIDENTS["incidents"][0], id=f"I{n}") for n in range(1, MAX_INCIDENTS + 3)]
+        + [{"id": "I99"}]
+    }
     draft, issues = salvage(__import__("json").dumps(many), DraftIncidents)
     assert len(draft.incidents) == MAX_INCIDENTS + 2
     assert issues == [f"incident {MAX_INCIDENTS + 3} does not fit the schema (evidence: Field required); dropped"]
@@ -289,11 +349,18 @@ def test_caps_bind_only_the_small_local_model_and_grow_with_the_article():
 
 def test_the_embedded_provider_is_not_asked_for_what_the_tool_computes():
     fake = FakeModel(INCIDENTS, ACTORS)
-    llm = LLMClient.from_transport(fake, Settings(provider="embedded", response_format="json_object", max_attempts=1, evidence="quotes"))
+    llm = LLMClient.from_transport(
+        fake, Settings(provider="embedded", response_format="json_object", max_attempts=1, evidence="quotes")
+    )
     doc = extract_article(article(CONVOY), llm)
     schema = fake.requests[0]["response_format"]["schema"]["$defs"]
-    assert "summary" not in schema["DraftIncident"]["properties"] and "country_code" not in schema["DraftLocation"]["properties"]
-    assert doc.incidents[0].summary == "Drones attacked a convoy of trucks in eastern Syria Sunday night"  # its evidence
+    assert (
+        "summary" not in schema["DraftIncident"]["properties"]
+        and "country_code" not in schema["DraftLocation"]["properties"]
+    )
+    assert (
+        doc.incidents[0].summary == "Drones attacked a convoy of trucks in eastern Syria Sunday night"
+    )  # its evidence
     assert doc.incidents[0].location.country_code == "ZZ"  # until normalisation computes it
 
 
@@ -301,27 +368,57 @@ def test_the_embedded_provider_sends_its_scaled_caps_in_schema_and_prompt():
     from extractor.flow.draft import caps_for
 
     fake = FakeModel(INCIDENTS)
-    llm = LLMClient.from_transport(fake, Settings(provider="embedded", response_format="json_object", max_attempts=1, evidence="quotes"))
+    llm = LLMClient.from_transport(
+        fake, Settings(provider="embedded", response_format="json_object", max_attempts=1, evidence="quotes")
+    )
     convoy = article(CONVOY)
     extract_article(convoy, llm)
     caps = caps_for(True, len(convoy.model_text))
     incidents = fake.requests[0]
     assert incidents["response_format"]["schema"]["properties"]["incidents"]["maxItems"] == caps.incidents < 30
-    assert f"incidents of political violence in the article, at most {caps.incidents}," in incidents["messages"][-1]["content"]
-    assert not any("actors" in r["response_format"]["schema"]["properties"] for r in fake.requests)  # asked small instead
+    assert (
+        f"incidents of political violence in the article, at most {caps.incidents},"
+        in incidents["messages"][-1]["content"]
+    )
+    assert not any(
+        "actors" in r["response_format"]["schema"]["properties"] for r in fake.requests
+    )  # asked small instead
 
 
-@pytest.mark.parametrize(("kind", "path", "value", "check"), [
-    ("incidents", ["incidents", 0, "date"], None, lambda d: d.incidents[0].date.precision == "week"),
-    ("incidents", ["incidents", 0, "date", "start"], "unknown", lambda d: d.incidents[0].date.start <= "2023-01-29"),
-    ("incidents", ["incidents", 0, "location", "country_code"], "Syria", lambda d: d.incidents[0].location.country_code == "ZZ"),
-    ("incidents", ["incidents", 0, "event_type"], "Drone war", lambda d: d.incidents[0].event_type == "Explosions/Remote violence"),
-    ("incidents", ["incidents", 0, "id"], "first", lambda d: d.incidents[0].id == "I1"),
-    ("actors", ["attributions", 0, "perpetrator_id"], "US-led coalition", lambda d: d.attributions[0].perpetrator_id == "A1"),
-    ("actors", ["attributions", 0, "source_id"], "SOHR", lambda d: d.attributions[0].source_id is None),
-    ("actors", ["attributions", 0, "incident_id"], "one", lambda d: d.attributions[0].incident_id == "I1"),
-    ("actors", ["actors", 2, "evidence"], [], lambda d: d.actors[2].evidence[0].quote == "Iran-backed militias"),
-])
+@pytest.mark.parametrize(
+    ("kind", "path", "value", "check"),
+    [
+        ("incidents", ["incidents", 0, "date"], None, lambda d: d.incidents[0].date.precision == "week"),
+        (
+            "incidents",
+            ["incidents", 0, "date", "start"],
+            "unknown",
+            lambda d: d.incidents[0].date.start <= "2023-01-29",
+        ),
+        (
+            "incidents",
+            ["incidents", 0, "location", "country_code"],
+            "Syria",
+            lambda d: d.incidents[0].location.country_code == "ZZ",
+        ),
+        (
+            "incidents",
+            ["incidents", 0, "event_type"],
+            "Drone war",
+            lambda d: d.incidents[0].event_type == "Explosions/Remote violence",
+        ),
+        ("incidents", ["incidents", 0, "id"], "first", lambda d: d.incidents[0].id == "I1"),
+        (
+            "actors",
+            ["attributions", 0, "perpetrator_id"],
+            "US-led coalition",
+            lambda d: d.attributions[0].perpetrator_id == "A1",
+        ),
+        ("actors", ["attributions", 0, "source_id"], "SOHR", lambda d: d.attributions[0].source_id is None),
+        ("actors", ["attributions", 0, "incident_id"], "one", lambda d: d.attributions[0].incident_id == "I1"),
+        ("actors", ["actors", 2, "evidence"], [], lambda d: d.actors[2].evidence[0].quote == "Iran-backed militias"),
+    ],
+)
 def test_a_broken_required_field_the_tool_computes_gets_a_placeholder_not_a_drop(kind, path, value, check):
     """Salvage keeps the item; assembly then repairs the placeholder with a warning."""
     if kind == "incidents":
@@ -359,10 +456,22 @@ def test_an_item_needing_many_repairs_is_kept():
 def test_a_claim_without_a_perpetrator_is_the_claimant_s_and_a_reporter_is_never_inferred():
     actors = copy.deepcopy(ACTORS)
     actors["attributions"] = [
-        {"incident_id": "I1", "evidence": ["said the drones appear to have been from the U.S.-led coalition"],
-         "perpetrator_id": None, "source_id": "A1", "kind": "claimed", "hedged": False},
-        {"incident_id": "I1", "evidence": ["The Britain-based Syrian Observatory for Human Rights"],
-         "perpetrator_id": None, "source_id": None, "kind": "reported", "hedged": False},
+        {
+            "incident_id": "I1",
+            "evidence": ["said the drones appear to have been from the U.S.-led coalition"],
+            "perpetrator_id": None,
+            "source_id": "A1",
+            "kind": "claimed",
+            "hedged": False,
+        },
+        {
+            "incident_id": "I1",
+            "evidence": ["The Britain-based Syrian Observatory for Human Rights"],
+            "perpetrator_id": None,
+            "source_id": None,
+            "kind": "reported",
+            "hedged": False,
+        },
     ]
     doc, _ = run(INCIDENTS, actors, max_attempts=1)
     assert (doc.attributions[0].perpetrator_id, doc.attributions[0].kind) == ("A1", "claimed")
@@ -379,8 +488,12 @@ def test_a_repeated_attribution_gives_its_evidence_to_the_first():
 
 def test_an_id_both_repeated_and_kept_means_the_actor_kept_under_it():
     actors = copy.deepcopy(ACTORS)
-    actors["actors"] = [actors["actors"][0], {**actors["actors"][0], "id": "A3"}, actors["actors"][1],
-                        {**actors["actors"][2], "id": "A3"}]
+    actors["actors"] = [
+        actors["actors"][0],
+        {**actors["actors"][0], "id": "A3"},
+        actors["actors"][1],
+        {**actors["actors"][2], "id": "A3"},
+    ]
     actors["targets"] = [{"incident_id": "I1", "actor_id": "A3"}]
     doc, _ = run(INCIDENTS, actors, max_attempts=1)
     militias = next(a for a in doc.actors if a.name == "Iran-backed militias")
@@ -389,7 +502,11 @@ def test_an_id_both_repeated_and_kept_means_the_actor_kept_under_it():
 
 @pytest.mark.parametrize("day", ["9999-12-99", "0000-00-00", "2023-13-45"])
 def test_dates_beyond_the_calendar_never_raise(day):
-    doc, _ = run(_with(INCIDENTS, ["incidents", 1, "date"], {"start": day, "end": day, "precision": "day"}), ACTORS, max_attempts=1)
+    doc, _ = run(
+        _with(INCIDENTS, ["incidents", 1, "date"], {"start": day, "end": day, "precision": "day"}),
+        ACTORS,
+        max_attempts=1,
+    )
     assert len(doc.incidents) == 2 and doc.incidents[1].date.end <= "2023-01-30"
 
 
@@ -414,15 +531,22 @@ def test_an_actor_named_across_a_wrapped_line_in_upper_case_is_found():
     assert _name_span(Grounder(text), ["Hernan Felipe Errazuris"]) == []  # no fuzzy guess for a name
 
 
-@pytest.mark.parametrize(("answer", "said"), [
-    ("I cannot help with that.", 'it answered "I cannot help with that." (not JSON)'),
-    ({"incidents": "none"}, "incidents: Input should be a valid"),
-])
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        ("I cannot help with that.", 'it answered "I cannot help with that." (not JSON)'),
+        ({"incidents": "none"}, "incidents: Input should be a valid"),
+    ],
+)
 def test_a_failure_says_in_one_line_what_came_back_and_why_it_was_refused(answer, said):
     fake = FakeModel(answer)
     with pytest.raises(ExtractionFailed) as failed:
-        extract_article(article(CONVOY), LLMClient.from_transport(fake, Settings(provider="openai", model="fake",
-                                                                                  response_format="json_object", max_attempts=1)))
+        extract_article(
+            article(CONVOY),
+            LLMClient.from_transport(
+                fake, Settings(provider="openai", model="fake", response_format="json_object", max_attempts=1)
+            ),
+        )
     line = failed.value.one_line()
     assert said in line and "\n" not in line
     assert "pydantic.dev" not in line and "validation error for" not in line

@@ -80,8 +80,23 @@ def test_gold_oilfield_places(gazetteer):
 
 def test_country_name_is_country_precision_without_a_point(gazetteer):
     # An answer the embedded 0.5B model gave on the oil-field article: location "Syria", country "SY".
-    doc = make_doc("oilfield", OILFIELD_TEXT, "2021-06-28", [{"quote": OILFIELD_TEXT.split(".")[0].strip()[:80], "location": {
-        "name": "Syria", "country": "Syria", "country_code": "SY", "admin1": None, "precision": "country"}}])
+    doc = make_doc(
+        "oilfield",
+        OILFIELD_TEXT,
+        "2021-06-28",
+        [
+            {
+                "quote": OILFIELD_TEXT.split(".")[0].strip()[:80],
+                "location": {
+                    "name": "Syria",
+                    "country": "Syria",
+                    "country_code": "SY",
+                    "admin1": None,
+                    "precision": "country",
+                },
+            }
+        ],
+    )
     location = resolve_places(doc, OILFIELD_TEXT, gazetteer).incidents[0].location
     assert (location.name, location.country, location.precision) == ("Syria", "Syria", "country")
     assert location.latitude is None
@@ -89,25 +104,60 @@ def test_country_name_is_country_precision_without_a_point(gazetteer):
 
 def test_a_country_that_shares_its_name_with_towns(gazetteer):
     text = "An Israeli strike hit southern Lebanon."
-    doc = make_doc("x", text, "2023-01-29", [{"quote": "An Israeli strike hit southern Lebanon", "location": {
-        "name": "Lebanon", "country": "Lebanon", "country_code": "LB", "admin1": None, "precision": "country"}}])
+    doc = make_doc(
+        "x",
+        text,
+        "2023-01-29",
+        [
+            {
+                "quote": "An Israeli strike hit southern Lebanon",
+                "location": {
+                    "name": "Lebanon",
+                    "country": "Lebanon",
+                    "country_code": "LB",
+                    "admin1": None,
+                    "precision": "country",
+                },
+            }
+        ],
+    )
     location = resolve_places(doc, text, gazetteer).incidents[0].location
     assert (location.name, location.precision, location.latitude) == ("Lebanon", "country", None)
 
 
 def test_unknown_place_without_a_named_neighbour_is_kept_with_a_warning(gazetteer):
     text = "A bomb hit the Zzyzx compound, officials said."
-    doc = make_doc("x", text, "2023-01-29", [{"quote": "A bomb hit the Zzyzx compound",
-                                             "location": {"name": "Zzyzx compound", "latitude": None, "longitude": None}}])
+    doc = make_doc(
+        "x",
+        text,
+        "2023-01-29",
+        [
+            {
+                "quote": "A bomb hit the Zzyzx compound",
+                "location": {"name": "Zzyzx compound", "latitude": None, "longitude": None},
+            }
+        ],
+    )
     out = resolve_places(doc, text, gazetteer)
     assert out.incidents[0].location == doc.incidents[0].location
-    assert out.warnings == ['I1: location "Zzyzx compound" is not in the gazetteer and the text names no known place near it']
+    assert out.warnings == [
+        'I1: location "Zzyzx compound" is not in the gazetteer and the text names no known place near it'
+    ]
 
 
 def test_facility_near_a_town_is_precision_near(gazetteer):
     text = "A drone hit the T-2 pumping station near Albukamal on Friday."
-    doc = make_doc("x", text, "2023-01-29", [{"quote": "A drone hit the T-2 pumping station",
-                                             "location": {"name": "T-2 pumping station", "precision": "place"}}])
+    doc = make_doc(
+        "x",
+        text,
+        "2023-01-29",
+        [
+            {
+                "quote": "A drone hit the T-2 pumping station",
+                "location": {"name": "T-2 pumping station", "precision": "place"},
+            }
+        ],
+    )
     location = resolve_places(doc, text, gazetteer).incidents[0].location
     assert (location.name, location.precision, location.admin1) == ("T-2 pumping station", "near", "Deir ez-Zor")
     assert location.latitude == pytest.approx(34.45, abs=0.01)
@@ -116,10 +166,48 @@ def test_facility_near_a_town_is_precision_near(gazetteer):
 def test_user_geonames_dump_gives_finer_places(tmp_path):
     # Two rows in allCountries.txt layout: a village and an oil field the packaged data lacks.
     rows = [
-        ["1", "Al Mayādīn", "Al Mayadin", "Mayadin,Al-Mayadeen", "35.01982", "40.45154", "P", "PPLA2", "SY", "", "07",
-         "", "", "", "54534", "", "", "Asia/Damascus", "2023-01-01"],
-        ["2", "Ḩaql al ‘Umar", "Haql al `Umar", "Al-Omar oil field,Omar oil field", "35.08", "40.55", "L", "OILF", "SY",
-         "", "07", "", "", "", "0", "", "", "Asia/Damascus", "2023-01-01"],
+        [
+            "1",
+            "Al Mayādīn",
+            "Al Mayadin",
+            "Mayadin,Al-Mayadeen",
+            "35.01982",
+            "40.45154",
+            "P",
+            "PPLA2",
+            "SY",
+            "",
+            "07",
+            "",
+            "",
+            "",
+            "54534",
+            "",
+            "",
+            "Asia/Damascus",
+            "2023-01-01",
+        ],
+        [
+            "2",
+            "Ḩaql al ‘Umar",
+            "Haql al `Umar",
+            "Al-Omar oil field,Omar oil field",
+            "35.08",
+            "40.55",
+            "L",
+            "OILF",
+            "SY",
+            "",
+            "07",
+            "",
+            "",
+            "",
+            "0",
+            "",
+            "",
+            "Asia/Damascus",
+            "2023-01-01",
+        ],
     ]
     dump = tmp_path / "SY.txt"
     dump.write_text("".join("\t".join(r) + "\n" for r in rows), encoding="utf-8")
@@ -143,18 +231,37 @@ def test_shipped_admin1_table_covers_the_region():
     assert len(table) > 3000
 
 
-@pytest.mark.parametrize(("country", "code", "name", "expected"), [
-    ("Syria", "SY", "Santiago", "CL"),  # the model copied an example's country: the place decides
-    ("Chile", "SY", "Santiago", "CL"),  # the code disagrees with the country named: the name decides
-    ("El Salvador", "SV", "San Miguel", "SV"),  # a place the given country has: nothing changes
-    ("N/A", "XX", "Santiago", "CL"),  # neither is a country: the place decides
-    ("Syria", "CL", "Santiago", "CL"),  # name and code disagree: the one that has the place
-])
+@pytest.mark.parametrize(
+    ("country", "code", "name", "expected"),
+    [
+        ("Syria", "SY", "Santiago", "CL"),  # the model copied an example's country: the place decides
+        ("Chile", "SY", "Santiago", "CL"),  # the code disagrees with the country named: the name decides
+        ("El Salvador", "SV", "San Miguel", "SV"),  # a place the given country has: nothing changes
+        ("N/A", "XX", "Santiago", "CL"),  # neither is a country: the place decides
+        ("Syria", "CL", "Santiago", "CL"),  # name and code disagree: the one that has the place
+    ],
+)
 def test_the_country_code_is_computed_not_taken_from_the_model(gazetteer, country, code, name, expected):
     text = "SANTIAGO, 12 MAY 89 -- A BOMB EXPLODED TODAY NEAR A POLICE STATION IN SANTIAGO AND SAN MIGUEL."
-    doc = make_doc("x", text, "1989-05-12", [{"quote": "A BOMB EXPLODED TODAY", "location": {
-        "name": name, "admin1": None, "country": country, "country_code": code, "latitude": None, "longitude": None,
-        "precision": "place"}}])
+    doc = make_doc(
+        "x",
+        text,
+        "1989-05-12",
+        [
+            {
+                "quote": "A BOMB EXPLODED TODAY",
+                "location": {
+                    "name": name,
+                    "admin1": None,
+                    "country": country,
+                    "country_code": code,
+                    "latitude": None,
+                    "longitude": None,
+                    "precision": "place",
+                },
+            }
+        ],
+    )
     incident = resolve_places(doc, text, gazetteer).incidents[0]
     assert incident.location.country_code == expected
     moved = [w for w in resolve_places(doc, text, gazetteer).warnings if "country code" in w]
@@ -163,11 +270,32 @@ def test_the_country_code_is_computed_not_taken_from_the_model(gazetteer, countr
 
 def test_a_location_that_is_a_country_is_in_that_country(gazetteer):
     text = "Pro-Iranian groups shelled areas in eastern Syria, Iranian media said."
-    doc = make_doc("x", text, "2021-06-28", [{"quote": "Pro-Iranian groups shelled areas in eastern Syria", "location": {
-        "name": "Syria", "admin1": None, "country": "Iran", "country_code": "IR", "latitude": None, "longitude": None,
-        "precision": "country"}}])
+    doc = make_doc(
+        "x",
+        text,
+        "2021-06-28",
+        [
+            {
+                "quote": "Pro-Iranian groups shelled areas in eastern Syria",
+                "location": {
+                    "name": "Syria",
+                    "admin1": None,
+                    "country": "Iran",
+                    "country_code": "IR",
+                    "latitude": None,
+                    "longitude": None,
+                    "precision": "country",
+                },
+            }
+        ],
+    )
     location = resolve_places(doc, text, gazetteer).incidents[0].location
-    assert (location.name, location.country_code, location.precision, location.latitude) == ("Syria", "SY", "country", None)
+    assert (location.name, location.country_code, location.precision, location.latitude) == (
+        "Syria",
+        "SY",
+        "country",
+        None,
+    )
 
 
 def test_the_gazetteer_is_built_once_per_machine_and_read_back_from_disk(tmp_path, monkeypatch):

@@ -12,14 +12,25 @@ def _totals(done=0, failed=0, skipped=0, cache_hits=0, cost=0.0):
     return Totals(done=done, failed=failed, skipped=skipped, cache_hits=cache_hits, cost=cost)
 
 
-@pytest.mark.parametrize(("totals", "total", "expected"), [
-    (_totals(done=10, cost=0.5), 100, 5.0),  # 10 sent for $0.50: 90 more at $0.05
-    (_totals(done=10, cache_hits=5, cost=0.5), 100, 0.5 + 0.1 * 90),  # cache hits cost nothing and do not count as sent
-    (_totals(done=8, failed=2, skipped=10, cost=1.0), 100, 1.0 + 0.1 * 80),  # failures were billed; skipped ones are done
-    (_totals(done=10, cost=None), 100, None),  # no price for the model
-    (_totals(done=10, cost=0.5), None, None),  # inputs not counted
-    (_totals(skipped=3), 100, None),  # nothing sent yet
-])
+@pytest.mark.parametrize(
+    ("totals", "total", "expected"),
+    [
+        (_totals(done=10, cost=0.5), 100, 5.0),  # 10 sent for $0.50: 90 more at $0.05
+        (
+            _totals(done=10, cache_hits=5, cost=0.5),
+            100,
+            0.5 + 0.1 * 90,
+        ),  # cache hits cost nothing and do not count as sent
+        (
+            _totals(done=8, failed=2, skipped=10, cost=1.0),
+            100,
+            1.0 + 0.1 * 80,
+        ),  # failures were billed; skipped ones are done
+        (_totals(done=10, cost=None), 100, None),  # no price for the model
+        (_totals(done=10, cost=0.5), None, None),  # inputs not counted
+        (_totals(skipped=3), 100, None),  # nothing sent yet
+    ],
+)
 def test_the_projected_cost_extends_the_cost_per_article_sent_to_the_articles_to_come(totals, total, expected):
     assert projected_cost(totals, total) == (pytest.approx(expected) if expected is not None else None)
 

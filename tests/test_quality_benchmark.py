@@ -23,21 +23,34 @@ def test_weighted_f1_is_the_support_weighted_mean_of_per_label_f1():
     assert quality.weighted_f1([]) is None
 
 
-@pytest.mark.parametrize(("warning", "reason"), [
-    ("incident I2: none of its evidence is in the article; the incident was dropped", "evidence not found"),
-    ("incident I1: date.end 2023-03-02 is after the publication date 2023-01-29 + 1 day; the incident was dropped",
-     "date after publication"),
-    ('attribution 1 (incident I1): perpetrator_id is null, so kind must be "unknown", not "reported"; dropped',
-     "null perpetrator with kind"),
-    ("attribution 2 (incident I7): incident_id I7 is not one of ['I1']; dropped", "unknown incident id"),
-    ("incidents: incident 3 does not fit the schema (evidence: Field required); dropped", "does not fit the schema"),
-    ('incident I2: evidence "x" is not in the article; copy a passage word for word', None),  # one quote
-    ("target (I1, A9) names an unknown incident or actor; dropped", None),  # a link, not an item
-    ("incident I2: date 2023-03-01..2023-03-02 is after the publication date; set to the week up to publication", None),
-    ("attribution 3 (incident I1): there is no incident to attribute; dropped", "no incident to attach"),
-    ("attribution 2 (incident I1): repeats T1; its evidence was merged into T1", None),
-    ('actor A4: "SOHR" is already listed as A1; list each actor once. The repeat was merged into A1', None),
-])
+@pytest.mark.parametrize(
+    ("warning", "reason"),
+    [
+        ("incident I2: none of its evidence is in the article; the incident was dropped", "evidence not found"),
+        (
+            "incident I1: date.end 2023-03-02 is after the publication date 2023-01-29 + 1 day; the incident was dropped",
+            "date after publication",
+        ),
+        (
+            'attribution 1 (incident I1): perpetrator_id is null, so kind must be "unknown", not "reported"; dropped',
+            "null perpetrator with kind",
+        ),
+        ("attribution 2 (incident I7): incident_id I7 is not one of ['I1']; dropped", "unknown incident id"),
+        (
+            "incidents: incident 3 does not fit the schema (evidence: Field required); dropped",
+            "does not fit the schema",
+        ),
+        ('incident I2: evidence "x" is not in the article; copy a passage word for word', None),  # one quote
+        ("target (I1, A9) names an unknown incident or actor; dropped", None),  # a link, not an item
+        (
+            "incident I2: date 2023-03-01..2023-03-02 is after the publication date; set to the week up to publication",
+            None,
+        ),
+        ("attribution 3 (incident I1): there is no incident to attribute; dropped", "no incident to attach"),
+        ("attribution 2 (incident I1): repeats T1; its evidence was merged into T1", None),
+        ('actor A4: "SOHR" is already listed as A1; list each actor once. The repeat was merged into A1', None),
+    ],
+)
 def test_drop_reasons_count_only_items_thrown_away(warning, reason):
     assert quality.drop_reason(warning) == reason
 
@@ -52,10 +65,14 @@ def test_the_muc_sample_is_seeded_and_holds_texts_without_gold():
 
 @needs_dev
 def test_a_run_with_the_oracle_scores_the_examples_perfect(tmp_path):
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "quality.py"), "--oracle", "--out", str(tmp_path), "--json"],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "quality.py"), "--oracle", "--out", str(tmp_path), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
-    result = json.loads(done.stdout[done.stdout.index("{"):])
+    result = json.loads(done.stdout[done.stdout.index("{") :])
     examples = result["sets"]["examples"]
     assert examples["articles"] == 2 and examples["failed"] == 0 and examples["dropped_total"] == 0
     for level in ("incidents", "actors", "attributions"):
@@ -69,12 +86,27 @@ def test_the_attribution_names_benchmark_runs_over_the_dev_gold():
     script = ROOT / "benchmarks" / "attribution_names.py"
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    total, anywhere, cued = map(int, re.search(r"gold attributions (\d+); perpetrator named by code in some sentence (\d+), "
-                                               r"in a cue sentence (\d+)", done.stdout).groups())
+    total, anywhere, cued = map(
+        int,
+        re.search(
+            r"gold attributions (\d+); perpetrator named by code in some sentence (\d+), "
+            r"in a cue sentence (\d+)",
+            done.stdout,
+        ).groups(),
+    )
     assert total > 0 and cued <= anywhere <= total
 
 
 def test_the_most_over_given_label_is_measured_against_its_share_in_the_labels():
-    pairs = [("Attack", "Attack"), ("Armed clash", "Attack"), ("Armed clash", "Armed clash"), ("none", "Grenade"), ("none", "none")]
-    assert quality.over_share(pairs) == ("Attack", 2.0)  # 2 given, 1 in the labels; a label the gold never has counts its count
+    pairs = [
+        ("Attack", "Attack"),
+        ("Armed clash", "Attack"),
+        ("Armed clash", "Armed clash"),
+        ("none", "Grenade"),
+        ("none", "none"),
+    ]
+    assert quality.over_share(pairs) == (
+        "Attack",
+        2.0,
+    )  # 2 given, 1 in the labels; a label the gold never has counts its count
     assert quality.over_share([("Attack", "none")]) == ("", 0.0)

@@ -25,10 +25,22 @@ def test_every_example_article_has_a_recording():
 def test_replay_through_the_cli_gives_the_recorded_grounded_document(cassette, tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "placeholder-replay-credential")
     out = tmp_path / "out.json"
-    args = ["extract", str(ARTICLES / f"{cassette.stem}.txt"), "-o", str(out), "--no-cache",
-            "--base-url", RECORDING["base_url"], "--model", RECORDING["model"],
-            "--response-format", RECORDING["response_format"], "--max-attempts", str(RECORDING["max_attempts"]),
-            "--small-model" if RECORDING.get("small_model") else "--no-small-model"]
+    args = [
+        "extract",
+        str(ARTICLES / f"{cassette.stem}.txt"),
+        "-o",
+        str(out),
+        "--no-cache",
+        "--base-url",
+        RECORDING["base_url"],
+        "--model",
+        RECORDING["model"],
+        "--response-format",
+        RECORDING["response_format"],
+        "--max-attempts",
+        str(RECORDING["max_attempts"]),
+        "--small-model" if RECORDING.get("small_model") else "--no-small-model",
+    ]
     with vcr_for(cassette.parent, record_mode="none").use_cassette(cassette.name) as recorded:
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 0, result.output
@@ -57,6 +69,18 @@ def test_a_request_that_was_not_recorded_fails_instead_of_reaching_a_network(tmp
     article = tmp_path / "changed.txt"
     article.write_text((ARTICLES / f"{cassette.stem}.txt").read_text(encoding="utf-8") + "\nOne more sentence.")
     with vcr_for(cassette.parent, record_mode="none").use_cassette(cassette.name):
-        result = CliRunner().invoke(app, ["extract", str(article), "--no-cache", "--base-url", RECORDING["base_url"],
-                                          "--model", RECORDING["model"], "--response-format", "json_object"])
+        result = CliRunner().invoke(
+            app,
+            [
+                "extract",
+                str(article),
+                "--no-cache",
+                "--base-url",
+                RECORDING["base_url"],
+                "--model",
+                RECORDING["model"],
+                "--response-format",
+                "json_object",
+            ],
+        )
     assert result.exit_code != 0

@@ -26,8 +26,10 @@ from extractor.results.read import Result, read_results
 from extractor.results.review import render_review, write_review
 from extractor.schema import GoldExtraction
 
-HOSTILE = ("Officials said <script>window.__pwned=1</script> & <img src=x onerror=\"window.__pwned=2\"> "
-           "drones struck a convoy near Boukamal.\r\nThe monitor blamed the militia.\n")
+HOSTILE = (
+    'Officials said <script>window.__pwned=1</script> & <img src=x onerror="window.__pwned=2"> '
+    "drones struck a convoy near Boukamal.\r\nThe monitor blamed the militia.\n"
+)
 CONVOY_PREDICTION = FIXTURES / "expected" / "ap-2023-01-29-syria-convoy.json"
 
 
@@ -39,20 +41,51 @@ def span(text: str, quote: str) -> dict:
     return {"quote": quote, "start": start, "end": start + len(quote), "alignment": "exact"}
 
 
-def document(text: str, *, incident: list[str], actor: list[str], attribution: list[str], summary: str = "Drones struck a convoy.") -> dict:
+def document(
+    text: str,
+    *,
+    incident: list[str],
+    actor: list[str],
+    attribution: list[str],
+    summary: str = "Drones struck a convoy.",
+) -> dict:
     """One incident, one actor and one attribution whose evidence quotes `text`."""
     return {
         "schema_version": "1",
         "article": {"id": "hostile", "sha256": hashlib.sha256(text.encode()).hexdigest()},
-        "incidents": [{
-            "id": "I1", "summary": summary, "event_type": "Explosions/Remote violence", "sub_event_type": "Air/drone strike",
-            "stage": "accomplished", "primary": True, "date": {"start": "2023-01-29", "end": "2023-01-29", "precision": "day"},
-            "location": {"name": "Boukamal", "country": "Syria", "country_code": "SY", "precision": "place"},
-            "fatalities": {"low": 1, "high": 3}, "evidence": [span(text, q) for q in incident],
-        }],
-        "actors": [{"id": "A1", "name": "the militia & co", "kind": "political_militia", "evidence": [span(text, q) for q in actor]}],
-        "attributions": [{"id": "T1", "incident_id": "I1", "perpetrator_id": "A1", "source_id": None, "kind": "alleged",
-                          "hedged": False, "evidence": [span(text, q) for q in attribution]}],
+        "incidents": [
+            {
+                "id": "I1",
+                "summary": summary,
+                "event_type": "Explosions/Remote violence",
+                "sub_event_type": "Air/drone strike",
+                "stage": "accomplished",
+                "primary": True,
+                "date": {"start": "2023-01-29", "end": "2023-01-29", "precision": "day"},
+                "location": {"name": "Boukamal", "country": "Syria", "country_code": "SY", "precision": "place"},
+                "fatalities": {"low": 1, "high": 3},
+                "evidence": [span(text, q) for q in incident],
+            }
+        ],
+        "actors": [
+            {
+                "id": "A1",
+                "name": "the militia & co",
+                "kind": "political_militia",
+                "evidence": [span(text, q) for q in actor],
+            }
+        ],
+        "attributions": [
+            {
+                "id": "T1",
+                "incident_id": "I1",
+                "perpetrator_id": "A1",
+                "source_id": None,
+                "kind": "alleged",
+                "hedged": False,
+                "evidence": [span(text, q) for q in attribution],
+            }
+        ],
         "warnings": ["actor A2: <b>dropped</b>"],
     }
 
@@ -107,11 +140,19 @@ def real_pairs() -> list[tuple[Result, object]]:
 
 
 def test_article_markup_and_ampersands_are_escaped():
-    doc = document(HOSTILE, incident=["drones struck a convoy near Boukamal"], actor=["the militia"],
-                   attribution=["<script>window.__pwned=1</script>"])
+    doc = document(
+        HOSTILE,
+        incident=["drones struck a convoy near Boukamal"],
+        actor=["the militia"],
+        attribution=["<script>window.__pwned=1</script>"],
+    )
     page = render_review([pair(HOSTILE, doc)])
     assert "<script>window.__pwned" not in page and "<img src=x" not in page
-    for escaped in ("&lt;script&gt;window.__pwned=1&lt;/script&gt;", " &amp; ", "&lt;img src=x onerror=&quot;window.__pwned=2&quot;&gt;"):
+    for escaped in (
+        "&lt;script&gt;window.__pwned=1&lt;/script&gt;",
+        " &amp; ",
+        "&lt;img src=x onerror=&quot;window.__pwned=2&quot;&gt;",
+    ):
         assert escaped in page
     assert "&lt;b&gt;dropped&lt;/b&gt;" in page and "<b>dropped" not in page  # warnings are model text too
     (pieces,) = Pieces(page).sections
@@ -120,7 +161,9 @@ def test_article_markup_and_ampersands_are_escaped():
 
 def test_record_data_cannot_close_its_script_block():
     summary = "Struck </script><script>window.__pwned=3</script> & more"
-    doc = document(HOSTILE, incident=["drones struck"], actor=["the militia"], attribution=["blamed the militia"], summary=summary)
+    doc = document(
+        HOSTILE, incident=["drones struck"], actor=["the militia"], attribution=["blamed the militia"], summary=summary
+    )
     page = render_review([pair(HOSTILE, doc)])
     assert page.count("</script>") == 2  # the data block's own end and the page script's
     blob = re.search(r'<script type="application/json" class="records-data">(.*?)</script>', page, re.S).group(1)
@@ -130,10 +173,18 @@ def test_record_data_cannot_close_its_script_block():
 
 def test_overlapping_spans_split_the_text_and_list_every_record_innermost_first():
     text = "Drones struck the convoy near Boukamal, the monitor said."
-    doc = document(text, incident=["the convoy"], actor=["Drones struck the convoy near Boukamal"],
-                   attribution=["struck the convoy near Boukamal, the monitor said"])
+    doc = document(
+        text,
+        incident=["the convoy"],
+        actor=["Drones struck the convoy near Boukamal"],
+        attribution=["struck the convoy near Boukamal, the monitor said"],
+    )
     (pieces,) = Pieces(render_review([pair(text, doc)])).sections
-    marked = [(attrs["data-records"], attrs["data-spans"], int(attrs["data-start"]), int(attrs["data-end"]), t) for attrs, t in pieces if attrs]
+    marked = [
+        (attrs["data-records"], attrs["data-spans"], int(attrs["data-start"]), int(attrs["data-end"]), t)
+        for attrs, t in pieces
+        if attrs
+    ]
     assert marked == [
         ("A1", "A1.0", 0, 7, "Drones "),
         ("A1 T1", "A1.0 T1.0", 7, 14, "struck "),
@@ -156,7 +207,7 @@ def test_every_span_of_real_results_is_marked_at_exactly_its_offsets():
         assert "".join(t for _, t in pieces) == art.text
         for key, s in spans_of(result.doc):
             covering = [(a, t) for a, t in pieces if a and key in a["data-spans"].split()]
-            assert "".join(t for _, t in covering) == s.quote == art.text[s.start:s.end], key
+            assert "".join(t for _, t in covering) == s.quote == art.text[s.start : s.end], key
             assert int(covering[0][0]["data-start"]) == s.start and int(covering[-1][0]["data-end"]) == s.end, key
             checked += 1
     assert checked >= 2
@@ -174,7 +225,9 @@ def test_several_results_give_one_section_each_and_an_index():
     assert len(pairs) == 2, "both example articles have a gold answer in ../shared/gold"
     page = render_review(pairs)
     assert re.findall(r'<section class="result" id="(r\d+)"', page) == ["r0", "r1"]
-    assert '<a href="#r0">ap-2023-01-29-syria-convoy</a>' in page and '<a href="#r1">2021-06-28-omar-oilfield</a>' in page
+    assert (
+        '<a href="#r0">ap-2023-01-29-syria-convoy</a>' in page and '<a href="#r1">2021-06-28-omar-oilfield</a>' in page
+    )
     assert all(html.escape(w) in page for w in pairs[0][0].doc.warnings)
 
 
@@ -267,7 +320,10 @@ def test_browser_shows_every_span_highlighted_at_its_text(browser, real_page):
 
 
 def in_view(browser, element) -> bool:
-    return browser.run("const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight && r.height > 0;", element)
+    return browser.run(
+        "const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight && r.height > 0;",
+        element,
+    )
 
 
 FAR_RECORD = """
@@ -295,18 +351,24 @@ def test_browser_clicking_a_record_marks_and_scrolls_to_its_spans(browser, real_
     assert browser.find("#r1 mark.seg.active") == []
     browser.click(browser.find(f'#r1 tr[data-record="{record}"]')[0])
     assert in_view(browser, first)
-    active = browser.run('return [...document.querySelectorAll("#r1 mark.seg.active")].map(m => m.dataset.records.split(" "))')
+    active = browser.run(
+        'return [...document.querySelectorAll("#r1 mark.seg.active")].map(m => m.dataset.records.split(" "))'
+    )
     assert len(active) == len(browser.find(f'#r1 mark.seg[data-records~="{record}"]')) > 0
     assert all(record in ids for ids in active)
     assert browser.find(f'#r1 tr.selected[data-record="{record}"]')
     # The other highlights fade: a visible change, not only a class.
     others = browser.find(f'#r1 mark.seg:not([data-records~="{record}"])')
     assert float(browser.run("return getComputedStyle(arguments[0]).opacity", others[0])) < 1
-    data = browser.run('return JSON.parse(document.querySelector("#r1 script.records-data").textContent)[arguments[0]]', record)
+    data = browser.run(
+        'return JSON.parse(document.querySelector("#r1 script.records-data").textContent)[arguments[0]]', record
+    )
     assert data["title"].split(" ")[0] in browser.visible_text(browser.find("#r1 .card")[0])
     # Clicking the row again clears the selection.
     browser.click(browser.find(f'#r1 tr[data-record="{record}"]')[0])
-    assert browser.find("#r1 mark.seg.active") == [] and browser.run("return arguments[0].hidden", browser.find("#r1 .card")[0])
+    assert browser.find("#r1 mark.seg.active") == [] and browser.run(
+        "return arguments[0].hidden", browser.find("#r1 .card")[0]
+    )
 
 
 @pytest.mark.browser
@@ -331,8 +393,13 @@ def test_browser_hovering_a_highlight_shows_its_record_and_clicking_selects_it(b
 @pytest.mark.browser
 def test_browser_renders_markup_in_the_article_as_text_without_running_it(browser, tmp_path):
     summary = "Struck </script><script>window.__pwned=3</script>"
-    doc = document(HOSTILE, incident=["drones struck a convoy near Boukamal"], actor=["the militia"],
-                   attribution=["<script>window.__pwned=1</script>"], summary=summary)
+    doc = document(
+        HOSTILE,
+        incident=["drones struck a convoy near Boukamal"],
+        actor=["the militia"],
+        attribution=["<script>window.__pwned=1</script>"],
+        summary=summary,
+    )
     (tmp_path / "hostile.txt").write_text(HOSTILE, encoding="utf-8", newline="")
     (tmp_path / "hostile.json").write_text(json.dumps(doc), encoding="utf-8")
     write_review([tmp_path / "hostile.json"], [tmp_path / "hostile.txt"], tmp_path / "review.html")

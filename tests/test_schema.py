@@ -14,7 +14,9 @@ GOLD_FILES = sorted(GOLD.glob("*.json"))
 
 def test_published_schema_matches_the_models():
     published = json.loads((ROOT / "schemas" / "extraction.v1.json").read_text())
-    assert published == json_schema(), "schemas/extraction.v1.json drifted: run `extractor schema -o schemas/extraction.v1.json`"
+    assert published == json_schema(), (
+        "schemas/extraction.v1.json drifted: run `extractor schema -o schemas/extraction.v1.json`"
+    )
 
 
 def test_schema_command_prints_the_published_schema():
@@ -47,22 +49,43 @@ def _valid_document() -> dict:
     return {
         "schema_version": "1",
         "article": {"id": "convoy", "published": "2023-01-29", "sha256": "0" * 64},
-        "incidents": [{
-            "id": "I1", "summary": "Drones struck a convoy.", "event_type": "Explosions/Remote violence",
-            "sub_event_type": "Air/drone strike", "stage": "accomplished", "primary": True,
-            "date": {"start": "2023-01-29", "end": "2023-01-29", "precision": "day", "text": "Sunday night"},
-            "location": {"name": "Boukamal", "country": "Syria", "country_code": "SY", "precision": "place"},
-            "fatalities": {"low": 1, "best": 2, "high": 3}, "evidence": [span],
-        }],
+        "incidents": [
+            {
+                "id": "I1",
+                "summary": "Drones struck a convoy.",
+                "event_type": "Explosions/Remote violence",
+                "sub_event_type": "Air/drone strike",
+                "stage": "accomplished",
+                "primary": True,
+                "date": {"start": "2023-01-29", "end": "2023-01-29", "precision": "day", "text": "Sunday night"},
+                "location": {"name": "Boukamal", "country": "Syria", "country_code": "SY", "precision": "place"},
+                "fatalities": {"low": 1, "best": 2, "high": 3},
+                "evidence": [span],
+            }
+        ],
         "actors": [
             {"id": "A1", "name": "U.S.-led coalition", "kind": "external_forces", "country_code": "US"},
             {"id": "A2", "name": "Syrian Observatory for Human Rights", "mentions": [observatory], "kind": "monitor"},
         ],
-        "attributions": [{"id": "T1", "incident_id": "I1", "perpetrator_id": "A1", "source_id": "A2", "kind": "alleged",
-                          "hedged": True, "evidence": [span]}],
+        "attributions": [
+            {
+                "id": "T1",
+                "incident_id": "I1",
+                "perpetrator_id": "A1",
+                "source_id": "A2",
+                "kind": "alleged",
+                "hedged": True,
+                "evidence": [span],
+            }
+        ],
         "provenance": {
-            "provider": "embedded", "model": "m", "prompt_version": "p", "attempts": 2,
-            "usage": {"prompt_tokens": 1, "completion_tokens": 2}, "cache_hit": False, "extracted_at": "2026-01-01T00:00:00Z",
+            "provider": "embedded",
+            "model": "m",
+            "prompt_version": "p",
+            "attempts": 2,
+            "usage": {"prompt_tokens": 1, "completion_tokens": 2},
+            "cache_hit": False,
+            "extracted_at": "2026-01-01T00:00:00Z",
         },
         "warnings": [],
     }

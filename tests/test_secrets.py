@@ -33,8 +33,11 @@ def test_recording_scrubs_credentials(tmp_path):
 
     with vcr_for(tmp_path, record_mode="all").use_cassette("scrub.yaml"):
         client = httpx2.Client(transport=httpx2.MockTransport(handler))
-        client.post("http://127.0.0.1:9/v1/chat/completions", json={"x": 1},
-                    headers={"Authorization": f"Bearer {RECORDING_KEY}", "api-key": RECORDING_KEY, "Cookie": "a=b"})
+        client.post(
+            "http://127.0.0.1:9/v1/chat/completions",
+            json={"x": 1},
+            headers={"Authorization": f"Bearer {RECORDING_KEY}", "api-key": RECORDING_KEY, "Cookie": "a=b"},
+        )
     saved = (tmp_path / "scrub.yaml").read_bytes()
     assert b'{"x":' in saved or b"x" in saved  # the exchange itself was recorded
     assert RECORDING_KEY.encode() not in saved and b"s3cr3t-cookie" not in saved
@@ -43,6 +46,11 @@ def test_recording_scrubs_credentials(tmp_path):
 
 
 def test_no_tracked_file_names_a_real_key():
-    for path in [*ROOT.glob("extractor/*.py"), *ROOT.glob("tests/*.py"), *ROOT.glob("scripts/*.py"), ROOT / "README.md"]:
+    for path in [
+        *ROOT.glob("extractor/*.py"),
+        *ROOT.glob("tests/*.py"),
+        *ROOT.glob("scripts/*.py"),
+        ROOT / "README.md",
+    ]:
         if path.exists():
             assert not re.search(rb"sk-[A-Za-z0-9_-]{20,}|Bearer [A-Za-z0-9._-]{20,}", path.read_bytes()), path

@@ -18,7 +18,12 @@ def test_an_api_key_means_openai_with_json_schema():
 def test_flag_beats_environment_beats_default():
     env = {"OPENAI_BASE_URL": "http://127.0.0.1:1/v1", "EXTRACTOR_MODEL": "env-model", "EXTRACTOR_MAX_ATTEMPTS": "5"}
     s = resolve({"model": "flag-model"}, env)
-    assert s.provider == "openai" and s.model == "flag-model" and s.max_attempts == 5 and s.base_url == "http://127.0.0.1:1/v1"
+    assert (
+        s.provider == "openai"
+        and s.model == "flag-model"
+        and s.max_attempts == 5
+        and s.base_url == "http://127.0.0.1:1/v1"
+    )
     assert resolve({"max_attempts": 2}, env).max_attempts == 2
 
 

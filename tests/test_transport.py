@@ -16,7 +16,9 @@ from extractor.llm.transport import RetryingTransport, retry_after_seconds
 def client(fake, attempts=4, max_wait=120.0):
     waits = []
     transport = RetryingTransport(fake, attempts=attempts, max_wait=max_wait, sleep=waits.append)
-    return LLMClient.from_transport(transport, Settings(provider="openai", model="fake", response_format="json_object", evidence="quotes")), waits
+    return LLMClient.from_transport(
+        transport, Settings(provider="openai", model="fake", response_format="json_object", evidence="quotes")
+    ), waits
 
 
 def error(status, **headers):
@@ -39,7 +41,9 @@ def test_500_and_503_back_off_exponentially_with_jitter():
     assert len(fake.requests) == 4
 
 
-@pytest.mark.parametrize("exc", [httpx2.ReadTimeout("slow"), httpx2.ConnectError("refused"), httpx2.RemoteProtocolError("dropped")])
+@pytest.mark.parametrize(
+    "exc", [httpx2.ReadTimeout("slow"), httpx2.ConnectError("refused"), httpx2.RemoteProtocolError("dropped")]
+)
 def test_timeouts_and_dropped_connections_are_retried(exc):
     fake = FakeModel(exc, INCIDENTS, ACTORS)
     llm, waits = client(fake)
@@ -64,7 +68,9 @@ def test_a_persistent_timeout_becomes_a_transport_error():
 
 
 def test_total_wait_is_bounded():
-    fake = FakeModel(error(429, **{"retry-after": "50"}), error(429, **{"retry-after": "50"}), error(429, **{"retry-after": "50"}))
+    fake = FakeModel(
+        error(429, **{"retry-after": "50"}), error(429, **{"retry-after": "50"}), error(429, **{"retry-after": "50"})
+    )
     llm, waits = client(fake, attempts=10, max_wait=60)
     with pytest.raises(TransportError):
         extract_article(article(CONVOY), llm)
@@ -90,7 +96,12 @@ def test_the_sdk_does_not_retry_on_its_own():
 def test_retry_after_forms():
     assert retry_after_seconds(httpx2.Response(429, headers={"retry-after": "3"})) == 3.0
     assert retry_after_seconds(httpx2.Response(429, headers={"retry-after-ms": "1500"})) == 1.5
-    assert retry_after_seconds(httpx2.Response(429, headers={"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}), now=1445412470.0) == 10.0
+    assert (
+        retry_after_seconds(
+            httpx2.Response(429, headers={"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}), now=1445412470.0
+        )
+        == 10.0
+    )
     assert retry_after_seconds(httpx2.Response(429)) is None
 
 
@@ -98,18 +109,25 @@ def _status_error(status: int, message: str = "nope", attempts: int | None = Non
     import openai
 
     headers = {"x-extractor-attempts": str(attempts)} if attempts else {}
-    response = httpx2.Response(status, json={"error": {"message": message}}, headers=headers,
-                               request=httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions"))
+    response = httpx2.Response(
+        status,
+        json={"error": {"message": message}},
+        headers=headers,
+        request=httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions"),
+    )
     return openai.APIStatusError(message, response=response, body={"error": {"message": message}})
 
 
-@pytest.mark.parametrize(("status", "kind", "words"), [
-    (401, "LLMError", "refused the credentials (HTTP 401: nope)"),
-    (404, "LLMError", "does not know this model or path (HTTP 404: nope)"),
-    (429, "TransportError", "kept failing (HTTP 429: nope) after 5 attempts"),
-    (503, "TransportError", "kept failing (HTTP 503: nope) after 5 attempts"),
-    (400, "LLMError", "rejected the request (HTTP 400: nope)"),
-])
+@pytest.mark.parametrize(
+    ("status", "kind", "words"),
+    [
+        (401, "LLMError", "refused the credentials (HTTP 401: nope)"),
+        (404, "LLMError", "does not know this model or path (HTTP 404: nope)"),
+        (429, "TransportError", "kept failing (HTTP 429: nope) after 5 attempts"),
+        (503, "TransportError", "kept failing (HTTP 503: nope) after 5 attempts"),
+        (400, "LLMError", "rejected the request (HTTP 400: nope)"),
+    ],
+)
 def test_one_mapper_turns_the_sdks_status_errors_into_ours(status, kind, words):
     from extractor.llm.sdk_errors import as_ours
 
@@ -126,7 +144,9 @@ def test_a_transport_fault_travels_as_our_typed_error_under_the_sdks_wrapper():
 
     from extractor.llm.sdk_errors import as_ours
 
-    fault = TransportError("the model server could not be reached after 3 attempts", attempts=3, hint="check --base-url")
+    fault = TransportError(
+        "the model server could not be reached after 3 attempts", attempts=3, hint="check --base-url"
+    )
     try:
         try:
             raise fault from httpx2.ConnectError("refused")
@@ -136,7 +156,10 @@ def test_a_transport_fault_travels_as_our_typed_error_under_the_sdks_wrapper():
         assert as_ours(sdk) is fault
         batch = as_ours(sdk, doing="the Batch API could not upload the requests", attempts=4)
     assert type(batch) is TransportError and batch.attempts == 4
-    assert str(batch) == "the Batch API could not upload the requests: the model server could not be reached after 3 attempts"
+    assert (
+        str(batch)
+        == "the Batch API could not upload the requests: the model server could not be reached after 3 attempts"
+    )
 
 
 def test_instructors_async_validator_check_runs_once_per_model_and_still_refuses_a_bad_one(monkeypatch):
@@ -192,10 +215,23 @@ def test_a_plain_request_body_skips_openais_transform_and_comes_out_the_same():
     from extractor.llm.lean import is_plain
 
     convoy = article(CONVOY)
-    body = {"messages": prompts.incident_messages(convoy, prompts.View.of(convoy, "sentences")), "model": "m",
-            "temperature": 0, "max_tokens": 64, "audio": omit, "tools": omit, "seed": 7,
-            "response_format": {"type": "json_schema", "json_schema": {"name": "DraftIncidents", "strict": True,
-                                                                       "schema": _prepared(DraftIncidents).model_json_schema()}}}
+    body = {
+        "messages": prompts.incident_messages(convoy, prompts.View.of(convoy, "sentences")),
+        "model": "m",
+        "temperature": 0,
+        "max_tokens": 64,
+        "audio": omit,
+        "tools": omit,
+        "seed": 7,
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {
+                "name": "DraftIncidents",
+                "strict": True,
+                "schema": _prepared(DraftIncidents).model_json_schema(),
+            },
+        },
+    }
     expected = completion_create_params.CompletionCreateParamsNonStreaming
     lean, original = completions.async_maybe_transform, completions.async_maybe_transform.__wrapped__
     assert getattr(lean, "plain_as_is", False)
@@ -204,4 +240,6 @@ def test_a_plain_request_body_skips_openais_transform_and_comes_out_the_same():
     assert "audio" not in asyncio.run(lean(body, expected))  # not given: dropped, as the SDK drops it
     # anything that is not JSON as it stands takes the SDK's own path
     assert not is_plain({"messages": iter([])}) and not is_plain({"when": __import__("datetime").date(2024, 1, 1)})
-    assert asyncio.run(lean({**body, "messages": iter(body["messages"])}, expected)) == asyncio.run(original(body, expected))
+    assert asyncio.run(lean({**body, "messages": iter(body["messages"])}, expected)) == asyncio.run(
+        original(body, expected)
+    )

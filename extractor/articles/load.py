@@ -123,8 +123,12 @@ def article_from_text(text: str, article_id: str, origin: str, **meta: str | Non
     `origin` names where it was read, for error messages."""
     size = len(text.encode("utf-8"))
     if size > MAX_ARTICLE_BYTES:
-        raise InputError(origin, f"is {size / 1024 / 1024:.1f} MB of text; the limit for one article is "
-                         f"{MAX_ARTICLE_BYTES // 1024 // 1024} MB", hint="split it into articles (one per file, or one JSON record per line)")
+        raise InputError(
+            origin,
+            f"is {size / 1024 / 1024:.1f} MB of text; the limit for one article is "
+            f"{MAX_ARTICLE_BYTES // 1024 // 1024} MB",
+            hint="split it into articles (one per file, or one JSON record per line)",
+        )
     masked: list[tuple[int, int]] = []
     published = meta.pop("published", None)
     prefix = DATE_PREFIX.match(text)
@@ -134,7 +138,9 @@ def article_from_text(text: str, article_id: str, origin: str, **meta: str | Non
     masked += residue_regions(text)
     article = Article(id=article_id, text=text, published=published, masked=tuple(_merge(masked)), **meta)
     if not article.model_text:
-        raise InputError(origin, "holds no article text once script and markup are set aside", hint="check the file's content")
+        raise InputError(
+            origin, "holds no article text once script and markup are set aside", hint="check the file's content"
+        )
     return article
 
 
@@ -161,7 +167,9 @@ def _check_date(value: str, source: str) -> str:
     try:
         return dt.date.fromisoformat(value).isoformat()
     except ValueError:
-        raise InputError(source, f"publication date {value!r} is not a real YYYY-MM-DD date", hint="fix the date") from None
+        raise InputError(
+            source, f"publication date {value!r} is not a real YYYY-MM-DD date", hint="fix the date"
+        ) from None
 
 
 def _records(data: bytes, source: str, stem: str, jsonl: bool) -> Iterator[Article | InputError]:

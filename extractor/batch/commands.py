@@ -95,8 +95,16 @@ class CollectReport:
         return sum(o.status == FAILED for o in self.outcomes)
 
 
-def submit(run: str, paths_or_articles: Iterable[str | Path | Article | InputError], settings: Settings, store: RunStore,
-           client: openai.OpenAI, *, retry_failed: bool = False, max_tries: int = MAX_TRIES) -> BatchSubmission:
+def submit(
+    run: str,
+    paths_or_articles: Iterable[str | Path | Article | InputError],
+    settings: Settings,
+    store: RunStore,
+    client: openai.OpenAI,
+    *,
+    retry_failed: bool = False,
+    max_tries: int = MAX_TRIES,
+) -> BatchSubmission:
     """Take on the run's new articles and upload their first requests (with any requests still
     queued from earlier calls) as one or more batches."""
     _check(settings)
@@ -104,9 +112,15 @@ def submit(run: str, paths_or_articles: Iterable[str | Path | Article | InputErr
 
     store.begin_run(run, {**run_settings(settings), "batch": True})
     batches = BatchStore(store)
-    params = {"provider": settings.provider, "model": settings.model, "max_attempts": settings.max_attempts,
-              "temperature": settings.temperature, "seed": settings.seed, "evidence": settings.evidence,
-              "window_chars": settings.window_chars}
+    params = {
+        "provider": settings.provider,
+        "model": settings.model,
+        "max_attempts": settings.max_attempts,
+        "temperature": settings.temperature,
+        "seed": settings.seed,
+        "evidence": settings.evidence,
+        "window_chars": settings.window_chars,
+    }
     submission = BatchSubmission(run)
     for group in _groups(_items(paths_or_articles), _WRITE_GROUP):
         with batches.transaction():
@@ -128,8 +142,18 @@ def status(run: str, store: RunStore, client: openai.OpenAI) -> list[BatchStatus
         batch = _api(lambda: client.batches.retrieve(record.id), f"read batch {record.id}")
         batches.update_batch(record.id, batch.status, batch.output_file_id, batch.error_file_id)
         counts = batch.request_counts
-        found.append(BatchStatus(record.id, batch.status, record.requests, counts.completed if counts else None,
-                                 counts.failed if counts else None, record.created_at, False, _batch_errors(batch)))
+        found.append(
+            BatchStatus(
+                record.id,
+                batch.status,
+                record.requests,
+                counts.completed if counts else None,
+                counts.failed if counts else None,
+                record.created_at,
+                False,
+                _batch_errors(batch),
+            )
+        )
     return found
 
 
@@ -139,8 +163,16 @@ def unsent(run: str, store: RunStore) -> int:
     return len(BatchStore(store).queued(run))
 
 
-def collect(run: str, store: RunStore, client: openai.OpenAI, settings: Settings, prices: Prices, *,
-            submit_next: bool = True, max_tries: int = MAX_TRIES) -> CollectReport:
+def collect(
+    run: str,
+    store: RunStore,
+    client: openai.OpenAI,
+    settings: Settings,
+    prices: Prices,
+    *,
+    submit_next: bool = True,
+    max_tries: int = MAX_TRIES,
+) -> CollectReport:
     """Apply the results of every finished, uncollected batch of the run, then (submit_next)
     upload what the articles need next: later stages, re-asks, failed lines."""
     _check(settings)
@@ -201,12 +233,23 @@ def _groups(items: Iterable[T], size: int) -> Iterator[list[tuple[int, T]]]:
         yield group
 
 
-def _take_on(run: str, index: int, item: Article | InputError, params: dict[str, Any], retry_failed: bool, store: RunStore,
-             batches: BatchStore, submission: BatchSubmission, max_tries: int) -> None:
+def _take_on(
+    run: str,
+    index: int,
+    item: Article | InputError,
+    params: dict[str, Any],
+    retry_failed: bool,
+    store: RunStore,
+    batches: BatchStore,
+    submission: BatchSubmission,
+    max_tries: int,
+) -> None:
     if isinstance(item, InputError):
         key = article_key(item.source, "")
         store.finish(run, key, status=FAILED, reason=item.one_line(), article_id=item.source, origin=item.source)
-        submission.outcomes.append(Outcome(index, key, item.source, item.source, FAILED, reason=item.one_line(), unreadable=True))
+        submission.outcomes.append(
+            Outcome(index, key, item.source, item.source, FAILED, reason=item.one_line(), unreadable=True)
+        )
         return
     key = article_key(item.id, item.sha256)
     recorded = store.status(run, key)
@@ -230,8 +273,15 @@ def _send(run: str, batches: BatchStore, client: openai.OpenAI) -> BatchSubmissi
     by_model: dict[str, list[tuple[str, str]]] = {}
     for row in batches.queued(run):
         p = params[row.key]
-        line = request_line(row.custom_id, model=p["model"], messages=row.messages, max_tokens=row.max_tokens,
-                            temperature=p["temperature"], seed=p["seed"], schema_name=row.schema)
+        line = request_line(
+            row.custom_id,
+            model=p["model"],
+            messages=row.messages,
+            max_tokens=row.max_tokens,
+            temperature=p["temperature"],
+            seed=p["seed"],
+            schema_name=row.schema,
+        )
         by_model.setdefault(p["model"], []).append((row.custom_id, line))
     number = len(batches.batches(run))
     for lines in by_model.values():
@@ -242,11 +292,20 @@ def _send(run: str, batches: BatchStore, client: openai.OpenAI) -> BatchSubmissi
             with batches.transaction():
                 batches.add_intent(run, intent, cids)
             name = file_name(run, number)
-            uploaded = _api(lambda: client.files.create(file=(name, jsonl(chunk), "application/jsonl"), purpose="batch"),
-                            "upload a batch file")
+            uploaded = _api(
+                lambda: client.files.create(file=(name, jsonl(chunk), "application/jsonl"), purpose="batch"),
+                "upload a batch file",
+            )
             try:
-                batch = _api(lambda: client.batches.create(input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window="24h",
-                                                           metadata={"run": run[:512], INTENT: intent}), "create a batch")
+                batch = _api(
+                    lambda: client.batches.create(
+                        input_file_id=uploaded.id,
+                        endpoint=ENDPOINT,
+                        completion_window="24h",
+                        metadata={"run": run[:512], INTENT: intent},
+                    ),
+                    "create a batch",
+                )
             except LLMError:
                 _quietly(lambda: client.files.delete(uploaded.id))
                 with batches.transaction():
@@ -258,7 +317,9 @@ def _send(run: str, batches: BatchStore, client: openai.OpenAI) -> BatchSubmissi
     return sent
 
 
-def _record(run: str, intent: str, batch_id: str, input_file_id: str, status: str, cids: list[str], batches: BatchStore) -> None:
+def _record(
+    run: str, intent: str, batch_id: str, input_file_id: str, status: str, cids: list[str], batches: BatchStore
+) -> None:
     with batches.transaction():
         batches.add_batch(run, batch_id, input_file_id, status, len(cids))
         batches.mark_submitted(run, cids, batch_id)
@@ -293,7 +354,9 @@ def _apply(run: str, batch_id: str, batch: Any, results: list, batches: BatchSto
     waiting = batches.submitted_in(run, batch_id)
     for result in results:
         if result.ok:
-            report.answered += batches.answer(run, result.custom_id, batch_id, result.text, result.finish_reason, result.usage)
+            report.answered += batches.answer(
+                run, result.custom_id, batch_id, result.text, result.finish_reason, result.usage
+            )
         else:
             report.failed_lines += batches.fail(run, result.custom_id, batch_id, result.error or "failed")
     if batch.status == "failed":
@@ -308,8 +371,9 @@ def _apply(run: str, batch_id: str, batch: Any, results: list, batches: BatchSto
     return sorted({row.key for row in waiting})
 
 
-def _advance(run: str, key: str, store: RunStore, batches: BatchStore, prices: Prices, max_tries: int,
-             report: CollectReport) -> None:
+def _advance(
+    run: str, key: str, store: RunStore, batches: BatchStore, prices: Prices, max_tries: int, report: CollectReport
+) -> None:
     item = batches.article(run, key)
     if item is None or item.state != ACTIVE:
         return
@@ -331,19 +395,43 @@ def _advance(run: str, key: str, store: RunStore, batches: BatchStore, prices: P
         _finish(run, item, step, store, batches, prices, report)
 
 
-def _finish(run: str, item: Any, step: Finished, store: RunStore, batches: BatchStore, prices: Prices,
-            report: CollectReport) -> None:
+def _finish(
+    run: str, item: Any, step: Finished, store: RunStore, batches: BatchStore, prices: Prices, report: CollectReport
+) -> None:
     document = step.document
     if document is not None:
         document = normalised(document, item.article)  # the normalise stage, as every driver applies it
     cost = prices.cost(item.params["provider"], item.params["model"], step.usage, batch=True)
     seconds = max(0.0, time.time() - item.submitted_at)  # submit to result: a batch's latency
-    store.finish(run, item.key, status=step.status, reason=step.reason,
-                 result=document.model_dump_json() if document is not None else None, attempts=step.attempts,
-                 usage=step.usage, seconds=seconds, cost=cost, article_id=item.article.id, origin=item.origin)
+    store.finish(
+        run,
+        item.key,
+        status=step.status,
+        reason=step.reason,
+        result=document.model_dump_json() if document is not None else None,
+        attempts=step.attempts,
+        usage=step.usage,
+        seconds=seconds,
+        cost=cost,
+        article_id=item.article.id,
+        origin=item.origin,
+    )
     batches.set_article_state(run, item.key, step.status)
-    report.outcomes.append(Outcome(len(report.outcomes), item.key, item.article.id, item.origin, step.status, document,
-                                   step.reason, step.attempts, dict(step.usage), seconds, cost))
+    report.outcomes.append(
+        Outcome(
+            len(report.outcomes),
+            item.key,
+            item.article.id,
+            item.origin,
+            step.status,
+            document,
+            step.reason,
+            step.attempts,
+            dict(step.usage),
+            seconds,
+            cost,
+        )
+    )
 
 
 # --- the API ----------------------------------------------------------------------------------

@@ -71,8 +71,13 @@ def replay(item: BatchArticle, rows: list[Row], max_tries: int) -> Step:
     for row in rows:
         by_stage.setdefault(row.stage, {})[row.attempt] = row
     params = item.params
-    flow = ArticleFlow(item.article, params["provider"], params["model"], params.get("evidence", "sentences"),
-                       int(params.get("window_chars", WINDOW_CHARS)))
+    flow = ArticleFlow(
+        item.article,
+        params["provider"],
+        params["model"],
+        params.get("evidence", "sentences"),
+        int(params.get("window_chars", WINDOW_CHARS)),
+    )
     steps = flow.steps()
     try:
         request = next(steps)
@@ -112,10 +117,17 @@ def _stage(request: Request, calls: dict[int, Row], max_attempts: int, max_tries
         for k in usage:
             usage[k] += row.usage.get(k, 0)
         if row.finish_reason == "length":
-            return Answer(None, attempt, usage, last_text=row.text,
-                          errors=[f"the answer was cut off at max_tokens={row.max_tokens}"])
+            return Answer(
+                None,
+                attempt,
+                usage,
+                last_text=row.text,
+                errors=[f"the answer was cut off at max_tokens={row.max_tokens}"],
+            )
         try:
-            value = request.checked.model_validate_json(without_control_characters(row.text or ""), context=request.context)
+            value = request.checked.model_validate_json(
+                without_control_characters(row.text or ""), context=request.context
+            )
         except ValidationError as exc:
             errors.append(str(exc))  # what instructor puts in its re-ask and in Answer.errors
             if attempt >= max_attempts:

@@ -44,8 +44,16 @@ def response_format(schema_name: str) -> dict[str, Any]:
     return json.loads(_format(schema_name))
 
 
-def request_line(custom_id: str, *, model: str, messages: list[dict[str, str]], max_tokens: int, temperature: float,
-                 seed: int, schema_name: str) -> str:
+def request_line(
+    custom_id: str,
+    *,
+    model: str,
+    messages: list[dict[str, str]],
+    max_tokens: int,
+    temperature: float,
+    seed: int,
+    schema_name: str,
+) -> str:
     body = {
         "model": model,
         "messages": messages,
@@ -129,9 +137,16 @@ def _result(line: dict[str, Any]) -> Result:
         return Result(cid, False, error="the answer had no choices")
     message = choices[0].get("message") or {}
     usage = body.get("usage") or {}
-    return Result(cid, True, text=message.get("content"), finish_reason=choices[0].get("finish_reason"),
-                  usage={"prompt_tokens": int(usage.get("prompt_tokens") or 0),
-                         "completion_tokens": int(usage.get("completion_tokens") or 0)})
+    return Result(
+        cid,
+        True,
+        text=message.get("content"),
+        finish_reason=choices[0].get("finish_reason"),
+        usage={
+            "prompt_tokens": int(usage.get("prompt_tokens") or 0),
+            "completion_tokens": int(usage.get("completion_tokens") or 0),
+        },
+    )
 
 
 def reask(messages: list[dict[str, str]], text: str | None, errors: str) -> list[dict[str, str]]:

@@ -153,7 +153,10 @@ class BatchStore:
         try:
             migrate(self.db, "batch", MIGRATIONS)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot prepare the batch state in {store.path}: {exc}", hint="check the disk and the file's permissions") from None
+            raise StoreError(
+                f"cannot prepare the batch state in {store.path}: {exc}",
+                hint="check the disk and the file's permissions",
+            ) from None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -163,7 +166,9 @@ class BatchStore:
             self.store.commit_held()
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot write the run store {self.store.path}: {exc}", hint="check the disk and the file's permissions") from None
+            raise StoreError(
+                f"cannot write the run store {self.store.path}: {exc}", hint="check the disk and the file's permissions"
+            ) from None
         try:
             yield
         except BaseException:
@@ -175,7 +180,10 @@ class BatchStore:
         try:
             return self.db.execute(sql, args)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot write the batch state in {self.store.path}: {exc}", hint="check the disk and the file's permissions") from None
+            raise StoreError(
+                f"cannot write the batch state in {self.store.path}: {exc}",
+                hint="check the disk and the file's permissions",
+            ) from None
 
     # --- articles ---------------------------------------------------------------------------
 
@@ -185,12 +193,20 @@ class BatchStore:
         self._write(
             "INSERT OR REPLACE INTO batch_articles (run, key, article, origin, params, state, submitted_at)"
             " VALUES (?, ?, ?, ?, ?, 'active', ?)",
-            (run, key, json.dumps(dataclasses.asdict(article)), origin, json.dumps(params, sort_keys=True), time.time()),
+            (
+                run,
+                key,
+                json.dumps(dataclasses.asdict(article)),
+                origin,
+                json.dumps(params, sort_keys=True),
+                time.time(),
+            ),
         )
 
     def article(self, run: str, key: str) -> BatchArticle | None:
         row = self.db.execute(
-            "SELECT key, article, origin, params, state, submitted_at FROM batch_articles WHERE run = ? AND key = ?", (run, key)
+            "SELECT key, article, origin, params, state, submitted_at FROM batch_articles WHERE run = ? AND key = ?",
+            (run, key),
         ).fetchone()
         if row is None:
             return None
@@ -213,15 +229,20 @@ class BatchStore:
     def stalled(self, run: str) -> list[str]:
         """Active articles with no call queued or in a batch: nothing would ever move them on
         (only an interrupted or older version of this code leaves one so), so collect looks again."""
-        return [r[0] for r in self.db.execute(
-            "SELECT a.key FROM batch_articles a WHERE a.run = ? AND a.state = 'active' AND NOT EXISTS"
-            " (SELECT 1 FROM batch_requests r WHERE r.run = a.run AND r.key = a.key AND r.state IN ('queued', 'submitted'))",
-            (run,))]
+        return [
+            r[0]
+            for r in self.db.execute(
+                "SELECT a.key FROM batch_articles a WHERE a.run = ? AND a.state = 'active' AND NOT EXISTS"
+                " (SELECT 1 FROM batch_requests r WHERE r.run = a.run AND r.key = a.key AND r.state IN ('queued', 'submitted'))",
+                (run,),
+            )
+        ]
 
     # --- requests ---------------------------------------------------------------------------
 
-    def queue(self, run: str, key: str, stage: str, attempt: int, schema: str, messages: list[dict[str, str]],
-              max_tokens: int) -> str:
+    def queue(
+        self, run: str, key: str, stage: str, attempt: int, schema: str, messages: list[dict[str, str]], max_tokens: int
+    ) -> str:
         cid = custom_id(key, stage, attempt)
         self._write(
             "INSERT INTO batch_requests (run, custom_id, key, stage, attempt, schema, messages, max_tokens, state)"
@@ -232,27 +253,46 @@ class BatchStore:
 
     def requeue(self, run: str, cid: str) -> None:
         """Send a request whose transport failed again, under the same custom_id."""
-        self._write("UPDATE batch_requests SET state = 'queued', batch_id = NULL WHERE run = ? AND custom_id = ?", (run, cid))
+        self._write(
+            "UPDATE batch_requests SET state = 'queued', batch_id = NULL WHERE run = ? AND custom_id = ?", (run, cid)
+        )
 
     def rows(self, run: str, key: str) -> list[Row]:
-        return [_row(r) for r in self.db.execute(f"SELECT {_COLUMNS} FROM batch_requests WHERE run = ? AND key = ?"
-                                                 " ORDER BY stage, attempt", (run, key))]
+        return [
+            _row(r)
+            for r in self.db.execute(
+                f"SELECT {_COLUMNS} FROM batch_requests WHERE run = ? AND key = ? ORDER BY stage, attempt", (run, key)
+            )
+        ]
 
     def queued(self, run: str) -> list[Row]:
-        return [_row(r) for r in self.db.execute(f"SELECT {_COLUMNS} FROM batch_requests WHERE run = ? AND state = 'queued'"
-                                                 " ORDER BY rowid", (run,))]
+        return [
+            _row(r)
+            for r in self.db.execute(
+                f"SELECT {_COLUMNS} FROM batch_requests WHERE run = ? AND state = 'queued' ORDER BY rowid", (run,)
+            )
+        ]
 
     def submitted_in(self, run: str, batch_id: str) -> list[Row]:
-        return [_row(r) for r in self.db.execute(f"SELECT {_COLUMNS} FROM batch_requests WHERE run = ? AND batch_id = ?"
-                                                 " AND state = 'submitted'", (run, batch_id))]
+        return [
+            _row(r)
+            for r in self.db.execute(
+                f"SELECT {_COLUMNS} FROM batch_requests WHERE run = ? AND batch_id = ? AND state = 'submitted'",
+                (run, batch_id),
+            )
+        ]
 
     def mark_submitted(self, run: str, cids: list[str], batch_id: str) -> None:
         for cid in cids:
-            self._write("UPDATE batch_requests SET state = 'submitted', batch_id = ?, tries = tries + 1, error = NULL"
-                        " WHERE run = ? AND custom_id = ? AND state = 'queued'", (batch_id, run, cid))
+            self._write(
+                "UPDATE batch_requests SET state = 'submitted', batch_id = ?, tries = tries + 1, error = NULL"
+                " WHERE run = ? AND custom_id = ? AND state = 'queued'",
+                (batch_id, run, cid),
+            )
 
-    def answer(self, run: str, cid: str, batch_id: str, text: str | None, finish_reason: str | None,
-               usage: dict[str, int]) -> bool:
+    def answer(
+        self, run: str, cid: str, batch_id: str, text: str | None, finish_reason: str | None, usage: dict[str, int]
+    ) -> bool:
         """Record an answer; False when the line is not for a request waiting on this batch
         (a stale or repeated line changes nothing)."""
         cursor = self._write(
@@ -277,38 +317,64 @@ class BatchStore:
         self._write("INSERT INTO batch_intents VALUES (?, ?, ?, ?)", (key, run, json.dumps(custom_ids), _now()))
 
     def intents(self, run: str) -> list[tuple[str, list[str]]]:
-        rows = self.db.execute("SELECT key, custom_ids FROM batch_intents WHERE run = ? ORDER BY created_at, key", (run,))
+        rows = self.db.execute(
+            "SELECT key, custom_ids FROM batch_intents WHERE run = ? ORDER BY created_at, key", (run,)
+        )
         return [(key, json.loads(cids)) for key, cids in rows]
 
     def drop_intent(self, key: str) -> None:
         self._write("DELETE FROM batch_intents WHERE key = ?", (key,))
 
     def add_batch(self, run: str, batch_id: str, input_file_id: str, status: str, requests: int) -> None:
-        self._write("INSERT INTO batches (id, run, input_file_id, status, requests, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (batch_id, run, input_file_id, status, requests, _now()))
+        self._write(
+            "INSERT INTO batches (id, run, input_file_id, status, requests, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (batch_id, run, input_file_id, status, requests, _now()),
+        )
 
     def update_batch(self, batch_id: str, status: str, output_file_id: str | None, error_file_id: str | None) -> None:
-        self._write("UPDATE batches SET status = ?, output_file_id = ?, error_file_id = ? WHERE id = ?",
-                    (status, output_file_id, error_file_id, batch_id))
+        self._write(
+            "UPDATE batches SET status = ?, output_file_id = ?, error_file_id = ? WHERE id = ?",
+            (status, output_file_id, error_file_id, batch_id),
+        )
 
     def mark_collected(self, batch_id: str) -> bool:
         """False when another collect got there first."""
-        cursor = self._write("UPDATE batches SET collected_at = ? WHERE id = ? AND collected_at IS NULL", (_now(), batch_id))
+        cursor = self._write(
+            "UPDATE batches SET collected_at = ? WHERE id = ? AND collected_at IS NULL", (_now(), batch_id)
+        )
         return cursor.rowcount > 0
 
     def batches(self, run: str, *, uncollected: bool = False) -> list[BatchRecord]:
-        sql = ("SELECT id, run, input_file_id, status, requests, output_file_id, error_file_id, created_at, collected_at"
-               " FROM batches WHERE run = ?" + (" AND collected_at IS NULL" if uncollected else "") + " ORDER BY rowid")
+        sql = (
+            "SELECT id, run, input_file_id, status, requests, output_file_id, error_file_id, created_at, collected_at"
+            " FROM batches WHERE run = ?" + (" AND collected_at IS NULL" if uncollected else "") + " ORDER BY rowid"
+        )
         return [BatchRecord(*r) for r in self.db.execute(sql, (run,))]
 
 
-_COLUMNS = ("custom_id, key, stage, attempt, schema, messages, max_tokens, state, tries, batch_id, text, finish_reason,"
-            " prompt_tokens, completion_tokens, error")
+_COLUMNS = (
+    "custom_id, key, stage, attempt, schema, messages, max_tokens, state, tries, batch_id, text, finish_reason,"
+    " prompt_tokens, completion_tokens, error"
+)
 
 
 def _row(r: tuple) -> Row:
-    return Row(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7], r[8], r[9], r[10], r[11],
-               {"prompt_tokens": r[12], "completion_tokens": r[13]}, r[14])
+    return Row(
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        json.loads(r[5]),
+        r[6],
+        r[7],
+        r[8],
+        r[9],
+        r[10],
+        r[11],
+        {"prompt_tokens": r[12], "completion_tokens": r[13]},
+        r[14],
+    )
 
 
 def _now() -> str:

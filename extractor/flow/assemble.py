@@ -78,7 +78,9 @@ def _spans(grounder: Grounder, evidence: list[str | int], owner: str, issues: li
         if isinstance(cited, int):
             hit = grounder.sentence(cited)
             if hit is None:
-                issues.append(f"{owner}: evidence cites sentence {cited}, which is not one of the numbered sentences; cite a number shown")
+                issues.append(
+                    f"{owner}: evidence cites sentence {cited}, which is not one of the numbered sentences; cite a number shown"
+                )
                 continue
         else:
             hit = grounder.align(cited)
@@ -106,12 +108,30 @@ def _short(text: str, limit: int = 80) -> str:
 
 
 _NUMBER_WORDS = {
-    1: "one|a single", 2: "two|a couple", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight",
-    9: "nine", 10: "ten", 11: "eleven", 12: "twelve|a dozen|dozen", 13: "thirteen", 14: "fourteen",
-    15: "fifteen", 16: "sixteen", 17: "seventeen", 18: "eighteen", 19: "nineteen", 20: "twenty",
+    1: "one|a single",
+    2: "two|a couple",
+    3: "three",
+    4: "four",
+    5: "five",
+    6: "six",
+    7: "seven",
+    8: "eight",
+    9: "nine",
+    10: "ten",
+    11: "eleven",
+    12: "twelve|a dozen|dozen",
+    13: "thirteen",
+    14: "fourteen",
+    15: "fifteen",
+    16: "sixteen",
+    17: "seventeen",
+    18: "eighteen",
+    19: "nineteen",
+    20: "twenty",
 }
 _NOBODY = re.compile(
-    r"\b(?:no ?one|nobody|none|zero|no (?:deaths|dead|casualties|injuries|fatalities|one)|without (?:casualties|injuries))\b", re.I
+    r"\b(?:no ?one|nobody|none|zero|no (?:deaths|dead|casualties|injuries|fatalities|one)|without (?:casualties|injuries))\b",
+    re.I,
 )
 
 
@@ -138,15 +158,19 @@ def _figures(draft: DraftFigures | None, owner: str, grounder: Grounder, issues:
     figures = {"low": draft.low, "best": draft.best, "high": draft.high}
     unstated = sorted({v for v in figures.values() if v is not None and not stated(v, grounder.text)})
     if unstated:
-        issues.append(f"{owner}: the article does not state {unstated}; use null when a figure is not reported. "
-                      "Those figures were set to null")
+        issues.append(
+            f"{owner}: the article does not state {unstated}; use null when a figure is not reported. "
+            "Those figures were set to null"
+        )
         figures = {k: (None if v in unstated else v) for k, v in figures.items()}
     given = [v for v in figures.values() if v is not None]
     if given != sorted(given):
         low, high = min(given), max(given)
         best = figures["best"] if figures["best"] is not None and low <= figures["best"] <= high else None
-        issues.append(f"{owner}: low <= best <= high does not hold for {draft.low}/{draft.best}/{draft.high}; "
-                      f"read as low {low}, best {best}, high {high}")
+        issues.append(
+            f"{owner}: low <= best <= high does not hold for {draft.low}/{draft.best}/{draft.high}; "
+            f"read as low {low}, best {best}, high {high}"
+        )
         figures = {"low": low, "best": best, "high": high}
     return Figures(**figures, text=text)
 
@@ -187,9 +211,13 @@ def _date(draft: Any, owner: str, published: str | None, grounder: Grounder, iss
         precision = draft.precision
         if (start_precision, end_precision) != ("day", "day"):
             precision = "month" if "month" in (start_precision, end_precision) else "year"
-            issues.append(f"{owner}: date {given} is not a real calendar date; read as {start}..{end}, precision {precision}")
+            issues.append(
+                f"{owner}: date {given} is not a real calendar date; read as {start}..{end}, precision {precision}"
+            )
         if latest is not None and end > latest and start <= published_day:
-            issues.append(f"{owner}: date {start}..{end} ends after publication; cut at the publication date {published}")
+            issues.append(
+                f"{owner}: date {start}..{end} ends after publication; cut at the publication date {published}"
+            )
             end = published_day
         if latest is None or end <= latest:
             return IncidentDate(start=start.isoformat(), end=end.isoformat(), precision=precision, text=text)
@@ -200,17 +228,25 @@ def _date(draft: Any, owner: str, published: str | None, grounder: Grounder, iss
     words = resolve_expression(text, published_day) if text else None
     if words is not None and (latest is None or words.end <= latest):
         issues.append(f'{owner}: date {given} {problem}; resolved from "{words.words}" as {words.start}..{words.end}')
-        return IncidentDate(start=words.start.isoformat(), end=words.end.isoformat(), precision=words.precision, text=text)
+        return IncidentDate(
+            start=words.start.isoformat(), end=words.end.isoformat(), precision=words.precision, text=text
+        )
     if published_day is not None:
         week = published_day - dt.timedelta(days=6)
-        issues.append(f"{owner}: date {given} {problem}; set to the week up to publication, {week}..{published_day}, precision week")
+        issues.append(
+            f"{owner}: date {given} {problem}; set to the week up to publication, {week}..{published_day}, precision week"
+        )
         return IncidentDate(start=week.isoformat(), end=published_day.isoformat(), precision="week", text=text)
     year = dt.date.today().year
-    issues.append(f"{owner}: date {given} {problem} and the article has no publication date; set to {year}, precision year")
+    issues.append(
+        f"{owner}: date {given} {problem} and the article has no publication date; set to {year}, precision year"
+    )
     return IncidentDate(start=f"{year}-01-01", end=f"{year}-12-31", precision="year", text=text)
 
 
-def assemble_incidents(draft: DraftIncidents, grounder: Grounder, published: str | None) -> tuple[list[Incident], list[str]]:
+def assemble_incidents(
+    draft: DraftIncidents, grounder: Grounder, published: str | None
+) -> tuple[list[Incident], list[str]]:
     """Incidents keyed by the model's own ids (renumbered later), and the issues met."""
     issues: list[str] = []
     incidents: list[Incident] = []
@@ -245,8 +281,11 @@ def assemble_incidents(draft: DraftIncidents, grounder: Grounder, published: str
                 primary=item.primary,
                 date=date,
                 location=Location(
-                    name=loc.name, admin1=loc.admin1, country=loc.country,
-                    country_code=getattr(loc, "country_code", None) or UNKNOWN_COUNTRY, precision=loc.precision,
+                    name=loc.name,
+                    admin1=loc.admin1,
+                    country=loc.country,
+                    country_code=getattr(loc, "country_code", None) or UNKNOWN_COUNTRY,
+                    precision=loc.precision,
                     text=own_words(grounder, loc.text),
                 ),
                 fatalities=_figures(item.fatalities, f"{owner} fatalities", grounder, issues),
@@ -274,10 +313,14 @@ def assemble_actors(
         owner = f"actor {item.id}"
         twin = next((a for a in actors if a.name.casefold() == item.name.casefold()), None)
         if twin is not None:
-            issues.append(f'{owner}: "{_short(item.name)}" is already listed as {twin.id}; list each actor once. '
-                          f"The repeat was merged into {twin.id}")
+            issues.append(
+                f'{owner}: "{_short(item.name)}" is already listed as {twin.id}; list each actor once. '
+                f"The repeat was merged into {twin.id}"
+            )
             merged_as.setdefault(item.id, twin.id)
-            twin.mentions += [m for m in item.mentions if m not in twin.mentions and m != twin.name and grounder.contains(m)]
+            twin.mentions += [
+                m for m in item.mentions if m not in twin.mentions and m != twin.name and grounder.contains(m)
+            ]
             continue
         names = [item.name, *item.mentions]
         evidence = []
@@ -287,10 +330,14 @@ def assemble_actors(
             if mention is not None and _names_any(mention.quote, names):
                 evidence.append(mention)
             elif by_number:
-                issues.append(f'{owner}: the sentence cited ("{_short(span.quote, 60)}") does not name "{_short(item.name, 40)}"; '
-                              "cite a sentence that names the actor")
+                issues.append(
+                    f'{owner}: the sentence cited ("{_short(span.quote, 60)}") does not name "{_short(item.name, 40)}"; '
+                    "cite a sentence that names the actor"
+                )
             else:
-                issues.append(f'{owner}: evidence "{_short(span.quote)}" does not name "{_short(item.name, 40)}"; quote words that name the actor')
+                issues.append(
+                    f'{owner}: evidence "{_short(span.quote)}" does not name "{_short(item.name, 40)}"; quote words that name the actor'
+                )
         unfound = [m for m in item.mentions if not grounder.contains(m)]
         if unfound:
             issues.append(f"{owner}: mentions {unfound} are not in the article; they were removed")
@@ -306,8 +353,15 @@ def assemble_actors(
             issues.append(f"{owner}: the id is used twice; the second actor is {actor_id}")
         kept_as.setdefault(item.id, actor_id)
         actors.append(
-            Actor(id=actor_id, name=item.name, mentions=mentions, kind=item.kind,
-                  country_code=item.country_code, backed_by=list(item.backed_by), evidence=evidence)
+            Actor(
+                id=actor_id,
+                name=item.name,
+                mentions=mentions,
+                kind=item.kind,
+                country_code=item.country_code,
+                backed_by=list(item.backed_by),
+                evidence=evidence,
+            )
         )
     same_as = {**merged_as, **kept_as}  # an id both repeated and kept means the actor kept under it
     actor_ids = {a.id for a in actors}
@@ -333,11 +387,15 @@ def assemble_actors(
             continue
         if incident_id not in incident_ids:
             incident_id = _nearest_incident(evidence, incidents)
-            issues.append(f"{owner}: incident_id {item.incident_id} is not one of {sorted(incident_ids)}; "
-                          f"moved to {incident_id}, whose evidence is nearest")
+            issues.append(
+                f"{owner}: incident_id {item.incident_id} is not one of {sorted(incident_ids)}; "
+                f"moved to {incident_id}, whose evidence is nearest"
+            )
         source = same_as.get(item.source_id, item.source_id) if item.source_id else None
         if source is not None and source not in actor_ids:
-            issues.append(f"{owner}: source_id {item.source_id} is not the id of a listed actor; set to null (the article's voice)")
+            issues.append(
+                f"{owner}: source_id {item.source_id} is not the id of a listed actor; set to null (the article's voice)"
+            )
             source = None
         perpetrator = same_as.get(item.perpetrator_id, item.perpetrator_id) if item.perpetrator_id else None
         kind = item.kind
@@ -347,18 +405,28 @@ def assemble_actors(
         elif perpetrator is None or perpetrator not in actor_ids:
             what = "null" if item.perpetrator_id is None else f"{item.perpetrator_id}, not the id of a listed actor"
             targets = set(next((i.target_actor_ids for i in incidents if i.id == incident_id), []))
-            named = [a.id for a in actors if a.kind not in NOT_PERPETRATORS and a.id != source and a.id not in targets
-                     and any(_names_any(s.quote, [a.name, *a.mentions]) for s in evidence)]
+            named = [
+                a.id
+                for a in actors
+                if a.kind not in NOT_PERPETRATORS
+                and a.id != source
+                and a.id not in targets
+                and any(_names_any(s.quote, [a.name, *a.mentions]) for s in evidence)
+            ]
             if kind in ("claimed", "denied") and source is not None:
                 perpetrator = source  # who claims or denies it speaks of itself
                 issues.append(f"{owner}: perpetrator_id is {what}; set to {source}, who {kind} it")
             elif kind != "unknown" and len(named) == 1:
                 perpetrator = named[0]
-                issues.append(f"{owner}: perpetrator_id is {what}; set to {perpetrator}, the one listed actor its evidence names")
+                issues.append(
+                    f"{owner}: perpetrator_id is {what}; set to {perpetrator}, the one listed actor its evidence names"
+                )
             elif kind != "unknown":
                 perpetrator = None
-                issues.append(f'{owner}: perpetrator_id is {what} and its evidence names no single listed actor; '
-                              f'kind "{kind}" became "unknown"')
+                issues.append(
+                    f"{owner}: perpetrator_id is {what} and its evidence names no single listed actor; "
+                    f'kind "{kind}" became "unknown"'
+                )
                 kind = "unknown"
             else:
                 perpetrator = None
@@ -369,8 +437,15 @@ def assemble_actors(
             issues.append(f"{owner}: repeats {first.id}; its evidence was merged into {first.id}")
             continue
         attributions.append(
-            Attribution(id=f"T{len(attributions) + 1}", incident_id=incident_id, perpetrator_id=perpetrator,
-                        source_id=source, kind=kind, hedged=item.hedged, evidence=evidence)
+            Attribution(
+                id=f"T{len(attributions) + 1}",
+                incident_id=incident_id,
+                perpetrator_id=perpetrator,
+                source_id=source,
+                kind=kind,
+                hedged=item.hedged,
+                evidence=evidence,
+            )
         )
         seen[key] = attributions[-1]
 
@@ -382,7 +457,9 @@ def assemble_actors(
             if actor_id not in ids:
                 ids.append(actor_id)
         else:
-            issues.append(f"target ({target.incident_id}, {target.actor_id}) names an unknown incident or actor; removed")
+            issues.append(
+                f"target ({target.incident_id}, {target.actor_id}) names an unknown incident or actor; removed"
+            )
     return Assembled(incidents, actors, attributions), issues
 
 
@@ -395,6 +472,7 @@ def _free_id(prefix: str, used: set[str]) -> str:
 
 def _nearest_incident(evidence: list[Span], incidents: list[Incident]) -> str:
     """The incident whose evidence lies nearest (in characters) to `evidence`; overlap is distance 0."""
+
     def distance(incident: Incident) -> int:
         return min(max(0, a.start - b.end, b.start - a.end) for a in evidence for b in incident.evidence)
 
@@ -432,7 +510,10 @@ def renumber(result: Assembled) -> Assembled:
         i.model_copy(update={"id": incident_map[i.id], "target_actor_ids": [actor_map[a] for a in i.target_actor_ids]})
         for i in result.incidents
     ]
-    actors = [a.model_copy(update={"id": actor_map[a.id], "backed_by": [actor_map[b] for b in a.backed_by]}) for a in result.actors]
+    actors = [
+        a.model_copy(update={"id": actor_map[a.id], "backed_by": [actor_map[b] for b in a.backed_by]})
+        for a in result.actors
+    ]
     attributions = [
         t.model_copy(
             update={

@@ -40,9 +40,14 @@ from extractor.flow.names import nameless, names_in
 from extractor.schema import Actor, Attribution, Incident, Span
 
 MAX_QUESTIONS = 3  # per window: each is a call of about 5 s with the 1.5B model (target: 15 s per article in all)
-_KIND_WORDS = (("monitor", r"observatory|monitor|watch\b|human rights"), ("media", r"radio|tv\b|television|news|agency|fm\b|times\b|post\b"),
-               ("state_forces", r"\barmy\b|military|forces|troops|police|guard"), ("political_militia", r"militia|hezbollah|brigade"),
-               ("government", r"government|ministry|minister|president|official"), ("rebel_group", r"rebels?|front\b|liberation|guerrillas?"))
+_KIND_WORDS = (
+    ("monitor", r"observatory|monitor|watch\b|human rights"),
+    ("media", r"radio|tv\b|television|news|agency|fm\b|times\b|post\b"),
+    ("state_forces", r"\barmy\b|military|forces|troops|police|guard"),
+    ("political_militia", r"militia|hezbollah|brigade"),
+    ("government", r"government|ministry|minister|president|official"),
+    ("rebel_group", r"rebels?|front\b|liberation|guerrillas?"),
+)
 
 
 @dataclass(frozen=True)
@@ -100,8 +105,12 @@ def _names(text: str, names: Sequence[str]) -> bool:
     return any(len(n) >= 2 and n.casefold() in folded for n in names)
 
 
-def questions(incidents: Sequence[Incident], actors: Sequence[Actor], grounder: Grounder,
-              is_place: Callable[[str], bool] | None = None) -> tuple[list[Question], list[Candidate]]:
+def questions(
+    incidents: Sequence[Incident],
+    actors: Sequence[Actor],
+    grounder: Grounder,
+    is_place: Callable[[str], bool] | None = None,
+) -> tuple[list[Question], list[Candidate]]:
     """The questions to ask and the candidates that need none (statements of ignorance). At most
     MAX_QUESTIONS, each incident's strongest cue before any incident's second (so the cap never
     spends every call on one incident), claims before denials, blame and reports. A sentence that
@@ -111,7 +120,10 @@ def questions(incidents: Sequence[Incident], actors: Sequence[Actor], grounder: 
     covered = [(i.id, [s.number for s in grounder.covering(i.evidence)]) for i in incidents]
     found = candidates(covered, sentences)
     cued = {(c.incident_id, c.sentence.number) for c in found}
-    for incident_id, numbers in covered:  # the event's own sentence may name who did it ("the US carried out airstrikes")
+    for (
+        incident_id,
+        numbers,
+    ) in covered:  # the event's own sentence may name who did it ("the US carried out airstrikes")
         if numbers and (incident_id, numbers[0]) not in cued:
             sentence = grounder.sentences[numbers[0]]
             found.append(Candidate(incident_id, sentence, "reported", "", hedges_in(sentence.shown)))
@@ -132,11 +144,15 @@ def questions(incidents: Sequence[Incident], actors: Sequence[Actor], grounder: 
         text = candidate.sentence.shown
         options = {a.name: Option(a.name, a.id) for a in actors if _names(text, _mentions(a))}
         for n in names_in(text, is_place=is_place):
-            if not _names(known, [n.shown, n.name]) and all(o.actor_name != n.name for o in options.values()):  # "US", "the US"
+            if not _names(known, [n.shown, n.name]) and all(
+                o.actor_name != n.name for o in options.values()
+            ):  # "US", "the US"
                 options.setdefault(n.shown, Option(n.shown, None, n.name))
         claimant = _claimant(candidate)
-        if claimant and not any(claimant.casefold() in o.name.casefold() or o.name.casefold() in claimant.casefold()
-                                for o in options.values()):
+        if claimant and not any(
+            claimant.casefold() in o.name.casefold() or o.name.casefold() in claimant.casefold()
+            for o in options.values()
+        ):
             options[claimant] = Option(claimant, None, claimant)
         ordered = _likeliest_first(list(options.values()), candidate)
         question = Question(candidate, tuple(ordered[:8]), tuple(sentences_of[candidate.incident_id]))
@@ -154,14 +170,18 @@ def _likeliest_first(options: list[Option], candidate: Candidate) -> list[Option
     cue_at = text.find(candidate.cue) if candidate.cue else -1
     if cue_at < 0:
         return options
-    where = {o.name: (text.find(o.name, cue_at) if o.name in text[cue_at:] else max(text.find(o.name), 0)) for o in options}
+    where = {
+        o.name: (text.find(o.name, cue_at) if o.name in text[cue_at:] else max(text.find(o.name), 0)) for o in options
+    }
     before = sorted((o for o in options if where[o.name] < cue_at), key=lambda o: -where[o.name])
     after = sorted((o for o in options if where[o.name] >= cue_at), key=lambda o: where[o.name])
     return before + after if candidate.kind in ("claimed", "denied") else after + before
 
 
-_NOT_A_CLAIMANT = frozenset("the a an and or but that which who it they he she we also later then has have had was were is are "
-                            "in on at of for to by from with".split())
+_NOT_A_CLAIMANT = frozenset(
+    "the a an and or but that which who it they he she we also later then has have had was were is are "
+    "in on at of for to by from with".split()
+)
 
 
 def _claimant(candidate: Candidate) -> str | None:
@@ -171,7 +191,7 @@ def _claimant(candidate: Candidate) -> str | None:
     if candidate.kind not in ("claimed", "denied") or not candidate.cue:
         return None
     text = candidate.sentence.shown
-    before = text[:max(text.find(candidate.cue), 0)].split(",")[-1].split()
+    before = text[: max(text.find(candidate.cue), 0)].split(",")[-1].split()
     while before and before[-1].casefold() in _NOT_A_CLAIMANT:
         before.pop()  # "Hamas has denied"
     words: list[str] = []
@@ -188,8 +208,11 @@ _HEARER = re.compile(r"\b(?:told|informed|asked|warned)\s+(?:the\s+)?$", re.I)
 
 # What may stand between a speaker and its verb: an appositive (", an opposition war monitor,")
 # and auxiliaries, adverbs or time words ("has", "strongly", "later", "on Sunday").
-_BETWEEN_SPEAKER_AND_VERB = re.compile(r"^\s*(?:,\s*(?:an?|the|its|which|who)\b[^,]{0,120},)?[\s,]*"
-                                       r"(?:(?:has|have|had|also|later|then|on \w+day|in a statement|\w+ly|,)\s*)*$", re.I)
+_BETWEEN_SPEAKER_AND_VERB = re.compile(
+    r"^\s*(?:,\s*(?:an?|the|its|which|who)\b[^,]{0,120},)?[\s,]*"
+    r"(?:(?:has|have|had|also|later|then|on \w+day|in a statement|\w+ly|,)\s*)*$",
+    re.I,
+)
 
 
 def speaker(question: Question) -> str | None:
@@ -201,9 +224,9 @@ def speaker(question: Question) -> str | None:
     for verb in SPEECH.finditer(text):
         for option in question.options:
             for m in re.finditer(re.escape(option.name), text):
-                if verb.group(0).lower().startswith("according") and text[verb.end():m.start()].strip(" ,") == "":
+                if verb.group(0).lower().startswith("according") and text[verb.end() : m.start()].strip(" ,") == "":
                     return option.name
-                if m.end() <= verb.start() and _BETWEEN_SPEAKER_AND_VERB.match(text[m.end():verb.start()]):
+                if m.end() <= verb.start() and _BETWEEN_SPEAKER_AND_VERB.match(text[m.end() : verb.start()]):
                     return option.name
     return None
 
@@ -214,11 +237,13 @@ def question_text(question: Question, incident: Incident) -> str:
     c = question.candidate
     where = f"sentence{'s' if len(question.incident_sentences) > 1 else ''} {', '.join(map(str, question.incident_sentences))}"
     listed = "; ".join(f'"{o.name}"' for o in question.options)
-    return (f"Task: who is said to be behind incident {incident.id} ({where})?\n"
-            f'Sentence [{c.sentence.number}]: "{c.sentence.shown}"\n'
-            f"Names in it: {listed}.\n"
-            f'Answer with JSON: "perpetrator": the name this sentence gives as the one who carried out the incident, or "none"; '
-            f'"source": the name that says so, or "article" if nobody in the sentence says it.')
+    return (
+        f"Task: who is said to be behind incident {incident.id} ({where})?\n"
+        f'Sentence [{c.sentence.number}]: "{c.sentence.shown}"\n'
+        f"Names in it: {listed}.\n"
+        f'Answer with JSON: "perpetrator": the name this sentence gives as the one who carried out the incident, or "none"; '
+        f'"source": the name that says so, or "article" if nobody in the sentence says it.'
+    )
 
 
 def _guess_kind(name: str) -> str:
@@ -228,8 +253,12 @@ def _guess_kind(name: str) -> str:
     return "other"
 
 
-def attributions_from(answers: Sequence[tuple[Question, BaseModel | None]], unknown: Sequence[Candidate], actors: list[Actor],
-                      grounder: Grounder) -> tuple[list[Attribution], list[Actor], list[str]]:
+def attributions_from(
+    answers: Sequence[tuple[Question, BaseModel | None]],
+    unknown: Sequence[Candidate],
+    actors: list[Actor],
+    grounder: Grounder,
+) -> tuple[list[Attribution], list[Actor], list[str]]:
     """Attributions (ids T1.. in order) from the answers and the statements of ignorance; the
     actors list with the names the model chose added; notes for the warnings."""
     actors = [a.model_copy(deep=True) for a in actors]
@@ -244,10 +273,19 @@ def attributions_from(answers: Sequence[tuple[Question, BaseModel | None]], unkn
         if twin:
             return twin.id
         hit = grounder.find_within(option.name, sentence_span.start, sentence_span.end)
-        evidence = [Span(quote=grounder.raw[hit.start:hit.end], start=hit.start, end=hit.end, alignment="exact")] if hit else []
+        evidence = (
+            [Span(quote=grounder.raw[hit.start : hit.end], start=hit.start, end=hit.end, alignment="exact")]
+            if hit
+            else []
+        )
         name = option.actor_name or option.name
-        new = Actor(id=f"A{len(actors) + 1}", name=name, mentions=[option.name] if option.name != name else [],  # type: ignore[arg-type]
-                    kind=_guess_kind(option.name), evidence=evidence)
+        new = Actor(
+            id=f"A{len(actors) + 1}",
+            name=name,
+            mentions=[option.name] if option.name != name else [],  # type: ignore[arg-type]
+            kind=_guess_kind(option.name),
+            evidence=evidence,
+        )
         while any(a.id == new.id for a in actors):
             new = new.model_copy(update={"id": f"A{int(new.id[1:]) + 1}"})
         actors.append(new)
@@ -256,7 +294,7 @@ def attributions_from(answers: Sequence[tuple[Question, BaseModel | None]], unkn
 
     def sentence_span(candidate: Candidate) -> Span:
         s = candidate.sentence
-        return Span(quote=grounder.raw[s.start:s.end], start=s.start, end=s.end, alignment="exact")
+        return Span(quote=grounder.raw[s.start : s.end], start=s.start, end=s.end, alignment="exact")
 
     def add(candidate: Candidate, perpetrator: str | None, source: str | None, kind: str) -> None:
         span = sentence_span(candidate)
@@ -266,15 +304,26 @@ def attributions_from(answers: Sequence[tuple[Question, BaseModel | None]], unkn
             if span not in twin.evidence:
                 twin.evidence.append(span)
             return
-        found.append(Attribution(id=f"T{len(found) + 1}", incident_id=candidate.incident_id, perpetrator_id=perpetrator,  # type: ignore[arg-type]
-                                 source_id=source, kind=kind, hedged=bool(candidate.hedges), evidence=[span]))
+        found.append(
+            Attribution(
+                id=f"T{len(found) + 1}",
+                incident_id=candidate.incident_id,
+                perpetrator_id=perpetrator,  # type: ignore[arg-type]
+                source_id=source,
+                kind=kind,
+                hedged=bool(candidate.hedges),
+                evidence=[span],
+            )
+        )
 
     for candidate in unknown:
         add(candidate, None, None, "unknown")
     for question, answer in answers:
         c = question.candidate
         if answer is None:
-            notes.append(f"attribution question on sentence {c.sentence.number} ({c.incident_id}): no usable answer; skipped")
+            notes.append(
+                f"attribution question on sentence {c.sentence.number} ({c.incident_id}): no usable answer; skipped"
+            )
             continue
         if answer.perpetrator == "none":  # type: ignore[attr-defined]
             continue

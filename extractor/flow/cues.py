@@ -36,34 +36,94 @@ from dataclasses import dataclass
 from extractor.articles.sentences import Sentence
 
 # An act and its agent: "killed this week by", "carried out by", "were attacked by".
-_AGENT = (r"(?:killed|murdered|assassinated|attacked|ambushed|kidnapped|abducted|shot|bombed|executed|massacred|wounded|"
-          r"injured|destroyed|burned|carried out|perpetrated|committed|staged|launched|planted|set off|claimed)(?:\s+[\w,'’-]+){0,4}?\s+by")
+_AGENT = (
+    r"(?:killed|murdered|assassinated|attacked|ambushed|kidnapped|abducted|shot|bombed|executed|massacred|wounded|"
+    r"injured|destroyed|burned|carried out|perpetrated|committed|staged|launched|planted|set off|claimed)(?:\s+[\w,'’-]+){0,4}?\s+by"
+)
 # An act told in the article's own voice, active: "THE ARMED FORCES HAS BEEN SHELLING", "rebels
 # ambushed a patrol" (passives, "was attacked", are left to _AGENT, which needs the "by").
-_ACT = (r"(?<!was )(?<!were )(?<!been )(?<!being )(?<!be )(?:attacked|shelled|bombed|strafed|ambushed|kidnapped|abducted|raided|"
-        r"assassinated|massacred|detonated|opened fire|fired (?:on|at)|been (?:attacking|shelling|bombing|strafing))")
+_ACT = (
+    r"(?<!was )(?<!were )(?<!been )(?<!being )(?<!be )(?:attacked|shelled|bombed|strafed|ambushed|kidnapped|abducted|raided|"
+    r"assassinated|massacred|detonated|opened fire|fired (?:on|at)|been (?:attacking|shelling|bombing|strafing))"
+)
 KINDS = ("unknown", "claimed", "denied", "alleged", "reported")
 LEXICON: dict[str, tuple[str, ...]] = {
-    "unknown": (r"not (?:immediately )?clear who", r"no (?:group|one|organi[sz]ation) (?:has |had )?(?:yet )?claimed",
-                r"(?:unknown|unidentified) (?:attackers|gunmen|assailants|men|individuals|armed men)", r"not known who",
-                r"nobody (?:has )?claimed", r"no claim of responsibility"),
-    "claimed": (r"(?:claimed|claims|claiming|took|takes|accepted|assumed|claim) (?:the )?responsibility", r"claimed (?:the|that|it)",
-                r"admitted", r"admits"),
+    "unknown": (
+        r"not (?:immediately )?clear who",
+        r"no (?:group|one|organi[sz]ation) (?:has |had )?(?:yet )?claimed",
+        r"(?:unknown|unidentified) (?:attackers|gunmen|assailants|men|individuals|armed men)",
+        r"not known who",
+        r"nobody (?:has )?claimed",
+        r"no claim of responsibility",
+    ),
+    "claimed": (
+        r"(?:claimed|claims|claiming|took|takes|accepted|assumed|claim) (?:the )?responsibility",
+        r"claimed (?:the|that|it)",
+        r"admitted",
+        r"admits",
+    ),
     "denied": (r"denied", r"denies", r"deny", r"rejected (?:responsibility|the accusations?|claims)", r"not involved"),
-    "alleged": (r"blamed", r"blames", r"accused", r"accuses", r"suspected", r"allegedly", r"alleged", r"presumably", r"presumed", r"believed to", r"attributed (?:it |the \w+ )?to",
-                r"held (?:\w+ )?responsible", r"strongly suggested", r"appears? to have been", r"appeared to have been",
-                r"behind the (?:attack|strike|bombing|blast|explosion|killing|assault)"),
-    "reported": (r"said", r"says", r"reported", r"reports", r"according to", r"told", r"stated", r"announced", r"confirmed", r"tweeted",
-                 r"quoted", _AGENT, _ACT),
+    "alleged": (
+        r"blamed",
+        r"blames",
+        r"accused",
+        r"accuses",
+        r"suspected",
+        r"allegedly",
+        r"alleged",
+        r"presumably",
+        r"presumed",
+        r"believed to",
+        r"attributed (?:it |the \w+ )?to",
+        r"held (?:\w+ )?responsible",
+        r"strongly suggested",
+        r"appears? to have been",
+        r"appeared to have been",
+        r"behind the (?:attack|strike|bombing|blast|explosion|killing|assault)",
+    ),
+    "reported": (
+        r"said",
+        r"says",
+        r"reported",
+        r"reports",
+        r"according to",
+        r"told",
+        r"stated",
+        r"announced",
+        r"confirmed",
+        r"tweeted",
+        r"quoted",
+        _AGENT,
+        _ACT,
+    ),
 }
-HEDGES = (r"appears? to", r"appeared to", r"apparently", r"suggest(?:s|ed)?", r"alleged(?:ly)?", r"presum(?:ably|ed)", r"ostensibly", r"believed", r"reportedly", r"possibly",
-          r"probably", r"likely", r"may have", r"might have", r"suspected", r"it is thought")
+HEDGES = (
+    r"appears? to",
+    r"appeared to",
+    r"apparently",
+    r"suggest(?:s|ed)?",
+    r"alleged(?:ly)?",
+    r"presum(?:ably|ed)",
+    r"ostensibly",
+    r"believed",
+    r"reportedly",
+    r"possibly",
+    r"probably",
+    r"likely",
+    r"may have",
+    r"might have",
+    r"suspected",
+    r"it is thought",
+)
 _PATTERNS = {kind: re.compile(r"\b(?:" + "|".join(words) + r")\b", re.I) for kind, words in LEXICON.items()}
 _HEDGE = re.compile(r"\b(?:" + "|".join(HEDGES) + r")\b", re.I)
 # Verbs of speech: the name just before one (or just after "according to") says what the sentence
 # reports (`extractor.flow.attribute.speaker`).
-SPEECH = re.compile(r"\b(?:said|says|say|reported|reports|told|stated|announced|confirmed|tweeted|claimed|claims|denied|denies|"
-                    r"blamed|blames|accused|accuses|suggested|hinted|alleged|charged|added|according to)\b", re.I)
+SPEECH = re.compile(
+    r"\b(?:said|says|say|reported|reports|told|stated|announced|confirmed|tweeted|claimed|claims|denied|denies|"
+    r"blamed|blames|accused|accuses|suggested|hinted|alleged|charged|added|according to)\b",
+    re.I,
+)
 # Sentences after an incident's last cited one that may still speak of it.
 FOLLOWING = 5
 # How far before its first cited sentence an incident's own may be: the 1.5B model often cites the

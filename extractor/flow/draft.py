@@ -67,8 +67,10 @@ def capped(container: type[BaseModel], cap: int, *fields: str) -> type[BaseModel
     overrides: dict[str, Any] = {}
     for name in fields:
         info = container.model_fields[name]
-        overrides[name] = (info.annotation, Field(default_factory=list, max_length=cap) if not info.is_required()
-                           else Field(max_length=cap))
+        overrides[name] = (
+            info.annotation,
+            Field(default_factory=list, max_length=cap) if not info.is_required() else Field(max_length=cap),
+        )
     return create_model(container.__name__, __base__=container, __module__=container.__module__, **overrides)
 
 
@@ -81,6 +83,7 @@ COMPUTED_FOR_SMALL_MODELS = {"DraftIncident": {"summary"}, "DraftLocation": {"co
 @lru_cache(maxsize=16)
 def compact(container: type[BaseModel]) -> type[BaseModel]:
     """`container` (an incidents container) without the fields COMPUTED_FOR_SMALL_MODELS lists."""
+
     def kept(model: type[BaseModel], **replaced: Any) -> type[BaseModel]:
         dropped = COMPUTED_FOR_SMALL_MODELS.get(model.__name__, set())
         fields = {name: (info.annotation, info) for name, info in model.model_fields.items() if name not in dropped}
@@ -90,8 +93,12 @@ def compact(container: type[BaseModel]) -> type[BaseModel]:
     location = kept(DraftLocation)
     incident = kept(DraftIncident, location=(location, ...))
     info = container.model_fields["incidents"]
-    return create_model(container.__name__, __base__=container, __module__=container.__module__,
-                        incidents=(list[incident], Field(max_length=_max_length(info))))
+    return create_model(
+        container.__name__,
+        __base__=container,
+        __module__=container.__module__,
+        incidents=(list[incident], Field(max_length=_max_length(info))),
+    )
 
 
 @lru_cache(maxsize=256)
@@ -108,10 +115,17 @@ def cited(container: type[BaseModel], first: int, last: int) -> type[BaseModel]:
         if not (isinstance(item, type) and issubclass(item, BaseModel) and "evidence" in item.model_fields):
             continue
         minimum = 0 if item is DraftActor else 1
-        evidence = (list[number], Field(default_factory=list, max_length=4) if minimum == 0 else Field(min_length=1, max_length=4))
+        evidence = (
+            list[number],
+            Field(default_factory=list, max_length=4) if minimum == 0 else Field(min_length=1, max_length=4),
+        )
         cited_item = create_model(item.__name__, __base__=item, __module__=item.__module__, evidence=evidence)
-        overrides[name] = (list[cited_item], Field(default_factory=list, max_length=_max_length(info)) if not info.is_required()
-                           else Field(max_length=_max_length(info)))
+        overrides[name] = (
+            list[cited_item],
+            Field(default_factory=list, max_length=_max_length(info))
+            if not info.is_required()
+            else Field(max_length=_max_length(info)),
+        )
     model = create_model(container.__name__, __base__=container, __module__=container.__module__, **overrides)
     model.sentence_range = (first, last)  # type: ignore[attr-defined]
     return model

@@ -37,123 +37,260 @@ import re
 from extractor.taxonomy import EVENT_TYPE_OF
 
 
-_WEAPONS = (r"(?:weapons|arms|ammunition|munitions|explosives?|IEDs?|improvised explosive devices?|explosive devices?|caches?|"
-            r"stash(?:es)?|grenades|landmines|mines|rockets|guns|firearms|rifles|pistols|bullets|cartridges|rounds of)\b")
+_WEAPONS = (
+    r"(?:weapons|arms|ammunition|munitions|explosives?|IEDs?|improvised explosive devices?|explosive devices?|caches?|"
+    r"stash(?:es)?|grenades|landmines|mines|rockets|guns|firearms|rifles|pistols|bullets|cartridges|rounds of)\b"
+)
 # The codebook's mechanical rules, in the order that decides (the first that matches wins).
 _RULES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
-    ("Strategic developments", "Disrupted weapons use", re.compile(
-        r"\b(?:intercept(?:ed|s|ion)?|shot down|downed|defused|defusing|dismantled|thwarted)\b[^.;]{0,60}?"
-        r"\b(?:missiles?|rockets?|drones?|bombs?|IEDs?|explosives?|projectiles?|device)\b|"
-        r"\b(?:missiles?|rockets?|drones?|bombs?|IEDs?|explosives?|device)\b[^.;]{0,40}?\b(?:were|was) "
-        r"(?:intercepted|shot down|downed|defused)\b|"
-        # weapons seized or found before use: the codebook files the seizure of caches here too
-        r"\b(?:seiz\w*|found|discovered|recovered|confiscated|unearthed|destroyed|captured)\b[^.;]{0,60}?\b" + _WEAPONS + r"|"
-        r"\b(?:caches?|stash(?:es)?|stockpiles?) of\b[^.;]{0,30}?\b" + _WEAPONS + r"|"
-        + _WEAPONS + r"[^.;]{0,60}?\b(?:were|was|have been|had been) (?:found|seized|discovered|recovered|confiscated|defused)\b",
-        re.I)),
-    ("Explosions/Remote violence", "Suicide bomb", re.compile(
-        r"\bsuicide (?:bomb(?:er|ers|ing|ings)?|attack(?:er|ers|s)?|car bomb|vest|blast|truck bomb)\b|\bself-detonat|"
-        r"\bblew (?:himself|herself|themselves) up\b", re.I)),
-    ("Explosions/Remote violence", "Chemical weapon", re.compile(
-        r"\bchemical (?:weapons?|attacks?|agents?)\b|\bsarin\b|\bchlorine\b|\b(?:sulfur |sulphur )?mustard(?: gas)?\b|"
-        r"\bnerve (?:agent|gas)\b|\b(?:toxic|poison(?:ous)?) gas(?:es)?\b", re.I)),
-    ("Explosions/Remote violence", "Air/drone strike", re.compile(
-        r"\bair ?strikes?\b|\bair raids?\b|\bair attacks?\b|\bdrone (?:strikes?|attacks?)\b|\bwarplanes?\b|\bfighter jets?\b|"
-        r"\bhelicopter gunships?\b|\baerial (?:bombardment|bombing|attacks?)\b|\bbombed from the air\b|"
-        r"\bdrones? (?:struck|attacked|hit|targeted|bombed)\b|\b(?:bomb-carrying|armed|attack|kamikaze) drones?\b",
-        re.I)),
+    (
+        "Strategic developments",
+        "Disrupted weapons use",
+        re.compile(
+            r"\b(?:intercept(?:ed|s|ion)?|shot down|downed|defused|defusing|dismantled|thwarted)\b[^.;]{0,60}?"
+            r"\b(?:missiles?|rockets?|drones?|bombs?|IEDs?|explosives?|projectiles?|device)\b|"
+            r"\b(?:missiles?|rockets?|drones?|bombs?|IEDs?|explosives?|device)\b[^.;]{0,40}?\b(?:were|was) "
+            r"(?:intercepted|shot down|downed|defused)\b|"
+            # weapons seized or found before use: the codebook files the seizure of caches here too
+            r"\b(?:seiz\w*|found|discovered|recovered|confiscated|unearthed|destroyed|captured)\b[^.;]{0,60}?\b"
+            + _WEAPONS
+            + r"|"
+            r"\b(?:caches?|stash(?:es)?|stockpiles?) of\b[^.;]{0,30}?\b"
+            + _WEAPONS
+            + r"|"
+            + _WEAPONS
+            + r"[^.;]{0,60}?\b(?:were|was|have been|had been) (?:found|seized|discovered|recovered|confiscated|defused)\b",
+            re.I,
+        ),
+    ),
+    (
+        "Explosions/Remote violence",
+        "Suicide bomb",
+        re.compile(
+            r"\bsuicide (?:bomb(?:er|ers|ing|ings)?|attack(?:er|ers|s)?|car bomb|vest|blast|truck bomb)\b|\bself-detonat|"
+            r"\bblew (?:himself|herself|themselves) up\b",
+            re.I,
+        ),
+    ),
+    (
+        "Explosions/Remote violence",
+        "Chemical weapon",
+        re.compile(
+            r"\bchemical (?:weapons?|attacks?|agents?)\b|\bsarin\b|\bchlorine\b|\b(?:sulfur |sulphur )?mustard(?: gas)?\b|"
+            r"\bnerve (?:agent|gas)\b|\b(?:toxic|poison(?:ous)?) gas(?:es)?\b",
+            re.I,
+        ),
+    ),
+    (
+        "Explosions/Remote violence",
+        "Air/drone strike",
+        re.compile(
+            r"\bair ?strikes?\b|\bair raids?\b|\bair attacks?\b|\bdrone (?:strikes?|attacks?)\b|\bwarplanes?\b|\bfighter jets?\b|"
+            r"\bhelicopter gunships?\b|\baerial (?:bombardment|bombing|attacks?)\b|\bbombed from the air\b|"
+            r"\bdrones? (?:struck|attacked|hit|targeted|bombed)\b|\b(?:bomb-carrying|armed|attack|kamikaze) drones?\b",
+            re.I,
+        ),
+    ),
 )
-_EXCESSIVE = re.compile(r"\b(?:killed|shot dead|live (?:ammunition|fire|rounds)|opened fire|fired on|gunned down)\b", re.I)
-_INTERVENED = re.compile(r"\b(?:tear ?gas|water cannons?|rubber bullets|dispersed?|dispersing|arrested|detained|batons?|"
-                         r"stun grenades?|smoke grenades?|pepper[- ]spray\w*|non-?lethal|suppress\w*|crackdown|forcibly|"
-                         r"clashed with (?:police|security)|broke up|charged)\b", re.I)
+_EXCESSIVE = re.compile(
+    r"\b(?:killed|shot dead|live (?:ammunition|fire|rounds)|opened fire|fired on|gunned down)\b", re.I
+)
+_INTERVENED = re.compile(
+    r"\b(?:tear ?gas|water cannons?|rubber bullets|dispersed?|dispersing|arrested|detained|batons?|"
+    r"stun grenades?|smoke grenades?|pepper[- ]spray\w*|non-?lethal|suppress\w*|crackdown|forcibly|"
+    r"clashed with (?:police|security)|broke up|charged)\b",
+    re.I,
+)
 _GRENADE = re.compile(r"(?<!propelled )(?<!propelled-)(?<!smoke )(?<!stun )(?<!flash )\bgrenades?\b", re.I)
-_PLANTED = re.compile(r"\b(?:IEDs?|improvised explosive|roadside bombs?|land ?mines?|car bombs?|explosive devices?|"
-                      r"planted (?:a |an )?(?:bomb|explosive)s?|bomb (?:exploded|went off)|booby[- ]trap)", re.I)
+_PLANTED = re.compile(
+    r"\b(?:IEDs?|improvised explosive|roadside bombs?|land ?mines?|car bombs?|explosive devices?|"
+    r"planted (?:a |an )?(?:bomb|explosive)s?|bomb (?:exploded|went off)|booby[- ]trap)",
+    re.I,
+)
 
 
 # Sub-types that name an act or a weapon: the evidence must hold a word for it, or the incident
 # falls back on its event type's plain sub-type (a small model gives one sub-type for many
 # incidents whose words never name it: "Abduction/forced disappearance" for 15 times its share).
 _NEEDS_WORDS: dict[str, re.Pattern[str]] = {
-    "Abduction/forced disappearance": re.compile(r"\b(?:abduct\w*|kidnap\w*|hostages?|disappear\w*|missing|taken away|captive\w*|"
-                                                 r"seized (?:\d+|two|three|several|dozens) )", re.I),
+    "Abduction/forced disappearance": re.compile(
+        r"\b(?:abduct\w*|kidnap\w*|hostages?|disappear\w*|missing|taken away|captive\w*|"
+        r"seized (?:\d+|two|three|several|dozens) )",
+        re.I,
+    ),
     "Sexual violence": re.compile(r"\b(?:rap(?:e|ed|es|ing|ist)|sexual\w*|sexually)\b", re.I),
     "Grenade": re.compile(r"\bgrenades?\b", re.I),
-    "Agreement": re.compile(r"\b(?:agree\w*|deal|ceasefire|cease-fire|truce|accord|signed|treaty|exchange|pact)\b", re.I),
+    "Agreement": re.compile(
+        r"\b(?:agree\w*|deal|ceasefire|cease-fire|truce|accord|signed|treaty|exchange|pact)\b", re.I
+    ),
     "Arrests": re.compile(r"\b(?:arrest\w*|detain\w*|detention|custody|captured|apprehended|rounded up)\b", re.I),
     "Headquarters or base established": re.compile(r"\b(?:base|headquarters|camp|outpost|established|set up)\b", re.I),
-    "Government regains territory": re.compile(r"\b(?:recaptur\w*|retook|retake\w*|regain\w*|liberat\w*|took back|back control)\b", re.I),
-    "Non-state actor overtakes territory": re.compile(r"\b(?:seiz\w*|captur\w*|took control|overran|overrun|took over|fell to)\b", re.I),
+    "Government regains territory": re.compile(
+        r"\b(?:recaptur\w*|retook|retake\w*|regain\w*|liberat\w*|took back|back control)\b", re.I
+    ),
+    "Non-state actor overtakes territory": re.compile(
+        r"\b(?:seiz\w*|captur\w*|took control|overran|overrun|took over|fell to)\b", re.I
+    ),
 }
-PLAIN: dict[str, str] = {"Battles": "Armed clash", "Explosions/Remote violence": "Shelling/artillery/missile attack",
-                         "Violence against civilians": "Attack", "Protests": "Peaceful protest", "Riots": "Violent demonstration",
-                         "Strategic developments": "Other"}
+PLAIN: dict[str, str] = {
+    "Battles": "Armed clash",
+    "Explosions/Remote violence": "Shelling/artillery/missile attack",
+    "Violence against civilians": "Attack",
+    "Protests": "Peaceful protest",
+    "Riots": "Violent demonstration",
+    "Strategic developments": "Other",
+}
 
-_ARMED = (r"\b(?:soldiers|troops|military|army|bases?|posts?|checkpoints?|positions|security forces|policemen|police officers|"
-          r"police station|barracks|militants|insurgents|terrorists|rebels|fighters|guards|militiamen|convoy)\b")
+_ARMED = (
+    r"\b(?:soldiers|troops|military|army|bases?|posts?|checkpoints?|positions|security forces|policemen|police officers|"
+    r"police station|barracks|militants|insurgents|terrorists|rebels|fighters|guards|militiamen|convoy)\b"
+)
 _PROTEST = r"(?:protest(?:s|ed|ing|ers?|ors?)?\b|demonstrat\w*|rall(?:y|ies|ied)|marche[sd]|marching|sit-ins?|picket\w*|hunger strike|went on strike|strikers)"
 # The words that propose a sub-event type, from ACLED's definitions (written for this project),
 # most specific first: `proposed` lists the sub-types whose words a text holds, in this order.
 # A word list names the act, not a context, so an article's background words rarely propose.
 PROPOSING: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Grenade", _GRENADE),
-    ("Remote explosive/landmine/IED", re.compile(
-        _PLANTED.pattern + r"|\b(?:bomb blast|bombing|bomb attack|explosive-laden|bomb exploded|detonated)\b", re.I)),
-    ("Shelling/artillery/missile attack", re.compile(
-        r"\b(?:shell(?:ed|ing|s)|artillery|mortars?|rockets?|missiles?|bombard\w*|howitzers?|projectiles?|katyusha)\b"
-        r"(?! (?:tests?|launch(?:es)?|programmes?|programs?|technology)\b)", re.I)),
+    (
+        "Remote explosive/landmine/IED",
+        re.compile(
+            _PLANTED.pattern + r"|\b(?:bomb blast|bombing|bomb attack|explosive-laden|bomb exploded|detonated)\b", re.I
+        ),
+    ),
+    (
+        "Shelling/artillery/missile attack",
+        re.compile(
+            r"\b(?:shell(?:ed|ing|s)|artillery|mortars?|rockets?|missiles?|bombard\w*|howitzers?|projectiles?|katyusha)\b"
+            r"(?! (?:tests?|launch(?:es)?|programmes?|programs?|technology)\b)",
+            re.I,
+        ),
+    ),
     ("Sexual violence", _NEEDS_WORDS["Sexual violence"]),
-    ("Abduction/forced disappearance", re.compile(r"\b(?:abduct\w*|kidnap\w*|hostages?|forcibly disappeared|"
-                                                  r"enforced disappearance|taken captive)\b", re.I)),
+    (
+        "Abduction/forced disappearance",
+        re.compile(
+            r"\b(?:abduct\w*|kidnap\w*|hostages?|forcibly disappeared|"
+            r"enforced disappearance|taken captive)\b",
+            re.I,
+        ),
+    ),
     # Demonstrators who are violent themselves riot, whatever the police did (the codebook's order).
-    ("Violent demonstration", re.compile(
-        r"\b(?:riot(?:s|ed|ing|ers)?|stone[- ]pelt\w*|pelted|threw stones|hurled stones|petrol bombs?|molotov)\b|"
-        rf"\b{_PROTEST}[^.]{{0,120}}\b(?:clash\w*|violent\w*|violence|smashed|torched|set (?:fire to|on fire|ablaze)|vandali[sz]\w*|"
-        r"scuffl\w*|stormed|attacked)\b|\b(?:violent|aggressive|clash\w*)\b[^.]{0,40}\b" + _PROTEST, re.I)),
-    ("Excessive force against protesters", re.compile(
-        rf"\b{_PROTEST}[^.]{{0,120}}\b(?:killed|shot dead|live (?:ammunition|fire|rounds)|opened fire|fired on|gunned down)\b|"
-        rf"\b(?:killed|shot dead|opened fire on|fired on|gunned down)\b[^.]{{0,40}}\b(?:protesters|demonstrators|marchers)\b", re.I)),
-    ("Protest with intervention", re.compile(
-        rf"\b{_PROTEST}[^.]{{0,160}}{_INTERVENED.pattern}|{_INTERVENED.pattern}[^.]{{0,80}}\b{_PROTEST}", re.I)),
-    ("Mob violence", re.compile(r"\b(?:mobs?|lynch\w*|vigilantes?|angry (?:crowd|villagers|residents)|beaten to death|"
-                                r"beat (?:him|her|them) to death)\b", re.I)),
+    (
+        "Violent demonstration",
+        re.compile(
+            r"\b(?:riot(?:s|ed|ing|ers)?|stone[- ]pelt\w*|pelted|threw stones|hurled stones|petrol bombs?|molotov)\b|"
+            rf"\b{_PROTEST}[^.]{{0,120}}\b(?:clash\w*|violent\w*|violence|smashed|torched|set (?:fire to|on fire|ablaze)|vandali[sz]\w*|"
+            r"scuffl\w*|stormed|attacked)\b|\b(?:violent|aggressive|clash\w*)\b[^.]{0,40}\b" + _PROTEST,
+            re.I,
+        ),
+    ),
+    (
+        "Excessive force against protesters",
+        re.compile(
+            rf"\b{_PROTEST}[^.]{{0,120}}\b(?:killed|shot dead|live (?:ammunition|fire|rounds)|opened fire|fired on|gunned down)\b|"
+            rf"\b(?:killed|shot dead|opened fire on|fired on|gunned down)\b[^.]{{0,40}}\b(?:protesters|demonstrators|marchers)\b",
+            re.I,
+        ),
+    ),
+    (
+        "Protest with intervention",
+        re.compile(
+            rf"\b{_PROTEST}[^.]{{0,160}}{_INTERVENED.pattern}|{_INTERVENED.pattern}[^.]{{0,80}}\b{_PROTEST}", re.I
+        ),
+    ),
+    (
+        "Mob violence",
+        re.compile(
+            r"\b(?:mobs?|lynch\w*|vigilantes?|angry (?:crowd|villagers|residents)|beaten to death|"
+            r"beat (?:him|her|them) to death)\b",
+            re.I,
+        ),
+    ),
     ("Peaceful protest", re.compile(rf"\b{_PROTEST}", re.I)),
-    ("Government regains territory", re.compile(
-        r"\b(?:recaptur\w*|retook|retake\w*|regain\w*|liberat\w*|took back|seized back|back control)\b|"
-        r"\b(?:(?:government|army|state|security|military|regime|pro-government|national|federal)\s+(?:forces|troops|units|soldiers)|"
-        r"(?:the |\w+'s )?army|troops)\b[^.]{0,80}\b(?:captured|seized|took (?:full )?control|freed|cleared|drove back|"
-        r"pushed back|drove out|pushed out|occupied|purg\w*)\b", re.I)),
-    ("Non-state actor overtakes territory", re.compile(
-        r"\b(?:seiz\w*|captur\w*|took control|taken control|overran|overrun|took over|fell to|stormed)\b[^.]{0,60}\b"
-        r"(?:town|village|city|district|province|base|area|territory|region|border crossing|airport|capital|"
-        r"headquarters|positions?)\b", re.I)),
-    ("Non-violent transfer of territory", re.compile(
-        r"\b(?:withdr[ae]w\w*|pulled out|handed (?:over|authority)|hand over|retreated|evacuat\w*|leaving|left)\b[^.]{0,60}\b"
-        r"(?:town|village|city|district|province|base|area|territory|region|positions?|control|bastion|stronghold)\b|"
-        r"\bwithout (?:a )?(?:fight|fighting|resistance)\b", re.I)),
-    ("Headquarters or base established", re.compile(
-        r"\b(?:set up|established|establish|built|opened|erected|created)\b[^.]{0,40}\b(?:bases?|headquarters|camps?|outposts?|"
-        r"checkpoints?|posts?|observation points?|points|barracks)\b|\bnew (?:military )?(?:base|headquarters|outpost)\b", re.I)),
-    ("Looting/property destruction", re.compile(
-        r"\b(?:loot\w*|ransack\w*|plunder\w*|demolish\w*|razed|burn(?:ed|t) down|destroyed (?:homes|houses|shops|property|"
-        r"crops|buildings)|vandali[sz]\w*|torched)\b", re.I)),
+    (
+        "Government regains territory",
+        re.compile(
+            r"\b(?:recaptur\w*|retook|retake\w*|regain\w*|liberat\w*|took back|seized back|back control)\b|"
+            r"\b(?:(?:government|army|state|security|military|regime|pro-government|national|federal)\s+(?:forces|troops|units|soldiers)|"
+            r"(?:the |\w+'s )?army|troops)\b[^.]{0,80}\b(?:captured|seized|took (?:full )?control|freed|cleared|drove back|"
+            r"pushed back|drove out|pushed out|occupied|purg\w*)\b",
+            re.I,
+        ),
+    ),
+    (
+        "Non-state actor overtakes territory",
+        re.compile(
+            r"\b(?:seiz\w*|captur\w*|took control|taken control|overran|overrun|took over|fell to|stormed)\b[^.]{0,60}\b"
+            r"(?:town|village|city|district|province|base|area|territory|region|border crossing|airport|capital|"
+            r"headquarters|positions?)\b",
+            re.I,
+        ),
+    ),
+    (
+        "Non-violent transfer of territory",
+        re.compile(
+            r"\b(?:withdr[ae]w\w*|pulled out|handed (?:over|authority)|hand over|retreated|evacuat\w*|leaving|left)\b[^.]{0,60}\b"
+            r"(?:town|village|city|district|province|base|area|territory|region|positions?|control|bastion|stronghold)\b|"
+            r"\bwithout (?:a )?(?:fight|fighting|resistance)\b",
+            re.I,
+        ),
+    ),
+    (
+        "Headquarters or base established",
+        re.compile(
+            r"\b(?:set up|established|establish|built|opened|erected|created)\b[^.]{0,40}\b(?:bases?|headquarters|camps?|outposts?|"
+            r"checkpoints?|posts?|observation points?|points|barracks)\b|\bnew (?:military )?(?:base|headquarters|outpost)\b",
+            re.I,
+        ),
+    ),
+    (
+        "Looting/property destruction",
+        re.compile(
+            r"\b(?:loot\w*|ransack\w*|plunder\w*|demolish\w*|razed|burn(?:ed|t) down|destroyed (?:homes|houses|shops|property|"
+            r"crops|buildings)|vandali[sz]\w*|torched)\b",
+            re.I,
+        ),
+    ),
     ("Arrests", _NEEDS_WORDS["Arrests"]),
-    ("Agreement", re.compile(r"\b(?:agreement|agreed|ceasefire|cease-fire|truce|peace (?:deal|accord|talks)|accord|signed|"
-                             r"prisoner (?:swap|exchange)|exchanged prisoners|released \w* ?(?:prisoners|hostages|detainees))\b", re.I)),
-    ("Change to group/activity", re.compile(
-        r"\b(?:surrender\w*|defect\w*|pledged allegiance|merg\w*|split from|disband\w*|renamed|new leader|recruit\w*|demobili[sz]\w*|disarm\w*|mobili[sz]\w*|deploy\w*|"
-        r"reinforcements)\b", re.I)),
+    (
+        "Agreement",
+        re.compile(
+            r"\b(?:agreement|agreed|ceasefire|cease-fire|truce|peace (?:deal|accord|talks)|accord|signed|"
+            r"prisoner (?:swap|exchange)|exchanged prisoners|released \w* ?(?:prisoners|hostages|detainees))\b",
+            re.I,
+        ),
+    ),
+    (
+        "Change to group/activity",
+        re.compile(
+            r"\b(?:surrender\w*|defect\w*|pledged allegiance|merg\w*|split from|disband\w*|renamed|new leader|recruit\w*|demobili[sz]\w*|disarm\w*|mobili[sz]\w*|deploy\w*|"
+            r"reinforcements)\b",
+            re.I,
+        ),
+    ),
     # An attack on armed men is a battle, not violence against civilians.
-    ("Armed clash", re.compile(
-        r"\b(?:clash\w*|fighting|fought|gun ?battles?|firefights?|shoot-?outs?|exchanges? of fire|exchanged fire|skirmish\w*|"
-        r"ambush\w*|battl\w*|offensive|engaged)\b|"
-        r"\b(?:attack(?:ed|ing|s)?|stormed|raided|charged|set upon|overran|assault(?:ed|ing|s)?)\b[^.]{0,60}\b" + _ARMED + r"|"
-        + _ARMED + r"[^.]{0,40}\b(?:were|was|have been|had been) (?:killed|wounded|injured|attacked|ambushed)\b|"
-        r"\b(?:killed|wounded)\b[^.]{0,40}\b(?:militants|insurgents|terrorists|rebels|fighters|jihadists)\b", re.I)),
-    ("Attack", re.compile(
-        r"\b(?:shot|shooting|gunmen|gunman|stabb\w*|hacked|massacre\w*|executed|beheaded|killed|murder\w*|assassinat\w*|"
-        r"attack\w*|assault\w*|opened fire|tortur\w*|beat(?:en|ing)?)\b", re.I)),
+    (
+        "Armed clash",
+        re.compile(
+            r"\b(?:clash\w*|fighting|fought|gun ?battles?|firefights?|shoot-?outs?|exchanges? of fire|exchanged fire|skirmish\w*|"
+            r"ambush\w*|battl\w*|offensive|engaged)\b|"
+            r"\b(?:attack(?:ed|ing|s)?|stormed|raided|charged|set upon|overran|assault(?:ed|ing|s)?)\b[^.]{0,60}\b"
+            + _ARMED
+            + r"|"
+            + _ARMED
+            + r"[^.]{0,40}\b(?:were|was|have been|had been) (?:killed|wounded|injured|attacked|ambushed)\b|"
+            r"\b(?:killed|wounded)\b[^.]{0,40}\b(?:militants|insurgents|terrorists|rebels|fighters|jihadists)\b",
+            re.I,
+        ),
+    ),
+    (
+        "Attack",
+        re.compile(
+            r"\b(?:shot|shooting|gunmen|gunman|stabb\w*|hacked|massacre\w*|executed|beheaded|killed|murder\w*|assassinat\w*|"
+            r"attack\w*|assault\w*|opened fire|tortur\w*|beat(?:en|ing)?)\b",
+            re.I,
+        ),
+    ),
 )
 PROPOSED_WORDS = dict(PROPOSING)
 # Sub-types a small model gives for many texts whatever they say ("Attack" for 24 times its share
@@ -172,29 +309,48 @@ _NOT_POLITICAL: dict[str, re.Pattern[str]] = {
         r"collision|collided|capsiz\w*|sank|spill\w*|leak\w*|collaps\w*|caught fire|fire broke out|blaze|short circuit|"
         r"gas cylinder|boiler|stampede|factory|refinery|chemical plant|power plant|gas plant|nuclear plant|mine shaft|heavy rain\w*|"
         r"snow\w*|blizzards?|overturned|poison\w*|contaminat\w*|warehouse|storage (?:tank|container)|gas explosion|furnace|"
-        r"hazards?|hazmat|(?:iron|steel|cement|fertili[sz]er|textile) (?:plant|factory|mill))\b", re.I),
+        r"hazards?|hazmat|(?:iron|steel|cement|fertili[sz]er|textile) (?:plant|factory|mill))\b",
+        re.I,
+    ),
     "diplomacy": re.compile(
         r"\b(?:diplomats?|diplomatic|embass(?:y|ies)|ambassadors?|consulates?|sanctions?|summit|foreign ministers?|"
-        r"foreign ministry|bilateral|envoys?|expel\w*|Security Council|state visit|talks with|condemn\w*)\b", re.I),
+        r"foreign ministry|bilateral|envoys?|expel\w*|Security Council|state visit|talks with|condemn\w*)\b",
+        re.I,
+    ),
     "crime": re.compile(
         r"\b(?:drugs?|narcotics?|cocaine|heroin|methamphetamine|cannabis|smuggl\w*|traffick\w*|fraud\w*|robber(?:y|ies)|"
         r"robbed|theft|thieves|burglar\w*|poach\w*|counterfeit|money laundering|brib\w*|scam\w*|pornograph\w*|"
-        r"illegal (?:immigrants?|migrants?|mining|logging)|contraband|gangs?)\b", re.I),
+        r"illegal (?:immigrants?|migrants?|mining|logging)|contraband|gangs?)\b",
+        re.I,
+    ),
 }
 # Words of harm done to people: diplomacy may speak of "the attack" it condemns, but an
 # assassination or a kidnapping it speaks of is an incident.
-_HARM = re.compile(r"\b(?:kill(?:s|ed|ing)|assassinat\w*|murder\w*|shot|shooting|gunned|massacre\w*|bomb(?:s|ed|ing)?|"
-                   r"kidnap\w*|abduct\w*|hostages?|wounded|executed)\b", re.I)
+_HARM = re.compile(
+    r"\b(?:kill(?:s|ed|ing)|assassinat\w*|murder\w*|shot|shooting|gunned|massacre\w*|bomb(?:s|ed|ing)?|"
+    r"kidnap\w*|abduct\w*|hostages?|wounded|executed)\b",
+    re.I,
+)
 _TOLERATED: dict[str, set[str]] = {
-    "a disaster or an accident": {"Attack", "Remote explosive/landmine/IED", "Armed clash", "Looting/property destruction", "Change to group/activity",
-                                  "Arrests", "Agreement", "harm"},
+    "a disaster or an accident": {
+        "Attack",
+        "Remote explosive/landmine/IED",
+        "Armed clash",
+        "Looting/property destruction",
+        "Change to group/activity",
+        "Arrests",
+        "Agreement",
+        "harm",
+    },
     "diplomacy": {"Attack", "Arrests", "Agreement", "Change to group/activity"},
     "crime": {"Arrests", "Agreement", "Change to group/activity", "Looting/property destruction"},
 }
 _POLITICAL_ACTORS = re.compile(
     r"\b(?:militants?|rebels?|insurgents?|terroris\w*|jihadis\w*|guerrillas?|militias?|armed groups?|gunmen|troops|soldiers|"
     r"army|military|airstrikes?|protest(?:s|ed|ing|ers?|ors?)?|demonstrat\w*|opposition|activists?|separatists?|extremists?|fighters|"
-    r"Islamic State|Taliban|al-Qaeda|al-Shabaab|Boko Haram|Houthis?|Hamas|Hezbollah)\b", re.I)
+    r"Islamic State|Taliban|al-Qaeda|al-Shabaab|Boko Haram|Houthis?|Hamas|Hezbollah)\b",
+    re.I,
+)
 
 
 def proposed(text: str) -> list[str]:
@@ -239,7 +395,11 @@ def refined(event_type: str, sub_type: str | None, text: str) -> str | None:
         if _EXCESSIVE.search(text):
             return "Excessive force against protesters"
         return "Protest with intervention" if _INTERVENED.search(text) else "Peaceful protest"
-    if event_type == "Explosions/Remote violence" and sub_type not in ("Suicide bomb", "Chemical weapon", "Air/drone strike"):
+    if event_type == "Explosions/Remote violence" and sub_type not in (
+        "Suicide bomb",
+        "Chemical weapon",
+        "Air/drone strike",
+    ):
         if _GRENADE.search(text):
             return "Grenade"
         if _PLANTED.search(text):
@@ -273,4 +433,8 @@ def checked(event_type: str, sub_type: str, text: str) -> tuple[str, str, str | 
             sub = refined(event, sub, text) or sub
     if (event, sub) == (event_type, sub_type):
         return event, sub, None
-    return event, sub, f'"{event_type}: {sub_type}" from the model replaced by "{event}: {sub}" (the codebook\'s rule for these words)'
+    return (
+        event,
+        sub,
+        f'"{event_type}: {sub_type}" from the model replaced by "{event}: {sub}" (the codebook\'s rule for these words)',
+    )

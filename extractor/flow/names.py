@@ -36,61 +36,144 @@ from extractor.normalise.actors import Registry, default_registry
 
 _MINOR_WORDS = ("of", "for", "al", "el", "de", "the", "and")
 _NAME = re.compile(r"(?:(?:al-|el-|the )?[A-Z][\w'’.-]*(?:\s+(?:of|for|al|el|de|the|and)\s+|\s+|-)?)+")
-_NOT_NAMES = {"The", "It", "A", "An", "In", "On", "At", "But", "And", "He", "She", "They", "We", "This", "That", "There",
-              "Some", "Another", "Last", "Both", "According", "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday",
-              "Friday", "Saturday", "January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December", "Later", "Earlier", "Yesterday", "Today", "Tonight",
-              "Meanwhile", "However", "Also", "After", "Before", "When", "While", "Since", "During", "Separately", "Then",
-              "If", "As", "For", "Of", "By", "With", "From", "Its", "Their", "His", "Her", "Our"}
+_NOT_NAMES = {
+    "The",
+    "It",
+    "A",
+    "An",
+    "In",
+    "On",
+    "At",
+    "But",
+    "And",
+    "He",
+    "She",
+    "They",
+    "We",
+    "This",
+    "That",
+    "There",
+    "Some",
+    "Another",
+    "Last",
+    "Both",
+    "According",
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Later",
+    "Earlier",
+    "Yesterday",
+    "Today",
+    "Tonight",
+    "Meanwhile",
+    "However",
+    "Also",
+    "After",
+    "Before",
+    "When",
+    "While",
+    "Since",
+    "During",
+    "Separately",
+    "Then",
+    "If",
+    "As",
+    "For",
+    "Of",
+    "By",
+    "With",
+    "From",
+    "Its",
+    "Their",
+    "His",
+    "Her",
+    "Our",
+}
 # Nouns that close a group's name: what an upper-case phrase must end with to be offered.
-GROUP_NOUNS = (r"coalition|forces|force|groups?|militias?|militiamen|army|troops|soldiers|police|government|rebels?|fighters|"
-               r"guerrillas?|terrorists?|commandos?|front|movement|organi[sz]ation|cartel|brigades?|battalions?|units?|officials?|"
-               r"authorities|militants?|gunmen|insurgents?|members")
+GROUP_NOUNS = (
+    r"coalition|forces|force|groups?|militias?|militiamen|army|troops|soldiers|police|government|rebels?|fighters|"
+    r"guerrillas?|terrorists?|commandos?|front|movement|organi[sz]ation|cartel|brigades?|battalions?|units?|officials?|"
+    r"authorities|militants?|gunmen|insurgents?|members"
+)
 # Nouns that name a group's members, not the group: "FMLN guerrillas" are the FMLN's.
-MEMBER_NOUNS = frozenset("forces troops soldiers rebels rebel fighters guerrillas guerrilla terrorists terrorist commandos commando "
-                         "units unit militants militant militiamen gunmen insurgents insurgent members groups group".split())
+MEMBER_NOUNS = frozenset(
+    "forces troops soldiers rebels rebel fighters guerrillas guerrilla terrorists terrorist commandos commando "
+    "units unit militants militant militiamen gunmen insurgents insurgent members groups group".split()
+)
 # A state's or a group's representative: "Israel’s military chief of staff", "Iran's foreign ministry".
-_ROLE = re.compile(r"(?:\s+[a-z]+){0,3}\s+(?:military|army|chief|ministry|minister|spokesman|spokeswoman|spokesperson|"
-                   r"president|government|official|officials|commander|leader|envoy|embassy|staff)\b")
-_FOLLOWED = re.compile(r"(?:-(?:led|backed|based))?(?:\s+(?:" + GROUP_NOUNS + r")\b)+", re.I)  # "-led coalition", " government forces"
+_ROLE = re.compile(
+    r"(?:\s+[a-z]+){0,3}\s+(?:military|army|chief|ministry|minister|spokesman|spokeswoman|spokesperson|"
+    r"president|government|official|officials|commander|leader|envoy|embassy|staff)\b"
+)
+_FOLLOWED = re.compile(
+    r"(?:-(?:led|backed|based))?(?:\s+(?:" + GROUP_NOUNS + r")\b)+", re.I
+)  # "-led coalition", " government forces"
 _UPPER_NAME = re.compile(r"\b(?:[A-Z][A-Z.'-]+ ){0,5}(?:" + GROUP_NOUNS.upper() + r")\b")
 # Words that cannot begin an upper-case name: function words, reporting verbs, numbers, quantifiers.
-_NOT_UPPER = frozenset("""THE AND FOR WAS HAS HAD THAT THIS WITH FROM WERE ARE NOT BUT TODAY SAID ALSO WHO HIS HER THEY THEIR
+_NOT_UPPER = frozenset(
+    """THE AND FOR WAS HAS HAD THAT THIS WITH FROM WERE ARE NOT BUT TODAY SAID ALSO WHO HIS HER THEY THEIR
     OVER INTO AFTER BEEN HAVE WILL TEXT OF BY IN TO A AN ON AT AS IS SEVERAL SOME OTHER ATTACKED KILLED REPORTED ACCUSED
     BLAMED CLAIMED DENIED AGAINST WHEN WHERE ITS TOLD ASKED SAYS STATED ANY ALL MANY MOST LEAST FEW MORE ANOTHER EACH
     ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE TEN DOZEN HUNDRED HUNDREDS THOUSAND THOUSANDS WHICH WHILE THAN THEN
-    BY BETWEEN AMONG SAME SUCH THESE THOSE OUR YOUR WE I YOU HE SHE IT OR NOR AGAINST ABOUT""".split())
+    BY BETWEEN AMONG SAME SUCH THESE THOSE OUR YOUR WE I YOU HE SHE IT OR NOR AGAINST ABOUT""".split()
+)
 _ADJECTIVE = re.compile(r"(?:an|ian|ese|ish|i)$")  # a nationality's adjective: "Syrian", "Iraqi", "Kurdish"
 # Words after a name that show it is a noun ("Iran was", "Mali and"), not an adjective.
-_VERBS_AND_LINKS = frozenset("""was were is are has have had said says say and or to of in on at for by from with will would
-    which who that claimed denied blamed accused reported told struck attacked launched fired carried also has""".split())
+_VERBS_AND_LINKS = frozenset(
+    """was were is are has have had said says say and or to of in on at for by from with will would
+    which who that claimed denied blamed accused reported told struck attacked launched fired carried also has""".split()
+)
 _ADJECTIVE_ENDS = ("LY", "ED", "ING")  # "HEAVILY ARMED", "DEMORALIZED", "RETREATING": not the start of a name
 # Words before a member noun that make it a description, not a name: adjectives ("Salvadoran",
 # "leftist", "Islamic", "Iraqi") and institutions ("government forces" are the government's).
-_NOT_A_NAME_BEFORE_MEMBERS = re.compile(r"(?:an|ist|ic|ese|ish|ian|ed|ing|ly|al|i)$|^(?:government|army|police|state|regime)$", re.I)
+_NOT_A_NAME_BEFORE_MEMBERS = re.compile(
+    r"(?:an|ist|ic|ese|ish|ian|ed|ing|ly|al|i)$|^(?:government|army|police|state|regime)$", re.I
+)
 
 
 # Member nouns and the words that describe members without naming their group, and weapons: a
 # phrase of only these names nobody ("URBAN GUERRILLAS", "unidentified gunmen", "Drones").
-_NAMELESS = frozenset("""terrorists terrorist guerrillas guerrilla members gunmen gunman militants militant assailants
+_NAMELESS = frozenset(
+    """terrorists terrorist guerrillas guerrilla members gunmen gunman militants militant assailants
     attackers insurgents fighters men individuals criminals subversives commandos commando rebels rebel killers murderers
     assassins group groups urban rural unidentified unknown armed masked hooded suspected alleged heavily several some
     the a an two three four five six seven eight nine ten dozen other presumed
-    drones drone missiles missile rockets rocket mortars bombs bomb shells airstrikes warplanes jets planes helicopters""".split())
+    drones drone missiles missile rockets rocket mortars bombs bomb shells airstrikes warplanes jets planes helicopters""".split()
+)
 _ENDS_IN_GROUP_NOUN = re.compile(r"\b(?:" + GROUP_NOUNS + r")$", re.I)
 
 
 _ACRONYM = re.compile(r"[A-Z][A-Z.]{1,4}")  # "US", "U.N.": an acronym is no town (a gazetteer alias may say so)
 _DESCRIBING = re.compile(r"[A-Z][\w.]*-(?:based|backed|led|born|made)")  # "Europe-based": a description, no name
 # Where a name is a place, not one who acts: "in Syria", "into eastern Syria", "across from Deir Ezzor".
-_LOCATIVE = re.compile(r"\b(?:in|into|inside|across|near|throughout|toward|towards)\s+"
-                       r"(?:(?:the|eastern|western|northern|southern|central|northeastern|northwestern|southeastern|southwestern)\s+)?$", re.I)
+_LOCATIVE = re.compile(
+    r"\b(?:in|into|inside|across|near|throughout|toward|towards)\s+"
+    r"(?:(?:the|eastern|western|northern|southern|central|northeastern|northwestern|southeastern|southwestern)\s+)?$",
+    re.I,
+)
 
 
 def _only_as_a_place(text: str, shown: str) -> bool:
     """Whether every time the sentence writes the name, a locative word stands before it."""
     starts = [m.start() for m in re.finditer(r"(?<![\w-])" + re.escape(shown) + r"(?![\w-])", text)]
-    return bool(starts) and all(_LOCATIVE.search(text[max(0, at - 40):at]) for at in starts)
+    return bool(starts) and all(_LOCATIVE.search(text[max(0, at - 40) : at]) for at in starts)
 
 
 def nameless(shown: str) -> bool:
@@ -120,14 +203,25 @@ def names_in(text: str, registry: Registry | None = None, is_place: Callable[[st
         around = [t for t in spans if t[2] and start <= t[0] and t[1] <= end and (t[0], t[1]) != (start, end)]
         shown = text[start:end]
         representative = re.search(r"[’']s\s", shown) is not None  # "Israel’s military chief": not Israel
-        name = text[around[0][0]:around[0][1]] if around and not known and not representative else _actor_name(shown)
+        name = text[around[0][0] : around[0][1]] if around and not known and not representative else _actor_name(shown)
         taken.append((start, end, known))
-        if not known and any(t[2] and t[0] > end and not text[end:t[0]].strip() for t in spans):
+        if not known and any(t[2] and t[0] > end and not text[end : t[0]].strip() for t in spans):
             continue  # a description just before a registry name: "the Maoist organization Shining Path"
-        place = (not known and is_place is not None and not _ENDS_IN_GROUP_NOUN.search(name) and not _ACRONYM.fullmatch(name)
-                 and is_place(name))
-        if (len(shown) >= 2 and all(f.shown != shown for f in found) and not place and not nameless(shown)
-                and not _only_as_a_place(text, shown) and not _DESCRIBING.fullmatch(shown)):
+        place = (
+            not known
+            and is_place is not None
+            and not _ENDS_IN_GROUP_NOUN.search(name)
+            and not _ACRONYM.fullmatch(name)
+            and is_place(name)
+        )
+        if (
+            len(shown) >= 2
+            and all(f.shown != shown for f in found)
+            and not place
+            and not nameless(shown)
+            and not _only_as_a_place(text, shown)
+            and not _DESCRIBING.fullmatch(shown)
+        ):
             found.append(Name(shown, name))
     return found
 
@@ -170,7 +264,7 @@ def _mixed_names(text: str) -> list[tuple[int, int]]:
     found = []
     for match in _NAME.finditer(text):
         start = match.start()
-        words = text[start:match.end()].strip(" -.,'’").split()
+        words = text[start : match.end()].strip(" -.,'’").split()
         while words and words[0] in _NOT_NAMES:
             words = words[1:]
         while words and words[-1].lower() in _MINOR_WORDS:
@@ -179,15 +273,27 @@ def _mixed_names(text: str) -> list[tuple[int, int]]:
             continue
         first = text.find(" ".join(words), start)
         last = first + len(" ".join(words))
-        lead = first - 4 if text[max(0, first - 4):first].lower() == "pro-" else first - 5 if text[max(0, first - 5):first].lower() == "anti-" else first
+        lead = (
+            first - 4
+            if text[max(0, first - 4) : first].lower() == "pro-"
+            else first - 5
+            if text[max(0, first - 5) : first].lower() == "anti-"
+            else first
+        )
         while len(words) > 1 and words[-1] in _NOT_NAMES:  # "Syria Sunday" -> "Syria"
             words = words[:-1]
             last = first + len(" ".join(words))
-        possessive = text[last - 2:last] in ("’s", "'s")
+        possessive = text[last - 2 : last] in ("’s", "'s")
         tail = (_ROLE.match(text, last) if possessive else None) or _FOLLOWED.match(text, last)
         end = tail.end() if tail else last - 2 if possessive else last  # "Israel’s moves": Israel
-        following = re.match(r" ([a-z]+)", text[end:end + 20])
-        if end == last and len(words) == 1 and _ADJECTIVE.search(words[0]) and following and following.group(1) not in _VERBS_AND_LINKS:
+        following = re.match(r" ([a-z]+)", text[end : end + 20])
+        if (
+            end == last
+            and len(words) == 1
+            and _ADJECTIVE.search(words[0])
+            and following
+            and following.group(1) not in _VERBS_AND_LINKS
+        ):
             continue  # "Syrian opposition activists": an adjective, not a name
         if end - lead >= 3:
             found.append((lead, end))
@@ -200,7 +306,9 @@ def _upper_names(text: str) -> list[tuple[int, int]]:
         words = match.group(0).split()
         cut = max((i + 1 for i, w in enumerate(words[:-1]) if w in _NOT_UPPER), default=0)
         words = words[cut:]  # "SEARCH OF THE FMLN GUERRILLAS" -> "FMLN GUERRILLAS"
-        while len(words) > 1 and words[0].endswith(_ADJECTIVE_ENDS) and not (words[0] == "ARMED" and words[1] == "FORCES"):
+        while (
+            len(words) > 1 and words[0].endswith(_ADJECTIVE_ENDS) and not (words[0] == "ARMED" and words[1] == "FORCES")
+        ):
             words = words[1:]  # "HEAVILY ARMED SOLDIERS" -> "SOLDIERS"
         shown = " ".join(words)
         start = match.start() + match.group(0).rindex(shown)

@@ -88,7 +88,9 @@ class ArticleFlow:
     small: bool = False  # ask as for a small model (Settings.small_model)
     calls: list[CallRecord] = field(default_factory=list)
     attempts: int = 0
-    usage: dict[str, int] = field(default_factory=lambda: {"prompt_tokens": 0, "completion_tokens": 0, "cached_prompt_tokens": 0})
+    usage: dict[str, int] = field(
+        default_factory=lambda: {"prompt_tokens": 0, "completion_tokens": 0, "cached_prompt_tokens": 0}
+    )
 
     def _settle(self, request: Request, answer: Answer, warnings: list[str], *, first: bool = True) -> BaseModel | None:
         """The stage's usable draft: the validated answer, or what salvage keeps of the last one.
@@ -102,13 +104,17 @@ class ArticleFlow:
             draft, issues = salvage(answer.last_text, request.plain)
             outcome = "failed" if draft is None else "salvaged"
             if draft is not None:
-                warnings.append(f"{request.stage}: no fully valid answer after {answer.attempts} attempts; kept what passed the checks")
+                warnings.append(
+                    f"{request.stage}: no fully valid answer after {answer.attempts} attempts; kept what passed the checks"
+                )
                 warnings += [f"{request.stage}: {issue}" for issue in issues]
         self.calls.append(CallRecord(request.stage, answer.attempts, dict(answer.usage), answer.seconds, outcome))
         if draft is None and not first:
             last_error = answer.errors[-1] if answer.errors else "no answer"
-            warnings.append(f"{request.stage}: the model gave no usable answer after {answer.attempts} attempts "
-                            f"({' '.join(last_error.split())[:200]}); the records of the earlier stages are kept")
+            warnings.append(
+                f"{request.stage}: the model gave no usable answer after {answer.attempts} attempts "
+                f"({' '.join(last_error.split())[:200]}); the records of the earlier stages are kept"
+            )
             return None
         if draft is None:
             last_error = answer.errors[-1] if answer.errors else "no answer"
@@ -132,11 +138,23 @@ class ArticleFlow:
         windows = windows_of(sentences, self.window_chars)
         parts: list[Assembled] = []
         for number, window in enumerate(windows, start=1):
-            where = f"window {number} of {len(windows)} (sentences {window[0].number}-{window[-1].number}): " if len(windows) > 1 else ""
+            where = (
+                f"window {number} of {len(windows)} (sentences {window[0].number}-{window[-1].number}): "
+                if len(windows) > 1
+                else ""
+            )
             found: list[str] = []
             try:
-                parts.append((yield from self._window(window if len(windows) > 1 else None, grounder, found,
-                                                      "" if len(windows) == 1 else f"@{number}")))
+                parts.append(
+                    (
+                        yield from self._window(
+                            window if len(windows) > 1 else None,
+                            grounder,
+                            found,
+                            "" if len(windows) == 1 else f"@{number}",
+                        )
+                    )
+                )
             except ExtractionFailed:
                 if len(windows) == 1 or (number == len(windows) and not any(p.incidents for p in parts)):
                     raise
@@ -165,8 +183,9 @@ class ArticleFlow:
             warnings=warnings,
         )
 
-    def _window(self, window: list[Sentence] | None, grounder: Grounder, warnings: list[str],
-                suffix: str) -> Generator[Request, Answer, Assembled]:
+    def _window(
+        self, window: list[Sentence] | None, grounder: Grounder, warnings: list[str], suffix: str
+    ) -> Generator[Request, Answer, Assembled]:
         """Both stages over one window of the article (None: the whole article)."""
         article = self.article
         small = self.small
@@ -176,9 +195,17 @@ class ArticleFlow:
         plain_incidents = capped(compact(DraftIncidents) if small else DraftIncidents, caps.incidents, "incidents")
         shown = window if window is not None else list(grounder.sentences.values())
         if self.evidence == "sentences":
-            incidents_model, plain_incidents = (cited(m, shown[0].number, shown[-1].number) for m in (incidents_model, plain_incidents))
-        request = Request("incidents" + suffix, incidents_model, plain_incidents, prompts.incident_messages(article, view, caps),
-                          {"grounder": grounder, "published": article.published}, INCIDENT_TOKENS)
+            incidents_model, plain_incidents = (
+                cited(m, shown[0].number, shown[-1].number) for m in (incidents_model, plain_incidents)
+            )
+        request = Request(
+            "incidents" + suffix,
+            incidents_model,
+            plain_incidents,
+            prompts.incident_messages(article, view, caps),
+            {"grounder": grounder, "published": article.published},
+            INCIDENT_TOKENS,
+        )
         incident_draft = self._settle(request, (yield request), warnings)
         incidents, issues = assemble_incidents(incident_draft, grounder, article.published)
         warnings += issues
@@ -189,12 +216,23 @@ class ArticleFlow:
             # repeated one name): it answers small questions, and the actors it names are added.
             return (yield from self._attribution_questions(result, view, grounder, warnings, suffix))
         if incidents:
-            actors_model, plain_actors = _actor_model(CheckedActors, caps), _actor_model(DraftActorsAndAttributions, caps)
+            actors_model, plain_actors = (
+                _actor_model(CheckedActors, caps),
+                _actor_model(DraftActorsAndAttributions, caps),
+            )
             if self.evidence == "sentences":
-                actors_model, plain_actors = (cited(m, shown[0].number, shown[-1].number) for m in (actors_model, plain_actors))
+                actors_model, plain_actors = (
+                    cited(m, shown[0].number, shown[-1].number) for m in (actors_model, plain_actors)
+                )
             listed = [(i.id, i.summary, self._cited(i.evidence, grounder)) for i in incidents]
-            request = Request("actors" + suffix, actors_model, plain_actors, prompts.actor_messages(article, view, listed, caps),
-                              {"grounder": grounder, "incidents": incidents}, ACTOR_TOKENS)
+            request = Request(
+                "actors" + suffix,
+                actors_model,
+                plain_actors,
+                prompts.actor_messages(article, view, listed, caps),
+                {"grounder": grounder, "incidents": incidents},
+                ACTOR_TOKENS,
+            )
             actor_draft = self._settle(request, (yield request), warnings, first=False)
             if actor_draft is not None:
                 result, issues = assemble_actors(actor_draft, grounder, incidents)
@@ -222,8 +260,9 @@ class ArticleFlow:
             typed.append(incident.model_copy(update={"event_type": event, "sub_event_type": sub}))
         return typed
 
-    def _attribution_questions(self, result: Assembled, view: prompts.View, grounder: Grounder, warnings: list[str],
-                               suffix: str) -> Generator[Request, Answer, Assembled]:
+    def _attribution_questions(
+        self, result: Assembled, view: prompts.View, grounder: Grounder, warnings: list[str], suffix: str
+    ) -> Generator[Request, Answer, Assembled]:
         """Attributions found by cue and asked as small questions (`extractor.flow.attribute`): for a
         small model, which names nothing usable in one large answer."""
         from extractor.normalise.gazetteer import default_gazetteer  # loaded once per process, as normalise loads it
@@ -239,8 +278,14 @@ class ArticleFlow:
         for number, question in enumerate(asked, start=1):
             incident = next(i for i in result.incidents if i.id == question.candidate.incident_id)
             model = question.answer_model()
-            request = Request(f"attribution{suffix}.{number}", model, model,
-                              prompts.task_messages(self.article, view, question_text(question, incident)), {}, QUESTION_TOKENS)
+            request = Request(
+                f"attribution{suffix}.{number}",
+                model,
+                model,
+                prompts.task_messages(self.article, view, question_text(question, incident)),
+                {},
+                QUESTION_TOKENS,
+            )
             answers.append((question, self._settle(request, (yield request), warnings, first=False)))
         found, actors, notes = attributions_from(answers, unknown, result.actors, grounder)
         warnings += notes
@@ -260,7 +305,9 @@ def _actor_model(container: type[BaseModel], caps: Caps) -> type[BaseModel]:
 
 
 def flow_for(article: Article, settings: Settings) -> ArticleFlow:
-    return ArticleFlow(article, settings.provider, settings.model, settings.evidence, settings.window_chars, settings.asks_small)
+    return ArticleFlow(
+        article, settings.provider, settings.model, settings.evidence, settings.window_chars, settings.asks_small
+    )
 
 
 def run_flow(flow: ArticleFlow, ask: Callable[[Request], Answer]) -> ArticleExtraction:
@@ -295,7 +342,9 @@ def _log_calls(flow: ArticleFlow, cache: Cache | None, key: str) -> None:
             cache.log_call(key, flow.article.id, call.stage, call.attempts, call.usage, call.seconds, call.outcome)
 
 
-def extract_article(article: Article, llm: LLMClient, *, cache: Cache | None = None, key: str = "") -> ArticleExtraction:
+def extract_article(
+    article: Article, llm: LLMClient, *, cache: Cache | None = None, key: str = ""
+) -> ArticleExtraction:
     """Grounded, checked records for one article (no cache lookup; see `extract_cached`)."""
     flow = flow_for(article, llm.settings)
     try:
@@ -307,7 +356,9 @@ def extract_article(article: Article, llm: LLMClient, *, cache: Cache | None = N
         _log_calls(flow, cache, key)
 
 
-async def extract_article_async(article: Article, llm: AsyncLLMClient, *, cache: Cache | None = None, key: str = "") -> ArticleExtraction:
+async def extract_article_async(
+    article: Article, llm: AsyncLLMClient, *, cache: Cache | None = None, key: str = ""
+) -> ArticleExtraction:
     """`extract_article` over the async client."""
     flow = flow_for(article, llm.settings)
     try:
@@ -320,13 +371,26 @@ async def extract_article_async(article: Article, llm: AsyncLLMClient, *, cache:
 
 
 def meta(article: Article) -> ArticleMeta:
-    return ArticleMeta(id=article.id, title=article.title, source=article.source, published=article.published,
-                       url=article.url, sha256=article.sha256)
+    return ArticleMeta(
+        id=article.id,
+        title=article.title,
+        source=article.source,
+        published=article.published,
+        url=article.url,
+        sha256=article.sha256,
+    )
 
 
 def key_for(article: Article, s: Settings) -> str:
-    return cache_key(provider=s.provider, model=s.model, base_url=s.base_url, prompt_version=prompts.prompt_version(),
-                     params=s.params(), text=article.text, published=article.published)
+    return cache_key(
+        provider=s.provider,
+        model=s.model,
+        base_url=s.base_url,
+        prompt_version=prompts.prompt_version(),
+        params=s.params(),
+        text=article.text,
+        published=article.published,
+    )
 
 
 def from_cache(article: Article, cache: Cache | None, key: str) -> ArticleExtraction | None:
@@ -356,7 +420,9 @@ def normalised_from_cache(article: Article, cache: Cache | None, key: str) -> Ar
     return None if hit is None else _normalised_and_kept(hit, article, cache, key)
 
 
-def kept_and_normalised(document: ArticleExtraction, article: Article, cache: Cache | None, key: str) -> ArticleExtraction:
+def kept_and_normalised(
+    document: ArticleExtraction, article: Article, cache: Cache | None, key: str
+) -> ArticleExtraction:
     """A fresh answer into the cache, and its normalised form (kept there too, so the next run
     need not normalise it again)."""
     if cache is None:
@@ -384,8 +450,14 @@ def normalised(document: ArticleExtraction, article: Article) -> ArticleExtracti
         return normalise(document, article)
     except Exception as exc:  # noqa: BLE001 - a stage that fails keeps what the earlier stages found
         problem = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
-        return document.model_copy(update={"warnings": [*document.warnings, f"normalise: failed ({problem}); "
-                                                        "the records are as the model's answer was checked, not normalised"]})
+        return document.model_copy(
+            update={
+                "warnings": [
+                    *document.warnings,
+                    f"normalise: failed ({problem}); the records are as the model's answer was checked, not normalised",
+                ]
+            }
+        )
 
 
 def extract_cached(

@@ -65,7 +65,9 @@ def evidence_wording(mode: str) -> dict[str, str]:
 @lru_cache(maxsize=1)
 def _schemas_digest() -> str:
     # Building the draft schemas costs milliseconds; prompt_version is asked for every article.
-    return "".join(json.dumps(model.model_json_schema(), sort_keys=True) for model in (DraftIncidents, DraftActorsAndAttributions))
+    return "".join(
+        json.dumps(model.model_json_schema(), sort_keys=True) for model in (DraftIncidents, DraftActorsAndAttributions)
+    )
 
 
 def prompt_version() -> str:
@@ -84,7 +86,7 @@ def _prompt_version(directory: Path) -> str:
 
 
 def taxonomy_lines() -> str:
-    return "\n".join(f'  {event}: {"; ".join(subs)}' for event, subs in SUB_EVENT_TYPES.items())
+    return "\n".join(f"  {event}: {'; '.join(subs)}" for event, subs in SUB_EVENT_TYPES.items())
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,9 @@ class View:
     actor_rules: bool = True
 
     @classmethod
-    def of(cls, article: Article, evidence: str, window: Sequence[Sentence] | None = None, *, actor_rules: bool = True) -> View:
+    def of(
+        cls, article: Article, evidence: str, window: Sequence[Sentence] | None = None, *, actor_rules: bool = True
+    ) -> View:
         if evidence == "sentences":
             shown = window if window is not None else numbered(article.searchable_text)
             return cls(evidence, "\n".join(f"[{s.number}] {s.shown}" for s in shown), actor_rules)
@@ -117,12 +121,20 @@ def prefix(article: Article, view: View) -> tuple[str, str]:
     # The article sits between <<< and >>>; an article holding those markers itself could close
     # its section early and speak outside it (a prompt injection), so they are broken up.
     body = view.body.replace(">>>", "> > >").replace("<<<", "< < <")
-    shown = Template(templates()["article.md"]).substitute(published=article.published or "unknown", article=body,
-                                                           layout=wording["layout"])
-    rules = Template(templates()["rules.md"]).substitute(taxonomy=taxonomy_lines(), incident_evidence=wording["incident_evidence"])
+    shown = Template(templates()["article.md"]).substitute(
+        published=article.published or "unknown", article=body, layout=wording["layout"]
+    )
+    rules = Template(templates()["rules.md"]).substitute(
+        taxonomy=taxonomy_lines(), incident_evidence=wording["incident_evidence"]
+    )
     if view.actor_rules:
-        rules = rules.strip() + "\n\n" + Template(templates()["rules-actors.md"]).substitute(
-            actor_evidence=wording["actor_evidence"], attribution_evidence=wording["attribution_evidence"])
+        rules = (
+            rules.strip()
+            + "\n\n"
+            + Template(templates()["rules-actors.md"]).substitute(
+                actor_evidence=wording["actor_evidence"], attribution_evidence=wording["attribution_evidence"]
+            )
+        )
     return system, shown.strip() + "\n\n" + rules.strip() + "\n\n"
 
 
@@ -137,14 +149,19 @@ def _messages(article: Article, view: View, task: str) -> list[dict[str, str]]:
 
 
 def incident_messages(article: Article, view: View, caps: Caps = Caps()) -> list[dict[str, str]]:
-    task = Template(templates()["incidents.md"]).substitute(published=article.published or "unknown", max_incidents=caps.incidents)
+    task = Template(templates()["incidents.md"]).substitute(
+        published=article.published or "unknown", max_incidents=caps.incidents
+    )
     return _messages(article, view, task)
 
 
-def actor_messages(article: Article, view: View, incidents: list[tuple[str, str, str]], caps: Caps = Caps()) -> list[dict[str, str]]:
+def actor_messages(
+    article: Article, view: View, incidents: list[tuple[str, str, str]], caps: Caps = Caps()
+) -> list[dict[str, str]]:
     """`incidents` holds (id, summary, evidence) for each incident kept: the evidence as the
     numbers of its sentences ("sentences 3, 4") or its first quote."""
     listed = "\n".join(f"- {iid}: {summary} ({evidence})" for iid, summary, evidence in incidents)
-    task = Template(templates()["actors.md"]).substitute(incidents=listed, max_actors=caps.actors,
-                                                         max_attributions=caps.attributions)
+    task = Template(templates()["actors.md"]).substitute(
+        incidents=listed, max_actors=caps.actors, max_attributions=caps.attributions
+    )
     return _messages(article, view, task)

@@ -46,7 +46,9 @@ PLACEHOLDERS: dict[tuple[str, str], Callable[[dict], Any]] = {
     ("DraftLocation", "country_code"): lambda item: UNKNOWN_COUNTRY,
     ("DraftLocation", "precision"): lambda item: "place",
     ("DraftActor", "id"): lambda item: "A0",
-    ("DraftActor", "evidence"): lambda item: [item["name"]] if isinstance(item.get("name"), str) and len(item["name"]) >= 3 else None,
+    ("DraftActor", "evidence"): lambda item: (
+        [item["name"]] if isinstance(item.get("name"), str) and len(item["name"]) >= 3 else None
+    ),
     ("DraftAttribution", "incident_id"): lambda item: "I0",
     ("DraftAttribution", "perpetrator_id"): lambda item: None,
     ("DraftAttribution", "source_id"): lambda item: None,

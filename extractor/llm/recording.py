@@ -16,7 +16,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "cookie", "proxy-authorization")
+SECRET_HEADERS = (
+    "authorization",
+    "api-key",
+    "x-api-key",
+    "openai-organization",
+    "openai-project",
+    "cookie",
+    "proxy-authorization",
+)
 RECORDING_KEY = "placeholder-recording-credential-not-a-key"  # sent while recording; must never be stored
 MATCH_ON = ("method", "path", "body")
 

@@ -71,7 +71,7 @@ def _closed(text: str, name: str) -> bool:
         return False
     depth = 0
     in_string = escaped = False
-    for ch in text[text.find("[", start):]:
+    for ch in text[text.find("[", start) :]:
         if in_string:
             if escaped:
                 escaped = False

@@ -22,14 +22,24 @@ def as_ours(exc: openai.APIError, *, doing: str | None = None, attempts: int | N
         tries = attempts or int(exc.response.headers.get(ATTEMPTS_HEADER, "1"))
         said = f"HTTP {status}: {error_detail(exc)}"
         if status in (401, 403):
-            return LLMError(f"{prefix}the server refused the credentials ({said})", hint="check OPENAI_API_KEY (or EXTRACTOR_API_KEY)")
+            return LLMError(
+                f"{prefix}the server refused the credentials ({said})",
+                hint="check OPENAI_API_KEY (or EXTRACTOR_API_KEY)",
+            )
         if status == 404:
-            return LLMError(f"{prefix}the server does not know this model or path ({said})", hint="check --model and --base-url")
+            return LLMError(
+                f"{prefix}the server does not know this model or path ({said})", hint="check --model and --base-url"
+            )
         if status == 429 or status >= 500:
-            return TransportError(f"{prefix}the server kept failing ({said}) after {tries} attempts", attempts=tries,
-                                  hint="try again later (nothing finished is lost), or lower the request rate")
-        return LLMError(f"{prefix}the server rejected the request ({said})",
-                        hint="for llama.cpp servers try --response-format json_object; check --model")
+            return TransportError(
+                f"{prefix}the server kept failing ({said}) after {tries} attempts",
+                attempts=tries,
+                hint="try again later (nothing finished is lost), or lower the request rate",
+            )
+        return LLMError(
+            f"{prefix}the server rejected the request ({said})",
+            hint="for llama.cpp servers try --response-format json_object; check --model",
+        )
     fault = _transport_fault(exc)
     if fault is not None:  # the retrying transport gave up: its error says how and after how many attempts
         if doing:
@@ -37,9 +47,12 @@ def as_ours(exc: openai.APIError, *, doing: str | None = None, attempts: int | N
         return fault
     tries = attempts or 1
     what = "timed out" if isinstance(exc, openai.APITimeoutError) else "could not be reached"
-    return TransportError(f"{prefix}the model server {what} after {tries} attempts", attempts=tries,
-                          hint="check --base-url and that the server is running (nothing finished is lost); "
-                               "raise EXTRACTOR_TIMEOUT for slow models")
+    return TransportError(
+        f"{prefix}the model server {what} after {tries} attempts",
+        attempts=tries,
+        hint="check --base-url and that the server is running (nothing finished is lost); "
+        "raise EXTRACTOR_TIMEOUT for slow models",
+    )
 
 
 def _transport_fault(exc: BaseException) -> TransportError | None:

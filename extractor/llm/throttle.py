@@ -34,7 +34,9 @@ def estimate_tokens(body: bytes) -> int:
 
 
 class Throttle:
-    def __init__(self, concurrency: int, *, rpm: float | None = None, tpm: float | None = None, clock=time.monotonic) -> None:
+    def __init__(
+        self, concurrency: int, *, rpm: float | None = None, tpm: float | None = None, clock=time.monotonic
+    ) -> None:
         self.ceiling = max(1, concurrency)
         self.limit = float(self.ceiling)
         self.in_flight = 0
@@ -80,7 +82,9 @@ class Throttle:
                 if now >= self.paused_until:  # halve once per pause, not once per refused request
                     self.pauses += 1
                     self.limit = max(1.0, self.limit / 2)
-                self.paused_until = max(self.paused_until, now + (retry_after if retry_after is not None else DEFAULT_PAUSE))
+                self.paused_until = max(
+                    self.paused_until, now + (retry_after if retry_after is not None else DEFAULT_PAUSE)
+                )
             else:
                 self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
             changed.notify_all()

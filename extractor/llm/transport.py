@@ -67,7 +67,9 @@ def retry_after_seconds(response: httpx2.Response, now: float | None = None) -> 
 class _RetryPolicy:
     """What to retry, how long to wait, when to stop: shared by the sync and async transports."""
 
-    def __init__(self, *, attempts: int = 6, max_wait: float = 120.0, initial_wait: float = 0.5, max_backoff: float = 20.0) -> None:
+    def __init__(
+        self, *, attempts: int = 6, max_wait: float = 120.0, initial_wait: float = 0.5, max_backoff: float = 20.0
+    ) -> None:
         self.attempts = attempts
         self.max_wait = max_wait
         self._backoff = wait_exponential_jitter(multiplier=initial_wait, max=max_backoff, jitter=initial_wait)
@@ -105,9 +107,12 @@ class _RetryPolicy:
             # Ours, with the attempts as a field: the SDK wraps it (APIConnectionError) and
             # `extractor.llm.sdk_errors` finds it under the wrapper.
             what = "timed out" if isinstance(exc, httpx2.TimeoutException) else "could not be reached"
-            raise TransportError(f"the model server {what} after {attempt_number} attempts", attempts=attempt_number,
-                                 hint="check --base-url and that the server is running (nothing finished is lost); "
-                                      "raise EXTRACTOR_TIMEOUT for slow models") from exc
+            raise TransportError(
+                f"the model server {what} after {attempt_number} attempts",
+                attempts=attempt_number,
+                hint="check --base-url and that the server is running (nothing finished is lost); "
+                "raise EXTRACTOR_TIMEOUT for slow models",
+            ) from exc
         raise exc
 
     def _wait(self, state: RetryCallState) -> float:
@@ -122,7 +127,9 @@ class _RetryPolicy:
 class RetryingTransport(_RetryPolicy, httpx2.BaseTransport):
     """`inner` with the retry policy (`attempts`, `max_wait`, `initial_wait`, `max_backoff`)."""
 
-    def __init__(self, inner: httpx2.BaseTransport, *, sleep: Callable[[float], None] = time.sleep, **policy: float) -> None:
+    def __init__(
+        self, inner: httpx2.BaseTransport, *, sleep: Callable[[float], None] = time.sleep, **policy: float
+    ) -> None:
         super().__init__(**policy)  # type: ignore[arg-type]
         self.inner = inner
         self.sleep = sleep
@@ -148,8 +155,14 @@ class AsyncRetryingTransport(_RetryPolicy, httpx2.AsyncBaseTransport):
     """The same policy for the async client. With a `Throttle`, every attempt waits for the run's
     shared budgets first, and a 429 pauses the whole run for its Retry-After."""
 
-    def __init__(self, inner: httpx2.AsyncBaseTransport, *, throttle: Throttle | None = None,
-                 sleep: Callable[[float], object] = asyncio.sleep, **policy: float) -> None:
+    def __init__(
+        self,
+        inner: httpx2.AsyncBaseTransport,
+        *,
+        throttle: Throttle | None = None,
+        sleep: Callable[[float], object] = asyncio.sleep,
+        **policy: float,
+    ) -> None:
         super().__init__(**policy)  # type: ignore[arg-type]
         self.inner = inner
         self.throttle = throttle
@@ -173,7 +186,9 @@ class AsyncRetryingTransport(_RetryPolicy, httpx2.AsyncBaseTransport):
                 limited, asked = True, retry_after_seconds(response)
             return response
         finally:
-            await self.throttle.release(rate_limited=limited, retry_after=None if asked is None else min(asked, MAX_RETRY_AFTER))
+            await self.throttle.release(
+                rate_limited=limited, retry_after=None if asked is None else min(asked, MAX_RETRY_AFTER)
+            )
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         attempt_number = 0

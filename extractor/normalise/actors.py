@@ -110,11 +110,16 @@ def load_registry(*user_files: str | Path) -> Registry:
 def _read(path: Path) -> list[RegistryEntry]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return [RegistryEntry(e["name"], e["kind"], e.get("country_code"), list(e.get("aliases", [])))
-                for e in data["actors"]]
+        return [
+            RegistryEntry(e["name"], e["kind"], e.get("country_code"), list(e.get("aliases", [])))
+            for e in data["actors"]
+        ]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(str(path), f"is not an actor registry ({exc})",
-                         hint='give {"actors": [{"name": ..., "kind": ..., "aliases": [...]}]}') from None
+        raise InputError(
+            str(path),
+            f"is not an actor registry ({exc})",
+            hint='give {"actors": [{"name": ..., "kind": ..., "aliases": [...]}]}',
+        ) from None
 
 
 @functools.lru_cache(maxsize=1)
@@ -156,15 +161,20 @@ def _same(a: Actor, b: Actor, actors: list[Actor], registry: Registry | None) ->
             words = form.split()
             if 2 <= len(words) <= 3 and words[0].lower() == "the" and all(w[:1].isupper() for w in words[1:]):
                 tokens = actor_key(" ".join(words[1:])).split()
-                holders = [x for x in actors if x is not short and len(actor_key(x.name).split()) > len(tokens)
-                           and _contains(actor_key(x.name).split(), tokens)]
+                holders = [
+                    x
+                    for x in actors
+                    if x is not short
+                    and len(actor_key(x.name).split()) > len(tokens)
+                    and _contains(actor_key(x.name).split(), tokens)
+                ]
                 if holders == [full]:
                     return "short form"
     return None
 
 
 def _contains(tokens: list[str], part: list[str]) -> bool:
-    return any(tokens[i:i + len(part)] == part for i in range(len(tokens) - len(part) + 1))
+    return any(tokens[i : i + len(part)] == part for i in range(len(tokens) - len(part) + 1))
 
 
 def merge_mentions(doc: ArticleExtraction, registry: Registry | None = None) -> ArticleExtraction:
@@ -180,7 +190,7 @@ def merge_mentions(doc: ArticleExtraction, registry: Registry | None = None) -> 
     warnings = list(doc.warnings)
     names = {a.id: a.name for a in actors}
     for i, a in enumerate(actors):
-        for b in actors[i + 1:]:
+        for b in actors[i + 1 :]:
             if root(a.id) != root(b.id) and (why := _same(a, b, actors, registry)):
                 keep, drop = sorted((root(a.id), root(b.id)), key=lambda x: int(x[1:]))
                 parent[drop] = keep
@@ -197,25 +207,36 @@ def merge_mentions(doc: ArticleExtraction, registry: Registry | None = None) -> 
         into = merged[keep]
         forms = [f for f in [*into.mentions, actor.name, *actor.mentions] if f != into.name]
         spans = {(s.start, s.end): s for s in [*into.evidence, *actor.evidence]}
-        merged[keep] = into.model_copy(update={
-            "mentions": list(dict.fromkeys(forms)),
-            "country_code": into.country_code or actor.country_code,
-            "backed_by": list(dict.fromkeys([*into.backed_by, *actor.backed_by])),
-            "evidence": sorted(spans.values(), key=lambda s: s.start),
-        })
+        merged[keep] = into.model_copy(
+            update={
+                "mentions": list(dict.fromkeys(forms)),
+                "country_code": into.country_code or actor.country_code,
+                "backed_by": list(dict.fromkeys([*into.backed_by, *actor.backed_by])),
+                "evidence": sorted(spans.values(), key=lambda s: s.start),
+            }
+        )
     return _rewrite(doc, ids, list(merged.values()), warnings)
 
 
-def _rewrite(doc: ArticleExtraction, ids: dict[str, str], actors: list[Actor],
-             warnings: list[str]) -> ArticleExtraction:
-    actors = [a.model_copy(update={"backed_by": [b for b in dict.fromkeys(ids[x] for x in a.backed_by) if b != a.id]})
-              for a in actors]
-    incidents = [i.model_copy(update={"target_actor_ids": list(dict.fromkeys(ids[x] for x in i.target_actor_ids))})
-                 for i in doc.incidents]
+def _rewrite(
+    doc: ArticleExtraction, ids: dict[str, str], actors: list[Actor], warnings: list[str]
+) -> ArticleExtraction:
+    actors = [
+        a.model_copy(update={"backed_by": [b for b in dict.fromkeys(ids[x] for x in a.backed_by) if b != a.id]})
+        for a in actors
+    ]
+    incidents = [
+        i.model_copy(update={"target_actor_ids": list(dict.fromkeys(ids[x] for x in i.target_actor_ids))})
+        for i in doc.incidents
+    ]
     attributions: dict[tuple, Attribution] = {}
     for t in doc.attributions:
-        t = t.model_copy(update={"perpetrator_id": t.perpetrator_id and ids[t.perpetrator_id],
-                                 "source_id": t.source_id and ids[t.source_id]})
+        t = t.model_copy(
+            update={
+                "perpetrator_id": t.perpetrator_id and ids[t.perpetrator_id],
+                "source_id": t.source_id and ids[t.source_id],
+            }
+        )
         key = (t.incident_id, t.perpetrator_id, t.source_id, t.kind, t.hedged)
         if key in attributions:  # the same claim twice once its actors are one: keep one, all evidence
             first = attributions[key]
@@ -224,8 +245,14 @@ def _rewrite(doc: ArticleExtraction, ids: dict[str, str], actors: list[Actor],
             warnings.append(f"{t.id} joined with {first.id}: the same attribution once its actors are merged")
         else:
             attributions[key] = t
-    return doc.model_copy(update={"actors": actors, "incidents": incidents,
-                                  "attributions": list(attributions.values()), "warnings": warnings})
+    return doc.model_copy(
+        update={
+            "actors": actors,
+            "incidents": incidents,
+            "attributions": list(attributions.values()),
+            "warnings": warnings,
+        }
+    )
 
 
 # --- canonical names ----------------------------------------------------------------------
@@ -247,8 +274,16 @@ def apply_registry(doc: ArticleExtraction, registry: Registry) -> ArticleExtract
         if kind in ("state_forces", "external_forces") and entry.country_code and where:
             kind = "state_forces" if where == {entry.country_code} else "external_forces"
         forms = [f for f in dict.fromkeys([actor.name, *actor.mentions]) if f != entry.name]
-        actors.append(actor.model_copy(update={"name": entry.name, "mentions": forms, "kind": kind,
-                                               "country_code": entry.country_code or actor.country_code}))
+        actors.append(
+            actor.model_copy(
+                update={
+                    "name": entry.name,
+                    "mentions": forms,
+                    "kind": kind,
+                    "country_code": entry.country_code or actor.country_code,
+                }
+            )
+        )
     return doc.model_copy(update={"actors": actors})
 
 

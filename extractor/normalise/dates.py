@@ -63,11 +63,17 @@ def resolve_dates(doc: ArticleExtraction, article_text: str) -> ArticleExtractio
             incidents.append(incident)
             continue
         old = incident.date
-        new = IncidentDate(start=found.start.isoformat(), end=found.end.isoformat(), precision=found.precision,
-                           text=old.text or found.words)
+        new = IncidentDate(
+            start=found.start.isoformat(),
+            end=found.end.isoformat(),
+            precision=found.precision,
+            text=old.text or found.words,
+        )
         if (old.start, old.end, old.precision) != (new.start, new.end, new.precision):
-            warnings.append(f"{incident.id}: date {old.start}..{old.end} from the model replaced by "
-                            f'{new.start}..{new.end} resolved from "{found.words}"')
+            warnings.append(
+                f"{incident.id}: date {old.start}..{old.end} from the model replaced by "
+                f'{new.start}..{new.end} resolved from "{found.words}"'
+            )
         incidents.append(incident.model_copy(update={"date": new}))
     return doc.model_copy(update={"incidents": incidents, "warnings": warnings})
 
@@ -100,8 +106,9 @@ def _phrases(incident: Incident, text: str) -> list[tuple[str, tuple[int, int, i
     return out
 
 
-def _locate(f: Found, phrase: str, where: tuple[int, int, int] | None, incident: Incident,
-            text: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+def _locate(
+    f: Found, phrase: str, where: tuple[int, int, int] | None, incident: Incident, text: str
+) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """The sentence and the article offsets of a relative expression found in `phrase`."""
     if where is not None:
         at = (where[0] + f.start, where[0] + f.end)
@@ -115,8 +122,13 @@ def _locate(f: Found, phrase: str, where: tuple[int, int, int] | None, incident:
     return sentence_at(text, *at), at
 
 
-def _second_pass(incident: Incident, job: _Pending, incidents: list[Incident], resolved: dict[str, Resolved],
-                 published: dt.date | None) -> Resolved | None:
+def _second_pass(
+    incident: Incident,
+    job: _Pending,
+    incidents: list[Incident],
+    resolved: dict[str, Resolved],
+    published: dt.date | None,
+) -> Resolved | None:
     (s_start, s_end), (e_start, e_end) = job.sentence, job.at
     head, tail = (s_start, e_start), (e_end, s_end)
     # Is this incident the one named after "after" (the tail) or the sentence's subject?
@@ -154,4 +166,4 @@ def _without_date_line(text: str) -> str:
     """The ` date YYYY-MM-DD` prefix is metadata, not a time the article mentions: blank it
     (same length, so evidence offsets still index the text)."""
     prefix = DATE_PREFIX.match(text)
-    return " " * prefix.end() + text[prefix.end():] if prefix else text
+    return " " * prefix.end() + text[prefix.end() :] if prefix else text

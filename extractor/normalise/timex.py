@@ -32,10 +32,24 @@ from dataclasses import dataclass
 
 D = dt.timedelta
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-          "october", "november", "december")
-_MON = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
-        r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_MON = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _NUMBER = r"\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|few|several|some|\d+-?\d*"
 NUMBER_WORDS = {w: i for i, w in enumerate("one two three four five six seven eight nine ten eleven twelve".split(), 1)}
@@ -43,17 +57,26 @@ NUMBER_WORDS.update({"a": 1, "an": 1})
 
 _PATTERNS = [
     ("yesterday", r"\b(?:the day before yesterday|yesterday|last night|overnight)\b"),
-    ("relative", r"\b(?:(?:roughly|about|around|some|nearly|almost|just|only|barely|at least|more than|less than)\s+)?"
-                 rf"(?:({_NUMBER})\s+)?(hours?|days?|weeks?)\s+(after|before)\b"),
+    (
+        "relative",
+        r"\b(?:(?:roughly|about|around|some|nearly|almost|just|only|barely|at least|more than|less than)\s+)?"
+        rf"(?:({_NUMBER})\s+)?(hours?|days?|weeks?)\s+(after|before)\b",
+    ),
     ("explicit", rf"\b(?:{_DAY}\s+(?:of\s+)?{_MON}(?:,?\s+\d{{4}})?|{_MON}\s+{_DAY}\b(?:,?\s+\d{{4}})?)"),
     ("explicit", r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{4}\b"),
     ("ago", rf"\b(?:{_NUMBER})\s+(?:days?|weeks?|months?|years?)\s+ago\b"),
-    ("weekday", r"\b(?:(?:on|early|late)\s+)?(?:(last|this past|past)\s+)?(monday|tuesday|wednesday|thursday|friday|"
-                r"saturday|sunday)(?:'s)?(?:\s+(?:night|evening|morning|afternoon))?\b"),
+    (
+        "weekday",
+        r"\b(?:(?:on|early|late)\s+)?(?:(last|this past|past)\s+)?(monday|tuesday|wednesday|thursday|friday|"
+        r"saturday|sunday)(?:'s)?(?:\s+(?:night|evening|morning|afternoon))?\b",
+    ),
     ("today", r"\b(?:earlier\s+)?(?:today|tonight|this (?:morning|afternoon|evening))\b"),
     ("calendar", r"\b(last|earlier this|this|past)\s+(week(?:end)?|month|year)\b"),
-    ("month", r"\b(?:(?:in|since|during|of|early|late|mid|last|this past)[\s-]+)?"
-              rf"({'|'.join(MONTHS)})(?:\s+(\d{{4}}))?\b"),
+    (
+        "month",
+        r"\b(?:(?:in|since|during|of|early|late|mid|last|this past)[\s-]+)?"
+        rf"({'|'.join(MONTHS)})(?:\s+(\d{{4}}))?\b",
+    ),
     ("year", r"\b(?:in|since|during)\s+(\d{4})\b"),
 ]
 _COMPILED = [(kind, re.compile(p, re.I)) for kind, p in _PATTERNS]
@@ -104,8 +127,12 @@ def choose(found: list[Found], text: str, near: int | None = None) -> Found | No
     and the one nearest `near` (an offset in `text`) when given."""
     if not found:
         return None
-    framed = [f for f in found if re.fullmatch(r"[\s\"“]*", text[max(0, text.rfind(".", 0, f.start) + 1):f.start])
-              and text[f.end:f.end + 1] == ","]
+    framed = [
+        f
+        for f in found
+        if re.fullmatch(r"[\s\"“]*", text[max(0, text.rfind(".", 0, f.start) + 1) : f.start])
+        and text[f.end : f.end + 1] == ","
+    ]
     kept = [f for f in found if f not in framed] or found
     if near is None:
         return kept[0]
@@ -233,8 +260,9 @@ def _parser_for(base: dt.datetime):
     # date is met. One parser per publication date (RELATIVE_BASE is a parser setting).
     from dateparser.date import DateDataParser
 
-    return DateDataParser(languages=["en"], settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past",
-                                                      "RETURN_TIME_AS_PERIOD": False})
+    return DateDataParser(
+        languages=["en"], settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past", "RETURN_TIME_AS_PERIOD": False}
+    )
 
 
 def month_end(day: dt.date) -> dt.date:

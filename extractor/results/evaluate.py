@@ -107,10 +107,14 @@ class Grounding:
 
     def add(self, other: Grounding) -> None:
         self.verified = None if self.verified is None or other.verified is None else self.verified + other.verified
-        self.spans, self.exact, self.dropped = self.spans + other.spans, self.exact + other.exact, self.dropped + other.dropped
+        self.spans, self.exact, self.dropped = (
+            self.spans + other.spans,
+            self.exact + other.exact,
+            self.dropped + other.dropped,
+        )
 
     def as_dict(self) -> dict:
-        share = (lambda n: n / self.spans if self.spans and n is not None else None)  # noqa: E731
+        share = lambda n: n / self.spans if self.spans and n is not None else None  # noqa: E731
         return {**asdict(self), "verified_share": share(self.verified), "exact_share": share(self.exact)}
 
 
@@ -204,12 +208,23 @@ def incident_similarity(pred, gold) -> float:
     dated = gold.date is None or _dates_overlap(pred.date, gold.date)
     if not gold.evidence:  # development-set gold: no spans to overlap
         date = 0.175 if gold.date is None else 0.35 * dated
-        return (date + 0.25 * (pred.location.country_code == gold.location.country_code)
-                + 0.2 * _event_type_right(pred, gold) + 0.2 * _targets_shared(pred, gold))
-    location = 0.2 if same_place(pred.location.name, gold.location.name) else (
-        0.1 if pred.location.country_code == gold.location.country_code else 0.0)
-    return (0.4 * _overlap(pred.evidence, gold.evidence) + 0.2 * dated
-            + location + 0.2 * (pred.event_type == gold.event_type))
+        return (
+            date
+            + 0.25 * (pred.location.country_code == gold.location.country_code)
+            + 0.2 * _event_type_right(pred, gold)
+            + 0.2 * _targets_shared(pred, gold)
+        )
+    location = (
+        0.2
+        if same_place(pred.location.name, gold.location.name)
+        else (0.1 if pred.location.country_code == gold.location.country_code else 0.0)
+    )
+    return (
+        0.4 * _overlap(pred.evidence, gold.evidence)
+        + 0.2 * dated
+        + location
+        + 0.2 * (pred.event_type == gold.event_type)
+    )
 
 
 def _place_named(gold) -> bool:
@@ -252,8 +267,12 @@ def score_article(gold: GoldExtraction, pred: GoldExtraction, text: str | None =
     score = Score(gold.article.id)
 
     # Incidents
-    sims = [(s, p, g) for p, pi in enumerate(pred.incidents) for g, gi in enumerate(gold.incidents)
-            if (s := incident_similarity(pi, gi)) >= MATCH_THRESHOLD]
+    sims = [
+        (s, p, g)
+        for p, pi in enumerate(pred.incidents)
+        for g, gi in enumerate(gold.incidents)
+        if (s := incident_similarity(pi, gi)) >= MATCH_THRESHOLD
+    ]
     inc_pairs = _greedy(sims)
     incident_map = {pred.incidents[p].id: gold.incidents[g].id for p, g in inc_pairs.items()}
     optional_incidents = {g.id for g in gold.incidents if g.optional}
@@ -277,8 +296,13 @@ def score_article(gold: GoldExtraction, pred: GoldExtraction, text: str | None =
 
     # Actors
     gold_names = [_names(a) for a in gold.actors]
-    sims = [(len(names & gold_names[g]), p, g) for p, a in enumerate(pred.actors) if (names := _names(a))
-            for g in range(len(gold.actors)) if names & gold_names[g]]
+    sims = [
+        (len(names & gold_names[g]), p, g)
+        for p, a in enumerate(pred.actors)
+        if (names := _names(a))
+        for g in range(len(gold.actors))
+        if names & gold_names[g]
+    ]
     actor_pairs = _greedy(sims)
     actor_map = {pred.actors[p].id: gold.actors[g].id for p, g in actor_pairs.items()}
     optional_actors = {a.id for a in gold.actors if a.optional}
@@ -286,7 +310,9 @@ def score_article(gold: GoldExtraction, pred: GoldExtraction, text: str | None =
 
     # Attributions
     def optional(t) -> bool:
-        return t.optional or t.incident_id in optional_incidents or bool({t.perpetrator_id, t.source_id} & optional_actors)
+        return (
+            t.optional or t.incident_id in optional_incidents or bool({t.perpetrator_id, t.source_id} & optional_actors)
+        )
 
     def key_of_pred(t, gold_t) -> tuple:
         ref = lambda r: _NULL if r is None else actor_map.get(r, f"unmatched:{r}")  # noqa: E731
@@ -299,9 +325,12 @@ def score_article(gold: GoldExtraction, pred: GoldExtraction, text: str | None =
     def kind_right(pt, gt) -> bool:
         return pt.kind in (gt.kind_any or [gt.kind])
 
-    sims = [(2 + kind_right(pt, gt) + 0.5 * (pt.hedged == gt.hedged), p, g)
-            for p, pt in enumerate(pred.attributions) for g, gt in enumerate(gold.attributions)
-            if key_of_pred(pt, gt) == key_of_gold(gt)]
+    sims = [
+        (2 + kind_right(pt, gt) + 0.5 * (pt.hedged == gt.hedged), p, g)
+        for p, pt in enumerate(pred.attributions)
+        for g, gt in enumerate(gold.attributions)
+        if key_of_pred(pt, gt) == key_of_gold(gt)
+    ]
     attr_pairs = _greedy(sims)
     _count(score.attributions, len(pred.attributions), attr_pairs, [optional(t) for t in gold.attributions])
     for p, g in attr_pairs.items():
@@ -315,7 +344,9 @@ def score_article(gold: GoldExtraction, pred: GoldExtraction, text: str | None =
     return score
 
 
-def _count_kinds(score: Score, pred: GoldExtraction, gold: GoldExtraction, pairs: dict[int, int], optional, kind_right) -> None:
+def _count_kinds(
+    score: Score, pred: GoldExtraction, gold: GoldExtraction, pairs: dict[int, int], optional, kind_right
+) -> None:
     def counts(kind: str) -> Counts:
         return score.kinds.setdefault(kind, Counts())
 
@@ -349,7 +380,11 @@ def _count(counts: Counts, predicted: int, pairs: dict[int, int], gold_optional:
 def grounding(pred: GoldExtraction, text: str | None) -> Grounding:
     spans = [s for items in (pred.incidents, pred.actors, pred.attributions) for item in items for s in item.evidence]
     verified = None if text is None else sum(1 for s in spans if text[s.start : s.end] == s.quote)
-    exact = sum(1 for s in spans if s.alignment == "exact" or (s.alignment is None and text is not None and text[s.start : s.end] == s.quote))
+    exact = sum(
+        1
+        for s in spans
+        if s.alignment == "exact" or (s.alignment is None and text is not None and text[s.start : s.end] == s.quote)
+    )
     dropped = sum(1 for w in pred.warnings if QUOTE_NOT_FOUND in w)
     return Grounding(spans=len(spans), verified=verified, exact=exact, dropped=dropped)
 
@@ -366,7 +401,9 @@ class Report:
         return {"articles": [s.as_dict() for s in self.articles], "overall": self.overall.as_dict()}
 
 
-def evaluate(gold_paths: Iterable[str | Path], pred_paths: Iterable[str | Path], article_sources: Iterable[str | Path] = ()) -> Report:
+def evaluate(
+    gold_paths: Iterable[str | Path], pred_paths: Iterable[str | Path], article_sources: Iterable[str | Path] = ()
+) -> Report:
     """Score every prediction in `pred_paths` against the gold answers in `gold_paths`.
 
     Predictions are paired with gold by the article's sha256, else by id (then the texts must be
@@ -382,8 +419,11 @@ def evaluate(gold_paths: Iterable[str | Path], pred_paths: Iterable[str | Path],
             continue
         twin = by_sha.get(gold.doc.article.sha256)
         if twin is not None:
-            raise InputError(gold.origin, f"holds a gold answer for {gold.doc.article.id!r}, which {twin.origin} already holds",
-                             hint="each gold file must answer a different article; check that the file was not overwritten")
+            raise InputError(
+                gold.origin,
+                f"holds a gold answer for {gold.doc.article.id!r}, which {twin.origin} already holds",
+                hint="each gold file must answer a different article; check that the file was not overwritten",
+            )
         by_sha[gold.doc.article.sha256] = gold
     by_id = {g.doc.article.id: g for g in golds}
     sources = list(article_sources)
@@ -397,18 +437,30 @@ def evaluate(gold_paths: Iterable[str | Path], pred_paths: Iterable[str | Path],
     for result in read_results(pred_paths):
         article = result.doc.article
         if article.sha256 is None:  # gold from the dev sets may lack it; an extraction never does
-            raise InputError(result.origin, "is not a valid extraction (article.sha256: Field required)",
-                             hint="give a result written by `extractor extract`")
+            raise InputError(
+                result.origin,
+                "is not a valid extraction (article.sha256: Field required)",
+                hint="give a result written by `extractor extract`",
+            )
         gold = by_sha.get(article.sha256) or by_id.get(article.id)
         if gold is None:
-            raise InputError(result.origin, f"is for article {article.id!r}, which has no gold answer in {where}",
-                             hint="pass only predictions for the gold articles, or add a gold answer")
+            raise InputError(
+                result.origin,
+                f"is for article {article.id!r}, which has no gold answer in {where}",
+                hint="pass only predictions for the gold articles, or add a gold answer",
+            )
         if gold.doc.article.sha256 not in (None, article.sha256):
-            raise InputError(result.origin, f"was extracted from a different text of {article.id!r} than the gold answer (sha256 differs)",
-                             hint="extract the same article file the gold answer was made from")
+            raise InputError(
+                result.origin,
+                f"was extracted from a different text of {article.id!r} than the gold answer (sha256 differs)",
+                hint="extract the same article file the gold answer was made from",
+            )
         if gold.origin in predicted:
-            raise InputError(result.origin, f"is a second prediction for {article.id!r} (the first is {predicted[gold.origin].origin})",
-                             hint="pass one prediction per article")
+            raise InputError(
+                result.origin,
+                f"is a second prediction for {article.id!r} (the first is {predicted[gold.origin].origin})",
+                hint="pass one prediction per article",
+            )
         predicted[gold.origin] = result
 
     scores = []

@@ -283,18 +283,26 @@ def acled_row(doc: ArticleExtraction, incident: Incident) -> dict[str, Any]:
         actor1 = unidentified_armed_group(country)
         assoc_actor_1 = None
 
-    targets = [acled_actor_name(actors[a], country) for a in incident.target_actor_ids
-               if a in actors and a != actor1_id]
+    targets = [
+        acled_actor_name(actors[a], country) for a in incident.target_actor_ids if a in actors and a != actor1_id
+    ]
     targets = [name for name in targets if name != actor1]
     if targets:
         actor2: str | None = targets[0]
         assoc_actor_2 = _join(targets[1:], exclude=[actor2])
     else:
-        actor2 = generic_actor(GENERIC_ACTOR["civilians"], country) if incident.event_type == "Violence against civilians" else None
+        actor2 = (
+            generic_actor(GENERIC_ACTOR["civilians"], country)
+            if incident.event_type == "Violence against civilians"
+            else None
+        )
         assoc_actor_2 = None
 
-    relayed = [actors[t.source_id].name for t in attributions
-               if t.source_id in actors and actors[t.source_id].kind in RELAYED_SOURCE_KINDS]
+    relayed = [
+        actors[t.source_id].name
+        for t in attributions
+        if t.source_id in actors and actors[t.source_id].kind in RELAYED_SOURCE_KINDS
+    ]
     event_date, time_precision = acled_date(incident.date)
 
     return {

@@ -36,7 +36,9 @@ def result_files(path: str | Path) -> list[Path]:
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix in RESULT_SUFFIXES and p.is_file())
         if not files:
-            raise InputError(str(path), "holds no .json or .jsonl result files", hint="point at the output of `extractor extract`")
+            raise InputError(
+                str(path), "holds no .json or .jsonl result files", hint="point at the output of `extractor extract`"
+            )
         return files
     if not path.exists():
         raise InputError(str(path), "does not exist", hint="check the path")
@@ -59,13 +61,19 @@ def _documents(file: Path) -> Iterator[Result]:
     except UnicodeDecodeError:
         raise InputError(str(file), "is not UTF-8 text", hint="give a result written by `extractor extract`") from None
     except OSError as exc:
-        raise InputError(str(file), f"cannot be read ({exc.strerror})", hint="check the path and its permissions") from None
+        raise InputError(
+            str(file), f"cannot be read ({exc.strerror})", hint="check the path and its permissions"
+        ) from None
     if file.suffix != ".jsonl":
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
             if not _looks_like_jsonl(text):
-                raise InputError(str(file), f"is not valid JSON ({exc.msg} at line {exc.lineno})", hint="give a result written by `extractor extract`") from None
+                raise InputError(
+                    str(file),
+                    f"is not valid JSON ({exc.msg} at line {exc.lineno})",
+                    hint="give a result written by `extractor extract`",
+                ) from None
         else:
             items = value if isinstance(value, list) else [value]
             for index, item in enumerate(items):
@@ -85,7 +93,11 @@ def _parse(text: str, origin: str) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(origin, f"is not valid JSON ({exc.msg} at line {exc.lineno})", hint="give a result written by `extractor extract`") from None
+        raise InputError(
+            origin,
+            f"is not valid JSON ({exc.msg} at line {exc.lineno})",
+            hint="give a result written by `extractor extract`",
+        ) from None
 
 
 def _document(value: object, origin: str) -> Result:

@@ -41,14 +41,20 @@ BASE_HUE = {"incident": 8, "actor": 212, "attribution": 135}
 OFFSETS = (0, 24, -22, 12, -34, 36, -10, 30, -28, 6, -16, 18, -4)
 
 
-def write_review(result_paths: Iterable[str | Path], article_sources: Iterable[str | Path], out_path: str | Path) -> int:
+def write_review(
+    result_paths: Iterable[str | Path], article_sources: Iterable[str | Path], out_path: str | Path
+) -> int:
     """Render the results in `result_paths` against article texts found in `article_sources`
     and write the page to `out_path` (via a `.partial` sibling). Returns the number of documents."""
     texts = ArticleTexts(article_sources)
     paths = [str(p) for p in result_paths]
     pairs = [(result, texts.require(result)) for result in read_results(paths)]
     if not pairs:
-        raise InputError(", ".join(paths) or "review", "holds no extraction documents", hint="point at the output of `extractor extract`")
+        raise InputError(
+            ", ".join(paths) or "review",
+            "holds no extraction documents",
+            hint="point at the output of `extractor extract`",
+        )
     page = render_review(pairs)
     out = Path(out_path)
     partial = out.with_name(out.name + ".partial")
@@ -57,7 +63,9 @@ def write_review(result_paths: Iterable[str | Path], article_sources: Iterable[s
         os.replace(partial, out)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise InputError(str(out), f"cannot be written ({exc.strerror})", hint="check that its folder exists and is writable") from None
+        raise InputError(
+            str(out), f"cannot be written ({exc.strerror})", hint="check that its folder exists and is writable"
+        ) from None
     return len(pairs)
 
 
@@ -92,7 +100,12 @@ def _e(value: object) -> str:
 
 
 def _counts(doc: GoldExtraction) -> str:
-    counts = (len(doc.incidents), "incident"), (len(doc.actors), "actor"), (len(doc.attributions), "attribution"), (len(doc.warnings), "warning")
+    counts = (
+        (len(doc.incidents), "incident"),
+        (len(doc.actors), "actor"),
+        (len(doc.attributions), "attribution"),
+        (len(doc.warnings), "warning"),
+    )
     return ", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts)
 
 
@@ -122,18 +135,34 @@ def _section(sid: str, result: Result, article: Article) -> str:
         for n, span in enumerate(record.evidence):
             key = f"{record.id}.{n}"
             if not 0 <= span.start < span.end <= len(text):
-                notes.append(f"span {key} ({span.start}:{span.end}) lies outside the article's {len(text)} characters; not shown")
+                notes.append(
+                    f"span {key} ({span.start}:{span.end}) lies outside the article's {len(text)} characters; not shown"
+                )
                 continue
-            if text[span.start:span.end] != span.quote:
-                notes.append(f"span {key}: the text at {span.start}:{span.end} is not its quote {span.quote!r}; shown at its offsets")
+            if text[span.start : span.end] != span.quote:
+                notes.append(
+                    f"span {key}: the text at {span.start}:{span.end} is not its quote {span.quote!r}; shown at its offsets"
+                )
             spans.append((span.start, span.end, record.id, key))
-    data = {record.id: {"type": kind, "title": f"{record.id} · {kind}" + (" (optional)" if getattr(record, "optional", False) else ""),
-                        "color": colors[record.id], "fields": _fields(kind, record, doc, names),
-                        "spans": [k for s, e, rid, k in spans if rid == record.id]}
-            for kind, record in _records(doc)}
+    data = {
+        record.id: {
+            "type": kind,
+            "title": f"{record.id} · {kind}" + (" (optional)" if getattr(record, "optional", False) else ""),
+            "color": colors[record.id],
+            "fields": _fields(kind, record, doc, names),
+            "spans": [k for s, e, rid, k in spans if rid == record.id],
+        }
+        for kind, record in _records(doc)
+    }
     blob = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    meta = [doc.article.title, doc.article.source, f"published {doc.article.published}" if doc.article.published else None,
-            _provenance(doc), f"from {result.origin}", f"sha256 {doc.article.sha256[:12]}…"]
+    meta = [
+        doc.article.title,
+        doc.article.source,
+        f"published {doc.article.published}" if doc.article.published else None,
+        _provenance(doc),
+        f"from {result.origin}",
+        f"sha256 {doc.article.sha256[:12]}…",
+    ]
     warnings = [("warning", w) for w in doc.warnings] + [("review", n) for n in notes]
     warn_items = "".join(f'<li class="{c}">{_e(w)}</li>' for c, w in warnings) or '<li class="muted">none</li>'
     return (
@@ -147,10 +176,14 @@ def _section(sid: str, result: Result, article: Article) -> str:
     )
 
 
-def _segments(text: str, spans: list[tuple[int, int, str, str]], masked: Iterable[tuple[int, int]], colors: dict[str, str]) -> str:
+def _segments(
+    text: str, spans: list[tuple[int, int, str, str]], masked: Iterable[tuple[int, int]], colors: dict[str, str]
+) -> str:
     """The text cut at every span and masked-region boundary, each piece escaped and marked."""
     masked = list(masked)
-    cuts = sorted({0, len(text)} | {p for s in spans for p in s[:2]} | {p for m in masked for p in m if 0 <= p <= len(text)})
+    cuts = sorted(
+        {0, len(text)} | {p for s in spans for p in s[:2]} | {p for m in masked for p in m if 0 <= p <= len(text)}
+    )
     started: set[str] = set()
     out = []
     for a, b in zip(cuts, cuts[1:]):
@@ -164,7 +197,9 @@ def _segments(text: str, spans: list[tuple[int, int, str, str]], masked: Iterabl
         fresh = [s[3] for s in cover if s[3] not in started]
         started.update(fresh)
         label = " ".join(dict.fromkeys(k.split(".")[0] for k in fresh))
-        bands = ", ".join(f"{colors[i]} {100 * n / len(ids):.0f}% {100 * (n + 1) / len(ids):.0f}%" for n, i in enumerate(ids))
+        bands = ", ".join(
+            f"{colors[i]} {100 * n / len(ids):.0f}% {100 * (n + 1) / len(ids):.0f}%" for n, i in enumerate(ids)
+        )
         kinds = " ".join(sorted({"t-" + _kind_of(i) for i in ids}))
         out.append(
             f'<mark class="seg {kinds}{" masked" if is_masked else ""}" data-records="{" ".join(ids)}" '
@@ -192,33 +227,55 @@ def _figures(f: Figures) -> str:
 
 def _fields(kind: str, r, doc: GoldExtraction, names: dict[str, str]) -> list[list[str]]:
     """(label, value) pairs that describe a record, shared by the tables and the hover card."""
+
     def who(ref: str) -> str:
         return f"{names.get(ref, ref)} ({ref})"
 
     quotes = " … ".join(f"“{s.quote}”" for s in r.evidence) or "no evidence span"
     if kind == "incident":
         d, loc = r.date, r.location
-        rows = [["summary", r.summary], ["type", f"{r.event_type} / {r.sub_event_type}"], ["stage", r.stage],
-                ["primary", "yes" if r.primary else "no (background)"],
-                ["date", (d.start if d.start == d.end else f"{d.start} – {d.end}") + f" ({d.precision})"],
-                ["place", ", ".join(p for p in (loc.name, loc.admin1, loc.country) if p) + f" [{loc.country_code}, {loc.precision}]"],
-                ["fatalities", _figures(r.fatalities)], ["injured", _figures(r.injured)],
-                ["targets", "; ".join(r.targets + [who(a) for a in r.target_actor_ids]) or "—"], ["weapons", "; ".join(r.weapons) or "—"]]
+        rows = [
+            ["summary", r.summary],
+            ["type", f"{r.event_type} / {r.sub_event_type}"],
+            ["stage", r.stage],
+            ["primary", "yes" if r.primary else "no (background)"],
+            ["date", (d.start if d.start == d.end else f"{d.start} – {d.end}") + f" ({d.precision})"],
+            [
+                "place",
+                ", ".join(p for p in (loc.name, loc.admin1, loc.country) if p)
+                + f" [{loc.country_code}, {loc.precision}]",
+            ],
+            ["fatalities", _figures(r.fatalities)],
+            ["injured", _figures(r.injured)],
+            ["targets", "; ".join(r.targets + [who(a) for a in r.target_actor_ids]) or "—"],
+            ["weapons", "; ".join(r.weapons) or "—"],
+        ]
     elif kind == "actor":
-        rows = [["name", r.name], ["mentions", "; ".join(r.mentions) or "—"], ["kind", r.kind], ["country", r.country_code or "—"],
-                ["backed by", "; ".join(who(a) for a in r.backed_by) or "—"]]
+        rows = [
+            ["name", r.name],
+            ["mentions", "; ".join(r.mentions) or "—"],
+            ["kind", r.kind],
+            ["country", r.country_code or "—"],
+            ["backed by", "; ".join(who(a) for a in r.backed_by) or "—"],
+        ]
     else:
         incident = next((i for i in doc.incidents if i.id == r.incident_id), None)
-        rows = [["incident", f"{r.incident_id}: {incident.summary}" if incident else r.incident_id],
-                ["blamed", who(r.perpetrator_id) if r.perpetrator_id else "unknown"],
-                ["by whom", who(r.source_id) if r.source_id else "the article, in its own voice"],
-                ["kind", r.kind], ["hedged", "yes" if r.hedged else "no"]]
+        rows = [
+            ["incident", f"{r.incident_id}: {incident.summary}" if incident else r.incident_id],
+            ["blamed", who(r.perpetrator_id) if r.perpetrator_id else "unknown"],
+            ["by whom", who(r.source_id) if r.source_id else "the article, in its own voice"],
+            ["kind", r.kind],
+            ["hedged", "yes" if r.hedged else "no"],
+        ]
     return rows + [["evidence", quotes]]
 
 
 def _tables(doc: GoldExtraction, colors: dict[str, str], names: dict[str, str], data: dict) -> str:
-    columns = {"incident": ("type", "date", "place", "fatalities"), "actor": ("name", "kind", "country"),
-               "attribution": ("incident", "blamed", "by whom", "kind", "hedged", "evidence")}
+    columns = {
+        "incident": ("type", "date", "place", "fatalities"),
+        "actor": ("name", "kind", "country"),
+        "attribution": ("incident", "blamed", "by whom", "kind", "hedged", "evidence"),
+    }
     out = []
     for kind, items in _groups(doc):
         head = "".join(f"<th>{c}</th>" for c in ("id",) + columns[kind])
@@ -229,13 +286,23 @@ def _tables(doc: GoldExtraction, colors: dict[str, str], names: dict[str, str], 
             if kind == "attribution":
                 fields["incident"] = r.incident_id  # the card gives its summary; the table only the id
             cells = "".join(f"<td>{_e(fields[c])}</td>" for c in columns[kind])
-            classes = " ".join(c for c in (kind, "optional" if getattr(r, "optional", False) else "", "" if data[r.id]["spans"] else "nospan") if c)
+            classes = " ".join(
+                c
+                for c in (
+                    kind,
+                    "optional" if getattr(r, "optional", False) else "",
+                    "" if data[r.id]["spans"] else "nospan",
+                )
+                if c
+            )
             rows.append(
                 f'<tr class="{classes}" data-record="{r.id}" tabindex="0" title="{_e(tip)}">'
                 f'<th><span class="swatch" style="background: {colors[r.id]}"></span>{r.id}</th>{cells}</tr>'
             )
         body = "".join(rows) or f'<tr><td colspan="{len(columns[kind]) + 1}" class="muted">none</td></tr>'
-        out.append(f'<h3>{kind.capitalize()}s ({len(items)})</h3><table class="records {kind}s"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
+        out.append(
+            f'<h3>{kind.capitalize()}s ({len(items)})</h3><table class="records {kind}s"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        )
     return "".join(out)
 
 

@@ -59,6 +59,7 @@ class Outcome:
         if self._json is None and self.document is not None:
             self._json = self.document.model_dump_json()
         return self._json
+
     failed_before: bool = False  # skipped as failed in an earlier run of the same named run
 
 
@@ -100,7 +101,9 @@ class RunContext:
     pool: WorkerPool | None = None  # worker processes do the articles' work, when the run has several
 
 
-async def run_articles(items: Iterable[Article | InputError], ctx: RunContext, on_outcome: Callable[[Outcome], None]) -> Totals:
+async def run_articles(
+    items: Iterable[Article | InputError], ctx: RunContext, on_outcome: Callable[[Outcome], None]
+) -> Totals:
     totals = Totals()
     concurrency = max(1, ctx.settings.concurrency)
     queue: asyncio.Queue = asyncio.Queue(maxsize=2 * concurrency)
@@ -109,10 +112,18 @@ async def run_articles(items: Iterable[Article | InputError], ctx: RunContext, o
     def report(outcome: Outcome) -> None:
         if ctx.store is not None and ctx.run is not None and outcome.status != SKIPPED:
             ctx.store.finish(
-                ctx.run, outcome.key, status=outcome.status, reason=outcome.reason,
+                ctx.run,
+                outcome.key,
+                status=outcome.status,
+                reason=outcome.reason,
                 result=outcome.document_json(),
-                attempts=outcome.attempts, usage=outcome.usage, seconds=outcome.seconds, cost=outcome.cost,
-                cache_hit=outcome.cache_hit, article_id=outcome.article_id, origin=outcome.origin,
+                attempts=outcome.attempts,
+                usage=outcome.usage,
+                seconds=outcome.seconds,
+                cost=outcome.cost,
+                cache_hit=outcome.cache_hit,
+                article_id=outcome.article_id,
+                origin=outcome.origin,
             )
         totals.add(outcome)
         on_outcome(outcome)
@@ -120,8 +131,17 @@ async def run_articles(items: Iterable[Article | InputError], ctx: RunContext, o
     async def produce() -> None:
         for index, item in enumerate(items):
             if isinstance(item, InputError):
-                report(Outcome(index, article_key(item.source, ""), item.source, item.source, FAILED, reason=item.one_line(),
-                               unreadable=True))
+                report(
+                    Outcome(
+                        index,
+                        article_key(item.source, ""),
+                        item.source,
+                        item.source,
+                        FAILED,
+                        reason=item.one_line(),
+                        unreadable=True,
+                    )
+                )
                 continue
             key = article_key(item.id, item.sha256)
             if key in in_flight:
@@ -130,17 +150,30 @@ async def run_articles(items: Iterable[Article | InputError], ctx: RunContext, o
             if ctx.store is not None and ctx.run is not None:
                 status = ctx.store.status(ctx.run, key)
                 if status == DONE or (status == FAILED and not ctx.retry_failed):
-                    report(Outcome(index, key, item.id, "", SKIPPED, reason=f"already {status} in run {ctx.run}",
-                                   failed_before=status == FAILED))
+                    report(
+                        Outcome(
+                            index,
+                            key,
+                            item.id,
+                            "",
+                            SKIPPED,
+                            reason=f"already {status} in run {ctx.run}",
+                            failed_before=status == FAILED,
+                        )
+                    )
                     continue
-                ctx.store.mark_pending(ctx.run, key, item.id, item.id, hold=True)  # lost in a crash, taken on again by the resume
+                ctx.store.mark_pending(
+                    ctx.run, key, item.id, item.id, hold=True
+                )  # lost in a crash, taken on again by the resume
             in_flight.add(key)
             await queue.put((index, item, key))
 
     # The gazetteer every document is normalised with is loaded (or built, the first time on this
     # machine) in a thread while the first requests are in flight: never on the event loop (and
     # not at all here when worker processes do the normalising).
-    gazetteer_ready = asyncio.create_task(asyncio.to_thread(default_gazetteer) if ctx.pool is None else asyncio.sleep(0))
+    gazetteer_ready = asyncio.create_task(
+        asyncio.to_thread(default_gazetteer) if ctx.pool is None else asyncio.sleep(0)
+    )
 
     async def work() -> None:
         while (job := await queue.get()) is not None:
@@ -169,7 +202,9 @@ async def run_articles(items: Iterable[Article | InputError], ctx: RunContext, o
     return totals
 
 
-async def extract_one(index: int, article: Article, key: str, ctx: RunContext, gazetteer_ready: Awaitable[object]) -> Outcome:
+async def extract_one(
+    index: int, article: Article, key: str, ctx: RunContext, gazetteer_ready: Awaitable[object]
+) -> Outcome:
     """One article's work: cache, pipeline, normalisation (here, or in a worker process)."""
     settings = ctx.settings
     cache_key = key_for(article, settings)
@@ -187,11 +222,30 @@ async def extract_one(index: int, article: Article, key: str, ctx: RunContext, g
         reason = exc.one_line()
         if not reason.startswith(f"{article.id}: "):  # transport errors do not name the article
             reason = f"{article.id}: {reason}"
-        return Outcome(index, key, article.id, "", FAILED, reason=reason, attempts=exc.calls,
-                       usage=usage, seconds=time.monotonic() - started,
-                       cost=ctx.prices.cost(settings.provider, settings.model, usage))
+        return Outcome(
+            index,
+            key,
+            article.id,
+            "",
+            FAILED,
+            reason=reason,
+            attempts=exc.calls,
+            usage=usage,
+            seconds=time.monotonic() - started,
+            cost=ctx.prices.cost(settings.provider, settings.model, usage),
+        )
     await gazetteer_ready
     usage = document.provenance.usage.model_dump()
     done = kept_and_normalised(document, article, ctx.cache, cache_key)
-    return Outcome(index, key, article.id, "", DONE, done, attempts=document.provenance.attempts, usage=usage,
-                   seconds=time.monotonic() - started, cost=ctx.prices.cost(settings.provider, settings.model, usage))
+    return Outcome(
+        index,
+        key,
+        article.id,
+        "",
+        DONE,
+        done,
+        attempts=document.provenance.attempts,
+        usage=usage,
+        seconds=time.monotonic() - started,
+        cost=ctx.prices.cost(settings.provider, settings.model, usage),
+    )

@@ -44,12 +44,24 @@ class ExtractTotals:
 
 def run_settings(settings: Settings) -> dict:
     """What a run records about how it was made (nothing secret)."""
-    return {"provider": settings.provider, "model": settings.model, "base_url": _public_url(settings.base_url),
-            "params": settings.params()}
+    return {
+        "provider": settings.provider,
+        "model": settings.model,
+        "base_url": _public_url(settings.base_url),
+        "params": settings.params(),
+    }
 
 
-def extract_paths(paths: list[str], settings: Settings, *, output: str | None, fmt: str, run: str | None,
-                  retry_failed: bool = False, quiet: bool = False) -> ExtractTotals:
+def extract_paths(
+    paths: list[str],
+    settings: Settings,
+    *,
+    output: str | None,
+    fmt: str,
+    run: str | None,
+    retry_failed: bool = False,
+    quiet: bool = False,
+) -> ExtractTotals:
     if retry_failed and not run:
         raise ConfigError("--retry-failed needs --run NAME", hint="name the run whose failed articles to retry")
     chosen = fmt
@@ -57,7 +69,9 @@ def extract_paths(paths: list[str], settings: Settings, *, output: str | None, f
         single = len(paths) == 1 and paths[0] != "-" and not paths[0].endswith(".jsonl") and not Path(paths[0]).is_dir()
         chosen = "json" if single and not run else "jsonl"
     if run and chosen == "json" and output and not (Path(output).is_dir() or output.endswith("/")):
-        raise ConfigError("a named run writes JSONL (each article as it finishes)", hint="use --format jsonl, or a folder for -o")
+        raise ConfigError(
+            "a named run writes JSONL (each article as it finishes)", hint="use --format jsonl, or a folder for -o"
+        )
 
     held = contextlib.ExitStack()  # the cache and the run store, closed however the run ends
     cache = held.enter_context(Cache(settings.cache_file)) if settings.cache_file else None
@@ -85,8 +99,17 @@ def extract_paths(paths: list[str], settings: Settings, *, output: str | None, f
                 input_errors += 1
             progress.update(outcome)
 
-        ctx = RunContext(settings=settings, client=None, prices=load_prices(settings.prices_file), cache=cache, store=store,  # type: ignore[arg-type]
-                         run=run, retry_failed=retry_failed, refresh=settings.refresh, pool=pool)
+        ctx = RunContext(
+            settings=settings,
+            client=None,
+            prices=load_prices(settings.prices_file),
+            cache=cache,
+            store=store,  # type: ignore[arg-type]
+            run=run,
+            retry_failed=retry_failed,
+            refresh=settings.refresh,
+            pool=pool,
+        )
         try:
             with _sigterm_as_interrupt():
                 totals = asyncio.run(_drive(paths, ctx, on_outcome))
@@ -94,14 +117,21 @@ def extract_paths(paths: list[str], settings: Settings, *, output: str | None, f
             # The articles in flight are abandoned (the run store keeps them pending, so a resume
             # sends them); what finished is written below, and the message says how far it got.
             t = progress.totals
-            raise Interrupted(f"interrupted: {t.done} article{'s' if t.done != 1 else ''} done, {t.failed} failed"
-                              + (f", {t.skipped} skipped" if t.skipped else "")
-                              + "; every finished article is written",
-                              hint=_resume_hint(run)) from None
+            raise Interrupted(
+                f"interrupted: {t.done} article{'s' if t.done != 1 else ''} done, {t.failed} failed"
+                + (f", {t.skipped} skipped" if t.skipped else "")
+                + "; every finished article is written",
+                hint=_resume_hint(run),
+            ) from None
         finally:
             progress.close()
-        return ExtractTotals(done=totals.done, failed=totals.failed - input_errors, input_errors=input_errors, skipped=totals.skipped,
-                             failed_before=totals.failed_before)
+        return ExtractTotals(
+            done=totals.done,
+            failed=totals.failed - input_errors,
+            input_errors=input_errors,
+            skipped=totals.skipped,
+            failed_before=totals.failed_before,
+        )
     finally:
         if writer is not None:
             writer.close()
@@ -173,13 +203,21 @@ def run_documents(source: str, store_path: Path) -> Iterator[ArticleExtraction]:
     if Path(source).exists():
         for result in read_results([source]):
             if result.doc.provenance is None:
-                raise InputError(result.origin, "is a gold answer, not a result (it has no provenance)", hint="export results of `extractor extract`")
+                raise InputError(
+                    result.origin,
+                    "is a gold answer, not a result (it has no provenance)",
+                    hint="export results of `extractor extract`",
+                )
             yield ArticleExtraction.model_validate_json(result.doc.model_dump_json(exclude=_GOLD_ONLY))
         return
     with RunStore(store_path) as store:
         if store.summary(source) is None:
             known = ", ".join(s.name for s in store.runs()[:10]) or "none yet"
-            raise InputError(source, f"is neither a run in {store_path} nor a results file", hint=f"known runs: {known}; see `extractor runs list`")
+            raise InputError(
+                source,
+                f"is neither a run in {store_path} nor a results file",
+                hint=f"known runs: {known}; see `extractor runs list`",
+            )
         for _, result in store.results(source):
             yield ArticleExtraction.model_validate_json(result)
 

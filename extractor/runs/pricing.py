@@ -43,8 +43,11 @@ class Prices:
         if price is None:
             return None
         cached = min(usage.get("cached_prompt_tokens", 0), usage.get("prompt_tokens", 0))
-        dollars = ((usage.get("prompt_tokens", 0) - cached) * price[0] + cached * price[2]
-                   + usage.get("completion_tokens", 0) * price[1]) / 1_000_000
+        dollars = (
+            (usage.get("prompt_tokens", 0) - cached) * price[0]
+            + cached * price[2]
+            + usage.get("completion_tokens", 0) * price[1]
+        ) / 1_000_000
         return dollars * (BATCH_DISCOUNT if batch else 1.0)
 
 
@@ -55,15 +58,28 @@ def load_prices(path: Path | None) -> Prices:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(f"cannot read the price table {path}: {exc.strerror}", hint="check --prices / EXTRACTOR_PRICES") from None
+        raise ConfigError(
+            f"cannot read the price table {path}: {exc.strerror}", hint="check --prices / EXTRACTOR_PRICES"
+        ) from None
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"the price table {path} is not valid JSON ({exc.msg} at line {exc.lineno})", hint="fix the file") from None
+        raise ConfigError(
+            f"the price table {path} is not valid JSON ({exc.msg} at line {exc.lineno})", hint="fix the file"
+        ) from None
     if not isinstance(data, dict):
-        raise ConfigError(f"the price table {path} must be a JSON object of models", hint='e.g. {"my-model": {"input": 0.5, "output": 1.5}}')
+        raise ConfigError(
+            f"the price table {path} must be a JSON object of models",
+            hint='e.g. {"my-model": {"input": 0.5, "output": 1.5}}',
+        )
     for model, entry in data.items():
         try:
-            table[model] = (float(entry["input"]), float(entry["output"]), float(entry.get("cached_input", entry["input"])))
+            table[model] = (
+                float(entry["input"]),
+                float(entry["output"]),
+                float(entry.get("cached_input", entry["input"])),
+            )
         except (TypeError, KeyError, ValueError):
-            raise ConfigError(f"the price table {path} has a bad entry for {model!r}",
-                              hint='give {"input": dollars per million, "output": dollars per million}') from None
+            raise ConfigError(
+                f"the price table {path} has a bad entry for {model!r}",
+                hint='give {"input": dollars per million, "output": dollars per million}',
+            ) from None
     return Prices(table)

@@ -31,7 +31,7 @@ def projected_cost(totals: Totals, total: int | None) -> float | None:
 
 
 def cost_so_far(totals: Totals, total: int | None) -> str:
-    """"$0.0123 of ~$0.4500" for a priced run, the cost alone otherwise."""
+    """ "$0.0123 of ~$0.4500" for a priced run, the cost alone otherwise."""
     projected = projected_cost(totals, total)
     return _money(totals.cost) + (f" of ~{_money(projected)}" if projected is not None else "")
 
@@ -48,8 +48,16 @@ class Progress:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeRemainingColumn
 
-            self._bar = Bar(TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
-                            TimeRemainingColumn(), TextColumn("{task.fields[status]}"), console=Console(file=stream), transient=False)
+            self._bar = Bar(
+                TextColumn("extracting"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]}"),
+                TimeRemainingColumn(),
+                TextColumn("{task.fields[status]}"),
+                console=Console(file=stream),
+                transient=False,
+            )
             self._task = self._bar.add_task("run", total=total, rate="", status="")
             self._bar.start()
 
@@ -74,14 +82,20 @@ class Progress:
             t = self.totals
             finished = t.done + t.failed + t.skipped
             rate = finished / max(time.monotonic() - self.started, 1e-9)
-            self._bar.update(self._task, completed=finished, rate=f"{rate:.1f}/s",
-                             status=f"{t.failed} failed, {t.skipped} skipped, {t.prompt_tokens + t.completion_tokens:,} tokens, "
-                                    f"{cost_so_far(t, self.total)}")
+            self._bar.update(
+                self._task,
+                completed=finished,
+                rate=f"{rate:.1f}/s",
+                status=f"{t.failed} failed, {t.skipped} skipped, {t.prompt_tokens + t.completion_tokens:,} tokens, "
+                f"{cost_so_far(t, self.total)}",
+            )
 
     def close(self) -> None:
         if self._bar is not None:
             self._bar.stop()
         t = self.totals
         if not self.quiet and (t.done + t.failed + t.skipped) > 1:
-            self._line(f"{t.done} done ({t.cache_hits} from cache), {t.failed} failed, {t.skipped} skipped; "
-                       f"{t.prompt_tokens:,}+{t.completion_tokens:,} tokens, {_money(t.cost)}, {time.monotonic() - self.started:.1f} s")
+            self._line(
+                f"{t.done} done ({t.cache_hits} from cache), {t.failed} failed, {t.skipped} skipped; "
+                f"{t.prompt_tokens:,}+{t.completion_tokens:,} tokens, {_money(t.cost)}, {time.monotonic() - self.started:.1f} s"
+            )

@@ -83,7 +83,9 @@ class RunStore:
             self.db = open_database(path, "runs", MIGRATIONS, legacy={1: {"runs": 1}, 2: {"runs": 1, "batch": 1}})
             self._holding, self._held = False, 0
         except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"cannot open the run store {path}: {exc}", hint="set EXTRACTOR_RUN_STORE or --store to a writable file") from None
+            raise StoreError(
+                f"cannot open the run store {path}: {exc}", hint="set EXTRACTOR_RUN_STORE or --store to a writable file"
+            ) from None
 
     HELD_WRITES = 500  # writes that may wait in one transaction (see `_write`)
 
@@ -95,14 +97,19 @@ class RunStore:
         try:
             if hold and not self.db.in_transaction:
                 self.db.execute("BEGIN IMMEDIATE")
-                self._holding, self._held = True, 0  # our transaction; one a caller opened (the Batch state's) is theirs to commit
+                self._holding, self._held = (
+                    True,
+                    0,
+                )  # our transaction; one a caller opened (the Batch state's) is theirs to commit
             self.db.execute(sql, args)
             self._held += 1
             if self._holding and (not hold or self._held >= self.HELD_WRITES):
                 self.db.execute("COMMIT")
                 self._holding, self._held = False, 0
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot write the run store {self.path}: {exc}", hint="check the disk and the file's permissions") from None
+            raise StoreError(
+                f"cannot write the run store {self.path}: {exc}", hint="check the disk and the file's permissions"
+            ) from None
 
     def commit_held(self) -> None:
         """Commit the held writes now."""
@@ -110,7 +117,9 @@ class RunStore:
             try:
                 self.db.execute("COMMIT")
             except sqlite3.Error as exc:
-                raise StoreError(f"cannot write the run store {self.path}: {exc}", hint="check the disk and the file's permissions") from None
+                raise StoreError(
+                    f"cannot write the run store {self.path}: {exc}", hint="check the disk and the file's permissions"
+                ) from None
             self._holding, self._held = False, 0
 
     def begin_run(self, name: str, settings: dict[str, Any]) -> bool:
@@ -138,9 +147,22 @@ class RunStore:
             hold=hold,
         )
 
-    def finish(self, run: str, key: str, *, status: str, result: str | None = None, reason: str | None = None,
-               attempts: int = 0, usage: dict[str, int] | None = None, seconds: float = 0.0, cost: float | None = None,
-               cache_hit: bool = False, article_id: str = "", origin: str = "") -> None:
+    def finish(
+        self,
+        run: str,
+        key: str,
+        *,
+        status: str,
+        result: str | None = None,
+        reason: str | None = None,
+        attempts: int = 0,
+        usage: dict[str, int] | None = None,
+        seconds: float = 0.0,
+        cost: float | None = None,
+        cache_hit: bool = False,
+        article_id: str = "",
+        origin: str = "",
+    ) -> None:
         """Record an article's outcome, committed at once; a cache hit's with the next commit
         (`_write`'s held writes)."""
         usage = usage or {}
@@ -154,35 +176,63 @@ class RunStore:
             " cost = CASE WHEN articles.cost IS NULL AND excluded.cost IS NULL THEN NULL"
             "  ELSE COALESCE(articles.cost, 0) + COALESCE(excluded.cost, 0) END,"
             " cache_hit = excluded.cache_hit, updated_at = excluded.updated_at",
-            (run, key, run, article_id, origin, status, reason, result, attempts, usage.get("prompt_tokens", 0),
-             usage.get("completion_tokens", 0), seconds, cost, int(cache_hit), _now()),
+            (
+                run,
+                key,
+                run,
+                article_id,
+                origin,
+                status,
+                reason,
+                result,
+                attempts,
+                usage.get("prompt_tokens", 0),
+                usage.get("completion_tokens", 0),
+                seconds,
+                cost,
+                int(cache_hit),
+                _now(),
+            ),
             hold=cache_hit,
         )
 
     def results(self, run: str) -> Iterator[tuple[str, str]]:
         """(key, result JSON) of every done article, in the order they were first seen; streamed."""
-        cursor = self.db.execute("SELECT key, result FROM articles WHERE run = ? AND status = 'done' ORDER BY seq", (run,))
+        cursor = self.db.execute(
+            "SELECT key, result FROM articles WHERE run = ? AND status = 'done' ORDER BY seq", (run,)
+        )
         yield from cursor
 
     def failures(self, run: str, limit: int = 20) -> list[tuple[str, str, str]]:
         return self.db.execute(
-            "SELECT article_id, origin, reason FROM articles WHERE run = ? AND status = 'failed' ORDER BY seq LIMIT ?", (run, limit)
+            "SELECT article_id, origin, reason FROM articles WHERE run = ? AND status = 'failed' ORDER BY seq LIMIT ?",
+            (run, limit),
         ).fetchall()
 
     def summary(self, run: str) -> RunSummary | None:
         row = self.db.execute("SELECT settings, created_at, updated_at FROM runs WHERE name = ?", (run,)).fetchone()
         if row is None:
             return None
-        counts = dict(self.db.execute("SELECT status, COUNT(*) FROM articles WHERE run = ? GROUP BY status", (run,)).fetchall())
+        counts = dict(
+            self.db.execute("SELECT status, COUNT(*) FROM articles WHERE run = ? GROUP BY status", (run,)).fetchall()
+        )
         totals = self.db.execute(
             "SELECT COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0), SUM(cost), COALESCE(SUM(seconds), 0),"
-            " COUNT(*) - COUNT(cost) FROM articles WHERE run = ? AND status != 'pending' AND cache_hit = 0", (run,)
+            " COUNT(*) - COUNT(cost) FROM articles WHERE run = ? AND status != 'pending' AND cache_hit = 0",
+            (run,),
         ).fetchone()
         return RunSummary(
-            name=run, settings=json.loads(row[0]), created_at=row[1], updated_at=row[2],
-            pending=counts.get(PENDING, 0), done=counts.get(DONE, 0), failed=counts.get(FAILED, 0),
-            prompt_tokens=totals[0], completion_tokens=totals[1],
-            cost=None if totals[4] and totals[2] is None else totals[2], seconds=totals[3],
+            name=run,
+            settings=json.loads(row[0]),
+            created_at=row[1],
+            updated_at=row[2],
+            pending=counts.get(PENDING, 0),
+            done=counts.get(DONE, 0),
+            failed=counts.get(FAILED, 0),
+            prompt_tokens=totals[0],
+            completion_tokens=totals[1],
+            cost=None if totals[4] and totals[2] is None else totals[2],
+            seconds=totals[3],
         )
 
     def runs(self) -> list[RunSummary]:

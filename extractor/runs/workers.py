@@ -36,9 +36,11 @@ _STOP = None
 def shares(settings: Settings, workers: int) -> Settings:
     """One worker's share of the run's concurrency and rate budgets (rounded up for concurrency,
     so that the workers together keep at least the run's concurrency in flight)."""
-    return settings.with_(concurrency=max(1, -(-settings.concurrency // workers)),
-                          rpm=None if settings.rpm is None else settings.rpm / workers,
-                          tpm=None if settings.tpm is None else settings.tpm / workers)
+    return settings.with_(
+        concurrency=max(1, -(-settings.concurrency // workers)),
+        rpm=None if settings.rpm is None else settings.rpm / workers,
+        tpm=None if settings.tpm is None else settings.tpm / workers,
+    )
 
 
 class WorkerPool:
@@ -67,7 +69,9 @@ class WorkerPool:
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
             for number, end in enumerate(self._ends):
-                reader = threading.Thread(target=self._read, args=(number, end), daemon=True, name=f"extractor-worker-{number}")
+                reader = threading.Thread(
+                    target=self._read, args=(number, end), daemon=True, name=f"extractor-worker-{number}"
+                )
                 reader.start()
                 self._readers.append(reader)
         number = next(self._numbers)
@@ -89,7 +93,9 @@ class WorkerPool:
                 number, outcome, error = end.recv()
             except (EOFError, OSError):
                 self._load[worker] += 1 << 30  # no more work for it
-                died = RuntimeError(f"worker process {worker} stopped unexpectedly (exit code {self._processes[worker].exitcode})")
+                died = RuntimeError(
+                    f"worker process {worker} stopped unexpectedly (exit code {self._processes[worker].exitcode})"
+                )
                 for owner, future in list(self._pending.values()):
                     if owner == worker:
                         self._hand(future, None, died)
@@ -176,7 +182,13 @@ async def _serve(end: Connection, settings: Settings) -> None:
         return built[0]
 
     cache = Cache(settings.cache_file) if settings.cache_file else None
-    ctx = RunContext(settings=settings, client=client, prices=load_prices(settings.prices_file), cache=cache, refresh=settings.refresh)
+    ctx = RunContext(
+        settings=settings,
+        client=client,
+        prices=load_prices(settings.prices_file),
+        cache=cache,
+        refresh=settings.refresh,
+    )
     gazetteer_ready = asyncio.ensure_future(asyncio.to_thread(default_gazetteer))
     tasks: set[asyncio.Task] = set()
 

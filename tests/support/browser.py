@@ -21,15 +21,27 @@ from pathlib import Path
 
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"  # the W3C key of an element reference
 # No sandbox: CI runs as root in a container. The rest keeps Chromium off the network.
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
 
 
 def missing() -> str | None:
     """Why no browser can run here, or None when chromium and chromedriver are both installed."""
     absent = [name for name in ("chromium", "chromedriver") if not shutil.which(name)]
     if absent:
-        return f"{' and '.join(absent)} not installed (Debian: apt-get install chromium chromium-driver; .ci/run does it)"
+        return (
+            f"{' and '.join(absent)} not installed (Debian: apt-get install chromium chromium-driver; .ci/run does it)"
+        )
     return None
 
 
@@ -39,18 +51,29 @@ class Browser:
         with socket.socket() as probe:  # a free loopback port for chromedriver
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self._driver = subprocess.Popen([shutil.which("chromedriver") or "chromedriver", f"--port={self.port}"],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self._driver = subprocess.Popen(
+            [shutil.which("chromedriver") or "chromedriver", f"--port={self.port}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         # Loopback only: no proxy from the environment may see these requests.
         self._http = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         self.session = ""
         try:
             self._wait_ready()
             options = {"binary": shutil.which("chromium"), "args": FLAGS + [f"--user-data-dir={self._profile.name}"]}
-            self.session = self._call("POST", "/session", {"capabilities": {"alwaysMatch": {"goog:chromeOptions": options}}})["sessionId"]
+            self.session = self._call(
+                "POST", "/session", {"capabilities": {"alwaysMatch": {"goog:chromeOptions": options}}}
+            )["sessionId"]
             # Fix the viewport itself (a window size would include the browser's frame).
-            self._s("POST", "/goog/cdp/execute", {"cmd": "Emulation.setDeviceMetricsOverride", "params": {
-                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}})
+            self._s(
+                "POST",
+                "/goog/cdp/execute",
+                {
+                    "cmd": "Emulation.setDeviceMetricsOverride",
+                    "params": {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+                },
+            )
         except BaseException:
             self.close()
             raise
@@ -59,7 +82,9 @@ class Browser:
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self._driver.poll() is not None:
-                raise RuntimeError(f"chromedriver exited: {self._driver.stderr.read().decode(errors='replace').strip()}")
+                raise RuntimeError(
+                    f"chromedriver exited: {self._driver.stderr.read().decode(errors='replace').strip()}"
+                )
             try:
                 if self._call("GET", "/status").get("ready"):
                     return
@@ -69,14 +94,20 @@ class Browser:
 
     def _call(self, method: str, path: str, body: dict | None = None):
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
         try:
             with self._http.open(request, timeout=60) as response:
                 return json.loads(response.read())["value"]
         except urllib.error.HTTPError as exc:  # WebDriver errors come as JSON: show their message
             value = json.loads(exc.read() or b"{}").get("value", {})
-            raise RuntimeError(f"WebDriver {method} {path}: {value.get('error')}: {value.get('message', '')[:300]}") from None
+            raise RuntimeError(
+                f"WebDriver {method} {path}: {value.get('error')}: {value.get('message', '')[:300]}"
+            ) from None
 
     def _s(self, method: str, path: str, body: dict | None = None):
         return self._call(method, f"/session/{self.session}{path}", body)
@@ -96,7 +127,15 @@ class Browser:
 
     def hover(self, element: dict) -> None:
         move = {"type": "pointerMove", "duration": 0, "origin": element, "x": 0, "y": 0}
-        self._s("POST", "/actions", {"actions": [{"type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"}, "actions": [move]}]})
+        self._s(
+            "POST",
+            "/actions",
+            {
+                "actions": [
+                    {"type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"}, "actions": [move]}
+                ]
+            },
+        )
 
     def visible_text(self, element: dict) -> str:
         return self._s("GET", f"/element/{element[ELEMENT]}/text")

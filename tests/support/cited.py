@@ -4,10 +4,17 @@ queue-based fake model."""
 
 
 def incident(number, evidence, sub="Air/drone strike", event="Explosions/Remote violence"):
-    return {"id": f"I{number}", "evidence": evidence, "summary": "A strike.", "event_type": event, "sub_event_type": sub,
-            "stage": "accomplished", "primary": True,
-            "date": {"start": "2023-01-29", "end": "2023-01-29", "precision": "day", "text": "Sunday night"},
-            "location": {"name": "Boukamal", "country": "Syria", "country_code": "SY", "precision": "near"}}
+    return {
+        "id": f"I{number}",
+        "evidence": evidence,
+        "summary": "A strike.",
+        "event_type": event,
+        "sub_event_type": sub,
+        "stage": "accomplished",
+        "primary": True,
+        "date": {"start": "2023-01-29", "end": "2023-01-29", "precision": "day", "text": "Sunday night"},
+        "location": {"name": "Boukamal", "country": "Syria", "country_code": "SY", "precision": "near"},
+    }
 
 
 INCIDENTS = {"incidents": [incident(1, [1]), incident(2, [16, 17])]}
@@ -19,8 +26,22 @@ ACTORS = {
         {"id": "A4", "evidence": [2], "name": "Israel", "kind": "external_forces"},
     ],
     "attributions": [
-        {"incident_id": "I1", "evidence": [5], "perpetrator_id": "A1", "source_id": "A2", "kind": "alleged", "hedged": True},
-        {"incident_id": "I1", "evidence": [4], "perpetrator_id": None, "source_id": None, "kind": "unknown", "hedged": False},
+        {
+            "incident_id": "I1",
+            "evidence": [5],
+            "perpetrator_id": "A1",
+            "source_id": "A2",
+            "kind": "alleged",
+            "hedged": True,
+        },
+        {
+            "incident_id": "I1",
+            "evidence": [4],
+            "perpetrator_id": None,
+            "source_id": None,
+            "kind": "unknown",
+            "hedged": False,
+        },
     ],
     "targets": [],
 }

@@ -173,21 +173,31 @@ def default_responder(request: ChatRequest) -> dict[str, Any]:
         if not passages:
             return {"incidents": []}
         date = request.published or FALLBACK_DATE
-        return {"incidents": [{
-            "id": "I1",
-            "evidence": cite(passages[0]),
-            "summary": "An air strike reported in the article (an answer of the fake server).",
-            "event_type": "Explosions/Remote violence",
-            "sub_event_type": "Air/drone strike",
-            "stage": "accomplished",
-            "primary": True,
-            "date": {"start": date, "end": date, "precision": "day", "text": None},
-            "location": {"name": "Syria", "country": "Syria", "country_code": "SY", "precision": "country", "text": None},
-            "fatalities": None,
-            "injured": None,
-            "targets": [],
-            "weapons": [],
-        }]}
+        return {
+            "incidents": [
+                {
+                    "id": "I1",
+                    "evidence": cite(passages[0]),
+                    "summary": "An air strike reported in the article (an answer of the fake server).",
+                    "event_type": "Explosions/Remote violence",
+                    "sub_event_type": "Air/drone strike",
+                    "stage": "accomplished",
+                    "primary": True,
+                    "date": {"start": date, "end": date, "precision": "day", "text": None},
+                    "location": {
+                        "name": "Syria",
+                        "country": "Syria",
+                        "country_code": "SY",
+                        "precision": "country",
+                        "text": None,
+                    },
+                    "fatalities": None,
+                    "injured": None,
+                    "targets": [],
+                    "weapons": [],
+                }
+            ]
+        }
     if request.stage == "actors":
         # The actor's evidence must name it, so name and quote come from the same passage.
         named = next(((p, m.group(0)) for p in passages for m in [_NAME.search(p)] if m), None)
@@ -196,15 +206,36 @@ def default_responder(request: ChatRequest) -> dict[str, Any]:
         passage, name = named
         attributions = []
         if request.incident_ids:
-            attributions.append({"incident_id": request.incident_ids[0], "evidence": cite(passage), "perpetrator_id": "A1",
-                                 "source_id": None, "kind": "reported", "hedged": False})
-        return {"actors": [{"id": "A1", "evidence": cite(passage), "name": name, "mentions": [], "kind": "other",
-                            "country_code": None, "backed_by": []}],
-                "attributions": attributions, "targets": []}
+            attributions.append(
+                {
+                    "incident_id": request.incident_ids[0],
+                    "evidence": cite(passage),
+                    "perpetrator_id": "A1",
+                    "source_id": None,
+                    "kind": "reported",
+                    "hedged": False,
+                }
+            )
+        return {
+            "actors": [
+                {
+                    "id": "A1",
+                    "evidence": cite(passage),
+                    "name": name,
+                    "mentions": [],
+                    "kind": "other",
+                    "country_code": None,
+                    "backed_by": [],
+                }
+            ],
+            "attributions": attributions,
+            "targets": [],
+        }
     return {"answer": "the fake server does not know this prompt"}
 
 
 # --- content faults: each takes a valid answer (JSON text) and returns a spoiled one ---------
+
 
 def spoil_truncated(content: str) -> str:
     """Cut in the middle, as a proxy or a server stopping early would: no longer valid JSON."""
@@ -240,7 +271,7 @@ def spoil_quotes(content: str) -> str:
         data = json.loads(content)
     except json.JSONDecodeError:
         return content
-    for items in (data.values() if isinstance(data, dict) else []):
+    for items in data.values() if isinstance(data, dict) else []:
         for item in items if isinstance(items, list) else []:
             if isinstance(item, dict) and "evidence" in item:
                 cites_numbers = any(isinstance(e, int) for e in item["evidence"])
@@ -254,8 +285,9 @@ def completion(request: ChatRequest, content: str, number: int, finish_reason: s
     message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": None}
     if request.tool_name:
         message["content"] = None
-        message["tool_calls"] = [{"id": f"call_{number}", "type": "function",
-                                  "function": {"name": request.tool_name, "arguments": content}}]
+        message["tool_calls"] = [
+            {"id": f"call_{number}", "type": "function", "function": {"name": request.tool_name, "arguments": content}}
+        ]
         finish_reason = "tool_calls" if finish_reason == "stop" else finish_reason
     prompt_tokens, completion_tokens = prompt_chars // 4 + 1, len(content) // 4 + 1
     return {
@@ -264,7 +296,10 @@ def completion(request: ChatRequest, content: str, number: int, finish_reason: s
         "created": int(time.time()),
         "model": request.body.get("model") or "fake-model",
         "choices": [{"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
         "system_fingerprint": None,
     }

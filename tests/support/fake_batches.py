@@ -40,7 +40,9 @@ class FakeBatches:
     def __init__(self, server: Any, *, polls: int = 2, failures: Any = (), failure_rate: float = 0.0) -> None:
         self.server = server
         self.polls = polls
-        self.failures: dict[str, int | str] = dict(failures) if isinstance(failures, Mapping) else {c: 500 for c in failures}
+        self.failures: dict[str, int | str] = (
+            dict(failures) if isinstance(failures, Mapping) else {c: 500 for c in failures}
+        )
         self.failure_rate = failure_rate
         self.files: dict[str, dict[str, Any]] = {}
         self.contents: dict[str, bytes] = {}
@@ -48,7 +50,9 @@ class FakeBatches:
         self._retrieved: dict[str, int] = {}
         self._ids = itertools.count(1)
 
-    def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any] | bytes]:
+    def handle(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, Any] | bytes]:
         parts = path.strip("/").split("/")
         match method, parts:
             case "POST", ["v1", "files"]:
@@ -76,9 +80,17 @@ class FakeBatches:
 
     def store(self, content: bytes, filename: str, purpose: str) -> dict[str, Any]:
         file_id = f"file-fake{next(self._ids)}"
-        self.files[file_id] = {"id": file_id, "object": "file", "bytes": len(content), "created_at": int(time.time()),
-                               "filename": filename, "purpose": purpose, "status": "processed",
-                               "expires_at": None, "status_details": None}
+        self.files[file_id] = {
+            "id": file_id,
+            "object": "file",
+            "bytes": len(content),
+            "created_at": int(time.time()),
+            "filename": filename,
+            "purpose": purpose,
+            "status": "processed",
+            "expires_at": None,
+            "status_details": None,
+        }
         self.contents[file_id] = content
         return self.files[file_id]
 
@@ -89,7 +101,9 @@ class FakeBatches:
         fields = _multipart(body, boundary.group(1).encode("latin-1"))
         purpose = fields.get("purpose", (None, b""))[1].decode()
         if "file" not in fields or purpose not in PURPOSES:
-            return 400, error_payload(400, f"an upload needs a file and a purpose in {PURPOSES}; got purpose {purpose!r}")
+            return 400, error_payload(
+                400, f"an upload needs a file and a purpose in {PURPOSES}; got purpose {purpose!r}"
+            )
         filename, content = fields["file"]
         return 200, self.store(content, filename or "upload.jsonl", purpose)
 
@@ -104,12 +118,28 @@ class FakeBatches:
         now = int(time.time())
         batch_id = f"batch_fake{next(self._ids)}"
         batch = {
-            "id": batch_id, "object": "batch", "endpoint": ENDPOINT, "errors": None, "input_file_id": file_id,
-            "completion_window": "24h", "status": "validating", "output_file_id": None, "error_file_id": None,
-            "created_at": now, "in_progress_at": None, "expires_at": now + 86400, "finalizing_at": None,
-            "completed_at": None, "failed_at": None, "expired_at": None, "cancelling_at": None, "cancelled_at": None,
-            "request_counts": {"total": 0, "completed": 0, "failed": 0}, "metadata": data.get("metadata"),
-            "model": None, "usage": None,
+            "id": batch_id,
+            "object": "batch",
+            "endpoint": ENDPOINT,
+            "errors": None,
+            "input_file_id": file_id,
+            "completion_window": "24h",
+            "status": "validating",
+            "output_file_id": None,
+            "error_file_id": None,
+            "created_at": now,
+            "in_progress_at": None,
+            "expires_at": now + 86400,
+            "finalizing_at": None,
+            "completed_at": None,
+            "failed_at": None,
+            "expired_at": None,
+            "cancelling_at": None,
+            "cancelled_at": None,
+            "request_counts": {"total": 0, "completed": 0, "failed": 0},
+            "metadata": data.get("metadata"),
+            "model": None,
+            "usage": None,
         }
         self.batches[batch_id] = batch
         self._retrieved[batch_id] = 0
@@ -151,22 +181,48 @@ class FakeBatches:
             try:
                 item = json.loads(line)
             except json.JSONDecodeError as exc:
-                errors.append({"code": "invalid_json_line", "line": number, "message": f"not JSON: {exc}", "param": None})
+                errors.append(
+                    {"code": "invalid_json_line", "line": number, "message": f"not JSON: {exc}", "param": None}
+                )
                 continue
-            if not isinstance(item, dict) or not isinstance(item.get("custom_id"), str) or not isinstance(item.get("body"), dict):
-                errors.append({"code": "missing_required_parameter", "line": number, "param": "custom_id",
-                               "message": "each line needs a string custom_id and an object body"})
+            if (
+                not isinstance(item, dict)
+                or not isinstance(item.get("custom_id"), str)
+                or not isinstance(item.get("body"), dict)
+            ):
+                errors.append(
+                    {
+                        "code": "missing_required_parameter",
+                        "line": number,
+                        "param": "custom_id",
+                        "message": "each line needs a string custom_id and an object body",
+                    }
+                )
             elif item.get("method") != "POST" or item.get("url") != batch["endpoint"]:
-                errors.append({"code": "mismatched_endpoint", "line": number, "param": "url",
-                               "message": f"method must be POST and url {batch['endpoint']}"})
+                errors.append(
+                    {
+                        "code": "mismatched_endpoint",
+                        "line": number,
+                        "param": "url",
+                        "message": f"method must be POST and url {batch['endpoint']}",
+                    }
+                )
             elif item["custom_id"] in seen:
-                errors.append({"code": "duplicate_custom_id", "line": number, "param": "custom_id",
-                               "message": f"custom_id {item['custom_id']!r} is used twice"})
+                errors.append(
+                    {
+                        "code": "duplicate_custom_id",
+                        "line": number,
+                        "param": "custom_id",
+                        "message": f"custom_id {item['custom_id']!r} is used twice",
+                    }
+                )
             else:
                 seen.add(item["custom_id"])
                 items.append((item["custom_id"], item["body"]))
         if not items and not errors:
-            errors.append({"code": "empty_file", "line": None, "param": None, "message": "the input file has no requests"})
+            errors.append(
+                {"code": "empty_file", "line": None, "param": None, "message": "the input file has no requests"}
+            )
         return items, errors
 
     def _run(self, batch: dict[str, Any]) -> None:
@@ -182,7 +238,10 @@ class FakeBatches:
             (outputs if ok else failed).append(line)
         stem = batch["id"]
         batch.update(
-            status="completed", in_progress_at=batch["in_progress_at"] or now, finalizing_at=now, completed_at=now,
+            status="completed",
+            in_progress_at=batch["in_progress_at"] or now,
+            finalizing_at=now,
+            completed_at=now,
             request_counts={"total": len(items), "completed": len(outputs), "failed": len(failed)},
             output_file_id=self.store(_jsonl(outputs), f"{stem}_output.jsonl", "batch_output")["id"],
             error_file_id=self.store(_jsonl(failed), f"{stem}_error.jsonl", "batch_output")["id"] if failed else None,
@@ -194,7 +253,11 @@ class FakeBatches:
         chat = ChatRequest.parse(body)
         entry = server._choose(chat, ENDPOINT, via="batch", custom_id=custom_id)
         failure = self.failures.get(custom_id)
-        if failure is None and self.failure_rate and random.Random(f"{server.seed}|batch|{custom_id}").random() < self.failure_rate:
+        if (
+            failure is None
+            and self.failure_rate
+            and random.Random(f"{server.seed}|batch|{custom_id}").random() < self.failure_rate
+        ):
             failure = 500
         with server._lock:
             if entry.fault in CONNECTION_FAULTS:
@@ -203,13 +266,22 @@ class FakeBatches:
                 entry.fault = f"batch_{failure}"
             elif entry.fault in STATUS_FAULTS:
                 failure = STATUS_FAULTS[entry.fault]
-        line: dict[str, Any] = {"id": f"batch_req_fake{number}", "custom_id": custom_id, "response": None, "error": None}
+        line: dict[str, Any] = {
+            "id": f"batch_req_fake{number}",
+            "custom_id": custom_id,
+            "response": None,
+            "error": None,
+        }
         if isinstance(failure, str):
             line["error"] = {"code": failure, "message": f"the fake server failed this request ({failure})"}
             server._finish(entry, None, "faulted")
             return line
         if failure is not None:
-            line["response"] = {"status_code": failure, "request_id": f"req_fake{number}", "body": error_payload(failure)}
+            line["response"] = {
+                "status_code": failure,
+                "request_id": f"req_fake{number}",
+                "body": error_payload(failure),
+            }
             server._finish(entry, failure, "faulted")
             return line
         try:
@@ -227,8 +299,13 @@ def _missing(kind: str, ident: str) -> tuple[int, dict[str, Any]]:
 
 
 def _page(data: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"object": "list", "data": data, "first_id": data[0]["id"] if data else None,
-            "last_id": data[-1]["id"] if data else None, "has_more": False}
+    return {
+        "object": "list",
+        "data": data,
+        "first_id": data[0]["id"] if data else None,
+        "last_id": data[-1]["id"] if data else None,
+        "has_more": False,
+    }
 
 
 def _jsonl(lines: list[dict[str, Any]]) -> bytes:

@@ -17,14 +17,20 @@ from typing import Any
 import httpx2
 
 
-def completion(content: str, prompt_tokens: int = 100, completion_tokens: int = 50, finish_reason: str = "stop") -> dict[str, Any]:
+def completion(
+    content: str, prompt_tokens: int = 100, completion_tokens: int = 50, finish_reason: str = "stop"
+) -> dict[str, Any]:
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
         "created": 0,
         "model": "fake-model",
         "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish_reason}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens},
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
     }
 
 
@@ -81,7 +87,12 @@ def patch_clients(monkeypatch, model: FakeModel) -> FakeModel:
     import extractor.llm.client
     from extractor.llm.client import AsyncLLMClient, LLMClient
 
-    monkeypatch.setattr(extractor.llm.client, "build_client", lambda settings: LLMClient.from_transport(model, settings))
-    monkeypatch.setattr(extractor.llm.client, "build_async_client",
-                        lambda settings, throttle=None, concurrency=1: AsyncLLMClient.from_async_transport(model, settings))
+    monkeypatch.setattr(
+        extractor.llm.client, "build_client", lambda settings: LLMClient.from_transport(model, settings)
+    )
+    monkeypatch.setattr(
+        extractor.llm.client,
+        "build_async_client",
+        lambda settings, throttle=None, concurrency=1: AsyncLLMClient.from_async_transport(model, settings),
+    )
     return model

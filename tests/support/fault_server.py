@@ -126,7 +126,9 @@ class FaultServer:
         self.retry_after, self.slow_seconds, self.api_key = str(retry_after), slow_seconds, api_key
         self.host, self.port = host, port
         self.batches = FakeBatches(self, polls=batch_polls, failures=batch_failures, failure_rate=batch_failure_rate)
-        self.errors: list[str] = []  # exceptions inside the server (a responder bug, ...): tests can assert it stays empty
+        self.errors: list[
+            str
+        ] = []  # exceptions inside the server (a responder bug, ...): tests can assert it stays empty
         self.max_concurrent_seen = 0
         self._in_flight = 0
         self._lock = threading.RLock()
@@ -215,8 +217,17 @@ class FaultServer:
         if fault is None:
             fault = self._draw(chat, attempt)
         with self._lock:
-            entry = Logged(len(self._log), time.monotonic(), path, chat.key, chat.stage, attempt,
-                           None if fault == "ok" else fault, via, custom_id)
+            entry = Logged(
+                len(self._log),
+                time.monotonic(),
+                path,
+                chat.key,
+                chat.stage,
+                attempt,
+                None if fault == "ok" else fault,
+                via,
+                custom_id,
+            )
             self._log.append(entry)
             self._in_flight += 1
             self.max_concurrent_seen = max(self.max_concurrent_seen, self._in_flight)
@@ -292,8 +303,15 @@ class FaultServer:
             self._tasks.discard(task)
             writer.close()
 
-    async def _serve(self, method: str, path: str, headers: dict[str, str], body: bytes,
-                     writer: asyncio.StreamWriter, keep_alive: bool) -> bool:
+    async def _serve(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: bytes,
+        writer: asyncio.StreamWriter,
+        keep_alive: bool,
+    ) -> bool:
         entry = None
         try:
             if self.api_key is not None and headers.get("authorization") != f"Bearer {self.api_key}":
@@ -301,8 +319,13 @@ class FaultServer:
             elif method == "POST" and path in CHAT_PATHS:
                 reply, entry = await self._chat(path, body)
             elif method == "GET" and path == "/_fault/log":
-                reply = json_reply(200, {"requests": [dataclasses.asdict(e) for e in self.requests],
-                                         "max_concurrent_seen": self.max_concurrent_seen})
+                reply = json_reply(
+                    200,
+                    {
+                        "requests": [dataclasses.asdict(e) for e in self.requests],
+                        "max_concurrent_seen": self.max_concurrent_seen,
+                    },
+                )
             else:
                 status, payload = self.batches.handle(method, path, headers, body)
                 if isinstance(payload, bytes):
@@ -365,8 +388,11 @@ async def _send(writer: asyncio.StreamWriter, reply: Reply, keep_alive: bool) ->
         writer.transport.abort()
         return False
     phrase = http.HTTPStatus(reply.status).phrase
-    headers = {**reply.headers, "content-length": str(len(reply.body)),
-               "connection": "keep-alive" if keep_alive and not reply.action else "close"}
+    headers = {
+        **reply.headers,
+        "content-length": str(len(reply.body)),
+        "connection": "keep-alive" if keep_alive and not reply.action else "close",
+    }
     head = f"HTTP/1.1 {reply.status} {phrase}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
     if reply.action == "drop_mid_body":
         writer.write(head.encode("latin-1") + reply.body[: len(reply.body) // 2])
@@ -389,8 +415,14 @@ def main() -> None:
     parser.add_argument("--retry-after", default="0.1")
     args = parser.parse_args()
     faults = {name: float(rate) for name, _, rate in (f.partition("=") for f in args.fault)}
-    with FaultServer(faults, latency=args.latency, seed=args.seed, port=args.port,
-                     slow_seconds=args.slow_seconds, retry_after=args.retry_after) as server:
+    with FaultServer(
+        faults,
+        latency=args.latency,
+        seed=args.seed,
+        port=args.port,
+        slow_seconds=args.slow_seconds,
+        retry_after=args.retry_after,
+    ) as server:
         print(server.base_url, flush=True)
         try:
             threading.Event().wait()

@@ -66,7 +66,7 @@ INCIDENTS, ACTORS = "incidents", "actors"
 CONTAINERS: dict[str, type[BaseModel]] = {INCIDENTS: DraftIncidents, ACTORS: DraftActorsAndAttributions}
 TASK_TEXT = {INCIDENTS: "Task: list the incidents", ACTORS: "Task: list the actors"}
 _LISTED = re.compile(r'^- (I[0-9]+): (.*) \(evidence: "(.*)"\)\s*$', re.M)
-_LISTED_BY_NUMBER = re.compile(r'^- (I[0-9]+): (.*) \(sentences ([0-9, ]+)\)\s*$', re.M)
+_LISTED_BY_NUMBER = re.compile(r"^- (I[0-9]+): (.*) \(sentences ([0-9, ]+)\)\s*$", re.M)
 # A perfect model is a capable one, served as any OpenAI-compatible model is: the bounds meant for
 # the embedded small model (`extractor.flow.draft.caps_for`) do not apply to it.
 SETTINGS = Settings(provider="openai", model="oracle", response_format="json_schema", max_attempts=3)
@@ -96,7 +96,14 @@ class OracleModel(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         if request.method != "POST" or not request.url.path.endswith("/chat/completions"):
-            return httpx2.Response(404, json={"error": {"message": f"the oracle serves only POST /chat/completions, not {request.method} {request.url.path}"}})
+            return httpx2.Response(
+                404,
+                json={
+                    "error": {
+                        "message": f"the oracle serves only POST /chat/completions, not {request.method} {request.url.path}"
+                    }
+                },
+            )
         body = json.loads(request.read() or b"{}")
         self.requests.append(body)
         stage = stage_of(body)
@@ -134,8 +141,11 @@ class OracleModel(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         for t in gold.attributions:
             listed = by_gold.get(t.incident_id)
             if listed is None:
-                self._note(ACTORS, f"gold attribution {t.id}: its incident {t.incident_id} is not among the incidents the "
-                                   f"stage-2 prompt lists ({sorted(self.listed)}), so it cannot be referred to; not sent")
+                self._note(
+                    ACTORS,
+                    f"gold attribution {t.id}: its incident {t.incident_id} is not among the incidents the "
+                    f"stage-2 prompt lists ({sorted(self.listed)}), so it cannot be referred to; not sent",
+                )
                 continue
             raw = shape(DraftAttribution, t, incident_id=listed, evidence=self._cite(body, ACTORS, t.id, t.evidence))
             attributions.append(self._checked(DraftAttribution, raw))
@@ -144,7 +154,10 @@ class OracleModel(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             for actor_id in g.target_actor_ids:
                 listed = by_gold.get(g.id)
                 if listed is None:
-                    self._note(ACTORS, f"gold target ({g.id}, {actor_id}): incident {g.id} is not listed in the stage-2 prompt; not sent")
+                    self._note(
+                        ACTORS,
+                        f"gold target ({g.id}, {actor_id}): incident {g.id} is not listed in the stage-2 prompt; not sent",
+                    )
                     continue
                 raw = {"incident_id": listed, "actor_id": actor_id}
                 targets.append(self._checked(DraftTarget, raw))
@@ -181,8 +194,14 @@ class OracleModel(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             match = next((g.id for g in self.gold.incidents if g.summary == summary), None)
             if match is None:
                 wanted = {int(n) for n in numbers.split(", ")}
-                match = next((g.id for g in self.gold.incidents
-                              if wanted & set(self._cite(body, ACTORS, g.id, g.evidence))), None) if shown else None
+                match = (
+                    next(
+                        (g.id for g in self.gold.incidents if wanted & set(self._cite(body, ACTORS, g.id, g.evidence))),
+                        None,
+                    )
+                    if shown
+                    else None
+                )
             if match is None:
                 self._note(ACTORS, f"listed incident {listed_id} ({summary!r}) matches no gold incident")
             found[listed_id] = match
@@ -190,14 +209,23 @@ class OracleModel(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             match = next((g.id for g in self.gold.incidents if g.summary == summary), None)
             if match is None:
                 folded = fold(quote)[0]
-                match = next((g.id for g in self.gold.incidents
-                              if any(folded in fold(s.quote)[0] or fold(s.quote)[0] in folded for s in g.evidence)), None)
+                match = next(
+                    (
+                        g.id
+                        for g in self.gold.incidents
+                        if any(folded in fold(s.quote)[0] or fold(s.quote)[0] in folded for s in g.evidence)
+                    ),
+                    None,
+                )
             if match is None:
                 self._note(ACTORS, f"listed incident {listed_id} ({summary!r}) matches no gold incident")
             found[listed_id] = match
         if not found:
-            self._note(ACTORS, "the stage-2 prompt lists no incidents in the form '- I1: summary (evidence: \"...\")' "
-                               "or '- I1: summary (sentences 1, 2)'")
+            self._note(
+                ACTORS,
+                "the stage-2 prompt lists no incidents in the form '- I1: summary (evidence: \"...\")' "
+                "or '- I1: summary (sentences 1, 2)'",
+            )
         return found
 
     # building answers ---------------------------------------------------------------------------
@@ -217,17 +245,25 @@ class OracleModel(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         schema in the request, the draft models' own limits are checked."""
         schema = requested_schema(body)
         if schema is not None:
-            for error in sorted(Draft202012Validator(schema).iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
-                self._note(stage, f"{self._owner(stage, list(error.absolute_path))}the requested schema cannot hold the gold "
-                                  f"({_describe(error)}); sent as the gold has it")
+            for error in sorted(
+                Draft202012Validator(schema).iter_errors(data), key=lambda e: list(map(str, e.absolute_path))
+            ):
+                self._note(
+                    stage,
+                    f"{self._owner(stage, list(error.absolute_path))}the requested schema cannot hold the gold "
+                    f"({_describe(error)}); sent as the gold has it",
+                )
         try:
             return CONTAINERS[stage].model_validate(data).model_dump_json()
         except ValidationError as exc:
             if schema is None:
                 for error in exc.errors():
                     where = ".".join(str(p) for p in error["loc"])
-                    self._note(stage, f"{self._owner(stage, list(error['loc']))}the draft model cannot hold the gold "
-                                      f"({where}: {error['msg']}); sent as the gold has it")
+                    self._note(
+                        stage,
+                        f"{self._owner(stage, list(error['loc']))}the draft model cannot hold the gold "
+                        f"({where}: {error['msg']}); sent as the gold has it",
+                    )
             return json.dumps(data, ensure_ascii=False)
 
     def _owner(self, stage: str, path: list[Any]) -> str:
@@ -326,7 +362,9 @@ def stage_of(body: dict[str, Any]) -> str:
         raise AssertionError(f"OracleModel: the schema asks for {by_schema} but the task text for {by_text}")
     decided = by_schema or by_text
     if len(decided) != 1:
-        raise AssertionError(f"OracleModel: cannot tell the stage (schema properties {sorted(properties)}, task text {by_text})")
+        raise AssertionError(
+            f"OracleModel: cannot tell the stage (schema properties {sorted(properties)}, task text {by_text})"
+        )
     return decided[0]
 
 
@@ -369,7 +407,9 @@ def run_oracle(article: Article, gold: GoldExtraction, settings: Settings = SETT
         extracted = extract_article(article, llm)
         doc = normalised(extracted, article)
     except Exception as exc:  # noqa: BLE001 - a crash loses every gold item; the report says why
-        run = OracleRun(article, gold, oracle, None, None, score_article(gold, GoldExtraction(article=gold.article), article.text))
+        run = OracleRun(
+            article, gold, oracle, None, None, score_article(gold, GoldExtraction(article=gold.article), article.text)
+        )
         run.error = f"{type(exc).__name__}: {' '.join(str(exc).split())[:600]}"
         run.lost = lost_points(run)
         return run
@@ -393,8 +433,13 @@ def oracle_report(article_path: str | Path, gold_path: str | Path, settings: Set
     draft could not hold the gold, "warnings": all the pipeline's warnings, and "error": what the
     pipeline raised, if it did (then every gold item is lost)."""
     run = run_oracle(load_article(article_path), load_gold(gold_path), settings)
-    return {**run.score.as_dict(), "lost": run.lost, "oracle_notes": list(run.oracle.notes),
-            "warnings": run.warnings, "error": run.error}
+    return {
+        **run.score.as_dict(),
+        "lost": run.lost,
+        "oracle_notes": list(run.oracle.notes),
+        "warnings": run.warnings,
+        "error": run.error,
+    }
 
 
 def _warnings_about(run: OracleRun, kind: str, gold_id: str) -> list[str]:
@@ -410,7 +455,11 @@ def _warnings_about(run: OracleRun, kind: str, gold_id: str) -> list[str]:
             else:
                 patterns.append(rf"^{kind} {re.escape(draft_id)}\b")
             found += [w for w in run.warnings if any(re.search(p, w) for p in patterns)]
-    mark = {"incident": f"gold incident {gold_id}:", "actor": f"gold actor {gold_id}:", "attribution": f"gold attribution {gold_id}:"}[kind]
+    mark = {
+        "incident": f"gold incident {gold_id}:",
+        "actor": f"gold actor {gold_id}:",
+        "attribution": f"gold attribution {gold_id}:",
+    }[kind]
     found += [f"[oracle] {n}" for n in run.oracle.notes if mark in n]
     if kind == "actor":
         name = next(a.name for a in run.gold.actors if a.id == gold_id)
@@ -427,17 +476,26 @@ def lost_points(run: OracleRun) -> list[str]:
     mismatch with its counts is reported too), each with the warnings that explain it."""
     gold, score = run.gold, run.score
     warnings = run.warnings
-    pred = (GoldExtraction.model_validate(run.doc.model_dump()) if run.doc is not None
-            else GoldExtraction(article=gold.article))
+    pred = (
+        GoldExtraction.model_validate(run.doc.model_dump())
+        if run.doc is not None
+        else GoldExtraction(article=gold.article)
+    )
     lines: list[str] = [f"the pipeline raised {run.error}: every gold item is lost"] if run.error else []
 
     def explain(kind: str, gold_id: str) -> str:
-        why = (["lost with the whole article: the pipeline raised (first line)"] if run.error else []) + _warnings_about(run, kind, gold_id)
+        why = (
+            ["lost with the whole article: the pipeline raised (first line)"] if run.error else []
+        ) + _warnings_about(run, kind, gold_id)
         return "; ".join(repr(w) for w in why) if why else "no warning names it"
 
     # incidents
-    sims = [(s, p, g) for p, pi in enumerate(pred.incidents) for g, gi in enumerate(gold.incidents)
-            if (s := incident_similarity(pi, gi)) >= MATCH_THRESHOLD]
+    sims = [
+        (s, p, g)
+        for p, pi in enumerate(pred.incidents)
+        for g, gi in enumerate(gold.incidents)
+        if (s := incident_similarity(pi, gi)) >= MATCH_THRESHOLD
+    ]
     inc_pairs = _greedy(sims)
     incident_map = {pred.incidents[p].id: gold.incidents[g].id for p, g in inc_pairs.items()}
     for g, gi in enumerate(gold.incidents):
@@ -445,19 +503,30 @@ def lost_points(run: OracleRun) -> list[str]:
             best = max(((incident_similarity(pi, gi), p) for p, pi in enumerate(pred.incidents)), default=(0.0, None))
             if best[1] is not None and best[0] >= MATCH_THRESHOLD:
                 taken = gold.incidents[inc_pairs[best[1]]].id if best[1] in inc_pairs else "nothing"
-                nearest = f"nearest prediction {pred.incidents[best[1]].id} (similarity {best[0]:.2f}) went to gold {taken}"
+                nearest = (
+                    f"nearest prediction {pred.incidents[best[1]].id} (similarity {best[0]:.2f}) went to gold {taken}"
+                )
             else:
                 nearest = f"no prediction reaches similarity {MATCH_THRESHOLD} (best {best[0]:.2f})"
-            lines.append(f"incident missed: gold {gi.id} ({gi.summary[:70]}...; {nearest}) -- {explain('incident', gi.id)}")
+            lines.append(
+                f"incident missed: gold {gi.id} ({gi.summary[:70]}...; {nearest}) -- {explain('incident', gi.id)}"
+            )
     for p, pi in enumerate(pred.incidents):
         if p not in inc_pairs:
-            lines.append(f"incident false alarm: {pi.id} ({pi.summary[:70]}...) -- "
-                         + "; ".join(repr(w) for w in warnings if w.startswith(f"{pi.id}:")))
+            lines.append(
+                f"incident false alarm: {pi.id} ({pi.summary[:70]}...) -- "
+                + "; ".join(repr(w) for w in warnings if w.startswith(f"{pi.id}:"))
+            )
 
     # actors
     gold_names = [_names(a) for a in gold.actors]
-    sims = [(len(names & gold_names[g]), p, g) for p, a in enumerate(pred.actors) if (names := _names(a))
-            for g in range(len(gold.actors)) if names & gold_names[g]]
+    sims = [
+        (len(names & gold_names[g]), p, g)
+        for p, a in enumerate(pred.actors)
+        if (names := _names(a))
+        for g in range(len(gold.actors))
+        if names & gold_names[g]
+    ]
     actor_pairs = _greedy(sims)
     actor_map = {pred.actors[p].id: gold.actors[g].id for p, g in actor_pairs.items()}
     for g, ga in enumerate(gold.actors):
@@ -465,15 +534,19 @@ def lost_points(run: OracleRun) -> list[str]:
             lines.append(f"actor missed: gold {ga.id} {ga.name!r} -- {explain('actor', ga.id)}")
     for p, pa in enumerate(pred.actors):
         if p not in actor_pairs:
-            lines.append(f"actor false alarm: {pa.id} {pa.name!r} (mentions {pa.mentions}) -- "
-                         + "; ".join(repr(w) for w in warnings if f'"{pa.name}"' in w or f"{pa.id} " in w))
+            lines.append(
+                f"actor false alarm: {pa.id} {pa.name!r} (mentions {pa.mentions}) -- "
+                + "; ".join(repr(w) for w in warnings if f'"{pa.name}"' in w or f"{pa.id} " in w)
+            )
 
     # attributions
     optional_incidents = {g.id for g in gold.incidents if g.optional}
     optional_actors = {a.id for a in gold.actors if a.optional}
 
     def optional(t) -> bool:
-        return t.optional or t.incident_id in optional_incidents or bool({t.perpetrator_id, t.source_id} & optional_actors)
+        return (
+            t.optional or t.incident_id in optional_incidents or bool({t.perpetrator_id, t.source_id} & optional_actors)
+        )
 
     def key_of_pred(t, gold_t=None) -> tuple:
         ref = lambda r: "null" if r is None else actor_map.get(r, f"unmatched:{r}")  # noqa: E731
@@ -486,9 +559,12 @@ def lost_points(run: OracleRun) -> list[str]:
     def kind_right(pt, gt) -> bool:
         return pt.kind in (getattr(gt, "kind_any", None) or [gt.kind])
 
-    sims = [(2 + kind_right(pt, gt) + 0.5 * (pt.hedged == gt.hedged), p, g)
-            for p, pt in enumerate(pred.attributions) for g, gt in enumerate(gold.attributions)
-            if key_of_pred(pt, gt) == key_of_gold(gt)]
+    sims = [
+        (2 + kind_right(pt, gt) + 0.5 * (pt.hedged == gt.hedged), p, g)
+        for p, pt in enumerate(pred.attributions)
+        for g, gt in enumerate(gold.attributions)
+        if key_of_pred(pt, gt) == key_of_gold(gt)
+    ]
     attr_pairs = _greedy(sims)
     for g, gt in enumerate(gold.attributions):
         if optional(gt) or g in attr_pairs.values():
@@ -503,17 +579,21 @@ def lost_points(run: OracleRun) -> list[str]:
         lines.append(f"attribution missed: gold {gt.id} {key_of_gold(gt)} kind={gt.kind} -- " + " | ".join(why))
     for p, pt in enumerate(pred.attributions):
         if p not in attr_pairs:
-            lines.append(f"attribution false alarm: {pt.id} {key_of_pred(pt)} kind={pt.kind} (pred ids "
-                         f"{pt.incident_id}/{pt.perpetrator_id}/{pt.source_id}) -- "
-                         + "; ".join(repr(w) for w in warnings if pt.id in w))
+            lines.append(
+                f"attribution false alarm: {pt.id} {key_of_pred(pt)} kind={pt.kind} (pred ids "
+                f"{pt.incident_id}/{pt.perpetrator_id}/{pt.source_id}) -- "
+                + "; ".join(repr(w) for w in warnings if pt.id in w)
+            )
 
     # what the counts say must agree with the lines
     for name in ("incidents", "actors", "attributions"):
         counts = getattr(score, name)
         listed = sum(1 for line in lines if line.startswith(name[:-1] + " "))
         if counts.fp + counts.fn != listed:
-            lines.append(f"NOTE: score_article counts {counts.fp} false alarms + {counts.fn} misses for {name}, "
-                         f"but {listed} were listed above (the mirror of its matching has drifted)")
+            lines.append(
+                f"NOTE: score_article counts {counts.fp} false alarms + {counts.fn} misses for {name}, "
+                f"but {listed} were listed above (the mirror of its matching has drifted)"
+            )
     if lines:
         lines += [f"context: {w!r}" for w in _stage_warnings(run)]
     return lines

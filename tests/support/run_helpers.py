@@ -64,19 +64,48 @@ def server_keys(*paths: Path) -> dict[str, str]:
     from extractor.errors import InputError
     from extractor.articles.load import iter_articles
 
-    return {a.id: article_key(a.model_text) for a in iter_articles([str(p) for p in paths]) if not isinstance(a, InputError)}
+    return {
+        a.id: article_key(a.model_text) for a in iter_articles([str(p) for p in paths]) if not isinstance(a, InputError)
+    }
 
 
-def extract_args(inputs: list[Path | str], *, run: str, tmp: Path, base_url: str, out: Path | None = None,
-                 concurrency: int = 16, extra: tuple[str, ...] = ()) -> list[str]:
-    return ["extract", *map(str, inputs), "--run", run, "--store", str(tmp / "runs.sqlite3"), "--base-url", base_url,
-            "--model", "fake", "--concurrency", str(concurrency), "--no-cache", "-o", str(out or tmp / "out.jsonl"), "-q",
-            *extra]
+def extract_args(
+    inputs: list[Path | str],
+    *,
+    run: str,
+    tmp: Path,
+    base_url: str,
+    out: Path | None = None,
+    concurrency: int = 16,
+    extra: tuple[str, ...] = (),
+) -> list[str]:
+    return [
+        "extract",
+        *map(str, inputs),
+        "--run",
+        run,
+        "--store",
+        str(tmp / "runs.sqlite3"),
+        "--base-url",
+        base_url,
+        "--model",
+        "fake",
+        "--concurrency",
+        str(concurrency),
+        "--no-cache",
+        "-o",
+        str(out or tmp / "out.jsonl"),
+        "-q",
+        *extra,
+    ]
 
 
 def cli_env(timeout: float = 2, transport_attempts: int = TRANSPORT_ATTEMPTS) -> dict[str, str]:
-    return {"OPENAI_API_KEY": KEY, "EXTRACTOR_TRANSPORT_ATTEMPTS": str(transport_attempts),
-            "EXTRACTOR_TIMEOUT": str(timeout)}
+    return {
+        "OPENAI_API_KEY": KEY,
+        "EXTRACTOR_TRANSPORT_ATTEMPTS": str(transport_attempts),
+        "EXTRACTOR_TIMEOUT": str(timeout),
+    }
 
 
 def invoke(args: list[str], **env_options):
@@ -101,7 +130,9 @@ def subprocess_env(**env_options) -> dict[str, str]:
 def start_subprocess(args: list[str], tmp: Path, **env_options) -> subprocess.Popen:
     """`python -m extractor.cli ARGS` in the background; its output goes to tmp/stdout.txt and stderr.txt."""
     with (tmp / "stdout.txt").open("ab") as stdout, (tmp / "stderr.txt").open("ab") as stderr:
-        return subprocess.Popen(subprocess_command(args), cwd=ROOT, env=subprocess_env(**env_options), stdout=stdout, stderr=stderr)
+        return subprocess.Popen(
+            subprocess_command(args), cwd=ROOT, env=subprocess_env(**env_options), stdout=stdout, stderr=stderr
+        )
 
 
 def store_rows(store: Path, run: str) -> dict[str, tuple[str, str | None, int]]:
