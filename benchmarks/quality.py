@@ -54,7 +54,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 SHARED = ROOT.parent / "shared"
 MUC = SHARED / "dev" / "muc4-tst3"
 CASE = SHARED / "dev" / "case2021-task2-dev.tsv"
-SETS = ("muc", "case", "examples")
+MODERN = SHARED / "dev" / "modern-attrib"
+ACLED = SHARED / "dev" / "acled-afghanistan-2020-03-dev.csv"
+SETS = ("muc", "case", "examples", "modern", "acled")
 
 CASE_LABELS = {
     "ARMED_CLASH": "Armed clash",
@@ -153,10 +155,116 @@ def example_pairs() -> list[tuple[str, Path, Path | None]]:
     return [(p.stem, p, golds.get(p.stem)) for p in sorted((SHARED / "articles").glob("*.txt"))]
 
 
+def modern_pairs() -> list[tuple[str, Path, Path | None]]:
+    """Every modern article with contested attribution, with its full gold answer."""
+    return [
+        (p.stem, p, MODERN / "gold" / f"{p.stem}.json" if (MODERN / "gold" / f"{p.stem}.json").exists() else None)
+        for p in sorted((MODERN / "articles").glob("*.txt"))
+    ]
+
+
+def acled_rows() -> list[dict[str, str]]:
+    with ACLED.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def acled_sample(size: int, seed: int) -> list[dict[str, str]]:
+    rows = acled_rows()
+    return sorted(random.Random(seed).sample(rows, min(size, len(rows))), key=lambda r: r["event_id_cnty"])
+
+
+# ACLED's interaction codes (inter1/inter2) as the contract's actor kinds.
+ACLED_KINDS = {
+    "1": "state_forces",
+    "2": "rebel_group",
+    "3": "political_militia",
+    "4": "identity_militia",
+    "5": "rioters",
+    "6": "protesters",
+    "7": "civilians",
+    "8": "external_forces",
+}
+# Event types where ACLED's actor1 is the one who acted on a passive side: who did it is an
+# attribution. A battle has two sides and names no perpetrator; a protest or an agreement neither.
+ACLED_ONE_SIDED = ("Violence against civilians", "Explosions/Remote violence")
+
+
+def acled_date(value: str) -> str:
+    return dt.datetime.strptime(value, "%d %B %Y").date().isoformat()
+
+
+def acled_gold(row: dict[str, str]) -> dict:
+    """An ACLED coding as gold in the contract's shape, scored on what ACLED records: one incident
+    (type, sub-type, date, place; fatalities left out, as ACLED codes 0 where a report is not
+    trusted), its actors (actor1 and actor2 by their ACLED names, the name without its
+    parenthesis as a mention), and for one-sided violence the attribution to actor1, matched on
+    incident and perpetrator (`kind_any`: ACLED does not say who accused whom). An unidentified
+    armed group as actor1 is the statement that nobody knows who did it (kind unknown)."""
+    day = acled_date(row["event_date"])
+    precision = {"1": "day", "2": "week", "3": "month"}.get(row["time_precision"], "day")
+    incident = {
+        "id": "I1",
+        "summary": row["notes"][:200],
+        "event_type": row["event_type"],
+        "sub_event_type": row["sub_event_type"] or None,
+        "stage": "accomplished",
+        "primary": True,
+        "date": {"start": day, "end": day, "precision": precision},
+        "location": {
+            "name": row["location"],
+            "admin1": row["admin1"] or None,
+            "country": row["country"],
+            "country_code": "AF",
+            "precision": {"1": "place", "2": "near", "3": "region"}.get(row["geo_precision"], "place"),
+        },
+        "targets": [],
+        "evidence": [],
+    }
+    actors, attributions = [], []
+    for n in ("1", "2"):
+        name = row[f"actor{n}"].strip()
+        if not name:
+            continue
+        bare = re.sub(r"\s*\([^)]*\)", "", name).strip()
+        actors.append(
+            {
+                "id": f"A{n}",
+                "name": name,
+                "mentions": [bare] if bare != name else [],
+                "kind": ACLED_KINDS.get(row[f"inter{n}"], "other"),
+                "evidence": [],
+                "optional": row[f"inter{n}"] == "7",  # "Civilians (Afghanistan)": the victims, not named as an actor
+            }
+        )
+    if row["event_type"] in ACLED_ONE_SIDED and row["actor1"].strip():
+        unknown = row["actor1"].startswith("Unidentified")
+        attributions.append(
+            {
+                "id": "T1",
+                "incident_id": "I1",
+                "perpetrator_id": None if unknown else "A1",
+                "source_id": None,
+                "kind": "unknown" if unknown else "reported",
+                "kind_any": ["unknown"] if unknown else ["reported", "claimed", "alleged"],
+                "hedged": False,
+                "evidence": [],
+            }
+        )
+    return {
+        "schema_version": "1",
+        "article": {"id": f"acled-{row['event_id_cnty']}", "published": day},
+        "incidents": [incident],
+        "actors": actors,
+        "attributions": attributions,
+    }
+
+
 # --- extraction -------------------------------------------------------------------------------
 
 
-def load_article(path: Path | None = None, *, text: str | None = None, article_id: str = ""):
+def load_article(
+    path: Path | None = None, *, text: str | None = None, article_id: str = "", published: str | None = None
+):
     from extractor.articles.load import article_from_text, iter_articles
 
     if path is not None:
@@ -164,7 +272,7 @@ def load_article(path: Path | None = None, *, text: str | None = None, article_i
         if isinstance(item, Exception):
             raise item
         return item
-    return article_from_text(text or "", article_id, f"case:{article_id}")
+    return article_from_text(text or "", article_id, f"dev:{article_id}", published=published)
 
 
 def extract_all(args: argparse.Namespace, out: Path) -> None:
@@ -184,6 +292,21 @@ def extract_all(args: argparse.Namespace, out: Path) -> None:
             jobs += [
                 ("case", f"case-{row['id']}", load_article(text=row["EventSnippet"], article_id=f"case-{row['id']}"))
                 for row in case_sample(args.case, args.seed)
+            ]
+        elif which == "modern":
+            jobs += [("modern", aid, load_article(path)) for aid, path, _ in modern_pairs()]
+        elif which == "acled":
+            jobs += [
+                (
+                    "acled",
+                    f"acled-{row['event_id_cnty']}",
+                    load_article(
+                        text=row["notes"],
+                        article_id=f"acled-{row['event_id_cnty']}",
+                        published=acled_date(row["event_date"]),
+                    ),
+                )
+                for row in acled_sample(args.acled, args.seed)
             ]
         else:
             jobs += [("examples", aid, load_article(path)) for aid, path, _ in example_pairs()]
@@ -340,11 +463,10 @@ def score(out: Path, args: argparse.Namespace) -> dict:
     stats = read_stats(out)
     if not stats:
         raise SystemExit(f"error: {out / 'stats.jsonl'} holds no articles (hint: run without --score-only first)")
-    golds = {**{aid: gold for aid, _, gold in muc_sample(1000, 0)}, **{aid: gold for aid, _, gold in example_pairs()}}
-    articles = {
-        **{aid: path for aid, path, _ in muc_sample(1000, 0)},
-        **{aid: path for aid, path, _ in example_pairs()},
-    }
+    paired = [*muc_sample(1000, 0), *example_pairs(), *modern_pairs()]
+    golds = {aid: gold for aid, _, gold in paired}
+    articles = {aid: path for aid, path, _ in paired}
+    acled = {f"acled-{r['event_id_cnty']}": r for r in acled_rows()}
     case_rows = {}
     with CASE.open(encoding="utf-8", newline="") as f:
         case_rows = {f"case-{r['id']}": r for r in csv.DictReader(f, delimiter="\t")}
@@ -383,18 +505,25 @@ def score(out: Path, args: argparse.Namespace) -> dict:
                 if case_rows[row["id"]]["SubType"] in NON_VIOLENCE:
                     non_violence.append(predicted == "none")
                 continue
-            article = load_article(articles[row["id"]])
-            gold_path = golds.get(row["id"])
-            meta = {"id": row["id"], "sha256": article.sha256, "published": article.published}
-            gold = (
-                GoldExtraction.model_validate_json(gold_path.read_text(encoding="utf-8"))
-                if gold_path
-                else GoldExtraction.model_validate({"article": meta})
-            )
+            if which == "acled":
+                coded = acled[row["id"]]
+                article = load_article(
+                    text=coded["notes"], article_id=row["id"], published=acled_date(coded["event_date"])
+                )
+                gold = GoldExtraction.model_validate(acled_gold(coded))
+            else:
+                article = load_article(articles[row["id"]])
+                gold_path = golds.get(row["id"])
+                meta = {"id": row["id"], "sha256": article.sha256, "published": article.published}
+                gold = (
+                    GoldExtraction.model_validate_json(gold_path.read_text(encoding="utf-8"))
+                    if gold_path
+                    else GoldExtraction.model_validate({"article": meta})
+                )
             pred = (
                 GoldExtraction.model_validate(document.model_dump())
                 if document
-                else GoldExtraction.model_validate({"article": meta})
+                else GoldExtraction.model_validate({"article": {"id": row["id"], "sha256": article.sha256}})
             )
             total.add(score_article(gold, pred, article.text))
         seconds = [r["seconds"] for r in rows]
@@ -425,6 +554,7 @@ def score(out: Path, args: argparse.Namespace) -> dict:
             entry["fields"] = {name: acc.as_dict() for name, acc in total.fields.items()}
             entry["attribution_kinds"] = {kind: counts.as_dict() for kind, counts in sorted(total.kinds.items())}
             entry["attribution_kind_confusion"] = dict(sorted(total.kind_confusion.items()))
+            entry["accusation_errors"] = dict(sorted(total.accusations.items()))
         summary[which] = entry
     return {"out": str(out), "provider": stats[0]["provider"], "model": stats[0]["model"], "sets": summary}
 
@@ -467,6 +597,17 @@ def table(result: dict) -> str:
         (
             "attribution kinds, gold->predicted (matched)",
             lambda s: ", ".join(f"{pair} {n}" for pair, n in s.get("attribution_kind_confusion", {}).items()),
+        )
+    ]
+    rows += [
+        (
+            "accusation errors: perpetrator date / place / target; source date / place; unknown beside reported",
+            lambda s: (
+                "{perpetrator_date} / {perpetrator_place} / {perpetrator_target}; {source_date} / {source_place}; "
+                "{unknown_and_reported}".format(**s["accusation_errors"])
+                if s.get("accusation_errors")
+                else ""
+            ),
         )
     ]
     rows += [
@@ -530,7 +671,10 @@ def main() -> None:
         help="draw the MUC-4 texts from those whose gold holds an attribution (for attribution figures)",
     )
     parser.add_argument("--case", type=int, default=6, help="CASE 2021 snippets in the sample (default 6)")
-    parser.add_argument("--sets", default="muc,case,examples", help="which sets, comma-separated (default all three)")
+    parser.add_argument("--acled", type=int, default=20, help="ACLED Afghanistan codings in the sample (default 20)")
+    parser.add_argument(
+        "--sets", default="muc,case,examples,modern,acled", help="which sets, comma-separated (default all five)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="the sample's seed (default 0)")
     parser.add_argument("--model"), parser.add_argument("--base-url"), parser.add_argument("--provider")
     parser.add_argument("--response-format")

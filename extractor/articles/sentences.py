@@ -8,6 +8,7 @@ line break) or at a blank line. Abbreviations such as "U.S." or "Lt. Gen." are n
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 _NOT_AN_END = r"(?<!\b[A-Z])(?<!\bLt)(?<!\bGen)(?<!\bCol)(?<!\bMr)(?<!\bDr)(?<!\bSt)"  # "U.S.", "Lt. Gen."
@@ -66,7 +67,9 @@ class Sentence:
     shown: str  # what the model reads: masked characters removed, line breaks as spaces
 
 
-def numbered(text: str, mask: str = "\x00") -> list[Sentence]:
+def numbered(
+    text: str, mask: str = "\x00", starts: Collection[int] | None = None
+) -> list[Sentence]:
     """The article's sentences, numbered from 1, with offsets into `text` (the searchable text,
     masked regions as `mask`). Beyond `sentences`: a masked block (a script, a long tag) ends a
     sentence and is never inside one; a short line without a final stop (a headline, a dateline,
@@ -75,7 +78,7 @@ def numbered(text: str, mask: str = "\x00") -> list[Sentence]:
     MAX_SENTENCE is cut at a space, so every unit can be cited and narrowed."""
     units: list[tuple[int, int]] = []
     for a, b in _unmasked(text, mask):
-        for s, e in sentences(text[a:b]):
+        for s, e in sentences(text[a:b]) if starts is None else _cut_at(text[a:b], a, starts):
             for ls, le in _lines(text, a + s, a + e):
                 units += _cut(text, *_trimmed(text, ls, le, mask))
     out = []
@@ -83,6 +86,21 @@ def numbered(text: str, mask: str = "\x00") -> list[Sentence]:
         shown = " ".join(text[start:end].replace(mask, "").split())
         if any(ch.isalnum() for ch in shown):  # a rule of underscores or dashes is no sentence
             out.append(Sentence(len(out) + 1, start, end, shown))
+    return out
+
+
+def _cut_at(part: str, offset: int, starts: Collection[int]) -> list[tuple[int, int]]:
+    """(start, end) within `part` (which starts at `offset` of the text) of the sentences that
+    begin at `starts` (offsets into the text: a parser's sentence starts), spaces trimmed."""
+    cuts = sorted({0, *(at - offset for at in starts if 0 < at - offset < len(part))})
+    out = []
+    for a, b in zip(cuts, [*cuts[1:], len(part)]):
+        while a < b and part[a].isspace():
+            a += 1
+        while b > a and part[b - 1].isspace():
+            b -= 1
+        if a < b:
+            out.append((a, b))
     return out
 
 

@@ -438,3 +438,18 @@ def checked(event_type: str, sub_type: str, text: str) -> tuple[str, str, str | 
         sub,
         f'"{event_type}: {sub_type}" from the model replaced by "{event}: {sub}" (the codebook\'s rule for these words)',
     )
+
+
+def kept(event_type: str, sub_type: str, text: str) -> tuple[str, str, str | None]:
+    """A sub-type the model chose among options these words proposed (`extractor.flow.judge`),
+    after the mechanical rules and the refinements within its event type only: the choice was
+    already made among what the words allow."""
+    rule = ruled(text)
+    event, sub = rule if rule else (event_type, refined(event_type, sub_type, text) or sub_type)
+    if (event, sub) == (event_type, sub_type):
+        return event, sub, None
+    return (
+        event,
+        sub,
+        f'"{event_type}: {sub_type}" from the model replaced by "{event}: {sub}" (the codebook\'s rule for these words)',
+    )

@@ -21,13 +21,17 @@ spent). A transport failure (the server kept failing) fails the article at any s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 
-from extractor.flow import event_typing, prompts
+from extractor.articles.parse import parse
+from extractor.flow import event_typing, judge, prompts
+from extractor.flow.events import events_of, mentions
+from extractor.normalise.timex import resolve_found
 from extractor.flow.assemble import (
     Assembled,
     CheckedActors,
@@ -87,6 +91,7 @@ class ArticleFlow:
     window_chars: int = WINDOW_CHARS
     small: bool = False  # ask as for a small model (Settings.small_model)
     calls: list[CallRecord] = field(default_factory=list)
+    _doc: Any = field(default=None, repr=False)  # the parse, for a small model's event stages
     attempts: int = 0
     usage: dict[str, int] = field(
         default_factory=lambda: {"prompt_tokens": 0, "completion_tokens": 0, "cached_prompt_tokens": 0}
@@ -132,7 +137,10 @@ class ArticleFlow:
 
     def steps(self) -> Generator[Request, Answer, ArticleExtraction]:
         article = self.article
-        sentences = numbered(article.searchable_text)
+        # A small model's events are found in the parse; its sentence boundaries are the parser's.
+        self._doc = parse(article.searchable_text) if self.small else None
+        starts = [s.start_char for s in self._doc.sents] if self._doc is not None else None
+        sentences = numbered(article.searchable_text, starts=starts)
         grounder = Grounder(article.searchable_text, raw=article.text, sentences=sentences)
         warnings: list[str] = []
         windows = windows_of(sentences, self.window_chars)
@@ -189,11 +197,15 @@ class ArticleFlow:
         """Both stages over one window of the article (None: the whole article)."""
         article = self.article
         small = self.small
-        view = prompts.View.of(article, self.evidence, window, actor_rules=not small)
+        shown = window if window is not None else list(grounder.sentences.values())
+        view = prompts.View.of(
+            article, self.evidence, shown if self.evidence == "sentences" else window, actor_rules=not small
+        )
+        if small:
+            return (yield from self._events(view, shown, grounder, warnings, suffix))
         caps = caps_for(small, len(view.body))
         incidents_model = capped(compact(CheckedIncidents) if small else CheckedIncidents, caps.incidents, "incidents")
         plain_incidents = capped(compact(DraftIncidents) if small else DraftIncidents, caps.incidents, "incidents")
-        shown = window if window is not None else list(grounder.sentences.values())
         if self.evidence == "sentences":
             incidents_model, plain_incidents = (
                 cited(m, shown[0].number, shown[-1].number) for m in (incidents_model, plain_incidents)
@@ -239,14 +251,66 @@ class ArticleFlow:
                 warnings += issues
         return result
 
-    def _typed(self, incidents: list[Incident], grounder: Grounder, warnings: list[str]) -> list[Incident]:
-        """The model's typing after the codebook's rules (`extractor.flow.event_typing`); an incident
+    def _events(
+        self, view: prompts.View, shown: list[Sentence], grounder: Grounder, warnings: list[str], suffix: str
+    ) -> Generator[Request, Answer, Assembled]:
+        """A small model's incidents: events found by code in the parse (`extractor.flow.events`),
+        each judged and typed by one small question (`extractor.flow.judge`), the rest computed."""
+        article = self.article
+        places = _places()
+        published = dt.date.fromisoformat(article.published) if article.published else None
+        numbers = {s.number for s in shown}
+        found = [m for m in mentions(self._doc, list(grounder.sentences.values())) if m.sentence.number in numbers]
+        events = events_of(found, lambda t: _when(t, published), places.country)
+        answers = []
+        for number, event in enumerate(events[:MAX_EVENTS], start=1):
+            offered = judge.options(event)
+            task = judge.question_text(prompts.templates()["event.md"], event, offered)
+            model = judge.answer_model(offered)
+            request = Request(
+                f"event{suffix}.{number}",
+                model,
+                model,
+                prompts.task_messages(article, view, task),
+                {},
+                judge.QUESTION_TOKENS,
+            )
+            answer = self._settle(request, (yield request), warnings, first=False)
+            answers.append(answer if answer is not None else _typed_by_rules(event))
+        if len(events) > MAX_EVENTS:
+            warnings.append(
+                f"{len(events) - MAX_EVENTS} more possible events were not asked about (at most {MAX_EVENTS})"
+            )
+        for event, answer in zip(events, answers):
+            if answer.happened == "no":
+                warnings.append(
+                    f"possible event in sentence {event.sentences[0].number} left out: the model judged that it did "
+                    "not happen (a threat, a plan or a general statement)"
+                )
+        events = events[:MAX_EVENTS]
+        draft = judge.draft_incidents(events, answers, article.published, places.first)
+        incidents, issues = assemble_incidents(draft, grounder, article.published)
+        warnings += issues
+        kept = [e for e, a in zip(events, answers) if a.happened == "yes"]
+        texts = {f"I{n}": judge.typing_text(e) for n, e in enumerate(kept, start=1)}
+        incidents = self._typed(incidents, grounder, warnings, texts)
+        result = Assembled(incidents, [], [])
+        if incidents:
+            return (yield from self._attribution_questions(result, view, grounder, warnings, suffix))
+        return result
+
+    def _typed(
+        self, incidents: list[Incident], grounder: Grounder, warnings: list[str], texts: dict[str, str] | None = None
+    ) -> list[Incident]:
+        """The model's typing after the codebook's rules (`extractor.flow.event_typing`; for events
+        found by code, typed from options the words proposed, only the mechanical rules and the
+        crowd's and explosives' refinements, `kept`); an incident
         whose evidence speaks of a disaster, diplomacy or crime and of no political violence (or,
         when its evidence holds no word of violence, whose article does) is removed, with a
         warning that says why."""
         typed = []
         for incident in incidents:
-            text = " ".join(s.shown for s in grounder.covering(incident.evidence))
+            text = (texts or {}).get(incident.id) or " ".join(s.shown for s in grounder.covering(incident.evidence))
             instead = event_typing.not_political(text)
             if instead is None and not event_typing.speaks_of_violence(text):
                 # Evidence with no word of violence at all: the whole article says what it is about.
@@ -254,7 +318,8 @@ class ArticleFlow:
             if instead:
                 warnings.append(f"{incident.id}: removed, not political violence: its evidence speaks of {instead}")
                 continue
-            event, sub, note = event_typing.checked(incident.event_type, incident.sub_event_type, text)
+            check = event_typing.kept if texts is not None else event_typing.checked
+            event, sub, note = check(incident.event_type, incident.sub_event_type, text)
             if note:
                 warnings.append(f"{incident.id}: {note}")
             typed.append(incident.model_copy(update={"event_type": event, "sub_event_type": sub}))
@@ -298,6 +363,48 @@ class ArticleFlow:
             return f'evidence: "{evidence[0].quote}"'
         numbers = [s.number for s in grounder.covering(evidence)]
         return "sentences " + ", ".join(map(str, numbers))
+
+
+MAX_EVENTS = 8  # per window: one small question each
+
+
+def _when(found, published: dt.date | None):
+    resolved = resolve_found(found, published)
+    return None if resolved is None else (resolved.start, resolved.end)
+
+
+def _typed_by_rules(event) -> judge.EventAnswer:
+    """An event the model gave no usable answer for: typed by the codebook's words alone."""
+    return judge.EventAnswer(happened="yes", sub_event_type=judge.options(event)[0])
+
+
+class _Places:
+    """The gazetteer's answers the event stages need: a place name's country, and the first of
+    some names that is a known place, with its country's name."""
+
+    def __init__(self) -> None:
+        from extractor.normalise.gazetteer import default_gazetteer  # loaded once per process
+
+        self.gazetteer = default_gazetteer()
+
+    def country(self, name: str) -> str | None:
+        code = self.gazetteer.country_code_of(name)
+        if code:
+            return code
+        place = self.gazetteer.lookup(name)
+        return place.country_code if place is not None else None
+
+    def first(self, names) -> tuple[str, str] | None:
+        for name in names:
+            code = self.country(name)
+            if code:
+                return name, self.gazetteer.country_name(code) or code
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def _places() -> _Places:
+    return _Places()
 
 
 def _actor_model(container: type[BaseModel], caps: Caps) -> type[BaseModel]:

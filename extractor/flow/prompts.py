@@ -24,7 +24,16 @@ from extractor.articles.load import Article
 from extractor.articles.sentences import Sentence, numbered
 from extractor.taxonomy import SCHEMA_VERSION, SUB_EVENT_TYPES
 
-PROMPT_FILES = ("system.md", "article.md", "rules.md", "rules-actors.md", "incidents.md", "actors.md", "evidence.md")
+PROMPT_FILES = (
+    "system.md",
+    "article.md",
+    "rules.md",
+    "rules-actors.md",
+    "incidents.md",
+    "actors.md",
+    "evidence.md",
+    "event.md",
+)
 
 
 def prompts_dir() -> Path:

@@ -131,6 +131,9 @@ class Score:
     # of matched pairs as "gold->predicted".
     kinds: dict[str, Counts] = field(default_factory=dict)
     kind_confusion: dict[str, int] = field(default_factory=dict)
+    # Accusation errors in the predictions (`accusation_errors`): perpetrators or sources that are
+    # dates or places, perpetrators that are the incident's target, "unknown" beside a perpetrator.
+    accusations: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: Score) -> None:
         for name in ("incidents", "actors", "attributions"):
@@ -139,6 +142,8 @@ class Score:
             self.kinds.setdefault(kind, Counts()).add(counts)
         for pair, n in other.kind_confusion.items():
             self.kind_confusion[pair] = self.kind_confusion.get(pair, 0) + n
+        for error, n in other.accusations.items():
+            self.accusations[error] = self.accusations.get(error, 0) + n
         for name, acc in other.fields.items():
             self.fields[name].correct += acc.correct
             self.fields[name].total += acc.total
@@ -154,6 +159,7 @@ class Score:
             "grounding": self.grounding.as_dict(),
             "kinds": {kind: counts.as_dict() for kind, counts in sorted(self.kinds.items())},
             "kind_confusion": dict(sorted(self.kind_confusion.items())),
+            "accusations": dict(sorted(self.accusations.items())),
             "notes": self.notes,
         }
 
@@ -311,7 +317,10 @@ def score_article(gold: GoldExtraction, pred: GoldExtraction, text: str | None =
     # Attributions
     def optional(t) -> bool:
         return (
-            t.optional or t.incident_id in optional_incidents or bool({t.perpetrator_id, t.source_id} & optional_actors)
+            t.optional
+            or t.incident_id in optional_incidents
+            or bool({t.perpetrator_id, t.source_id} & optional_actors)
+            or _third_party_denial(t)
         )
 
     def key_of_pred(t, gold_t) -> tuple:
@@ -325,11 +334,12 @@ def score_article(gold: GoldExtraction, pred: GoldExtraction, text: str | None =
     def kind_right(pt, gt) -> bool:
         return pt.kind in (gt.kind_any or [gt.kind])
 
+    members = _statements(gold.attributions, optional)
     sims = [
-        (2 + kind_right(pt, gt) + 0.5 * (pt.hedged == gt.hedged), p, g)
+        (2 + kind_right(pt, gt) + 0.5 * (pt.hedged == gt.hedged) + 0.1 * (not optional(gt)), p, g)
         for p, pt in enumerate(pred.attributions)
         for g, gt in enumerate(gold.attributions)
-        if key_of_pred(pt, gt) == key_of_gold(gt)
+        if any(key_of_pred(pt, m) == key_of_gold(m) for m in members[g])
     ]
     attr_pairs = _greedy(sims)
     _count(score.attributions, len(pred.attributions), attr_pairs, [optional(t) for t in gold.attributions])
@@ -341,7 +351,110 @@ def score_article(gold: GoldExtraction, pred: GoldExtraction, text: str | None =
     _count_kinds(score, pred, gold, attr_pairs, optional, kind_right)
 
     score.grounding = grounding(pred, text)
+    score.accusations = accusation_errors(pred, gold, incident_map)
     return score
+
+
+def _third_party_denial(t) -> bool:
+    """A denial made by someone other than the actor cleared: the contract's `denied` is an
+    actor's own denial, so a third party clearing another is neither required nor penalised."""
+    return t.kind == "denied" and t.source_id is not None and t.source_id != t.perpetrator_id
+
+
+def _statements(attributions, optional) -> list[list]:
+    """For each gold attribution, the attributions a prediction may match to match it. A statement
+    made by a spokesperson for an organisation is written once as required and again as optional,
+    credited to the other: attributions sharing incident, perpetrator and kind with exactly one
+    required member are one statement, and a prediction matching any member matches the required
+    one (the optional members stay neutral alternatives)."""
+    groups: dict[tuple, list] = {}
+    for t in attributions:
+        groups.setdefault((t.incident_id, t.perpetrator_id, t.kind), []).append(t)
+    members = []
+    for t in attributions:
+        group = groups[(t.incident_id, t.perpetrator_id, t.kind)]
+        required = [m for m in group if not optional(m)]
+        members.append(group if not optional(t) and len(required) == 1 else [t])
+    return members
+
+
+_CALENDAR = re.compile(
+    r"^(?:(?:on|last|this|next|early|late)\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"yesterday|today|tonight|(?:the\s+)?(?:morning|evening|night|weekend)|\d{1,4}(?:s)?)"
+    r"(?:\s+(?:night|morning|evening|afternoon|\d{1,2}(?:st|nd|rd|th)?|\d{4}))*$",
+    re.I,
+)
+
+
+def _is_date(name: str) -> bool:
+    return bool(_CALENDAR.match(name.strip(" .,")))
+
+
+def _is_place(name: str) -> bool:
+    """A town or a province (a state can act; its capital or a region cannot)."""
+    from extractor.normalise.gazetteer import default_gazetteer
+
+    place = default_gazetteer().lookup(name)
+    return place is not None and place.kind != "country" and normal_name(place.name) == normal_name(name)
+
+
+def _is_target(names: set[str], targets: Iterable[str]) -> bool:
+    """Whether an actor is what the incident hit: one of its names is a target's name, or ends one
+    ("the office of the PDP" for the PDP)."""
+    for target in targets:
+        folded = normal_name(target)
+        if folded and any(n and (folded == n or folded.endswith(n) and len(n) >= 4) for n in names):
+            return True
+    return False
+
+
+def accusation_errors(pred, gold=None, incident_map: dict[str, str] | None = None) -> dict[str, int]:
+    """Counts of the accusation errors an analyst cannot accept, in predicted attributions: a
+    perpetrator or a source that is a date or a place, a perpetrator that is the incident's own
+    target (its targets, target actors, or the matched gold incident's), and incidents holding
+    both "unknown" and a named perpetrator in the article's own voice."""
+    actors = {a.id: a for a in pred.actors}
+    incidents = {i.id: i for i in pred.incidents}
+    gold_incidents = {i.id: i for i in gold.incidents} if gold is not None else {}
+    gold_actors = {a.id: a for a in gold.actors} if gold is not None else {}
+    counts = {
+        "perpetrator_date": 0,
+        "perpetrator_place": 0,
+        "perpetrator_target": 0,
+        "source_date": 0,
+        "source_place": 0,
+        "unknown_and_reported": 0,
+    }
+    for t in pred.attributions:
+        for role in ("perpetrator", "source"):
+            actor = actors.get(getattr(t, f"{role}_id") or "")
+            if actor is None:
+                continue
+            counts[f"{role}_date"] += any(_is_date(n) for n in (actor.name, *actor.mentions))
+            counts[f"{role}_place"] += _is_place(actor.name)
+        perpetrator = actors.get(t.perpetrator_id or "")
+        incident = incidents.get(t.incident_id)
+        if perpetrator is None or incident is None:
+            continue
+        names = _names(perpetrator)
+        targets = list(incident.targets)
+        targets += [n for a in incident.target_actor_ids if a in actors for n in (actors[a].name, *actors[a].mentions)]
+        matched = gold_incidents.get((incident_map or {}).get(incident.id, ""))
+        if matched is not None:
+            targets += list(matched.targets)
+            targets += [
+                n
+                for a in matched.target_actor_ids
+                if a in gold_actors
+                for n in (gold_actors[a].name, *gold_actors[a].mentions)
+            ]
+        counts["perpetrator_target"] += _is_target(names, targets)
+    for incident in pred.incidents:
+        said = [t for t in pred.attributions if t.incident_id == incident.id]
+        if any(t.kind == "unknown" for t in said) and any(t.kind == "reported" and t.perpetrator_id for t in said):
+            counts["unknown_and_reported"] += 1
+    return counts
 
 
 def _count_kinds(

@@ -1,0 +1,619 @@
+"""Events found by code: the sentences that report acts of political violence, and which of them
+tell the same event. Pure logic over a parse (`extractor.articles.parse`).
+
+A small model shown numbered sentences and asked for incidents walks down the numbers, one
+incident per run of sentences, and misses the events told later. Here code proposes, from the
+words and their grammar, and the model only judges what it is shown (`extractor.flow.judge`):
+
+1. **Mentions.** A word of the trigger lexicon (`TRIGGERS`, written from ACLED's codebook: the
+   acts each event type names), matched on lemmas, verbs and nouns (a compound such as "air
+   strike" or "car bomb" by its head), is a mention of an act. For each: its sentence, who acted
+   (the subject of an active verb, the agent of a passive), on whom (the object, the subject of a
+   passive), where (places attached to it), when (time expressions in its sentence, those inside
+   its own phrase first), and flags: negated ("no attack"), unreal (a modal, or the object of
+   "threaten", "plan", "vow": a threat, not an act; "try", "attempt": an attempt), anaphoric ("the
+   strike", "the attack", a pronoun as its subject: it refers back).
+2. **Events.** Mentions are read in order. An anaphoric mention without a date or place of its own
+   joins the event told most recently whose act it can name; a mention whose own date or place
+   differs from every event's is a new event; another mention in a sentence that already tells an
+   event joins it; the rest join the latest event of the same family when it was told within
+   `NEAR` sentences, else start a new one. A negated or unreal mention starts nothing (an unreal
+   one keeps its stage for an event it starts later in a clause of its own).
+3. **What code gives each event**: its sentences (the evidence: the sentences that report it),
+   the time words of its first dated mention, its place words, its stage, whether it is
+   background (dated before the article's first event, or told in a frame such as "at the
+   time", "last month", "earlier", or a past perfect), and who acted and on whom.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from extractor.articles.sentences import Sentence
+from extractor.normalise.timex import Found, find_expressions
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+# Acts, by lemma, and the family each names. A family groups the acts one event may be told
+# with ("the strike" names an air strike; "the attack" names any act, so it is "any").
+_FAMILIES: dict[str, str] = {
+    # explosions and remote violence
+    "airstrike": "air",
+    "strike": "strike",
+    "bomb": "explosion",
+    "bombing": "explosion",
+    "bombard": "shelling",
+    "bombardment": "shelling",
+    "shell": "shelling",
+    "shelling": "shelling",
+    "mortar": "shelling",
+    "rocket": "shelling",
+    "missile": "shelling",
+    "artillery": "shelling",
+    "explode": "explosion",
+    "explosion": "explosion",
+    "blast": "explosion",
+    "detonate": "explosion",
+    "detonation": "explosion",
+    "ied": "explosion",
+    "landmine": "explosion",
+    "grenade": "explosion",
+    # battles
+    "clash": "clash",
+    "fight": "clash",
+    "fighting": "clash",
+    "battle": "clash",
+    "firefight": "clash",
+    "gunfight": "clash",
+    "skirmish": "clash",
+    "ambush": "attack",
+    "overrun": "territory",
+    "recapture": "territory",
+    "retake": "territory",
+    "regain": "territory",
+    "liberate": "territory",
+    # violence against civilians and attacks in general
+    "attack": "any",
+    "assault": "any",
+    "raid": "attack",
+    "offensive": "attack",
+    "kill": "killing",
+    "killing": "killing",
+    "murder": "killing",
+    "assassinate": "killing",
+    "assassination": "killing",
+    "execute": "killing",
+    "execution": "killing",
+    "behead": "killing",
+    "massacre": "killing",
+    "slaughter": "killing",
+    "shoot": "killing",
+    "shooting": "killing",
+    "gunfire": "killing",
+    "stab": "killing",
+    "stabbing": "killing",
+    "lynch": "killing",
+    "wound": "killing",
+    "injure": "killing",
+    "torture": "killing",
+    "abduct": "abduction",
+    "abduction": "abduction",
+    "kidnap": "abduction",
+    "kidnapping": "abduction",
+    "rape": "sexual",
+    # crowds
+    "protest": "protest",
+    "demonstrate": "protest",
+    "demonstration": "protest",
+    "rally": "protest",
+    "march": "protest",
+    "riot": "riot",
+    "loot": "riot",
+    "looting": "riot",
+    "torch": "riot",
+    "vandalize": "riot",
+    "vandalise": "riot",
+    # strategic developments
+    "arrest": "arrest",
+    "detain": "arrest",
+    "intercept": "disrupted",
+    "defuse": "disrupted",
+    "seize": "territory",
+    "capture": "territory",
+    "ceasefire": "agreement",
+    "truce": "agreement",
+}
+TRIGGERS = frozenset(_FAMILIES)
+# Words that are acts only with a weapon or an armed actor beside them ("the drones hit a
+# convoy", "Drones targeted a factory"): they join an event already told, or start one only when
+# their sentence holds another sign of violence.
+_WEAK = {"hit": "any", "target": "any", "fire": "any", "die": "killing", "destroy": "any", "burn": "riot"}
+# Nouns that only refer to an event told elsewhere: "the incident", "the violence".
+_REFERRING = {"incident": "any", "violence": "any", "operation": "any", "crime": "any", "tragedy": "any"}
+_UNREAL = {
+    "threaten": "threatened",
+    "vow": "threatened",
+    "warn": "threatened",
+    "plan": "threatened",
+    "pledge": "threatened",
+    "promise": "threatened",
+    "prepare": "threatened",
+    "intend": "threatened",
+    "try": "attempted",
+    "attempt": "attempted",
+    "seek": "attempted",
+    "fail": "attempted",
+}
+_FOILED_WORDS = {"foiled", "thwarted", "failed", "attempted", "botched", "abortive", "attempt"}
+_MODALS = {"will", "would", "could", "might", "may", "should", "can", "must", "shall"}
+_DEFINITE = {"the", "this", "that", "these", "those"}
+_BACKGROUND = re.compile(
+    r"\b(?:at the time|last (?:month|year)|earlier this (?:month|year)|in the past|previously|"
+    r"years? ago|months? ago|since \d{4}|in \d{4}|began on)\b",
+    re.I,
+)
+_PLACES = {"GPE", "LOC", "FAC"}
+NEAR = 3  # sentences: a mention further from its family's latest event starts a new one
+LEAD = 3  # sentences: the article's opening, where an undated event is the news
+
+
+@dataclass
+class Mention:
+    sentence: Sentence
+    start: int  # the trigger word's offsets in the article
+    end: int
+    lemma: str
+    family: str
+    noun: bool
+    weak: bool = False
+    negated: bool = False
+    unreal: str | None = None  # "threatened" | "attempted" | "non-event" (a modal, a purpose)
+    anaphoric: bool = False
+    times: list[Found] = field(default_factory=list)  # own time words (offsets in the sentence)
+    places: list[str] = field(default_factory=list)  # own place words
+    agent: str | None = None  # who acted, as written
+    patient: str | None = None  # on whom or what
+    apart: bool = False  # told as another event than its sentence's: "linked to airstrikes", "hours after"
+
+
+@dataclass
+class Event:
+    number: int  # 1, 2, ... in order of first mention
+    mentions: list[Mention] = field(default_factory=list)
+
+    @property
+    def sentences(self) -> list[Sentence]:
+        seen: dict[int, Sentence] = {}
+        for m in self.mentions:
+            seen.setdefault(m.sentence.number, m.sentence)
+        return [seen[n] for n in sorted(seen)]
+
+    @property
+    def families(self) -> set[str]:
+        return {m.family for m in self.mentions}
+
+    @property
+    def times(self) -> list[tuple[Mention, Found]]:
+        return [(m, t) for m in self.mentions for t in m.times]
+
+    @property
+    def places(self) -> list[str]:
+        return [p for m in self.mentions for p in m.places]
+
+    @property
+    def stage(self) -> str:
+        first = self.mentions[0]
+        return first.unreal if first.unreal in ("threatened", "attempted") else "accomplished"
+
+
+def _sentence_of(sentences: Sequence[Sentence], offset: int) -> Sentence | None:
+    for s in sentences:
+        if s.start <= offset < s.end:
+            return s
+    return None
+
+
+def _phrase(token: Token) -> str:
+    """The noun phrase `token` heads, without a leading relative clause or apposition."""
+    words = [t for t in token.subtree if t.dep_ not in ("relcl", "appos", "acl", "punct") or t.i == token.i]
+    left = min(t.i for t in words)
+    right = max(t.i for t in token.subtree if t.dep_ not in ("relcl", "appos", "acl") and t.i <= token.i + 6)
+    doc = token.doc
+    span = doc[left : max(right, token.i) + 1]
+    return span.text.strip(" ,.")
+
+
+def _family(token: Token) -> tuple[str, bool] | None:
+    """(family, weak) when `token` names an act, else None."""
+    lemma = token.lemma_.lower()
+    if token.pos_ not in ("VERB", "NOUN", "PROPN", "ADJ") and not (token.pos_ == "AUX" and lemma == "fight"):
+        return None
+    if (
+        token.pos_ in ("NOUN", "PROPN")
+        and token.dep_ in ("compound", "amod", "npadvmod", "nmod")
+        and (_family_word(token.head) is None)
+    ):
+        return None  # "bomb-carrying drones", "rocket launchers": a modifier, no act of its own
+    if lemma == "fight" and token.pos_ == "NOUN":
+        return None  # "the country's fight against an affiliate": a struggle, not a clash
+    if lemma == "fire" and token.head.lemma_.lower() == "open":
+        return "killing", False  # "opened fire"
+    if lemma in _FAMILIES:
+        family = _FAMILIES[lemma]
+        if lemma == "strike" and any(c.lemma_.lower() in ("air", "drone") for c in token.children):
+            family = "air"
+        if lemma in ("fire", "shoot") and token.pos_ == "VERB":
+            family = "killing"
+        if lemma == "strike" and token.pos_ == "NOUN" and _protest_strike(token):
+            family = "protest"
+        if lemma in ("march", "rally") and token.pos_ == "VERB" and not _crowd(token):
+            return None
+        if lemma in ("capture", "seize") and not _taken_ground(token):
+            return None  # "photos captured piles of rubble": no territory taken
+        return family, False
+    if lemma in _WEAK and token.pos_ == "VERB":
+        return _WEAK[lemma], True
+    if token.text.lower() in ("air strike", "airstrikes", "air-strike"):
+        return "air", False
+    return None
+
+
+def _family_word(token: Token) -> str | None:
+    lemma = token.lemma_.lower()
+    return _FAMILIES.get(lemma) or _WEAK.get(lemma) or _REFERRING.get(lemma)
+
+
+def _protest_strike(token: Token) -> bool:
+    """A strike that is a walk-out: "general strike", "went on strike", "hunger strike"."""
+    near = {c.lemma_.lower() for c in token.children} | {token.head.lemma_.lower()}
+    return bool(near & {"general", "hunger", "go", "workers", "labor", "labour", "national"})
+
+
+_GROUND = re.compile(
+    r"\b(?:town|city|village|district|base|territory|area|region|camp|post|outpost|airport|province|control|"
+    r"positions?|checkpoints?|hill|bridge|road|highway|port|weapons|arms|ammunition|explosives|rockets|drones)\b",
+    re.I,
+)
+
+
+def _taken_ground(token: Token) -> bool:
+    """Whether a seizure or a capture takes ground, a position or weapons (the object names one)."""
+    objects = [c for c in token.children if c.dep_ in ("dobj", "nsubjpass")]
+    return any(_GROUND.search(" ".join(t.text for t in o.subtree)) or o.ent_type_ in ("GPE", "LOC", "FAC")
+               for o in objects)
+
+
+def _crowd(token: Token) -> bool:
+    return any(
+        c.dep_ in ("nsubj",)
+        and c.lemma_.lower()
+        in ("protester", "demonstrator", "people", "crowd", "supporter", "student", "worker", "thousand")
+        for c in token.children
+    )
+
+
+def mentions(doc: Doc, sentences: Sequence[Sentence]) -> list[Mention]:
+    """Every mention of an act in the article, in order; offsets index the article text."""
+    found: list[Mention] = []
+    for token in doc:
+        kind = _family(token)
+        if kind is None:
+            continue
+        family, weak = kind
+        sentence = _sentence_of(sentences, token.idx)
+        if sentence is None:
+            continue
+        noun = token.pos_ in ("NOUN", "PROPN")
+        mention = Mention(sentence, token.idx, token.idx + len(token.text), token.lemma_.lower(), family, noun, weak)
+        _read_grammar(mention, token)
+        found.append(mention)
+    for token in doc:  # "the incident": refers to an event, names none
+        lemma = token.lemma_.lower()
+        if lemma in _REFERRING and token.pos_ == "NOUN" and _determiner(token) in _DEFINITE:
+            sentence = _sentence_of(sentences, token.idx)
+            if sentence is not None:
+                m = Mention(sentence, token.idx, token.idx + len(token.text), lemma, _REFERRING[lemma], True, True)
+                m.anaphoric = True
+                found.append(m)
+    return sorted(found, key=lambda m: m.start)
+
+
+def _determiner(token: Token) -> str | None:
+    for child in token.children:
+        if child.dep_ == "det":
+            return child.lower_
+        if child.dep_ == "poss":
+            return "the"  # "Sunday's attack", "its offensive"
+    return None
+
+
+def _read_grammar(mention: Mention, token: Token) -> None:
+    children = list(token.children)
+    mention.negated = any(c.dep_ == "neg" for c in children) or any(
+        c.dep_ == "det" and c.lower_ == "no" for c in children
+    )
+    if any(c.lower_ in _FOILED_WORDS for c in children) or (
+        token.head.lemma_.lower() in ("foil", "thwart", "prevent", "repel", "repulse") and token.dep_ == "dobj"
+    ):
+        mention.unreal = "attempted"  # "a foiled attack", "troops repelled an attack"
+    if _HABITUAL.search(mention.sentence.shown):
+        mention.unreal = "non-event"  # "have in the past acknowledged striking hundreds of targets"
+    elif not mention.noun:
+        if any(c.dep_ == "aux" and c.lower_ in _MODALS for c in children):
+            mention.unreal = "non-event"
+        if token.tag_ in ("VBP", "VBZ") and len(token.sent) > 10:
+            mention.unreal = "non-event"  # present tense outside a headline: what is so, not what happened
+        head = token.head
+        if token.dep_ == "xcomp" and head.lemma_.lower() in _UNREAL:
+            mention.unreal = _UNREAL[head.lemma_.lower()]
+        elif token.dep_ in ("xcomp", "advcl", "acl") and any(c.dep_ == "aux" and c.lower_ == "to" for c in children):
+            mention.unreal = "non-event"  # "made it possible to strike", "in order to attack"
+        if any(c.dep_ in ("nsubj", "nsubjpass") and c.pos_ == "PRON" and c.lower_ in ("they", "it") for c in children):
+            mention.anaphoric = True
+    else:
+        det = _determiner(token)
+        mention.anaphoric = det in _DEFINITE
+        if token.head.lemma_.lower() in _UNREAL and token.dep_ in ("dobj", "pobj"):
+            mention.unreal = _UNREAL[token.head.lemma_.lower()]
+    own = [t for t in token.subtree if not (not mention.noun and t.dep_ == "ccomp")]
+    sentence = mention.sentence
+    doc = token.doc
+    home = _clause(token)
+    mention.times = [
+        t
+        for t in find_expressions(doc.text[sentence.start : sentence.end])
+        if (at := _token_at(doc, sentence.start + t.start)) is not None
+        and _clause(at).i == home.i
+        and not _frames_speech(doc, sentence.start + t.start)
+    ]
+    inside = mention.times
+    mention.apart = _apart(token)
+    plural = token.tag_ in ("NNS", "NNPS") and _determiner(token) is None
+    if mention.noun and plural and not inside and not any(c.dep_ == "nummod" for c in children):
+        mention.unreal = mention.unreal or "non-event"  # "staged attacks in Iran": acts in general
+    places = [_proper_name(t) for t in own if t.dep_ == "pobj" and t.head.lower_ in _LOCATIVE]
+    mention.places = [p for p in dict.fromkeys(places) if p]
+    mention.agent, mention.patient = _arguments(token)
+
+
+_HABITUAL = re.compile(
+    r"\b(?:in the past|over the years|for years|for decades|repeatedly|routinely|regularly|frequently|"
+    r"often|in the (?:civil )?war|during the (?:\w+ )?war|(?:\d+|\w+)-year (?:civil )?war)\b",
+    re.I,
+)
+_LOCATIVE = {"in", "at", "near", "outside", "inside", "across", "around", "into", "within"}
+_SPEECH_LEMMAS = {
+    "say",
+    "tell",
+    "report",
+    "announce",
+    "state",
+    "suggest",
+    "claim",
+    "confirm",
+    "deny",
+    "add",
+    "blame",
+    "accuse",
+    "tweet",
+    "write",
+    "declare",
+    "comment",
+    "decline",
+}
+
+
+def _proper_name(token: Token) -> str | None:
+    """The proper name a place phrase holds: "Syria" of "eastern Syria", "Isfahan" of "the
+    central city of Isfahan", "Deir el-Zour" of "Syria's eastern province of Deir el-Zour"."""
+    for ent in token.doc.ents:  # a place the name finder read whole: "Port-au-Prince"
+        if ent.start <= token.i < ent.end and ent.label_ in _PLACES:
+            return ent.text.strip(" ,.’'")
+    if token.pos_ != "PROPN":
+        named = [c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"]
+        objects = [g for c in named for g in c.children if g.dep_ == "pobj" and g.pos_ == "PROPN"]
+        if not objects:
+            objects = [c for c in token.children if c.dep_ in ("compound", "poss") and c.pos_ == "PROPN"]
+        if not objects:
+            return None
+        token = objects[0]
+    words = [c for c in token.children if c.dep_ == "compound" and c.pos_ == "PROPN" and c.i < token.i]
+    first = min([token.i, *(w.i for w in words)])
+    return token.doc[first : token.i + 1].text.strip(" ,.’'")
+
+
+_SEQUENCE = {"after", "before", "following", "since", "preceding"}
+_LINKED = {"link", "relate", "connect", "response", "prior", "retaliation", "revenge", "reprisal", "reply"}
+
+
+def _apart(token: Token) -> bool:
+    """Whether an act is told as another event than the one its sentence reports: the object of
+    "after", "following", "linked to", "in retaliation for" ("The attack was linked to airstrikes
+    the US had carried out"; "came hours after drones targeted a factory")."""
+    head = token.head
+    if token.dep_ in ("pobj", "pcomp"):
+        if head.lower_ in _SEQUENCE:
+            return True
+        if head.lower_ in ("to", "for") and head.head.lemma_.lower() in _LINKED:
+            return True
+    if token.dep_ in ("advcl", "pcomp") and any(c.dep_ == "mark" and c.lower_ in _SEQUENCE for c in token.children):
+        return True
+    if token.dep_ == "pcomp" and head.lower_ in _SEQUENCE:
+        return True
+    return False
+
+
+_CLAUSAL = {"ccomp", "xcomp", "advcl", "acl", "relcl", "csubj", "parataxis", "pcomp"}
+
+
+def _clause(token: Token) -> Token:
+    """The root of the clause `token` is in: times in another clause date another act ("the
+    explosions that killed ... a general who was killed by a drone in 2020")."""
+    while token.dep_ not in _CLAUSAL and token.head.i != token.i:
+        token = token.head
+    return token
+
+
+def _token_at(doc: Doc, offset: int) -> Token | None:
+    for token in doc:
+        if token.idx <= offset < token.idx + len(token.text):
+            return token
+        if token.idx > offset:
+            return token
+    return None
+
+
+def _frames_speech(doc: Doc, offset: int) -> bool:
+    """Whether the words at `offset` date a verb of speech or open the sentence as a frame."""
+    token = next((t for t in doc if t.idx <= offset < t.idx + len(t.text)), None)
+    if token is None:
+        return False
+    head = token
+    for _ in range(4):  # up to the verb the words belong to
+        head = head.head
+        if head.pos_ in ("VERB", "AUX") or _family(head) is not None or head.head.i == head.i:
+            break
+    if head.lemma_.lower() in _SPEECH_LEMMAS:
+        return True
+    first = token.sent.start
+    return token.i - first <= 2 and any(t.text == "," for t in doc[token.i : token.i + 4])
+
+
+def _compound_time(token: Token, offset: int) -> bool:
+    return any(c.dep_ in ("compound", "nmod", "amod", "poss") and c.idx == offset for c in token.children)
+
+
+def _arguments(token: Token) -> tuple[str | None, str | None]:
+    """(who acted, on whom) as the grammar says, as written."""
+    agent = patient = None
+    for child in token.children:
+        if child.dep_ == "nsubj" and token.pos_ == "VERB":
+            agent = _phrase(child)
+        elif child.dep_ == "nsubjpass":
+            patient = _phrase(child)
+        elif child.dep_ == "dobj":
+            patient = _phrase(child)
+        elif child.dep_ == "agent":
+            objects = [g for g in child.children if g.dep_ == "pobj"]
+            agent = _phrase(objects[0]) if objects else None
+        elif child.dep_ == "prep" and child.lower_ in ("on", "against") and token.pos_ == "NOUN":
+            objects = [g for g in child.children if g.dep_ == "pobj"]
+            patient = _phrase(objects[0]) if objects else patient
+        elif child.dep_ == "prep" and child.lower_ == "by" and token.pos_ == "NOUN":
+            objects = [g for g in child.children if g.dep_ == "pobj"]
+            agent = _phrase(objects[0]) if objects else agent
+    return agent, patient
+
+
+_KIN = {
+    "strike": {"air", "shelling", "explosion", "attack"},
+    "air": {"strike", "explosion", "attack"},
+    "explosion": {"strike", "air", "shelling", "attack"},
+    "shelling": {"strike", "explosion", "attack", "air"},
+    "attack": {"strike", "air", "explosion", "shelling", "clash", "abduction", "killing"},
+    "clash": {"attack"},
+    "riot": {"protest"},
+    "protest": {"riot", "arrest"},
+    "arrest": {"protest"},
+}
+_GENERAL = {"any", "killing"}  # words any violent act may be told with: "the attack", "killed"
+
+
+_CROWD = {"protest", "arrest", "agreement"}
+
+
+def _compatible(family: str, event: Event) -> bool:
+    """Whether a mention of `family` can name `event`. A general word ("attack", "killed") names
+    any act but a crowd's, an arrest or an agreement (those it may only hurt: "killed" may be
+    said of protesters); an event told so far only in general words takes any act; otherwise the
+    families must be kin (a strike may be the air strike or the shelling told before)."""
+    named = event.families - _GENERAL
+    if family == "any" and named and named <= _CROWD:
+        return False
+    if family in _GENERAL or not named:
+        return True
+    return bool(named & ({family} | _KIN.get(family, set())))
+
+
+def events_of(found: Sequence[Mention], resolve=None, country=None, recent=None) -> list[Event]:
+    """Mentions grouped into events (see the module's docstring). `resolve(found_time)` gives a
+    time expression's (first, last) day, None when it cannot be resolved; `country(place)` the
+    country a place name is in (None when unknown): mentions dated or placed apart are apart.
+    `recent` is the (first, last) day of the news (the week up to publication): an event told in
+    the article's first sentences with no date of its own is of that week."""
+    events: list[Event] = []
+    last_seen: dict[int, int] = {}  # event number -> the sentence that last told it
+
+    def when(m: Mention) -> set:
+        out = set()
+        for t in m.times:
+            if t.kind == "relative" or resolve is None:
+                continue
+            value = resolve(t)
+            if value is not None:
+                out.add(value)
+        return out
+
+    def where(m: Mention) -> set:
+        return {c for c in (country(p) for p in m.places) if c} if country else set()
+
+    def apart(a: set, b: set) -> bool:
+        return bool(a and b) and not any(x[0] <= y[1] and y[0] <= x[1] for x in a for y in b)
+
+    def conflicts(m: Mention, e: Event) -> bool:
+        own, theirs = when(m), set().union(*(when(x) for x in e.mentions))
+        if not theirs and recent is not None and e.mentions[0].sentence.number <= LEAD:
+            theirs = {recent}
+        if apart(own, theirs):
+            return True
+        here, there = where(m), set().union(*(where(x) for x in e.mentions))
+        return bool(here and there and not here & there)
+
+    for m in found:
+        if m.negated or m.unreal == "non-event":
+            continue
+        relative = m.apart or any(t.kind == "relative" for t in m.times)  # "hours after": another event
+        candidates = [e for e in events if _compatible(m.family, e) and not conflicts(m, e)]
+        if relative:
+            candidates = [e for e in candidates if all(x.sentence.number != m.sentence.number for x in e.mentions)]
+        candidates.sort(key=lambda e: -last_seen[e.number])
+        same_sentence = [e for e in candidates if any(x.sentence.number == m.sentence.number for x in e.mentions)]
+        latest = candidates[0] if candidates and m.sentence.number - last_seen[candidates[0].number] <= NEAR else None
+        own_time = bool(when(m))
+        chosen: Event | None = None
+        if same_sentence:
+            chosen = same_sentence[0]
+        elif m.anaphoric and candidates:
+            chosen = candidates[0]
+        elif latest is not None and not own_time and not relative:
+            chosen = latest
+        if chosen is None:
+            if m.weak and not m.agent or m.lemma in _REFERRING:
+                continue  # a weak word or a reference alone starts no event
+            chosen = Event(len(events) + 1)
+            events.append(chosen)
+        chosen.mentions.append(m)
+        last_seen[chosen.number] = m.sentence.number
+    return events
+
+
+def background(event: Event, first: Event | None) -> bool:
+    """Whether `event` is told as background: a frame of earlier time in its own words ("at the
+    time", "last month", "in the past", "years ago"), for any event but the article's first."""
+    if first is None or event is first:
+        return False
+    return any(_BACKGROUND.search(t.words) for _, t in event.times) or bool(
+        _BACKGROUND.search(event.mentions[0].sentence.shown)
+    )
+
+
+def place_words(event: Event) -> list[str]:
+    return event.places
+
+
+def summary_of(event: Event) -> str:
+    return event.sentences[0].shown[:160]
