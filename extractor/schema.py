@@ -144,6 +144,9 @@ class Attribution(_Model):
     source_id: ActorId | None
     kind: AttributionKind
     hedged: bool
+    # How sure the model was of the perpetrator: the probability of its answer, from the
+    # server's log-probabilities; null where no model was asked or no server gave them.
+    confidence: float | None = Field(default=None, ge=0, le=1)
     evidence: list[Span] = Field(default_factory=list)
 
 

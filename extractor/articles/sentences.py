@@ -67,9 +67,7 @@ class Sentence:
     shown: str  # what the model reads: masked characters removed, line breaks as spaces
 
 
-def numbered(
-    text: str, mask: str = "\x00", starts: Collection[int] | None = None
-) -> list[Sentence]:
+def numbered(text: str, mask: str = "\x00", starts: Collection[int] | None = None) -> list[Sentence]:
     """The article's sentences, numbered from 1, with offsets into `text` (the searchable text,
     masked regions as `mask`). Beyond `sentences`: a masked block (a script, a long tag) ends a
     sentence and is never inside one; a short line without a final stop (a headline, a dateline,

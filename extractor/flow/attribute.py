@@ -1,345 +1,314 @@
-"""Attributions found by cue and asked small: the attribution stage for small models. Pure logic.
+"""Attributions for a small model: the statements code reads in the sentences' structure
+(`extractor.flow.frames`), tied to the incidents code found, checked, and each confirmed by one
+small question. Pure logic: the pipeline asks the questions.
 
-A 0.5B model asked for actors and attributions in one large answer returned nothing usable
-(attribution F1 0.00 on every set, README). Here code does what it can (`extractor.flow.cues` finds
-the sentences that say who is behind an incident and proposes a kind; hedges are words it finds),
-and the model answers, per candidate sentence, two questions whose answers are enumerations of
-options that exist:
-  * who does the sentence say is behind the incident: one of the actors it names (listed actors,
-    or names the code finds in the sentence, `extractor.flow.names`), or "none";
-  * who says so: one of the same, or "article" (the article's own voice); where the model says
-    "article" or names the perpetrator again, and the cue's grammar names a speaker ("X said",
-    "according to X"), the speaker.
-The cue sentence is the evidence; the model writes none. Then code decides:
-  * "none" as perpetrator drops the candidate (the sentence does not attribute), except for a
-    statement of ignorance (kind unknown), which needs no question at all;
-  * a perpetrator whose name the source's name holds ("Israel's military chief of staff" for
-    Israel), or that is the source in a sentence with a claim's words, has claimed it (a source
-    naming itself without them is no source: "Police said five died");
-  * a reported attribution whose sentence hedges becomes alleged; hedged is true when the
-    sentence holds a hedge word;
-  * a name the code found and the model chose becomes an actor (its kind guessed from its words,
-    "other" when they say nothing), with the name in the sentence as evidence.
-The pipeline asks (`questions`) and settles (`attributions_from`); this module never calls a model.
+1. **Which incident** (`link`): the incident one of whose mentions the statement names ("blamed
+   the group for the bombing"), else the one incident whose sentences hold the statement's, else
+   the article's only incident, else the nearest incident told before it (within `NEAR`
+   sentences). A statement tied to none is left out with a note.
+2. **Never a wrong accusation** (`checked`): a perpetrator is never a date, a town or a province
+   (the frames never name them), the media, the incident's own target or victim, nor a
+   nameless description in the article's own voice; a statement that nobody knows who did it
+   and a perpetrator stated as fact are not kept together for one incident (the fact goes, with a
+   note). Repeated statements are one.
+3. **One question per accusation** (`questions`): who does this sentence say carried out (claims,
+   denies) this incident, over the names the sentence holds, the frame's own first, and "nobody".
+   The statement is kept only when the model names the same actor; its confidence is the
+   probability of that answer where the server gives log-probabilities. A statement of ignorance
+   needs no question.
+4. **Records** (`attributions_from`): one attribution per (incident, perpetrator, source, kind), its
+   sentence as evidence; one actor per name, with the words where the sentence names it.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, create_model
 
-from extractor.flow.cues import SPEECH, Candidate, candidates, hedges_in
+from extractor.flow.frames import _MEDIA, Name, Statement, described
 from extractor.flow.ground import Grounder
-from extractor.flow.names import nameless, names_in
 from extractor.schema import Actor, Attribution, Incident, Span
 
-MAX_QUESTIONS = 3  # per window: each is a call of about 5 s with the 1.5B model (target: 15 s per article in all)
+NEAR = 3  # sentences after an incident's last that may still speak of it
+MAX_QUESTIONS = 12  # per window: about 2 s each with the embedded 1.5B model
+NOBODY = "nobody"
 _KIND_WORDS = (
-    ("monitor", r"observatory|monitor|watch\b|human rights"),
-    ("media", r"radio|tv\b|television|news|agency|fm\b|times\b|post\b"),
-    ("state_forces", r"\barmy\b|military|forces|troops|police|guard"),
-    ("political_militia", r"militia|hezbollah|brigade"),
-    ("government", r"government|ministry|minister|president|official"),
-    ("rebel_group", r"rebels?|front\b|liberation|guerrillas?"),
+    ("monitor", r"observatory|monitor|watch\b|human rights|ocha|united nations|\bu\.?n\.?\b"),
+    ("media", r"radio|tv\b|television|news|agency|fm\b|times\b|post\b|reuters|press"),
+    ("state_forces", r"\barmy\b|military|forces|troops|police|guard|soldiers?|officers?|defen[cs]e forces"),
+    ("political_militia", r"militias?|hezbollah|brigade"),
+    ("government", r"government|ministry|minister|president|official|authorities|spokes\w+ for the"),
+    ("rebel_group", r"rebels?|front\b|liberation|guerrillas?|islamic state|taliban|shabaab|jihad|militants?"),
 )
 
 
 @dataclass(frozen=True)
-class Option:
-    name: str  # as the sentence (or the actor list) writes it: what the model is shown and answers
-    actor_id: str | None  # the listed actor, or None for a found name
-    actor_name: str = ""  # a found name's actor name ("FMLN" for "FMLN GUERRILLAS"; `extractor.flow.names`)
+class Linked:
+    statement: Statement
+    incident_id: str
+
+
+def link(
+    found: Sequence[Statement],
+    incidents: Sequence[Incident],
+    sentences_of: dict[str, set[int]],
+    mentions_of: dict[str, list[tuple[int, int]]],
+) -> tuple[list[Linked], list[str]]:
+    """Each statement with the incident it speaks of (see the module's docstring)."""
+    linked, notes = [], []
+    ids = [i.id for i in incidents]
+    for statement in found:
+        number = statement.sentence.number
+        named = [i for i in ids if any(a <= at < b for at in statement.about for a, b in mentions_of.get(i, []))]
+        holding = [i for i in ids if number in sentences_of.get(i, set())]
+        before = sorted(
+            (
+                (number - max(n for n in sentences_of.get(i, {0}) if n <= number), i)
+                for i in ids
+                if any(n <= number for n in sentences_of.get(i, set()))
+            ),
+        )
+        if named:
+            chosen = named[0]
+        elif statement.on_act:
+            continue  # an act the tool did not keep as an incident (a threat, a general statement)
+        elif len(holding) == 1:
+            chosen = holding[0]
+        elif len(ids) == 1:
+            chosen = ids[0]
+        elif before and before[0][0] <= NEAR and (len(before) == 1 or before[0][0] < before[1][0]):
+            chosen = before[0][1]
+        else:
+            notes.append(
+                f"a {statement.kind} statement in sentence {number} names no incident the tool found; left out"
+            )
+            continue
+        linked.append(Linked(statement, chosen))
+    return linked, notes
+
+
+def _fold(text: str) -> str:
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text.casefold()).split())
+
+
+def _is_target(name: Name, targets: Sequence[str]) -> bool:
+    folded = _fold(name.name)
+    return bool(folded) and any(folded == _fold(t) or _fold(t).endswith(" " + folded) for t in targets)
+
+
+def checked(linked: Sequence[Linked], targets_of: dict[str, list[str]]) -> tuple[list[Linked], list[str]]:
+    """The statements that may stand (see the module's docstring), and notes on the others."""
+    kept: list[Linked] = []
+    notes: list[str] = []
+    seen: set[tuple] = set()
+    for item in linked:
+        s = item.statement
+        p = s.perpetrator
+        where = f"sentence {s.sentence.number} ({item.incident_id})"
+        if p is not None and _MEDIA.search(p.name) and p.label != "PERSON":
+            notes.append(f'{where}: "{p.name}" reports, it is not taken for the perpetrator')
+            continue
+        if p is not None and _is_target(p, targets_of.get(item.incident_id, [])):
+            notes.append(f'{where}: "{p.name}" is what the incident hit, not who did it; left out')
+            continue
+        if p is not None and described(p) and s.kind == "reported":
+            notes.append(f'{where}: "{p.name}" describes, it does not name, who did it; left out')
+            continue
+        if (
+            s.source is not None
+            and p is not None
+            and s.kind not in ("claimed", "denied")
+            and _fold(s.source.name) == _fold(p.name)
+        ):
+            continue  # "police said five died": naming yourself takes a claim's words
+        key = (item.incident_id, _fold(p.name) if p else None, _fold(s.source.name) if s.source else None, s.kind)
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(item)
+    kept = [_cleared(item, kept) for item in kept]
+    unknown = {k.incident_id for k in kept if k.statement.kind == "unknown"}
+    out = []
+    for item in kept:
+        if item.incident_id in unknown and item.statement.kind == "reported":
+            notes.append(
+                f"sentence {item.statement.sentence.number} ({item.incident_id}): the article says nobody knows who "
+                "did it, so a perpetrator stated as fact is left out"
+            )
+            continue
+        out.append(item)
+    return out, notes
+
+
+def _cleared(item: Linked, kept: Sequence[Linked]) -> Linked:
+    """A denial of "the accusations" by one of the accused ("An army officer denied the
+    accusations" after the army was accused) clears the accused group; the denier stays its source."""
+    s = item.statement
+    if not (s.kind == "denied" and s.of_accusation and s.perpetrator is not None):
+        return item
+    words = set(_fold(s.perpetrator.name).split())
+    for other in kept:
+        o = other.statement
+        if other.incident_id == item.incident_id and o.kind == "alleged" and o.perpetrator is not None:
+            if words & set(_fold(o.perpetrator.name).split()) - {"the", "of", "and"}:
+                return Linked(replace(s, perpetrator=o.perpetrator), item.incident_id)
+    return item
 
 
 @dataclass(frozen=True)
 class Question:
-    candidate: Candidate
-    options: tuple[Option, ...]
-    incident_sentences: tuple[int, ...] = ()  # the sentences the incident's evidence covers
-
-    @property
-    def perpetrators(self) -> tuple[Option, ...]:
-        """The options that may be the perpetrator: all but the one the grammar makes the speaker
-        of a report ("THE POLICE HAVE REPORTED THAT ALLEGED TERRORISTS KILLED ..."); a speaker may
-        be its own perpetrator only in a claim or a denial; nor the one told ("TOLD POLICE THAT").
-        Measured: offered the speaker alone, the 1.5B model named it as the perpetrator."""
-        if self.candidate.kind in ("claimed", "denied"):
-            return self.options
-        said_by = speaker(self)
-        text = self.candidate.sentence.shown
-        heard = {o.name for o in self.options if (at := text.find(o.name)) > 0 and _HEARER.search(text[:at])}
-        return tuple(o for o in self.options if o.name != said_by and o.name not in heard)
+    linked: Linked
+    options: tuple[str, ...]  # the frame's perpetrator first, other names of the sentence, then "nobody"
 
     def answer_model(self) -> type[BaseModel]:
-        return answer_model(tuple(o.name for o in self.options), tuple(o.name for o in self.perpetrators))
+        return answer_model(self.options)
 
 
 class _Answer(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-@lru_cache(maxsize=128)
-def answer_model(keys: tuple[str, ...], perpetrators: tuple[str, ...] | None = None) -> type[BaseModel]:
-    """{"perpetrator": one of perpetrators (default: keys) or "none", "source": one of keys or
-    "article"}. The keys are the names as the sentence writes them: a small model copies a name it
-    has just read far more surely than it maps a name to an opaque id (measured: with ids
-    "N1".."N5" the 1.5B model answered "none" to every question on the example articles' gold
-    incidents)."""
-    perpetrator = Literal.__getitem__((*(keys if perpetrators is None else perpetrators), "none"))  # type: ignore[attr-defined]
-    source = Literal.__getitem__((*keys, "article"))  # type: ignore[attr-defined]
-    return create_model("AttributionAnswer", __base__=_Answer, perpetrator=(perpetrator, ...), source=(source, ...))
+@lru_cache(maxsize=256)
+def answer_model(options: tuple[str, ...]) -> type[BaseModel]:
+    """{"answer": one of `options`}: the names as the sentence writes them (a small model copies
+    a name it has just read more surely than it maps one to an id)."""
+    allowed = Literal.__getitem__(options)  # type: ignore[attr-defined]
+    return create_model("AttributionAnswer", __base__=_Answer, answer=(allowed, ...))
 
 
-def _mentions(actor: Actor) -> list[str]:
-    return [actor.name, *actor.mentions]
-
-
-def _names(text: str, names: Sequence[str]) -> bool:
-    folded = text.casefold()
-    return any(len(n) >= 2 and n.casefold() in folded for n in names)
-
-
-def questions(
-    incidents: Sequence[Incident],
-    actors: Sequence[Actor],
-    grounder: Grounder,
-    is_place: Callable[[str], bool] | None = None,
-) -> tuple[list[Question], list[Candidate]]:
-    """The questions to ask and the candidates that need none (statements of ignorance). At most
-    MAX_QUESTIONS, each incident's strongest cue before any incident's second (so the cap never
-    spends every call on one incident), claims before denials, blame and reports. A sentence that
-    names no possible perpetrator (places left out by `is_place`, the speaker of a report left out)
-    is not asked about."""
-    sentences = list(grounder.sentences.values())
-    covered = [(i.id, [s.number for s in grounder.covering(i.evidence)]) for i in incidents]
-    found = candidates(covered, sentences)
-    cued = {(c.incident_id, c.sentence.number) for c in found}
-    for (
-        incident_id,
-        numbers,
-    ) in covered:  # the event's own sentence may name who did it ("the US carried out airstrikes")
-        if numbers and (incident_id, numbers[0]) not in cued:
-            sentence = grounder.sentences[numbers[0]]
-            found.append(Candidate(incident_id, sentence, "reported", "", hedges_in(sentence.shown)))
-    unknown = [c for c in found if c.kind == "unknown"]
-    order = {"claimed": 0, "denied": 1, "alleged": 2, "reported": 3}
-    ranked = sorted((c for c in found if c.kind != "unknown"), key=lambda c: (order[c.kind], c.sentence.number))
-    turn: Counter[str] = Counter()
-    turns = []
-    for candidate in ranked:
-        turns.append((turn[candidate.incident_id], candidate))
-        turn[candidate.incident_id] += 1
-    known = " ".join(n for a in actors for n in _mentions(a))
-    sentences_of = dict(covered)
-    asked: list[Question] = []
-    for _, candidate in sorted(turns, key=lambda t: t[0]):
+def questions(kept: Sequence[Linked], names_in_sentence: Callable[[Statement], list[str]]) -> list[Question]:
+    """One question for each statement that names a perpetrator, up to MAX_QUESTIONS."""
+    asked = []
+    for item in kept:
+        p = item.statement.perpetrator
+        if p is None or item.statement.kind in ("claimed", "denied"):
+            continue  # who claims or denies is the grammar's subject: code reads it surely
+        said_by = item.statement.source
+        speaker = (
+            _fold(said_by.name) if said_by is not None and item.statement.kind not in ("claimed", "denied") else None
+        )
+        # the speaker of a report is not offered: a small model offered the speaker names it
+        others = [n for n in names_in_sentence(item.statement) if _fold(n) not in (_fold(p.name), speaker)]
+        options = tuple(dict.fromkeys([p.name, *others[:3], NOBODY]))
+        asked.append(Question(item, options))
         if len(asked) == MAX_QUESTIONS:
             break
-        text = candidate.sentence.shown
-        options = {a.name: Option(a.name, a.id) for a in actors if _names(text, _mentions(a))}
-        for n in names_in(text, is_place=is_place):
-            if not _names(known, [n.shown, n.name]) and all(
-                o.actor_name != n.name for o in options.values()
-            ):  # "US", "the US"
-                options.setdefault(n.shown, Option(n.shown, None, n.name))
-        claimant = _claimant(candidate)
-        if claimant and not any(
-            claimant.casefold() in o.name.casefold() or o.name.casefold() in claimant.casefold()
-            for o in options.values()
-        ):
-            options[claimant] = Option(claimant, None, claimant)
-        ordered = _likeliest_first(list(options.values()), candidate)
-        question = Question(candidate, tuple(ordered[:8]), tuple(sentences_of[candidate.incident_id]))
-        if question.perpetrators:
-            asked.append(question)
-    return asked, unknown
-
-
-def _likeliest_first(options: list[Option], candidate: Candidate) -> list[Option]:
-    """The options, likeliest perpetrator first, since a small model that is unsure takes the first
-    option it is offered: for a claim or a denial the names before the cue, nearest first ("the
-    FMLN claimed"); for the other cues the names after it, in order ("blamed the FMLN", "killed
-    by", "presumably members of")."""
-    text = candidate.sentence.shown
-    cue_at = text.find(candidate.cue) if candidate.cue else -1
-    if cue_at < 0:
-        return options
-    where = {
-        o.name: (text.find(o.name, cue_at) if o.name in text[cue_at:] else max(text.find(o.name), 0)) for o in options
-    }
-    before = sorted((o for o in options if where[o.name] < cue_at), key=lambda o: -where[o.name])
-    after = sorted((o for o in options if where[o.name] >= cue_at), key=lambda o: where[o.name])
-    return before + after if candidate.kind in ("claimed", "denied") else after + before
-
-
-_NOT_A_CLAIMANT = frozenset(
-    "the a an and or but that which who it they he she we also later then has have had was were is are "
-    "in on at of for to by from with".split()
-)
-
-
-def _claimant(candidate: Candidate) -> str | None:
-    """The words just before a claim's or a denial's verb ("THE FMLN-FDR CLAIMED RESPONSIBILITY":
-    FMLN-FDR), back to the first function word: who claims is the grammar's subject, a name the
-    name finders may miss (an acronym the registry does not know, in an upper-case text)."""
-    if candidate.kind not in ("claimed", "denied") or not candidate.cue:
-        return None
-    text = candidate.sentence.shown
-    before = text[: max(text.find(candidate.cue), 0)].split(",")[-1].split()
-    while before and before[-1].casefold() in _NOT_A_CLAIMANT:
-        before.pop()  # "Hamas has denied"
-    words: list[str] = []
-    for word in reversed(before[-4:]):
-        if word.casefold() in _NOT_A_CLAIMANT:
-            break
-        words.insert(0, word)
-    name = " ".join(words).strip(" ,.")
-    return name if len(name) >= 2 and name[:1].isupper() and not nameless(name) else None
-
-
-_HEARER = re.compile(r"\b(?:told|informed|asked|warned)\s+(?:the\s+)?$", re.I)
-
-
-# What may stand between a speaker and its verb: an appositive (", an opposition war monitor,")
-# and auxiliaries, adverbs or time words ("has", "strongly", "later", "on Sunday").
-_BETWEEN_SPEAKER_AND_VERB = re.compile(
-    r"^\s*(?:,\s*(?:an?|the|its|which|who)\b[^,]{0,120},)?[\s,]*"
-    r"(?:(?:has|have|had|also|later|then|on \w+day|in a statement|\w+ly|,)\s*)*$",
-    re.I,
-)
-
-
-def speaker(question: Question) -> str | None:
-    """The option the sentence's grammar makes the one who says it, or None: the name just before
-    a verb of speech ("the Observatory said", "X has claimed"; `extractor.flow.cues.SPEECH`), or just
-    after "according to". Code reads this structure surely; the model is asked only where it is
-    silent (measured: the 1.5B model answered "article" for "The Observatory said ..." sentences)."""
-    text = question.candidate.sentence.shown
-    for verb in SPEECH.finditer(text):
-        for option in question.options:
-            for m in re.finditer(re.escape(option.name), text):
-                if verb.group(0).lower().startswith("according") and text[verb.end() : m.start()].strip(" ,") == "":
-                    return option.name
-                if m.end() <= verb.start() and _BETWEEN_SPEAKER_AND_VERB.match(text[m.end() : verb.start()]):
-                    return option.name
-    return None
+    return asked
 
 
 def question_text(question: Question, incident: Incident) -> str:
     """The task of one small call (it follows the article's shared prefix): short, since every
-    token of it is read afresh for each question."""
-    c = question.candidate
-    where = f"sentence{'s' if len(question.incident_sentences) > 1 else ''} {', '.join(map(str, question.incident_sentences))}"
-    listed = "; ".join(f'"{o.name}"' for o in question.options)
+    token of it is read afresh for each question. A sentence may hold two accusations: the
+    question names whose it asks about."""
+    s = question.linked.statement
+    listed = "; ".join(f'"{o}"' for o in question.options)
+    who = f"does {s.source.name} say" if s.source is not None else "does this sentence say"
     return (
-        f"Task: who is said to be behind incident {incident.id} ({where})?\n"
-        f'Sentence [{c.sentence.number}]: "{c.sentence.shown}"\n'
-        f"Names in it: {listed}.\n"
-        f'Answer with JSON: "perpetrator": the name this sentence gives as the one who carried out the incident, or "none"; '
-        f'"source": the name that says so, or "article" if nobody in the sentence says it.'
+        f'Sentence [{s.sentence.number}]: "{s.sentence.shown}"\n'
+        f"Task: according to this sentence, who {who} carried out incident {incident.id} "
+        f"({incident.summary[:90]})? "
+        f'Answer with JSON: "answer": one of {listed}.'
     )
 
 
-def _guess_kind(name: str) -> str:
-    for kind, words in _KIND_WORDS:
-        if re.search(words, name, re.I):
+def _speaks_for(source: Name, perpetrator: Name) -> bool:
+    """Whether a source speaks for the perpetrator: its words hold the perpetrator's name as an
+    owner ("Israel's military chief of staff" for Israel, "Taliban spokesman" for the Taliban)."""
+    said = " ".join((source.shown, *source.mentions))
+    name = re.escape(perpetrator.name)
+    return bool(re.search(rf"\b{name}(?:['’]s?\s|\s+(?:spokes\w+|official|commander|leader|chief)\b)", said, re.I))
+
+
+def guess_kind(name: Name) -> str:
+    words = f"{name.name} {' '.join(name.mentions)} {name.shown}"
+    for kind, pattern in _KIND_WORDS:
+        if re.search(pattern, words, re.I):
             return kind
-    return "other"
+    return "government" if name.label == "GPE" else "other"
 
 
 def attributions_from(
-    answers: Sequence[tuple[Question, BaseModel | None]],
-    unknown: Sequence[Candidate],
-    actors: list[Actor],
+    decided: Sequence[tuple[Linked, float | None]],
     grounder: Grounder,
 ) -> tuple[list[Attribution], list[Actor], list[str]]:
-    """Attributions (ids T1.. in order) from the answers and the statements of ignorance; the
-    actors list with the names the model chose added; notes for the warnings."""
-    actors = [a.model_copy(deep=True) for a in actors]
+    """Attributions (ids T1.. in order) and the actors they name (A1..), from the statements kept
+    with their confidence (None: not asked, or no log-probabilities)."""
+    actors: list[Actor] = []
     notes: list[str] = []
     found: list[Attribution] = []
 
-    def actor_for(option: Option, sentence_span: Span) -> str:
-        if option.actor_id:
-            return option.actor_id
-        forms = {option.name.casefold(), option.actor_name.casefold()} - {""}
-        twin = next((a for a in actors if forms & {n.casefold() for n in _mentions(a)}), None)
-        if twin:
-            return twin.id
-        hit = grounder.find_within(option.name, sentence_span.start, sentence_span.end)
-        evidence = (
-            [Span(quote=grounder.raw[hit.start : hit.end], start=hit.start, end=hit.end, alignment="exact")]
+    def actor_for(name: Name, sentence: Span) -> str:
+        folded = _fold(name.name)
+        twin = next((a for a in actors if folded in {_fold(x) for x in [a.name, *a.mentions]}), None)
+        hit = (
+            grounder.find_within(name.shown, sentence.start, sentence.end)
+            or grounder.find_within(name.name, sentence.start, sentence.end)
+            or grounder.find_within(name.name, 0, len(grounder.text))  # "he said": named earlier
+        )
+        span = (
+            Span(quote=grounder.raw[hit.start : hit.end], start=hit.start, end=hit.end, alignment="exact")
             if hit
-            else []
+            else None
         )
-        name = option.actor_name or option.name
-        new = Actor(
+        if twin is not None:
+            if span is not None and span not in twin.evidence:
+                twin.evidence.append(span)
+            for form in (name.shown, *name.mentions):
+                if _fold(form) not in {_fold(x) for x in [twin.name, *twin.mentions]}:
+                    twin.mentions.append(form)
+            return twin.id
+        mentions = [f for f in dict.fromkeys((name.shown, *name.mentions)) if _fold(f) != folded]
+        actor = Actor(
             id=f"A{len(actors) + 1}",
-            name=name,
-            mentions=[option.name] if option.name != name else [],  # type: ignore[arg-type]
-            kind=_guess_kind(option.name),
-            evidence=evidence,
+            name=name.name,
+            mentions=mentions,
+            kind=guess_kind(name),
+            evidence=[span] if span is not None else [],
         )
-        while any(a.id == new.id for a in actors):
-            new = new.model_copy(update={"id": f"A{int(new.id[1:]) + 1}"})
-        actors.append(new)
-        notes.append(f'actor {new.id} "{option.name}" added: an attribution names it (its kind guessed as {new.kind})')
-        return new.id
+        actors.append(actor)
+        return actor.id
 
-    def sentence_span(candidate: Candidate) -> Span:
-        s = candidate.sentence
-        return Span(quote=grounder.raw[s.start : s.end], start=s.start, end=s.end, alignment="exact")
-
-    def add(candidate: Candidate, perpetrator: str | None, source: str | None, kind: str) -> None:
-        span = sentence_span(candidate)
-        key = (candidate.incident_id, perpetrator, source, kind)
+    for item, confidence in decided:
+        s = item.statement
+        sentence = Span(
+            quote=grounder.raw[s.sentence.start : s.sentence.end],
+            start=s.sentence.start,
+            end=s.sentence.end,
+            alignment="exact",
+        )
+        perpetrator = actor_for(s.perpetrator, sentence) if s.perpetrator is not None else None
+        source = actor_for(s.source, sentence) if s.source is not None else None
+        kind = s.kind
+        if kind == "reported" and s.hedged:
+            kind = "alleged"
+        if (
+            kind == "alleged"
+            and s.source is not None
+            and s.perpetrator is not None
+            and _speaks_for(s.source, s.perpetrator)
+        ):
+            kind = "claimed"  # "Israel's military chief of staff suggested that Israel was behind it"
+        key = (item.incident_id, perpetrator, source, kind)
         twin = next((t for t in found if (t.incident_id, t.perpetrator_id, t.source_id, t.kind) == key), None)
         if twin is not None:
-            if span not in twin.evidence:
-                twin.evidence.append(span)
-            return
+            if sentence not in twin.evidence:
+                twin.evidence.append(sentence)
+            continue
         found.append(
             Attribution(
                 id=f"T{len(found) + 1}",
-                incident_id=candidate.incident_id,
-                perpetrator_id=perpetrator,  # type: ignore[arg-type]
+                incident_id=item.incident_id,
+                perpetrator_id=perpetrator,
                 source_id=source,
                 kind=kind,
-                hedged=bool(candidate.hedges),
-                evidence=[span],
+                hedged=s.hedged,
+                confidence=None if confidence is None else round(confidence, 3),
+                evidence=[sentence],
             )
         )
-
-    for candidate in unknown:
-        add(candidate, None, None, "unknown")
-    for question, answer in answers:
-        c = question.candidate
-        if answer is None:
-            notes.append(
-                f"attribution question on sentence {c.sentence.number} ({c.incident_id}): no usable answer; skipped"
-            )
-            continue
-        if answer.perpetrator == "none":  # type: ignore[attr-defined]
-            continue
-        by_name = {o.name: o for o in question.options}
-        span = sentence_span(c)
-        perpetrator = actor_for(by_name[answer.perpetrator], span)  # type: ignore[attr-defined]
-        said_by = answer.source if answer.source not in ("article", answer.perpetrator) else speaker(question)  # type: ignore[attr-defined]
-        source = None if said_by is None else actor_for(by_name[said_by], span)
-        kind = c.kind
-        source_names = [n for a in actors if a.id == source for n in _mentions(a)]
-        perpetrator_names = [n for a in actors if a.id == perpetrator for n in _mentions(a)]
-        if source is not None and source == perpetrator and kind not in ("claimed", "denied"):
-            source = None  # "Police said five died": naming yourself takes a claim's words, or it is no claim
-        elif source is not None and (source == perpetrator or _names(" ".join(source_names), perpetrator_names)):
-            kind = "denied" if kind == "denied" else "claimed"
-        if kind == "reported" and c.hedges:
-            kind = "alleged"
-        add(c, perpetrator, source, kind)
     return found, actors, notes

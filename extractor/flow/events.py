@@ -36,7 +36,7 @@ from extractor.articles.sentences import Sentence
 from extractor.normalise.timex import Found, find_expressions
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc, Span, Token
+    from spacy.tokens import Doc, Token
 
 # Acts, by lemma, and the family each names. A family groups the acts one event may be told
 # with ("the strike" names an air strike; "the attack" names any act, so it is "any").
@@ -178,6 +178,7 @@ class Mention:
     agent: str | None = None  # who acted, as written
     patient: str | None = None  # on whom or what
     apart: bool = False  # told as another event than its sentence's: "linked to airstrikes", "hours after"
+    sentence_places: list[str] = field(default_factory=list)  # places the name finder read in its sentence
 
 
 @dataclass
@@ -283,8 +284,9 @@ _GROUND = re.compile(
 def _taken_ground(token: Token) -> bool:
     """Whether a seizure or a capture takes ground, a position or weapons (the object names one)."""
     objects = [c for c in token.children if c.dep_ in ("dobj", "nsubjpass")]
-    return any(_GROUND.search(" ".join(t.text for t in o.subtree)) or o.ent_type_ in ("GPE", "LOC", "FAC")
-               for o in objects)
+    return any(
+        _GROUND.search(" ".join(t.text for t in o.subtree)) or o.ent_type_ in ("GPE", "LOC", "FAC") for o in objects
+    )
 
 
 def _crowd(token: Token) -> bool:
@@ -372,6 +374,7 @@ def _read_grammar(mention: Mention, token: Token) -> None:
     ]
     inside = mention.times
     mention.apart = _apart(token)
+    mention.sentence_places = [e.text for e in token.sent.ents if e.label_ in _PLACES]
     plural = token.tag_ in ("NNS", "NNPS") and _determiner(token) is None
     if mention.noun and plural and not inside and not any(c.dep_ == "nummod" for c in children):
         mention.unreal = mention.unreal or "non-event"  # "staged attacks in Iran": acts in general
@@ -386,25 +389,10 @@ _HABITUAL = re.compile(
     re.I,
 )
 _LOCATIVE = {"in", "at", "near", "outside", "inside", "across", "around", "into", "within"}
-_SPEECH_LEMMAS = {
-    "say",
-    "tell",
-    "report",
-    "announce",
-    "state",
-    "suggest",
-    "claim",
-    "confirm",
-    "deny",
-    "add",
-    "blame",
-    "accuse",
-    "tweet",
-    "write",
-    "declare",
-    "comment",
-    "decline",
-}
+_SPEECH_LEMMAS = frozenset(
+    """say tell report announce state suggest claim confirm deny add blame accuse tweet write declare
+    comment decline""".split()
+)
 
 
 def _proper_name(token: Token) -> str | None:

@@ -186,7 +186,7 @@ def draft_incidents(
         relative = any(f.kind == "relative" for _, f in event.times)  # told against another: "hours after"
         primary = event is first or not (background(event, first) or earlier or relative)
         place = where(event.places) or where(_named_places(event)) or ("unknown", "unknown")
-        patients = [m.patient for m in event.mentions if m.patient][:3]
+        patients = [m.patient for m in event.mentions if m.patient and not m.weak and not m.apart][:3]
         drafts.append(
             DraftIncident.model_construct(
                 id=f"I{number}",
@@ -227,8 +227,6 @@ def _date(time: Resolved | None, day: dt.date | None, event: Event) -> DraftDate
 
 
 def _named_places(event: Event) -> list[str]:
-    """Capitalised words of the event's first sentences, for a place the grammar did not attach."""
-    words = []
-    for s in event.sentences[:2]:
-        words += re.findall(r"\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*", s.shown)
-    return words
+    """The places the name finder read in the sentences of the event's first mentions, for a place
+    the grammar did not attach to the act."""
+    return [p for m in event.mentions[:3] for p in m.sentence_places]

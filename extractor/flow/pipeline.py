@@ -30,7 +30,9 @@ from pydantic import BaseModel
 
 from extractor.articles.parse import parse
 from extractor.flow import event_typing, judge, prompts
-from extractor.flow.events import events_of, mentions
+from extractor.flow import attribute, frames
+from extractor.flow.events import Event, events_of, mentions
+from extractor.llm.confidence import value_probability
 from extractor.normalise.timex import resolve_found
 from extractor.flow.assemble import (
     Assembled,
@@ -40,7 +42,6 @@ from extractor.flow.assemble import (
     assemble_incidents,
     renumber,
 )
-from extractor.flow.attribute import attributions_from, question_text, questions
 from extractor.flow.draft import Caps, DraftActorsAndAttributions, DraftIncidents, caps_for, capped, cited, compact
 from extractor.errors import ExtractionFailed, LLMError
 from extractor.flow.ground import Grounder
@@ -68,6 +69,7 @@ class Request:
     messages: list[dict[str, str]]
     context: dict[str, Any]
     max_tokens: int
+    logprobs: bool = False  # ask the server for the tokens' log-probabilities (a confidence)
 
 
 @dataclass(frozen=True)
@@ -223,10 +225,6 @@ class ArticleFlow:
         warnings += issues
         incidents = self._typed(incidents, grounder, warnings)
         result = Assembled(incidents, [], [])
-        if incidents and small:
-            # A small model is asked no large actors answer (every one measured was empty or
-            # repeated one name): it answers small questions, and the actors it names are added.
-            return (yield from self._attribution_questions(result, view, grounder, warnings, suffix))
         if incidents:
             actors_model, plain_actors = (
                 _actor_model(CheckedActors, caps),
@@ -261,7 +259,8 @@ class ArticleFlow:
         published = dt.date.fromisoformat(article.published) if article.published else None
         numbers = {s.number for s in shown}
         found = [m for m in mentions(self._doc, list(grounder.sentences.values())) if m.sentence.number in numbers]
-        events = events_of(found, lambda t: _when(t, published), places.country)
+        recent = (published - dt.timedelta(days=7), published) if published else None
+        events = events_of(found, lambda t: _when(t, published), places.country, recent)
         answers = []
         for number, event in enumerate(events[:MAX_EVENTS], start=1):
             offered = judge.options(event)
@@ -291,13 +290,80 @@ class ArticleFlow:
         draft = judge.draft_incidents(events, answers, article.published, places.first)
         incidents, issues = assemble_incidents(draft, grounder, article.published)
         warnings += issues
-        kept = [e for e, a in zip(events, answers) if a.happened == "yes"]
-        texts = {f"I{n}": judge.typing_text(e) for n, e in enumerate(kept, start=1)}
+        kept = {f"I{n}": e for n, e in enumerate((e for e, a in zip(events, answers) if a.happened == "yes"), start=1)}
+        texts = {iid: judge.typing_text(e) for iid, e in kept.items()}
         incidents = self._typed(incidents, grounder, warnings, texts)
         result = Assembled(incidents, [], [])
         if incidents:
-            return (yield from self._attribution_questions(result, view, grounder, warnings, suffix))
+            return (yield from self._statements(result, kept, view, shown, grounder, warnings, suffix))
         return result
+
+    def _statements(
+        self,
+        result: Assembled,
+        events: dict[str, Event],
+        view: prompts.View,
+        shown: list[Sentence],
+        grounder: Grounder,
+        warnings: list[str],
+        suffix: str,
+    ) -> Generator[Request, Answer, Assembled]:
+        """A small model's attributions: the statements read in the sentences' structure
+        (`extractor.flow.frames`), tied to incidents and checked by code, each accusation confirmed
+        by one small question (`extractor.flow.attribute`), with the answer's probability as its
+        confidence."""
+        places = _places()
+        numbers = {s.number for s in shown}
+        found = [
+            s
+            for s in frames.statements(self._doc, list(grounder.sentences.values()), places.is_place)
+            if s.sentence.number in numbers
+        ]
+        incidents = result.incidents
+        live = {i.id: events[i.id] for i in incidents if i.id in events}
+        sentences_of = {iid: {s.number for s in e.sentences} for iid, e in live.items()}
+        mentions_of = {iid: [(m.start, m.end) for m in e.mentions] for iid, e in live.items()}
+        targets_of = {
+            i.id: [*i.targets, *(m.patient for m in live[i.id].mentions if m.patient and not m.weak)]
+            if i.id in live
+            else list(i.targets)
+            for i in incidents
+        }
+        linked, notes = attribute.link(found, incidents, sentences_of, mentions_of)
+        kept, more = attribute.checked(linked, targets_of)
+        warnings += notes + more
+        asked = attribute.questions(kept, lambda st: frames.names_in_sentence(self._doc, st.sentence, places.is_place))
+        by_id = {i.id: i for i in incidents}
+        confirmed: dict[int, float | None] = {}
+        for number, question in enumerate(asked, start=1):
+            model = question.answer_model()
+            task = attribute.question_text(question, by_id[question.linked.incident_id])
+            request = Request(
+                f"attribution{suffix}.{number}",
+                model,
+                model,
+                prompts.task_messages(self.article, view, task),
+                {},
+                QUESTION_TOKENS,
+                logprobs=True,
+            )
+            answer = yield request
+            value = self._settle(request, answer, warnings, first=False)
+            sentence = question.linked.statement.sentence.number
+            if value is None:
+                continue
+            if value.answer != question.options[0]:  # type: ignore[attr-defined]
+                warnings.append(
+                    f"attribution in sentence {sentence} ({question.linked.incident_id}) left out: the model read "
+                    f'"{value.answer}" where the sentence\'s grammar gives "{question.options[0]}"'  # type: ignore[attr-defined]
+                )
+                continue
+            confirmed[id(question.linked)] = value_probability(answer.content, answer.logprobs, "answer")
+        asked_ids = {id(q.linked) for q in asked}
+        decided = [(k, confirmed.get(id(k))) for k in kept if id(k) in confirmed or id(k) not in asked_ids]
+        attributions, actors, notes = attribute.attributions_from(decided, grounder)
+        warnings += notes
+        return Assembled(incidents, actors, attributions)
 
     def _typed(
         self, incidents: list[Incident], grounder: Grounder, warnings: list[str], texts: dict[str, str] | None = None
@@ -324,37 +390,6 @@ class ArticleFlow:
                 warnings.append(f"{incident.id}: {note}")
             typed.append(incident.model_copy(update={"event_type": event, "sub_event_type": sub}))
         return typed
-
-    def _attribution_questions(
-        self, result: Assembled, view: prompts.View, grounder: Grounder, warnings: list[str], suffix: str
-    ) -> Generator[Request, Answer, Assembled]:
-        """Attributions found by cue and asked as small questions (`extractor.flow.attribute`): for a
-        small model, which names nothing usable in one large answer."""
-        from extractor.normalise.gazetteer import default_gazetteer  # loaded once per process, as normalise loads it
-
-        gazetteer = default_gazetteer()
-
-        def is_place(name: str) -> bool:  # a town or a province is no actor; a state is one
-            place = gazetteer.lookup(name)
-            return place is not None and place.kind != "country"
-
-        asked, unknown = questions(result.incidents, result.actors, grounder, is_place)
-        answers = []
-        for number, question in enumerate(asked, start=1):
-            incident = next(i for i in result.incidents if i.id == question.candidate.incident_id)
-            model = question.answer_model()
-            request = Request(
-                f"attribution{suffix}.{number}",
-                model,
-                model,
-                prompts.task_messages(self.article, view, question_text(question, incident)),
-                {},
-                QUESTION_TOKENS,
-            )
-            answers.append((question, self._settle(request, (yield request), warnings, first=False)))
-        found, actors, notes = attributions_from(answers, unknown, result.actors, grounder)
-        warnings += notes
-        return Assembled(result.incidents, actors, found)
 
     def _cited(self, evidence: list[Span], grounder: Grounder) -> str:
         """How the actors prompt points at an incident's evidence: its sentence numbers, or its
@@ -393,6 +428,11 @@ class _Places:
             return code
         place = self.gazetteer.lookup(name)
         return place.country_code if place is not None else None
+
+    def is_place(self, name: str) -> bool:
+        """A town or a province: no actor (a state is one)."""
+        place = self.gazetteer.lookup(name)
+        return place is not None and place.kind != "country"
 
     def first(self, names) -> tuple[str, str] | None:
         for name in names:
@@ -455,7 +495,7 @@ def extract_article(
     """Grounded, checked records for one article (no cache lookup; see `extract_cached`)."""
     flow = flow_for(article, llm.settings)
     try:
-        return run_flow(flow, lambda r: llm.extract(r.checked, r.messages, r.context, r.max_tokens))
+        return run_flow(flow, lambda r: llm.extract(r.checked, r.messages, r.context, r.max_tokens, r.logprobs))
     except LLMError as exc:
         _account(exc, flow)
         raise
@@ -469,7 +509,9 @@ async def extract_article_async(
     """`extract_article` over the async client."""
     flow = flow_for(article, llm.settings)
     try:
-        return await run_flow_async(flow, lambda r: llm.extract(r.checked, r.messages, r.context, r.max_tokens))
+        return await run_flow_async(
+            flow, lambda r: llm.extract(r.checked, r.messages, r.context, r.max_tokens, r.logprobs)
+        )
     except LLMError as exc:
         _account(exc, flow)
         raise

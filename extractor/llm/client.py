@@ -94,6 +94,10 @@ class Answer:
     last_text: str | None = None
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # The last completion's text and the log-probability of each of its tokens, when asked for
+    # and the server gave them (`extractor.llm.confidence` reads a value's probability from them).
+    content: str | None = None
+    logprobs: list[tuple[str, float]] | None = None
 
 
 def _openai_options(settings: Settings) -> dict[str, Any]:
@@ -131,9 +135,12 @@ class LLMClient:
         context: dict[str, Any],
         max_tokens: int,
         calls: list[tuple[int, int, int]],
+        seen: list[Any] | None = None,
     ) -> dict[str, Any]:
         hooks = Hooks()
         hooks.on("completion:response", lambda c: calls.append(_tokens(c)))
+        if seen is not None:
+            hooks.on("completion:response", seen.append)
         response_model = _prepared(response_model)
         extra: dict[str, Any] = {}
         if self.settings.response_format == "json_object":
@@ -149,14 +156,21 @@ class LLMClient:
             seed=self.settings.seed,
             max_tokens=max_tokens,
             hooks=hooks,
+            **({"logprobs": True} if seen is not None else {}),
             **extra,
         )
 
     def extract(
-        self, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any], max_tokens: int
+        self,
+        response_model: type[T],
+        messages: list[dict[str, str]],
+        context: dict[str, Any],
+        max_tokens: int,
+        logprobs: bool = False,
     ) -> Answer:
-        """Ask for `response_model`; re-ask on validation errors up to max_attempts calls."""
-        with _Call(self, response_model, messages, context, max_tokens) as call:
+        """Ask for `response_model`; re-ask on validation errors up to max_attempts calls. With
+        `logprobs`, the answer carries the tokens' log-probabilities the server gives."""
+        with _Call(self, response_model, messages, context, max_tokens, logprobs) as call:
             call.answered(self.instructor.chat.completions.create(**call.arguments))
         return call.answer
 
@@ -169,8 +183,8 @@ class AsyncLLMClient(LLMClient):
         http = httpx2.AsyncClient(transport=transport, timeout=settings.timeout)
         return cls(openai.AsyncOpenAI(http_client=http, **_openai_options(settings)), settings)
 
-    async def extract(self, response_model, messages, context, max_tokens) -> Answer:  # type: ignore[override]
-        with _Call(self, response_model, messages, context, max_tokens) as call:
+    async def extract(self, response_model, messages, context, max_tokens, logprobs=False) -> Answer:  # type: ignore[override]
+        with _Call(self, response_model, messages, context, max_tokens, logprobs) as call:
             call.answered(await self.instructor.chat.completions.create(**call.arguments))
         return call.answer
 
@@ -189,12 +203,14 @@ class _Call:
         messages: list[dict[str, str]],
         context: dict[str, Any],
         max_tokens: int,
+        logprobs: bool = False,
     ) -> None:
         self.calls: list[tuple[int, int, int]] = []
+        self.seen: list[Any] | None = [] if logprobs else None
         self.started = time.monotonic()
         self.max_tokens = max_tokens
         self.context = context
-        self.arguments = client._arguments(response_model, messages, context, max_tokens, self.calls)
+        self.arguments = client._arguments(response_model, messages, context, max_tokens, self.calls, self.seen)
         self.answer: Answer | None = None
 
     def __enter__(self) -> _Call:
@@ -202,8 +218,14 @@ class _Call:
         return self
 
     def answered(self, value: Any) -> None:
+        last = self.seen[-1] if self.seen else None
         self.answer = Answer(
-            value=value, attempts=len(self.calls), usage=_usage(self.calls), seconds=time.monotonic() - self.started
+            value=value,
+            attempts=len(self.calls),
+            usage=_usage(self.calls),
+            seconds=time.monotonic() - self.started,
+            content=_content(last),
+            logprobs=_logprobs(last),
         )
 
     def __exit__(self, kind: type | None, exc: BaseException | None, traceback: Any) -> bool:
@@ -282,6 +304,17 @@ def _content(completion: Any) -> str | None:
         return completion.choices[0].message.content
     except (AttributeError, IndexError, TypeError):
         return None
+
+
+def _logprobs(completion: Any) -> list[tuple[str, float]] | None:
+    """(token, log-probability) of each token of a completion, or None when it carries none."""
+    try:
+        content = completion.choices[0].logprobs.content
+    except (AttributeError, IndexError, TypeError):
+        return None
+    if not content:
+        return None
+    return [(item.token, float(item.logprob)) for item in content]
 
 
 def _raise_if_transport(exc: InstructorRetryException) -> None:

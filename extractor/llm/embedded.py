@@ -220,6 +220,11 @@ class LlamaTransport(httpx2.BaseTransport):
             "stop": body.get("stop"),
             "response_format": llama_response_format(body),
         }
+        observer = _Logprobs() if body.get("logprobs") else None
+        if observer is not None:
+            from llama_cpp import LogitsProcessorList
+
+            args["logits_processor"] = LogitsProcessorList([observer])
         fmt = args["response_format"]
         if fmt and fmt.get("schema"):
             problem = grammar_problem(fmt["schema"])
@@ -234,6 +239,8 @@ class LlamaTransport(httpx2.BaseTransport):
             except ValueError as exc:  # e.g. the prompt does not fit the context window
                 return _error(400, str(exc))
             evaluated = _prompt_tokens_evaluated(model) - evaluated_before
+            if observer is not None:
+                result["choices"][0]["logprobs"] = observer.content(model)
         result["model"] = body.get("model") or result.get("model")
         usage = result.get("usage") or {}
         if evaluated_before >= 0 and evaluated >= 0 and usage.get("prompt_tokens"):
@@ -288,6 +295,41 @@ def _complete(model: Any, args: dict[str, Any]) -> dict[str, Any]:
     if stopped:
         result["repetition_stopped"] = stopped
     return result
+
+
+class _Logprobs:
+    """The log-probability of each generated token, in OpenAI's `logprobs.content` shape, without
+    llama.cpp's `logits_all` (which keeps every position's logits: gigabytes for a long prompt).
+    As a logits processor it sees each step's raw logits before the grammar and the penalties
+    act, and the token chosen at the previous step (the last input id): the model's own
+    probability of what it answered."""
+
+    MAX_STEPS = 1024
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[int, float]] = []  # (token, log-probability) of each chosen token
+        self._previous: Any = None  # the previous step's log-softmax
+        self._last_token: int | None = None
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import numpy as np
+
+        if self._previous is not None and len(input_ids) and len(self.steps) < self.MAX_STEPS:
+            token = int(input_ids[-1])
+            self.steps.append((token, float(self._previous[token])))
+        logits = np.asarray(scores, dtype=np.float64)
+        top = logits.max()
+        self._previous = logits - (top + np.log(np.exp(logits - top).sum()))
+        return scores
+
+    def content(self, model: Any) -> list[dict[str, Any]]:
+        """The steps as OpenAI's `logprobs.content` (the last token, chosen after the last step
+        seen, is not known here: the end of a JSON answer, no value's)."""
+        out = []
+        for token, logprob in self.steps:
+            text = model.detokenize([token]).decode("utf-8", errors="replace")
+            out.append({"token": text, "logprob": logprob, "bytes": None, "top_logprobs": []})
+        return {"content": out, "refusal": None}  # type: ignore[return-value]
 
 
 def _prompt_tokens_evaluated(model: Any) -> int:
