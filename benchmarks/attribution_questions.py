@@ -5,7 +5,7 @@ attributions code makes of the answers, beside the gold ones.
     .venv/bin/python benchmarks/attribution_questions.py     # about 2 minutes with the 1.5B default
 """
 
-import sys, time, json
+import sys, time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

@@ -65,8 +65,14 @@ def measure(splitter: str) -> dict:
                         if s.start < span["end"] and span["start"] < s.end:
                             owners.setdefault(s.number, set()).add(incident)
         joined += sum(1 for incidents in owners.values() if len(incidents) > 1)
-    return {"splitter": splitter, "quotes": quotes, "quotes_split": split, "units": units,
-            "units_joining_two_incidents": joined, "seconds": round(seconds, 2)}
+    return {
+        "splitter": splitter,
+        "quotes": quotes,
+        "quotes_split": split,
+        "units": units,
+        "units_joining_two_incidents": joined,
+        "seconds": round(seconds, 2),
+    }
 
 
 def main() -> None:

@@ -77,6 +77,11 @@ def main() -> None:
         str(usable_cores()),
         "--n_threads_batch",
         str(usable_cores()),
+        # the attribution questions ask for log-probabilities (the confidence), which this server
+        # gives only with every position's logits kept (gigabytes of memory; the in-process
+        # transport computes them without)
+        "--logits_all",
+        "true",
     ]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 
 import pytest
 from support.normalise_fixtures import OILFIELD_TEXT, make_doc, oilfield_document
 
 from extractor.normalise.gazetteer import Gazetteer, Place, default_gazetteer, load_admin1_table, name_keys
 from extractor.normalise.places import resolve_places
-from extractor.schema import ArticleExtraction
-from conftest import FIXTURES
 
 
 @pytest.fixture(scope="module")

@@ -76,5 +76,13 @@ def readable(text: str, mask: str = "\x00") -> str:
 
 
 def parse(text: str) -> Doc:
-    """The parse of `text` (an article's searchable text); token offsets index `text`."""
-    return nlp()(readable(text))
+    """The parse of `text` (an article's searchable text); token offsets index `text`, and
+    `surface(doc, start, end)` gives its words as written (a text in capitals is parsed lower-cased)."""
+    doc = nlp()(readable(text))
+    doc.user_data["text"] = text.replace("\x00", " ")
+    return doc
+
+
+def surface(doc: Doc, start: int, end: int) -> str:
+    """The article's own words at [start, end) of a parse."""
+    return doc.user_data.get("text", doc.text)[start:end]

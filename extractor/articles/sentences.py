@@ -90,7 +90,8 @@ def numbered(text: str, mask: str = "\x00", starts: Collection[int] | None = Non
 def _cut_at(part: str, offset: int, starts: Collection[int]) -> list[tuple[int, int]]:
     """(start, end) within `part` (which starts at `offset` of the text) of the sentences that
     begin at `starts` (offsets into the text: a parser's sentence starts), spaces trimmed."""
-    cuts = sorted({0, *(at - offset for at in starts if 0 < at - offset < len(part))})
+    blank = [m.end() for m in re.finditer(r"\n\s*\n", part)]  # a blank line always ends a sentence
+    cuts = sorted({0, *(at - offset for at in starts if 0 < at - offset < len(part)), *blank} - {len(part)})
     out = []
     for a, b in zip(cuts, [*cuts[1:], len(part)]):
         while a < b and part[a].isspace():

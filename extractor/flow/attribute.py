@@ -92,20 +92,31 @@ def link(
     return linked, notes
 
 
-def _fold(text: str) -> str:
+def _plain(option: str) -> str:
+    """An option as the answer's schema may hold it: no quotation marks or backslashes (a grammar
+    built from an enumeration holding them broke llama.cpp: a segmentation fault)."""
+    return re.sub(r"[\"“”\\]", "", option).strip() or "?"
+
+
+def fold(text: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", text.casefold()).split())
 
 
 def _is_target(name: Name, targets: Sequence[str]) -> bool:
-    folded = _fold(name.name)
-    return bool(folded) and any(folded == _fold(t) or _fold(t).endswith(" " + folded) for t in targets)
+    folded = fold(name.name)
+    return bool(folded) and any(folded == fold(t) or fold(t).endswith(" " + folded) for t in targets)
 
 
-def checked(linked: Sequence[Linked], targets_of: dict[str, list[str]]) -> tuple[list[Linked], list[str]]:
-    """The statements that may stand (see the module's docstring), and notes on the others."""
+def checked(
+    linked: Sequence[Linked], targets_of: dict[str, list[str]], places_of: dict[str, set[str]] | None = None
+) -> tuple[list[Linked], list[str]]:
+    """The statements that may stand (see the module's docstring), and notes on the others.
+    `places_of` gives each incident's place and country names, folded: where, never who."""
+    places_of = places_of or {}
     kept: list[Linked] = []
     notes: list[str] = []
     seen: set[tuple] = set()
+    linked = [_unknowing(_cleared(item, linked)) for item in linked]
     for item in linked:
         s = item.statement
         p = s.perpetrator
@@ -116,22 +127,26 @@ def checked(linked: Sequence[Linked], targets_of: dict[str, list[str]]) -> tuple
         if p is not None and _is_target(p, targets_of.get(item.incident_id, [])):
             notes.append(f'{where}: "{p.name}" is what the incident hit, not who did it; left out')
             continue
-        if p is not None and described(p) and s.kind == "reported":
+        if p is not None and described(p) and (s.kind in ("reported", "claimed", "denied") or s.plain and not s.hedged):
+            # a description acts only where a frame accuses it ("Armed men carried out the
+            # massacre", "Suspected gang members shot"), never in a claim, a denial or a plain report
             notes.append(f'{where}: "{p.name}" describes, it does not name, who did it; left out')
+            continue
+        if p is not None and fold(p.name) in places_of.get(item.incident_id, set()):
+            notes.append(f'{where}: "{p.name}" is where the incident happened, not who did it; left out')
             continue
         if (
             s.source is not None
             and p is not None
             and s.kind not in ("claimed", "denied")
-            and _fold(s.source.name) == _fold(p.name)
+            and fold(s.source.name) == fold(p.name)
         ):
             continue  # "police said five died": naming yourself takes a claim's words
-        key = (item.incident_id, _fold(p.name) if p else None, _fold(s.source.name) if s.source else None, s.kind)
+        key = (item.incident_id, fold(p.name) if p else None, fold(s.source.name) if s.source else None, s.kind)
         if key in seen:
             continue
         seen.add(key)
         kept.append(item)
-    kept = [_cleared(item, kept) for item in kept]
     unknown = {k.incident_id for k in kept if k.statement.kind == "unknown"}
     out = []
     for item in kept:
@@ -145,17 +160,28 @@ def checked(linked: Sequence[Linked], targets_of: dict[str, list[str]]) -> tuple
     return out, notes
 
 
+_MANY = re.compile(r"^(?:many|several|various|numerous|a number of|other|any)\b", re.I)
+
+
+def _unknowing(item: Linked) -> Linked:
+    """ "Many other threat groups could be behind the bombings": nobody is named, so nobody knows."""
+    s = item.statement
+    if s.kind == "alleged" and s.hedged and s.perpetrator is not None and _MANY.match(s.perpetrator.shown):
+        return Linked(replace(s, kind="unknown", perpetrator=None, hedged=False), item.incident_id)
+    return item
+
+
 def _cleared(item: Linked, kept: Sequence[Linked]) -> Linked:
     """A denial of "the accusations" by one of the accused ("An army officer denied the
     accusations" after the army was accused) clears the accused group; the denier stays its source."""
     s = item.statement
     if not (s.kind == "denied" and s.of_accusation and s.perpetrator is not None):
         return item
-    words = set(_fold(s.perpetrator.name).split())
+    words = set(fold(s.perpetrator.name).split())
     for other in kept:
         o = other.statement
         if other.incident_id == item.incident_id and o.kind == "alleged" and o.perpetrator is not None:
-            if words & set(_fold(o.perpetrator.name).split()) - {"the", "of", "and"}:
+            if words & set(fold(o.perpetrator.name).split()) - {"the", "of", "and"}:
                 return Linked(replace(s, perpetrator=o.perpetrator), item.incident_id)
     return item
 
@@ -190,11 +216,11 @@ def questions(kept: Sequence[Linked], names_in_sentence: Callable[[Statement], l
             continue  # who claims or denies is the grammar's subject: code reads it surely
         said_by = item.statement.source
         speaker = (
-            _fold(said_by.name) if said_by is not None and item.statement.kind not in ("claimed", "denied") else None
+            fold(said_by.name) if said_by is not None and item.statement.kind not in ("claimed", "denied") else None
         )
         # the speaker of a report is not offered: a small model offered the speaker names it
-        others = [n for n in names_in_sentence(item.statement) if _fold(n) not in (_fold(p.name), speaker)]
-        options = tuple(dict.fromkeys([p.name, *others[:3], NOBODY]))
+        others = [n for n in names_in_sentence(item.statement) if fold(n) not in (fold(p.name), speaker)]
+        options = tuple(dict.fromkeys(_plain(o) for o in [p.name, *others[:3], NOBODY]))
         asked.append(Question(item, options))
         if len(asked) == MAX_QUESTIONS:
             break
@@ -243,8 +269,8 @@ def attributions_from(
     found: list[Attribution] = []
 
     def actor_for(name: Name, sentence: Span) -> str:
-        folded = _fold(name.name)
-        twin = next((a for a in actors if folded in {_fold(x) for x in [a.name, *a.mentions]}), None)
+        folded = fold(name.name)
+        twin = next((a for a in actors if folded in {fold(x) for x in [a.name, *a.mentions]}), None)
         hit = (
             grounder.find_within(name.shown, sentence.start, sentence.end)
             or grounder.find_within(name.name, sentence.start, sentence.end)
@@ -259,10 +285,10 @@ def attributions_from(
             if span is not None and span not in twin.evidence:
                 twin.evidence.append(span)
             for form in (name.shown, *name.mentions):
-                if _fold(form) not in {_fold(x) for x in [twin.name, *twin.mentions]}:
+                if fold(form) not in {fold(x) for x in [twin.name, *twin.mentions]}:
                     twin.mentions.append(form)
             return twin.id
-        mentions = [f for f in dict.fromkeys((name.shown, *name.mentions)) if _fold(f) != folded]
+        mentions = [f for f in dict.fromkeys((name.shown, *name.mentions)) if fold(f) != folded]
         actor = Actor(
             id=f"A{len(actors) + 1}",
             name=name.name,

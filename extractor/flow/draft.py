@@ -48,16 +48,12 @@ class Caps:
     attributions: int = MAX_ATTRIBUTIONS
 
 
-def caps_for(small_model: bool, article_chars: int) -> Caps:
-    """The bounds for one article: the defaults for a capable model; for a small local model, a
-    bound on incidents that grows with the article (about one per 800 characters) between 3 and
-    10. The embedded 0.5B model, when it loops, repeats one item up to the bound; a slope of one
-    item per 1,000 characters did not make its answers shorter (benchmarks/quality.py, README).
-    A small model is asked no actors answer (it answers small attribution questions instead,
-    `extractor.flow.attribute`), so its actor and attribution bounds are the defaults, never sent."""
-    if not small_model:
-        return Caps()
-    return Caps(incidents=max(3, min(10, 3 + article_chars // 800)))
+def caps_for(article_chars: int) -> Caps:
+    """The bounds for one article's answers. They do not bind a capable model (the example gold
+    has 13 actors); a small model is asked no incidents or actors answer at all, only small
+    questions (`extractor.flow.judge`, `extractor.flow.attribute`)."""
+    del article_chars  # the bounds do not grow with the article: they are never met
+    return Caps()
 
 
 @lru_cache(maxsize=64)
@@ -72,33 +68,6 @@ def capped(container: type[BaseModel], cap: int, *fields: str) -> type[BaseModel
             Field(default_factory=list, max_length=cap) if not info.is_required() else Field(max_length=cap),
         )
     return create_model(container.__name__, __base__=container, __module__=container.__module__, **overrides)
-
-
-# What a small model is not asked for, since the tool computes it: the summary (the first sentence
-# the incident cites, cut to length) and the country code (normalisation resolves it from the
-# country's name or the place). Each left-out field is about a tenth of an incident's tokens.
-COMPUTED_FOR_SMALL_MODELS = {"DraftIncident": {"summary"}, "DraftLocation": {"country_code"}}
-
-
-@lru_cache(maxsize=16)
-def compact(container: type[BaseModel]) -> type[BaseModel]:
-    """`container` (an incidents container) without the fields COMPUTED_FOR_SMALL_MODELS lists."""
-
-    def kept(model: type[BaseModel], **replaced: Any) -> type[BaseModel]:
-        dropped = COMPUTED_FOR_SMALL_MODELS.get(model.__name__, set())
-        fields = {name: (info.annotation, info) for name, info in model.model_fields.items() if name not in dropped}
-        fields.update(replaced)
-        return create_model(model.__name__, __base__=_Draft, __module__=model.__module__, **fields)
-
-    location = kept(DraftLocation)
-    incident = kept(DraftIncident, location=(location, ...))
-    info = container.model_fields["incidents"]
-    return create_model(
-        container.__name__,
-        __base__=container,
-        __module__=container.__module__,
-        incidents=(list[incident], Field(max_length=_max_length(info))),
-    )
 
 
 @lru_cache(maxsize=256)

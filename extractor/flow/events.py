@@ -178,6 +178,7 @@ class Mention:
     agent: str | None = None  # who acted, as written
     patient: str | None = None  # on whom or what
     apart: bool = False  # told as another event than its sentence's: "linked to airstrikes", "hours after"
+    aside: bool = False  # told in a clause describing someone ("the lawyer, who was assassinated earlier today")
     sentence_places: list[str] = field(default_factory=list)  # places the name finder read in its sentence
 
 
@@ -374,6 +375,7 @@ def _read_grammar(mention: Mention, token: Token) -> None:
     ]
     inside = mention.times
     mention.apart = _apart(token)
+    mention.aside = token.dep_ in ("relcl", "acl") or token.head.dep_ in ("relcl", "acl") and token.dep_ != "ROOT"
     mention.sentence_places = [e.text for e in token.sent.ents if e.label_ in _PLACES]
     plural = token.tag_ in ("NNS", "NNPS") and _determiner(token) is None
     if mention.noun and plural and not inside and not any(c.dep_ == "nummod" for c in children):
@@ -561,14 +563,15 @@ def events_of(found: Sequence[Mention], resolve=None, country=None, recent=None)
         here, there = where(m), set().union(*(where(x) for x in e.mentions))
         return bool(here and there and not here & there)
 
-    for m in found:
+    for m in _headline_last(found):
         if m.negated or m.unreal == "non-event":
             continue
         relative = m.apart or any(t.kind == "relative" for t in m.times)  # "hours after": another event
         candidates = [e for e in events if _compatible(m.family, e) and not conflicts(m, e)]
         if relative:
             candidates = [e for e in candidates if all(x.sentence.number != m.sentence.number for x in e.mentions)]
-        candidates.sort(key=lambda e: -last_seen[e.number])
+        # an event told aside, in a clause about someone, is not what a later "the attack" names
+        candidates.sort(key=lambda e: (e.mentions[0].aside and m.anaphoric, -last_seen[e.number]))
         same_sentence = [e for e in candidates if any(x.sentence.number == m.sentence.number for x in e.mentions)]
         latest = candidates[0] if candidates and m.sentence.number - last_seen[candidates[0].number] <= NEAR else None
         own_time = bool(when(m))
@@ -587,6 +590,18 @@ def events_of(found: Sequence[Mention], resolve=None, country=None, recent=None)
         chosen.mentions.append(m)
         last_seen[chosen.number] = m.sentence.number
     return events
+
+
+def _headline_last(found: Sequence[Mention]) -> list[Mention]:
+    """The mentions in order, those of a headline (a first unit with no final stop) after the
+    next sentence's: a headline sums up the event its lead tells, in fewer words and no date."""
+    first = found[0].sentence if found else None
+    if first is None or first.number != min(m.sentence.number for m in found) or re.search(r"[.!?\"”]$", first.shown):
+        return list(found)
+    head = [m for m in found if m.sentence.number == first.number]
+    rest = [m for m in found if m.sentence.number != first.number]
+    lead = [m for m in rest if m.sentence.number == rest[0].sentence.number] if rest else []
+    return lead + head + rest[len(lead) :]
 
 
 def background(event: Event, first: Event | None) -> bool:

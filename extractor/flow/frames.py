@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from extractor.articles.parse import surface
 from extractor.articles.sentences import Sentence
 from extractor.flow.events import TRIGGERS
-from extractor.flow.names import nameless, names_in
+from extractor.flow.names import MEMBER_NOUNS, nameless, names_in
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 HEDGES = re.compile(
     r"\b(?:could|may|might|possibly|probably|likely|appears?|appeared|apparently|believed|believe|suspected|"
     r"suspect|allegedly|alleged|reportedly|presumably|seems?|suggest\w*|hint\w*|possibility|thought|"
-    r"reports? (?:emerged|say|said|suggest\w*))\b",
+    r"supposedly|purportedly|reports? (?:emerged|say|said|suggest\w*))\b",
     re.I,
 )
 _SPEECH = frozenset(
@@ -54,7 +55,7 @@ _SPEECH = frozenset(
 )
 _CLAIM = {"claim", "admit", "acknowledge"}
 _SPEECH_NOUNS = {"assertion", "claim", "allegation", "accusation", "statement", "suggestion", "report", "remark"}
-_DENY = {"deny", "reject", "refute", "dismiss", "disown", "distance"}
+_DENY = {"deny", "reject", "refute", "dismiss", "disown"}
 _BLAME = {"blame", "accuse", "attribute", "hold", "charge", "implicate", "fault"}
 _DO = {"carry", "conduct", "commit", "perpetrate", "stage", "launch", "orchestrate", "mount", "execute", "cause"}
 _UNKNOWN = re.compile(
@@ -70,7 +71,7 @@ _NOT_ACTORS = frozenset(
     """photo photograph picture image video footage report statement communique document post message
     letter tweet website channel drone missile rocket bomb shell mortar grenade bullet explosive
     device vehicle car truck weapon evidence analysis intelligence investigation account claim
-    accusation launch misfire barrage projectile shrapnel""".split()
+    accusation launch misfire barrage projectile shrapnel violence incident crime killings tragedy""".split()
 )
 # Acts named by their weapon: the phrase names a state ("a U.S. drone"), never a maker ("Katyusha").
 WEAPON_ACTS = frozenset("rocket missile mortar artillery grenade bomb landmine ied shell drone".split())
@@ -162,61 +163,102 @@ class Statement:
     about: list[int] = field(default_factory=list)  # offsets of words naming the act it is about
     on_act: bool = False  # read from an act's own words ("Y attacked", "a Hamas assault"): true of that act only
     of_accusation: bool = False  # a denial of "the accusations": it clears whom they accused
+    plain: bool = False  # the agent of an act's own verb ("gunmen killed"), no frame of attribution
 
 
 def _phrase_bounds(token: Token) -> tuple[int, int]:
-    words = [
-        t
-        for t in token.subtree
-        if t.dep_ not in ("relcl", "acl", "appos", "punct", "cc", "conj", "prep") or t.i == token.i
-    ]
-    left = min(t.i for t in words)
-    right = max(t.i for t in words if t.i <= token.i or t.dep_ in ("compound", "amod", "nummod", "flat"))
-    right = max(right, token.i)
-    # a "of"-phrase belongs to a name ("Syrian Observatory for Human Rights", "Minister of Information")
-    for child in token.children:
-        if child.dep_ == "prep" and child.lower_ in ("of", "for") and child.i == right + 1:
-            right = max(t.i for t in child.subtree)
+    """The words of the noun phrase `token` heads: its modifiers and the phrases of "of", "for",
+    "in" that belong to a name ("Minister of Information, Tourism, and Culture of the resigned
+    Yemeni government", "officials in the Iranian regime"), without its clauses, appositions and
+    the other members of a list it heads."""
+    cut = {t.i for c in token.children if c.dep_ in ("conj", "cc", "relcl", "acl", "appos") for t in c.subtree}
+    for child in token.children:  # a phrase of time or purpose is no part of a name, nor "of doing"
+        objects = [g for g in child.children if g.dep_ in ("pobj", "pcomp")]
+        doing = any(g.pos_ == "VERB" or g.tag_ == "VBG" or g.lower_.endswith("ing") or _thing(g) for g in objects)
+        if child.dep_ == "prep" and (child.lower_ not in ("of", "for", "in", "from") or doing):
+            cut |= {t.i for t in child.subtree}
+    for t in token.subtree:  # "militias — who are largely allied to the GNA —"
+        if t.text in ("—", "–") and t.i > token.i:
+            cut |= {x.i for x in token.subtree if x.i >= t.i}
+    words = [t.i for t in token.subtree if t.i not in cut]
+    left, right = min(words), max(words)
+    while right > token.i and token.doc[right].is_punct:
+        right -= 1
     return left, right
 
 
 def name_of(token: Token, is_place: Callable[[str], bool] | None = None) -> Name | None:
     """The actor a noun phrase names (see the module's docstring), or None for a pronoun, a date,
     a place, or a phrase that names nothing."""
+    name = _name_of(token, is_place)
+    person = name is not None and name.label == "PERSON" and " " in name.name
+    if name is not None and not person and is_place is not None and is_place(name.name):
+        whole = _clean(re.sub(r"^(?:the|a|an)\s+", "", name.shown, flags=re.I))
+        if whole != name.name and not is_place(whole):
+            return replace(name, name=whole)  # "Naga militants": a people's members, not the town Naga
+        return None  # a town or a province by its name alone: where, not who acted
+    return name
+
+
+def _name_of(token: Token, is_place: Callable[[str], bool] | None) -> Name | None:
     doc = token.doc
     if token.pos_ == "PRON" or token.ent_type_ in ("DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY"):
         return None
     if _thing(token):
         return None  # an act, a weapon or a document does not act: its author does
     left, right = _phrase_bounds(token)
+    sentence = token.sent
+    left, right = max(left, sentence.start), min(right, sentence.end - 1)
+    breaks = [t.i for t in doc[left : token.i] if "\n" in t.text or "\n" in t.whitespace_]
+    if breaks:
+        left = breaks[-1] + 1  # a line of page clutter before it ("Home\nNigerian herders")
     span = doc[left : right + 1]
-    shown = span.text.strip(" ,.:;\"“”'’")
-    while span and span[0].lower_ in ("the", "a", "an") and len(span) > 1:
+    shown = _w(span).strip(" ,.:;\"“”'’")
+    while span and span[0].lower_ in ("the", "a", "an", "both") and len(span) > 1:
         span = span[1:]
+    # its name without the describing words before it ("self-styled", "ethnic", "renegade"); the
+    # whole phrase stays as it is shown
+    core = span
+    while len(core) > 1 and core[0].i < token.i and (core[0].is_punct or core[0].lower_ in _DESCRIBING):
+        core = core[1:]
     ents = [e for e in doc.ents if e.start >= left and e.end <= right + 1]
+    closing = _closing_name(token)
+    if closing is not None:  # "The health minister in the Hamas-run government of Gaza, Mai Alkaila, accused"
+        return Name(_clean(_w(closing)), shown, span.start_char, span.end_char, "PERSON", (_clean(_w(span)),))
     for child in token.children:  # "The health minister ..., Mai Alkaila, accused": the person
-        if child.dep_ == "appos" and child.ent_type_ == "PERSON":
-            ents = [e for e in doc.ents if e.start <= child.i < e.end] + ents
+        if child.dep_ == "appos" and child.pos_ == "PROPN" and token.pos_ == "NOUN":
+            named = [e for e in doc.ents if e.start <= child.i < e.end]
+            if named:
+                ents = named + ents
+            else:
+                first = min([child.i, *(c.i for c in child.children if c.dep_ == "compound")])
+                person = doc[first : child.i + 1]
+                return Name(_clean(_w(person)), shown, span.start_char, span.end_char, "PERSON", (_clean(_w(span)),))
     person = next((e for e in ents if e.label_ == "PERSON"), None)
+    if person is not None and person.root.i != token.i and token.lower_ in MEMBER_NOUNS:
+        person = None  # "Naga militants": a people's or a group's name before its members, no person
     if person is not None:
         return Name(
-            _clean(person.text),
+            _clean(_w(person)),
             shown,
             span.start_char,
             span.end_char,
             "PERSON",
-            (_clean(span.text),) if _clean(span.text) != _clean(person.text) else (),
+            (_clean(_w(span)),) if _clean(_w(span)) != _clean(_w(person)) else (),
         )
     if any(e.label_ in ("DATE", "TIME") and e.root.i == token.i for e in ents):
         return None
+    backed = [e for e in ents if e.end + 1 < len(doc) and doc[e.end].text == "-" and doc[e.end + 1].lower_ in _BACKED]
+    if backed and not any(e.label_ == "ORG" and e.root.i == token.i for e in ents):
+        return Name(_clean(_w(core)), shown, span.start_char, span.end_char, "ORG")  # "UAE-backed militias"
     org = next((e for e in ents if e.label_ in ("ORG", "NORP", "GPE", "FAC") and e.root.i == token.i), None)
     if org is None:
         org = next((e for e in ents if e.label_ == "ORG"), None) or next((e for e in ents if e.label_ == "NORP"), None)
-    text = _clean(span.text)
-    if org is not None and org.label_ == "GPE" and is_place is not None and is_place(org.text):
+    text = _clean(_w(core))
+    if org is not None and org.label_ == "GPE" and is_place is not None and is_place(_w(org)):
         return None  # a town or a province does not act
     if org is not None and org.label_ == "GPE" and org.root.i == token.i:
-        return Name(_clean(org.text), shown, org.start_char, org.end_char, "GPE")
+        return Name(_clean(_w(org)), shown, org.start_char, org.end_char, "GPE")
     if org is not None and org.label_ == "NORP" and org.root.i != token.i:
         # "the Israeli military", "Palestinian health authorities": the phrase is the actor
         return Name(text, shown, span.start_char, span.end_char, "NORP")
@@ -224,19 +266,55 @@ def name_of(token: Token, is_place: Callable[[str], bool] | None = None) -> Name
         state = DEMONYMS.get(token.lower_)  # "Israeli" alone names no group; a state by its adjective
         return Name(state, shown, span.start_char, span.end_char, "GPE") if state else None
     if org is not None:
-        full = text if len(text) <= len(_clean(org.text)) + 30 else _clean(org.text)
-        return Name(
-            full, shown, span.start_char, span.end_char, "ORG", (_clean(org.text),) if _clean(org.text) != full else ()
-        )
-    found = names_in(span.text, is_place=is_place)
+        name = _clean(_w(org))  # the name the finder read; the phrase around it is a mention
+        forms = tuple(f for f in (text, _acronym_after(org)) if f and f != name)
+        return Name(name, shown, span.start_char, span.end_char, "ORG", forms)
+    found = names_in(_w(span), is_place=is_place)
     if found:
         first = found[0]
-        at = span.start_char + max(span.text.find(first.shown), 0)
+        at = span.start_char + max(_w(span).find(first.shown), 0)
         return Name(_clean(first.name), shown, at, at + len(first.shown), "ORG")
-    if token.pos_ in ("NOUN", "PROPN") and not _only_common(span):
+    nominal = token.pos_ in ("NOUN", "PROPN") or token.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj")
+    if nominal:  # the tagger takes some nouns for verbs ("Naga militants")
         return Name(text, shown, span.start_char, span.end_char, "")
-    if token.pos_ in ("NOUN", "PROPN"):
-        return Name(text, shown, span.start_char, span.end_char, "")
+    return None
+
+
+# Words that describe an actor without naming it: left out of its name, kept in its mention.
+_DESCRIBING = frozenset("self styled so called renegade ethnic notorious outlawed banned rival powerful".split())
+_BACKED = frozenset("backed led allied sponsored funded aligned affiliated linked supported".split())
+
+
+def _w(span: Span) -> str:
+    """The article's own words a span of the parse covers (a text in capitals is parsed in lower case)."""
+    return surface(span.doc, span.start_char, span.end_char)
+
+
+def _closing_name(token: Token) -> Span | None:
+    """A proper name set off by commas at the end of a common noun's subject phrase, which the
+    parser may hang anywhere inside it: the name of the one the phrase describes."""
+    if token.pos_ != "NOUN" or token.dep_ not in ("nsubj", "nsubjpass"):
+        return None
+    doc = token.doc
+    last = max(t.i for t in token.subtree)
+    while last > token.i and doc[last].is_punct:
+        last -= 1
+    if doc[last].pos_ != "PROPN" or doc[last].i <= token.i:
+        return None
+    first = last
+    while first - 1 > token.i and doc[first - 1].pos_ == "PROPN":
+        first -= 1
+    if doc[first - 1].text != "," or last + 1 >= len(doc) or doc[last + 1].text != ",":
+        return None
+    return doc[first : last + 1]
+
+
+def _acronym_after(ent: Span) -> str | None:
+    """The acronym written in brackets after a name: "National Liberation Army (ELN)"."""
+    doc = ent.doc
+    if ent.end + 2 < len(doc) and doc[ent.end].text == "(" and doc[ent.end + 2].text == ")":
+        inside = doc[ent.end + 1].text
+        return inside if inside.isupper() and 2 <= len(inside) <= 8 else None
     return None
 
 
@@ -247,17 +325,22 @@ def _thing(token: Token) -> bool:
     return bool(words & (TRIGGERS | _NOT_ACTORS))
 
 
-def _only_common(span: Span) -> bool:
-    return all(t.pos_ not in ("PROPN",) for t in span)
-
-
 def _clean(text: str) -> str:
-    text = re.sub(r"\s+", " ", text).strip(" ,.:;\"“”'’")
+    text = re.sub(r",?&?quot;?", "", text)  # a broken entity left in the copy: "forces,quot;"
+    text = re.sub(r"[\"“”\\]", "", re.sub(r"\s+", " ", text)).strip(" ,.:;'’")
+    if text.count("(") != text.count(")"):
+        text = text.replace("(", "").replace(")", "").strip()
     return re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.I)
 
 
+_QUANTIFIED = re.compile(r"^(?:two|three|four|several|some|many|both|another|other|other|separate|various)\b", re.I)
+
+
 def described(name: Name) -> bool:
-    """Whether a name is only a description: no name finder knew it and it names no group."""
+    """Whether a name is only a description: no name finder knew it and it names no group, or it
+    counts unnamed groups ("two separate groups", "Another group")."""
+    if _QUANTIFIED.match(name.name) and name.label in ("", "ORG"):
+        return True
     return name.label == "" and (nameless(name.name) or not any(w[:1].isupper() for w in name.name.split()))
 
 
@@ -300,11 +383,17 @@ class _Context:
         return None
 
 
+_CONCESSIVE = {"despite", "although", "though", "while", "whereas", "unlike"}
+
+
 def _subject(verb: Token) -> Token | None:
+    """The verb's subject, or the subject of the clause it continues ("condemned the crime,
+    blaming Haftar"), but not across "despite" ("despite al-Shabaab claiming responsibility")."""
     for child in verb.children:
         if child.dep_ in ("nsubj", "nsubjpass"):
             return child
-    if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.i != verb.i:
+    concessive = verb.head.lower_ in _CONCESSIVE or any(c.lower_ in _CONCESSIVE for c in verb.children)
+    if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.i != verb.i and not concessive:
         return _subject(verb.head)
     return None
 
@@ -326,7 +415,7 @@ def _speaker(verb: Token, ctx: _Context) -> Name | None:
     """Who says what `verb` tells: climbing to a verb of speech whose clause holds it, or the
     object of "according to" in its sentence."""
     node = verb
-    for _ in range(4):
+    for _ in range(6):
         lemma = node.lemma_.lower()
         if lemma == "quote" and node.i != verb.i:  # "TRT quoted Adel al Masani as saying that"
             quoted = _object(node)
@@ -430,17 +519,19 @@ def _frames_at(token: Token, ctx: _Context) -> list[Statement]:
 
     def add(kind: str, perpetrator: Name | None, source: Name | None, about: Token | None, h: bool = hedged) -> None:
         at = [about.idx] if about is not None else []
-        out.append(Statement(sentence, kind, perpetrator, source, h, token.text, at, on_act))
+        out.append(Statement(sentence, kind, perpetrator, source, h, token.text, at, on_act, plain=lemma in TRIGGERS))
 
     if lemma in _CLAIM and token.pos_ == "VERB" and not _negated(token):
         subject = _subject(token)
         agent = _prep_object(token, "by")
-        claimant = ctx.name(agent) if agent is not None else (ctx.name(subject) if subject is not None else None)
+        claimer = agent if agent is not None else subject
         what = _object(token) or _prep_object(token, "for")
         if what is not None and what.lemma_.lower() in _RESPONSIBILITY:
-            what = _prep_object(what, "for", "in", "of") or what
-        if claimant is not None and (what is not None or any(c.dep_ == "ccomp" for c in token.children)):
-            add("claimed", claimant, claimant, what, False)
+            # "claimed responsibility on Thursday for two explosions": "for" may hang on either
+            what = _prep_object(what, "for", "in", "of") or _prep_object(token, "for") or what
+        if claimer is not None and (what is not None or any(c.dep_ == "ccomp" for c in token.children)):
+            for claimant in _conjoined(claimer, ctx):  # "Both the Islamic State and Jamaat-ul-Ahrar claimed"
+                add("claimed", claimant, claimant, what, False)
     elif lemma == "claim" and token.pos_ == "NOUN":
         by = _prep_object(token, "by") or next((c for c in token.children if c.dep_ == "poss"), None)
         if by is not None:
@@ -471,6 +562,13 @@ def _frames_at(token: Token, ctx: _Context) -> list[Statement]:
             pair = _first_person(subject, ctx)
             if pair is not None:
                 add("denied", pair[0], pair[1], _prep_object(token, "in", "for") or _object(token), False)
+        elif (
+            denier is not None
+            and (claim := _object(token)) is not None
+            and claim.lemma_.lower() == "claim"
+            and ((by := _prep_object(claim, "by")) is not None and (claimant := ctx.name(by)) is not None)
+        ):
+            add("denied", claimant, denier, claim, False)  # "police denied a claim by IS that it was responsible"
         elif denier is not None:
             obj = _object(token)
             add("denied", denier, denier, _prep_object(token, "in", "for") or obj, False)
@@ -510,6 +608,15 @@ def _frames_at(token: Token, ctx: _Context) -> list[Statement]:
         _behind_frame(token, ctx, add)
     elif lemma in ("be", "come") and _prep_object(token, "from") is not None:
         _origin_frame(token, ctx, add)
+    elif lemma in ("accuse", "suspect") and token.dep_ == "acl" and token.head.pos_ in ("NOUN", "PROPN"):
+        accused = ctx.name(token.head)  # "two policemen accused of being involved"
+        if accused is not None:
+            add("alleged", accused, _speaker(token.head, ctx), None, True)
+    elif lemma in ("involvement", "role", "hand") and token.pos_ == "NOUN" and _prep_object(token, "of") is not None:
+        speaker = _speaker(token, ctx)  # "the police had hinted at the involvement of Naga militants"
+        if speaker is not None and not _negated(token.head):
+            for perpetrator in _conjoined(_prep_object(token, "of"), ctx):
+                add("alleged", perpetrator, speaker, None)
     elif lemma == "act" and token.pos_ == "NOUN" and _prep_object(token, "of") is not None:
         doer = _prep_object(token, "of")  # "it is an act of the Zionist regime"
         speaker = _speaker(token, ctx)
@@ -569,10 +676,17 @@ def _agent_frame(token: Token, ctx: _Context, add) -> None:
     subject = _subject(token)
     passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in token.children)
     doer = agent if agent is not None else (None if passive else subject)
-    if doer is None or _negated(token):
+    if doer is None or _negated(token) or _under_denial(token):
         return
     about = (subject if passive else _object(token)) if token.lemma_.lower() not in TRIGGERS else token
     speaker = _speaker(token, ctx)
+    if doer.lower_ in ("we", "i") and token.lemma_.lower() in TRIGGERS:
+        pair = _first_person(doer, ctx)  # "We attacked Nampala this morning," said X: a claim
+        if pair is not None:
+            add("claimed", pair[0], pair[1], about, False)
+        return
+    if doer.pos_ == "PRON":
+        return  # "it has executed attacks": a pronoun agent is not read as an accusation
     if _thing(doer):
         weapon = doer.lemma_.lower() not in TRIGGERS and doer.lower_ not in TRIGGERS
         named = state_of(doer) or (None if weapon else _named_modifier(doer, ctx) or _doer_of(doer, ctx))
@@ -585,6 +699,19 @@ def _agent_frame(token: Token, ctx: _Context, add) -> None:
         else:
             hedged = _hedged(ctx.sentence_of(token))
             add("alleged" if hedged else "reported", perpetrator, None, about)
+
+
+def _under_denial(token: Token) -> bool:
+    """Whether an act is told inside a denial ("herders deny killing farmers"): the denial is
+    the statement, not the act's report."""
+    node = token
+    for _ in range(3):
+        if node.head.i == node.i:
+            return False
+        node = node.head
+        if node.lemma_.lower() in _DENY or (node.pos_ in ("VERB", "AUX") and _negated(node)):
+            return True
+    return False
 
 
 def _doer_of(act: Token, ctx: _Context) -> Name | None:
@@ -602,6 +729,8 @@ def _named_modifier(token: Token, ctx: _Context, states_only: bool = False) -> N
     labels = ("GPE",) if states_only else ("ORG", "GPE", "NORP")
     for child in token.children:
         if child.dep_ in ("compound", "poss", "nmod") and child.ent_type_ in labels and child.i < token.i:
+            if ctx.is_place is not None and ctx.is_place(child.text):
+                continue  # "the Quetta bombing", "Sulu church bombings": where, not who
             return ctx.name(child)
     return None
 
@@ -611,8 +740,8 @@ def _modifier_frame(token: Token, ctx: _Context, add) -> None:
     "Israel's bombing campaign": reported in the article's voice, alleged when someone says it."""
     weapon = token.lemma_.lower() in WEAPON_ACTS or token.lower_.removesuffix("s") in WEAPON_ACTS
     named = state_of(token) if weapon else _named_modifier(token, ctx) or state_of(token)
-    if named is None or token.dep_ in ("compound",):
-        return
+    if named is None or token.dep_ in ("compound",) or _under_denial(token):
+        return  # "this was not an al-Shabaab attack": no report of one
     speaker = _speaker(token, ctx)
     add("alleged" if speaker is not None or _hedged(ctx.sentence_of(token)) else "reported", named, speaker, token)
 

@@ -170,9 +170,11 @@ def draft_incidents(
     answers: Sequence[EventAnswer],
     published: str | None,
     where: Callable[[Sequence[str]], tuple[str, str] | None],
+    scan: Callable[[str], tuple[str, str] | None] = lambda text: None,
 ) -> DraftIncidents:
     """Incident drafts for the events the model said happened, in order, with ids I1, I2, ...;
-    `where(place names)` gives (place name, country) for the first place a gazetteer knows."""
+    `where(place names)` gives (place name, country) for the first place a gazetteer knows, and
+    `scan(text)` the place a text names (for texts whose names the parser cannot read: capitals)."""
     day = dt.date.fromisoformat(published) if published else None
     kept = [(e, a) for e, a in zip(events, answers) if a.happened == "yes"]
     first = kept[0][0] if kept else None
@@ -185,7 +187,12 @@ def draft_incidents(
         earlier = first_time is not None and time is not None and time.end < first_time.start
         relative = any(f.kind == "relative" for _, f in event.times)  # told against another: "hours after"
         primary = event is first or not (background(event, first) or earlier or relative)
-        place = where(event.places) or where(_named_places(event)) or ("unknown", "unknown")
+        place = (
+            where(event.places)
+            or where(_named_places(event))
+            or scan(" ".join(s.shown for s in event.sentences[:2]))
+            or ("unknown", "unknown")
+        )
         patients = [m.patient for m in event.mentions if m.patient and not m.weak and not m.apart][:3]
         drafts.append(
             DraftIncident.model_construct(

@@ -354,12 +354,32 @@ def grammar_problem(schema: dict[str, Any]) -> str | None:
     parse, e.g. one carrying a regex escape like \\d from a JSON-schema pattern. Check first."""
     from llama_cpp.llama_grammar import json_schema_to_gbnf
 
+    quoted = sorted(v for v in _enumerated(schema) if '"' in v or "\\" in v)
+    if quoted:  # the converter escapes them in a way llama.cpp's grammar parser dies on (a segfault)
+        return f"enumerated values hold quotation marks or backslashes llama.cpp's grammar cannot take: {quoted[:3]}"
     try:
         grammar = json_schema_to_gbnf(json.dumps(schema))
     except Exception as exc:  # the converter raises plain Exceptions on unsupported schemas
         return f"the JSON schema cannot be turned into a grammar: {exc}"
     bad = sorted({m.group(0) for m in _GBNF_ESCAPE.finditer(grammar) if m.group(1) not in _GBNF_ESCAPES_OK})
     return f"the grammar would contain escapes llama.cpp rejects: {bad}" if bad else None
+
+
+def _enumerated(schema: Any) -> list[str]:
+    """Every string of an `enum` or a `const` anywhere in a JSON schema."""
+    found: list[str] = []
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key == "enum" and isinstance(value, list):
+                found += [v for v in value if isinstance(v, str)]
+            elif key == "const" and isinstance(value, str):
+                found.append(value)
+            else:
+                found += _enumerated(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            found += _enumerated(value)
+    return found
 
 
 def _error(status: int, message: str) -> httpx2.Response:

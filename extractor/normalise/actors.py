@@ -159,7 +159,12 @@ def _same(a: Actor, b: Actor, actors: list[Actor], registry: Registry | None) ->
             # found in exactly one other actor's longer name. A bare name ("Israel") is a name of
             # its own, not a short form of "Israel's military chief of staff".
             words = form.split()
-            if 2 <= len(words) <= 3 and words[0].lower() == "the" and all(w[:1].isupper() for w in words[1:]):
+            institution = len(words) == 2 and words[1].lower() in _INSTITUTIONS  # "the police", "the army"
+            if (
+                2 <= len(words) <= 3
+                and words[0].lower() == "the"
+                and (institution or all(w[:1].isupper() for w in words[1:]))
+            ):
                 tokens = actor_key(" ".join(words[1:])).split()
                 holders = [
                     x
@@ -171,6 +176,11 @@ def _same(a: Actor, b: Actor, actors: list[Actor], registry: Registry | None) ->
                 if holders == [full]:
                     return "short form"
     return None
+
+
+# Institutions an article names by their common noun once it has named them in full ("Manipur
+# Police" ... "the police"): a short form when exactly one other actor's name holds the noun.
+_INSTITUTIONS = frozenset("police army military government militia militias rebels navy guard ministry".split())
 
 
 def _contains(tokens: list[str], part: list[str]) -> bool:

@@ -334,14 +334,33 @@ def score_article(gold: GoldExtraction, pred: GoldExtraction, text: str | None =
     def kind_right(pt, gt) -> bool:
         return pt.kind in (gt.kind_any or [gt.kind])
 
-    members = _statements(gold.attributions, optional)
+    members, alternative = _statements(gold.attributions, optional)
+    # An alternative is no target of its own: a prediction matching it matches its statement. A
+    # prediction that is a gold statement itself pairs with it first; then kind, hedge, and a
+    # required statement before an optional one.
     sims = [
-        (2 + kind_right(pt, gt) + 0.5 * (pt.hedged == gt.hedged) + 0.1 * (not optional(gt)), p, g)
+        (2 + direct + kind_right(pt, gt) + 0.5 * (pt.hedged == gt.hedged) + 0.1 * (not optional(gt)), p, g)
         for p, pt in enumerate(pred.attributions)
         for g, gt in enumerate(gold.attributions)
-        if any(key_of_pred(pt, m) == key_of_gold(m) for m in members[g])
+        if not alternative[g]
+        and (
+            (direct := key_of_pred(pt, gt) == key_of_gold(gt))
+            or any(key_of_pred(pt, m) == key_of_gold(m) for m in members[g])
+        )
     ]
     attr_pairs = _greedy(sims)
+    # A second prediction of a statement already matched, by its alternative, is neither a hit
+    # nor a false alarm: it pairs with the alternative, which is optional.
+    spare = [
+        (1.0, p, g)
+        for p, pt in enumerate(pred.attributions)
+        if p not in attr_pairs
+        for g, gt in enumerate(gold.attributions)
+        if alternative[g] and key_of_pred(pt, gt) == key_of_gold(gt)
+    ]
+    for p, g in _greedy(spare).items():
+        if g not in attr_pairs.values():
+            attr_pairs[p] = g
     _count(score.attributions, len(pred.attributions), attr_pairs, [optional(t) for t in gold.attributions])
     for p, g in attr_pairs.items():
         pt, gt = pred.attributions[p], gold.attributions[g]
@@ -361,8 +380,9 @@ def _third_party_denial(t) -> bool:
     return t.kind == "denied" and t.source_id is not None and t.source_id != t.perpetrator_id
 
 
-def _statements(attributions, optional) -> list[list]:
-    """For each gold attribution, the attributions a prediction may match to match it. A statement
+def _statements(attributions, optional) -> tuple[list[list], list[bool]]:
+    """For each gold attribution, the attributions a prediction may match to match it, and whether
+    it is only an alternative of another. A statement
     made by a spokesperson for an organisation is written once as required and again as optional,
     credited to the other: attributions sharing incident, perpetrator and kind with exactly one
     required member are one statement, and a prediction matching any member matches the required
@@ -370,12 +390,13 @@ def _statements(attributions, optional) -> list[list]:
     groups: dict[tuple, list] = {}
     for t in attributions:
         groups.setdefault((t.incident_id, t.perpetrator_id, t.kind), []).append(t)
-    members = []
+    members, alternative = [], []
     for t in attributions:
         group = groups[(t.incident_id, t.perpetrator_id, t.kind)]
         required = [m for m in group if not optional(m)]
         members.append(group if not optional(t) and len(required) == 1 else [t])
-    return members
+        alternative.append(optional(t) and len(required) == 1)
+    return members, alternative
 
 
 _CALENDAR = re.compile(

@@ -3,9 +3,10 @@
 `FakeModel` is a queue-based fake OpenAI server as an httpx2 transport: each POST to
 /chat/completions pops the next queued answer (a dict or list is sent as JSON content, an
 httpx2.Response or an exception is returned or raised as is) and keeps the request for
-inspection. The embedded model's small attribution questions are answered "none" unless the next
-queued answer is one (a dict with "perpetrator", or a string that is not a JSON object), so tests
-about other stages need not queue them.
+inspection. A small model's questions (is this event real and of which type; who carried it
+out) are answered as the code proposes unless the next queued answer is one (a dict with
+"happened" or "answer", or a string that is not a JSON object), so tests about other stages need
+not queue them.
 """
 
 from __future__ import annotations
@@ -34,16 +35,35 @@ def completion(
     }
 
 
-def _is_attribution_question(body: dict[str, Any]) -> bool:
+def _schema(body: dict[str, Any]) -> dict[str, Any]:
     fmt = body.get("response_format") or {}
-    schema = fmt.get("schema") or (fmt.get("json_schema") or {}).get("schema") or {}
-    return "perpetrator" in (schema.get("properties") or {})
+    return fmt.get("schema") or (fmt.get("json_schema") or {}).get("schema") or {}
+
+
+def _options(schema: dict[str, Any], field: str) -> list[str]:
+    prop = (schema.get("properties") or {}).get(field) or {}
+    if "$ref" in prop:  # a nested definition
+        prop = (schema.get("$defs") or {}).get(prop["$ref"].rsplit("/", 1)[-1], {})
+    return list(prop.get("enum") or ([prop["const"]] if "const" in prop else []))
+
+
+def small_question_answer(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The answer a small model's question gets unless a test queued one: an event judged to have
+    happened, of the first sub-event type offered (the codebook's likeliest); an accusation
+    confirmed (the frame's own perpetrator, offered first). None for any other request."""
+    schema = _schema(body)
+    properties = schema.get("properties") or {}
+    if "happened" in properties and "sub_event_type" in properties:
+        return {"happened": "yes", "sub_event_type": _options(schema, "sub_event_type")[0]}
+    if set(properties) == {"answer"}:
+        return {"answer": _options(schema, "answer")[0]}
+    return None
 
 
 def _answers_a_question(answer: Any) -> bool:
     if isinstance(answer, str):
-        return '"perpetrator"' in answer or not answer.lstrip().startswith("{")
-    return isinstance(answer, dict) and "perpetrator" in answer
+        return '"happened"' in answer or '"answer"' in answer or not answer.lstrip().startswith("{")
+    return isinstance(answer, dict) and ("happened" in answer or set(answer) == {"answer"})
 
 
 class FakeModel(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
@@ -59,10 +79,11 @@ class FakeModel(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         body = json.loads(request.read() or b"{}")
         self.requests.append(body)
-        if _is_attribution_question(body) and not _answers_a_question(self.answers[0] if self.answers else None):
-            # The embedded model's small attribution questions (extractor.flow.attribute) are answered
-            # "the sentence names nobody" unless the test queued an answer for them.
-            return httpx2.Response(200, json=completion(json.dumps({"perpetrator": "none", "source": "article"})))
+        automatic = small_question_answer(body)
+        if automatic is not None and not _answers_a_question(self.answers[0] if self.answers else None):
+            # A small model's questions (extractor.flow.judge, extractor.flow.attribute) are answered
+            # as the code proposes unless the test queued an answer for them.
+            return httpx2.Response(200, json=completion(json.dumps(automatic)))
         if not self.answers:
             raise AssertionError("FakeModel: no answer queued for this request")
         answer = self.answers.popleft()

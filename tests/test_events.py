@@ -1,0 +1,83 @@
+"""Events found by code in the parse (extractor.flow.events): which words are acts, which acts
+are one event, and what code gives each event. Logic tests over short hand-written texts (no
+model), parsed by the real English pipeline."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractor.flow.events import background, mentions
+from support.parsed import events_in, parsed
+
+
+def numbers(events) -> list[list[int]]:
+    return [[s.number for s in e.sentences] for e in events]
+
+
+def test_the_strike_and_the_attack_refer_back_to_the_event_told_first():
+    events = events_in(
+        "Drones attacked a convoy of trucks in eastern Syria on Sunday night. "
+        "The strike comes amid tension in the region. "
+        "It was not clear who was behind the attack on the convoy."
+    )
+    assert numbers(events) == [[1, 2, 3]]
+
+
+def test_an_act_dated_apart_or_told_as_hours_before_is_another_event():
+    events = events_in(
+        "Drones attacked a convoy of trucks in eastern Syria on Sunday night. "
+        "The attack came hours after drones targeted a defense factory in the city of Isfahan. "
+        "Israel was behind a strike on a truck convoy in Syria in November. "
+        "The November strike hit tanker trucks."
+    )
+    assert numbers(events) == [[1, 2], [2], [3, 4]]
+    assert events[2].times[0][1].words == "in November"
+    assert not background(events[0], events[0])
+
+
+def test_possible_and_generic_acts_are_no_events_and_a_threat_is_one_of_stage_threatened():
+    assert events_in("Rebels could strike again. The army has in the past shelled hundreds of villages.") == []
+    (threat,) = events_in("The group threatened to attack the capital.")
+    assert threat.stage == "threatened"  # the model is asked whether it happened
+
+
+def test_a_negated_act_starts_nothing():
+    assert events_in("There was no attack on the village on Sunday.") == []
+
+
+def test_a_headline_joins_the_event_its_lead_tells():
+    events = events_in(
+        "Gunmen kill 17 soldiers in Mali\n\n"
+        "Gunmen killed 17 soldiers and wounded 35 in an attack overnight on an army camp in central Mali."
+    )
+    assert numbers(events) == [[1, 2]]
+
+
+def test_an_act_told_in_a_clause_about_someone_is_not_what_the_attack_names_later():
+    events = events_in(
+        "A suicide bomber attacked a hospital on Sunday, killing 70 people who had gathered to mourn a lawyer, "
+        "who was shot dead earlier today. "
+        "The attack was claimed by two groups."
+    )
+    # the shooting is an event of its own; "the attack" is the bombing's
+    assert [3] not in numbers(events)
+    assert any(2 in n and 1 in n for n in numbers(events))
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("Troops foiled an attack on the base on Sunday.", "attempted"),
+        ("Rebels attacked the base on Sunday.", "accomplished"),
+    ],
+)
+def test_the_stage_comes_from_the_grammar(text, stage):
+    (event,) = events_in(text)
+    assert event.stage == stage
+
+
+def test_an_acts_arguments_are_read_from_the_parse():
+    found = mentions(*parsed("Rebels ambushed a patrol near Gao on Sunday."))
+    (m,) = [m for m in found if m.lemma == "ambush"]
+    assert m.agent == "Rebels" and m.patient.startswith("a patrol")
+    assert [t.words for t in m.times] == ["on Sunday"]
