@@ -256,6 +256,8 @@ def _family(token: Token) -> tuple[str, bool] | None:
             return None
         if lemma in ("capture", "seize") and not _taken_ground(token):
             return None  # "photos captured piles of rubble": no territory taken
+        if lemma in ("defuse", "intercept") and not _weapon_object(token):
+            return None  # "to defuse mounting tensions": no weapon stopped
         return family, False
     if lemma in _WEAK and token.pos_ == "VERB":
         return _WEAK[lemma], True
@@ -288,6 +290,17 @@ def _taken_ground(token: Token) -> bool:
     return any(
         _GROUND.search(" ".join(t.text for t in o.subtree)) or o.ent_type_ in ("GPE", "LOC", "FAC") for o in objects
     )
+
+
+_WEAPON_WORDS = re.compile(
+    r"\b(?:bombs?|devices?|explosives?|IEDs?|mines?|missiles?|rockets?|drones?|projectiles?|shells?|weapons?|arms)\b",
+    re.I,
+)
+
+
+def _weapon_object(token: Token) -> bool:
+    objects = [c for c in token.children if c.dep_ in ("dobj", "nsubjpass")]
+    return any(_WEAPON_WORDS.search(" ".join(t.text for t in o.subtree)) for o in objects)
 
 
 def _crowd(token: Token) -> bool:
@@ -387,7 +400,7 @@ def _read_grammar(mention: Mention, token: Token) -> None:
 
 _HABITUAL = re.compile(
     r"\b(?:in the past|over the years|for years|for decades|repeatedly|routinely|regularly|frequently|"
-    r"often|in the (?:civil )?war|during the (?:\w+ )?war|(?:\d+|\w+)-year (?:civil )?war)\b",
+    r"often|in the (?:civil )?war|during the (?:\w+ )?war|(?:\d+|\w+)-year (?:civil )?war|since (?:19|20)\d\d)\b",
     re.I,
 )
 _LOCATIVE = {"in", "at", "near", "outside", "inside", "across", "around", "into", "within"}

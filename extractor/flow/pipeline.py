@@ -442,7 +442,10 @@ class _Places:
         countries = []
         for n in (3, 2, 1):
             for i in range(len(words) - n + 1):
-                code = self.gazetteer.country_code_of(" ".join(words[i : i + n]))
+                phrase = " ".join(words[i : i + n])
+                if len(phrase) <= 3:
+                    continue  # "US", "AD": a pronoun or a word in capitals, not a country's code
+                code = self.gazetteer.country_code_of(phrase)
                 if code and code not in countries:
                     countries.append(code)
         for start, end, place in self.gazetteer.places_in(text.title() if text.isupper() else text):
