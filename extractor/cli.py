@@ -157,7 +157,7 @@ def extract(
         Optional[bool],
         typer.Option(
             "--small-model/--no-small-model",
-            help="Ask as for a small model: compact incidents, then one small question per attribution cue instead of a large actors answer. [env: EXTRACTOR_SMALL_MODEL; default: on for the embedded models only]",
+            help="Ask as for a small model: events and attribution statements found by code in the parse, one small question each, instead of incidents and actors written by the model. [env: EXTRACTOR_SMALL_MODEL; default: on for the embedded models only]",
             show_default=False,
         ),
     ] = None,

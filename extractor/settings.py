@@ -13,7 +13,7 @@ defaults. With no API key and no base URL the provider is the embedded local mod
 | EXTRACTOR_LOCAL_MODEL       | qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, or a GGUF file| qwen2.5-coder-1.5b |
 | EXTRACTOR_RESPONSE_FORMAT   | `json_schema` or `json_object` (llama.cpp servers)    | per provider   |
 | EXTRACTOR_MAX_ATTEMPTS      | LLM calls per stage, re-asks included                 | 3 (embedded 1) |
-| EXTRACTOR_SMALL_MODEL       | 1: ask as for a small model (compact incidents, small attribution questions) | 1 for embedded |
+| EXTRACTOR_SMALL_MODEL       | 1: ask as for a small model (events and statements found by code, one small question each) | 1 for embedded |
 | EXTRACTOR_EVIDENCE          | `sentences` (cite numbers) or `quotes` (copy passages)| sentences      |
 | EXTRACTOR_WINDOW_CHARS      | article characters shown per call; longer ones go in windows | 200,000 (emb. 12,000) |
 | EXTRACTOR_TIMEOUT           | seconds per HTTP request                              | 120 (emb. 600) |
@@ -61,8 +61,9 @@ class Settings:
     response_format: str = "json_object"
     evidence: str = "sentences"
     window_chars: int = WINDOW_CHARS
-    # Ask as for a small model: the compact incidents draft, bounded lists, no actors call, and the
-    # small attribution questions (extractor.flow.attribute). None: on for the embedded models only; a
+    # Ask as for a small model: events found by code in the parse, each judged and typed by one small
+    # question (extractor.flow.judge), and attribution statements read from the sentences' structure,
+    # each accusation confirmed by one (extractor.flow.attribute). None: on for the embedded models only; a
     # small model on a server (llama.cpp, Ollama) can have it too. Read it as `asks_small`.
     small_model: bool | None = None
     max_attempts: int = 3

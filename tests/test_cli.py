@@ -17,6 +17,9 @@ SCHEMA = json.loads((ROOT / "schemas" / "extraction.v1.json").read_text())
 @pytest.fixture
 def fake(monkeypatch):
     monkeypatch.setenv("EXTRACTOR_EVIDENCE", "quotes")  # the queued answers quote (tests/test_pipeline.py)
+    # the queued answers are a capable model's incidents and actors; a small model's questions are
+    # tested through the pipeline (tests/test_pipeline.py) and the recorded exchanges (tests/test_replay.py)
+    monkeypatch.setenv("EXTRACTOR_SMALL_MODEL", "0")
     return patch_clients(monkeypatch, FakeModel())
 
 
