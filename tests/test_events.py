@@ -81,3 +81,13 @@ def test_an_acts_arguments_are_read_from_the_parse():
     (m,) = [m for m in found if m.lemma == "ambush"]
     assert m.agent == "Rebels" and m.patient.startswith("a patrol")
     assert [t.words for t in m.times] == ["on Sunday"]
+
+
+def test_what_an_act_did_and_the_act_it_followed_are_one_event_dated_by_its_opening_words():
+    events = events_in(
+        "On 20 March 2020, 1 commander was killed and 2 were wounded following an attack by Taliban militants "
+        "in Argo district."
+    )
+    assert len(events) == 1
+    assert [t.words for _, t in events[0].times][0] == "20 March 2020"
+    assert "protest" not in events[0].families  # "March" is a month

@@ -80,6 +80,7 @@ _FAMILIES: dict[str, str] = {
     "attack": "any",
     "assault": "any",
     "raid": "attack",
+    "harass": "attack",
     "offensive": "attack",
     "kill": "killing",
     "killing": "killing",
@@ -92,6 +93,13 @@ _FAMILIES: dict[str, str] = {
     "massacre": "killing",
     "slaughter": "killing",
     "shoot": "killing",
+    "machinegun": "killing",
+    "machine-gun": "killing",
+    "strafe": "air",
+    "dynamite": "explosion",
+    "sabotage": "explosion",
+    "slay": "killing",
+    "hijack": "abduction",
     "shooting": "killing",
     "gunfire": "killing",
     "stab": "killing",
@@ -157,6 +165,8 @@ _BACKGROUND = re.compile(
     re.I,
 )
 _PLACES = {"GPE", "LOC", "FAC"}
+# What an act does to people: "three soldiers were killed following an attack" tells one event.
+_CONSEQUENCES = frozenset("kill wound injure die".split())
 NEAR = 3  # sentences: a mention further from its family's latest event starts a new one
 LEAD = 3  # sentences: the article's opening, where an undated event is the news
 
@@ -234,6 +244,8 @@ def _family(token: Token) -> tuple[str, bool] | None:
     lemma = token.lemma_.lower()
     if token.pos_ not in ("VERB", "NOUN", "PROPN", "ADJ") and not (token.pos_ == "AUX" and lemma == "fight"):
         return None
+    if token.ent_type_ in ("DATE", "TIME") or (lemma == "march" and token.text[:1].isupper()):
+        return None  # "21 March 2020": a month, not a march
     if (
         token.pos_ in ("NOUN", "PROPN")
         and token.dep_ in ("compound", "amod", "npadvmod", "nmod")
@@ -482,8 +494,11 @@ def _frames_speech(doc: Doc, offset: int) -> bool:
             break
     if head.lemma_.lower() in _SPEECH_LEMMAS:
         return True
+    # a time opening the sentence frames what the sentence's main verb tells: a statement's
+    # ("Last month, X said that ..."), not the act it reports; an act's own ("On 21 March, 1 was killed")
     first = token.sent.start
-    return token.i - first <= 2 and any(t.text == "," for t in doc[token.i : token.i + 4])
+    opening = token.i - first <= 2 and any(t.text == "," for t in doc[token.i : token.i + 4])
+    return opening and token.sent.root.lemma_.lower() in _SPEECH_LEMMAS
 
 
 def _compound_time(token: Token, offset: int) -> bool:
@@ -581,8 +596,13 @@ def events_of(found: Sequence[Mention], resolve=None, country=None, recent=None)
             continue
         relative = m.apart or any(t.kind == "relative" for t in m.times)  # "hours after": another event
         candidates = [e for e in events if _compatible(m.family, e) and not conflicts(m, e)]
-        if relative:
-            candidates = [e for e in candidates if all(x.sentence.number != m.sentence.number for x in e.mentions)]
+        if relative:  # another event than its sentence's, unless that one is only what an act did
+            candidates = [
+                e
+                for e in candidates
+                if all(x.sentence.number != m.sentence.number for x in e.mentions)
+                or all(x.lemma in _CONSEQUENCES for x in e.mentions if x.sentence.number == m.sentence.number)
+            ]
         # an event told aside, in a clause about someone, is not what a later "the attack" names
         candidates.sort(key=lambda e: (e.mentions[0].aside and m.anaphoric, -last_seen[e.number]))
         same_sentence = [e for e in candidates if any(x.sentence.number == m.sentence.number for x in e.mentions)]

@@ -57,7 +57,22 @@ _CLAIM = {"claim", "admit", "acknowledge"}
 _SPEECH_NOUNS = {"assertion", "claim", "allegation", "accusation", "statement", "suggestion", "report", "remark"}
 _DENY = {"deny", "reject", "refute", "dismiss", "disown"}
 _BLAME = {"blame", "accuse", "attribute", "hold", "charge", "implicate", "fault"}
-_DO = {"carry", "conduct", "commit", "perpetrate", "stage", "launch", "orchestrate", "mount", "execute", "cause"}
+_DO = {
+    "carry",
+    "conduct",
+    "commit",
+    "perpetrate",
+    "stage",
+    "launch",
+    "orchestrate",
+    "mount",
+    "execute",
+    "cause",
+    "initiate",
+    "begin",
+    "start",
+    "unleash",
+}
 _UNKNOWN = re.compile(
     r"\b(?:not (?:yet |immediately |independently )?(?:clear|known|certain) who|"
     r"(?:could not|couldn't|cannot|can't|unable to) (?:be )?(?:independently )?(?:verify|confirm|determine|establish)"
@@ -361,6 +376,7 @@ class _Context:
     speakers: list[Name] = field(default_factory=list)  # speakers so far, for "he said"
     quoting: Name | None = None  # who speaks in the quote the current sentence is part of
     quoted: int = 0  # sentences the open quote has gone on for
+    groups: dict[str, set[str]] = field(default_factory=dict)  # member noun -> groups named with it
 
     def sentence_of(self, token: Token) -> Sentence | None:
         for s in self.sentences:
@@ -373,7 +389,25 @@ class _Context:
             return self._resolve(token)
         if token.lower_ in ("spokesman", "spokeswoman", "spokesperson", "official") and self.speakers:
             return None
-        return name_of(token, self.is_place)
+        name = name_of(token, self.is_place)
+        if name is not None and described(name):
+            return self._group_of_members(name) or name
+        return name
+
+    def _group_of_members(self, name: Name) -> Name | None:
+        """ "The guerrillas" in an article that named "FMLN guerrillas" and no other guerrillas: the
+        FMLN. A bare member noun refers to the one group the article named with it."""
+        words = name.name.lower().split()
+        if not words or not all(w in _NAMELESS_WORDS or w in MEMBER_NOUNS for w in words):
+            return None
+        noun = words[-1]
+        groups = (
+            self.groups.get(noun, set()) | self.groups.get(noun.rstrip("s"), set()) | self.groups.get(noun + "s", set())
+        )
+        if len(groups) != 1:
+            return None
+        (group,) = groups
+        return Name(group, name.shown, name.start, name.end, "ORG", (name.shown,))
 
     def _resolve(self, token: Token) -> Name | None:
         person = token.lower_ in ("he", "she", "i")
@@ -383,6 +417,8 @@ class _Context:
         return None
 
 
+# Words a description of members may hold besides its noun: "the urban guerrillas", "armed rebels".
+_NAMELESS_WORDS = frozenset("the urban rural armed heavily some several many these those other".split())
 _CONCESSIVE = {"despite", "although", "though", "while", "whereas", "unlike"}
 
 
@@ -481,6 +517,11 @@ def statements(
 ) -> list[Statement]:
     """Every attribution statement the article's sentences hold, in order."""
     ctx = _Context(doc, sentences, is_place)
+    for sentence in sentences:  # groups named with their members' noun: "FMLN guerrillas", "Taliban fighters"
+        for found_name in names_in(surface(doc, sentence.start, sentence.end).replace("\n", " "), is_place=is_place):
+            last = found_name.shown.split()[-1].lower()
+            if found_name.name != found_name.shown and last in MEMBER_NOUNS and not nameless(found_name.name):
+                ctx.groups.setdefault(last, set()).add(found_name.name)
     found: list[Statement] = []
     for sent in doc.sents:
         before = len(found)
@@ -739,7 +780,14 @@ def _modifier_frame(token: Token, ctx: _Context, add) -> None:
     """An act named with who did it: "a deadly cross-border Hamas assault", "a U.S. drone strike",
     "Israel's bombing campaign": reported in the article's voice, alleged when someone says it."""
     weapon = token.lemma_.lower() in WEAPON_ACTS or token.lower_.removesuffix("s") in WEAPON_ACTS
-    named = state_of(token) if weapon else _named_modifier(token, ctx) or state_of(token)
+    by = _prep_object(token, "by")  # "a treacherous attack by the FMLN terrorists"
+    named = (
+        state_of(token)
+        if weapon
+        else (ctx.name(by) if by is not None and not _thing(by) else None)
+        or _named_modifier(token, ctx)
+        or state_of(token)
+    )
     if named is None or token.dep_ in ("compound",) or _under_denial(token):
         return  # "this was not an al-Shabaab attack": no report of one
     speaker = _speaker(token, ctx)
