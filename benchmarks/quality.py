@@ -197,9 +197,11 @@ def acled_gold(row: dict[str, str]) -> dict:
     """An ACLED coding as gold in the contract's shape, scored on what ACLED records: one incident
     (type, sub-type, date, place; fatalities left out, as ACLED codes 0 where a report is not
     trusted), its actors (actor1 and actor2 by their ACLED names, the name without its
-    parenthesis as a mention), and for one-sided violence the attribution to actor1, matched on
-    incident and perpetrator (`kind_any`: ACLED does not say who accused whom). An unidentified
-    armed group as actor1 is the statement that nobody knows who did it (kind unknown)."""
+    parenthesis as a mention), and the attribution to actor1, the side that acted, matched on
+    incident and perpetrator (`kind_any`: ACLED does not say who accused whom): required for
+    one-sided violence, optional for a battle (two sides: naming the one that acted is not
+    required, naming another is wrong). An unidentified armed group as actor1 is the statement
+    that nobody knows who did it (kind unknown)."""
     day = acled_date(row["event_date"])
     precision = {"1": "day", "2": "week", "3": "month"}.get(row["time_precision"], "day")
     incident = {
@@ -236,7 +238,7 @@ def acled_gold(row: dict[str, str]) -> dict:
                 "optional": row[f"inter{n}"] == "7",  # "Civilians (Afghanistan)": the victims, not named as an actor
             }
         )
-    if row["event_type"] in ACLED_ONE_SIDED and row["actor1"].strip():
+    if row["actor1"].strip():
         unknown = row["actor1"].startswith("Unidentified")
         attributions.append(
             {
@@ -248,6 +250,8 @@ def acled_gold(row: dict[str, str]) -> dict:
                 "kind_any": ["unknown"] if unknown else ["reported", "claimed", "alleged"],
                 "hedged": False,
                 "evidence": [],
+                # a battle has two sides: naming the side that acted is neither required nor wrong
+                "optional": row["event_type"] not in ACLED_ONE_SIDED,
             }
         )
     return {
