@@ -57,22 +57,9 @@ _CLAIM = {"claim", "admit", "acknowledge"}
 _SPEECH_NOUNS = {"assertion", "claim", "allegation", "accusation", "statement", "suggestion", "report", "remark"}
 _DENY = {"deny", "reject", "refute", "dismiss", "disown"}
 _BLAME = {"blame", "accuse", "attribute", "hold", "charge", "implicate", "fault"}
-_DO = {
-    "carry",
-    "conduct",
-    "commit",
-    "perpetrate",
-    "stage",
-    "launch",
-    "orchestrate",
-    "mount",
-    "execute",
-    "cause",
-    "initiate",
-    "begin",
-    "start",
-    "unleash",
-}
+_DO = frozenset(
+    """carry conduct commit perpetrate stage launch orchestrate mount execute cause initiate begin start unleash plant place""".split()
+)
 _UNKNOWN = re.compile(
     r"\b(?:not (?:yet |immediately |independently )?(?:clear|known|certain) who|"
     r"(?:could not|couldn't|cannot|can't|unable to) (?:be )?(?:independently )?(?:verify|confirm|determine|establish)"
@@ -297,7 +284,7 @@ def _name_of(token: Token, is_place: Callable[[str], bool] | None) -> Name | Non
 
 # Words that describe an actor without naming it: left out of its name, kept in its mention.
 _DESCRIBING = frozenset("self styled so called renegade ethnic notorious outlawed banned rival powerful".split())
-_BACKED = frozenset("backed led allied sponsored funded aligned affiliated linked supported".split())
+_BACKED = frozenset("backed led allied sponsored funded aligned affiliated linked supported planted".split())
 
 
 def _w(span: Span) -> str:
