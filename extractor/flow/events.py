@@ -246,18 +246,17 @@ def _family(token: Token) -> tuple[str, bool] | None:
         return None
     if token.ent_type_ in ("DATE", "TIME") or (lemma == "march" and token.text[:1].isupper()):
         return None  # "21 March 2020": a month, not a march
-    if (
-        token.pos_ in ("NOUN", "PROPN")
-        and token.dep_ in ("compound", "amod", "npadvmod", "nmod")
-        and (_family_word(token.head) is None)
-    ):
-        return None  # "bomb-carrying drones", "rocket launchers": a modifier, no act of its own
+    if token.pos_ in ("NOUN", "PROPN") and token.dep_ in ("compound", "amod", "npadvmod", "nmod"):
+        return None  # "bomb-carrying drones", "car bomb attack": a modifier, no act of its own
     if lemma == "fight" and token.pos_ == "NOUN":
         return None  # "the country's fight against an affiliate": a struggle, not a clash
     if lemma == "fire" and token.head.lemma_.lower() == "open":
         return "killing", False  # "opened fire"
     if lemma in _FAMILIES:
         family = _FAMILIES[lemma]
+        if family in _GENERAL:  # "a car bomb attack", "the rocket attack": its modifier names the act
+            named = [_FAMILIES.get(c.lemma_.lower()) for c in token.children if c.dep_ in ("compound", "amod", "nmod")]
+            family = next((f for f in named if f and f not in _GENERAL), family)
         if lemma == "strike" and any(c.lemma_.lower() in ("air", "drone") for c in token.children):
             family = "air"
         if lemma in ("fire", "shoot") and token.pos_ == "VERB":
@@ -398,6 +397,10 @@ def _read_grammar(mention: Mention, token: Token) -> None:
         and _clause(at).i == home.i
         and not _frames_speech(doc, sentence.start + t.start)
     ]
+    for child in children:  # "a 2019 car bomb attack": a year naming the act
+        if mention.noun and re.fullmatch(r"(?:19|20)\d\d", child.text) and child.i < token.i:
+            at = child.idx - sentence.start
+            mention.times.append(Found(at, at + 4, "year", child.text))
     inside = mention.times
     mention.apart = _apart(token)
     mention.aside = token.dep_ in ("relcl", "acl") or token.head.dep_ in ("relcl", "acl") and token.dep_ != "ROOT"

@@ -58,7 +58,8 @@ _SPEECH_NOUNS = {"assertion", "claim", "allegation", "accusation", "statement", 
 _DENY = {"deny", "reject", "refute", "dismiss", "disown"}
 _BLAME = {"blame", "accuse", "attribute", "hold", "charge", "implicate", "fault"}
 _DO = frozenset(
-    """carry conduct commit perpetrate stage launch orchestrate mount execute cause initiate begin start unleash plant place""".split()
+    """carry conduct commit perpetrate stage launch orchestrate mount execute cause initiate begin start
+    unleash plant place""".split()
 )
 _UNKNOWN = re.compile(
     r"\b(?:not (?:yet |immediately |independently )?(?:clear|known|certain) who|"
