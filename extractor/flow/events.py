@@ -5,24 +5,27 @@ A small model shown numbered sentences and asked for incidents walks down the nu
 incident per run of sentences, and misses the events told later. Here code proposes, from the
 words and their grammar, and the model only judges what it is shown (`extractor.flow.judge`):
 
-1. **Mentions.** A word of the trigger lexicon (`TRIGGERS`, written from ACLED's codebook: the
-   acts each event type names), matched on lemmas, verbs and nouns (a compound such as "air
-   strike" or "car bomb" by its head), is a mention of an act. For each: its sentence, who acted
-   (the subject of an active verb, the agent of a passive), on whom (the object, the subject of a
-   passive), where (places attached to it), when (time expressions in its sentence, those inside
-   its own phrase first), and flags: negated ("no attack"), unreal (a modal, or the object of
-   "threaten", "plan", "vow": a threat, not an act; "try", "attempt": an attempt), anaphoric ("the
-   strike", "the attack", a pronoun as its subject: it refers back).
-2. **Events.** Mentions are read in order. An anaphoric mention without a date or place of its own
-   joins the event told most recently whose act it can name; a mention whose own date or place
-   differs from every event's is a new event; another mention in a sentence that already tells an
-   event joins it; the rest join the latest event of the same family when it was told within
-   `NEAR` sentences, else start a new one. A negated or unreal mention starts nothing (an unreal
-   one keeps its stage for an event it starts later in a clause of its own).
-3. **What code gives each event**: its sentences (the evidence: the sentences that report it),
-   the time words of its first dated mention, its place words, its stage, whether it is
-   background (dated before the article's first event, or told in a frame such as "at the
-   time", "last month", "earlier", or a past perfect), and who acted and on whom.
+1. **Mentions** (`mentions`). A word of the trigger lexicon (`TRIGGERS`, written from ACLED's
+   codebook: the acts each event type names), matched on lemmas, is a mention of an act; a
+   modifier is none of its own but names its head's act ("a car bomb attack" is an explosion).
+   For each: who acted and on whom (subject, object, passive agent), its places (proper names
+   after "in", "at", "near"...), its time words (those in its own clause, not those that date a
+   statement: "X said on Monday"; a year naming it: "a 2019 attack"), and flags: negated ("no
+   attack"), unreal (a modal, a purpose, a present tense outside a headline, a habit: "in the
+   past", "since 2009"; a threat or an attempt keeps its stage), anaphoric ("the strike", a
+   pronoun subject), apart ("linked to airstrikes", "hours after drones targeted": another event
+   than its sentence's) and aside (in a clause describing someone: "a lawyer, who was shot").
+2. **Events** (`events_of`). Mentions are read in order, a headline's after its lead's. A mention
+   joins an event its family can name (`_compatible`) whose date and country do not differ from
+   its own (an undated event of the article's opening is of the week up to publication): first
+   one its sentence already tells (unless it is apart, and that one is more than what an act did
+   to people: "killed ... following an attack" is one event), else, for an anaphoric mention, the
+   latest told (an event told aside is no antecedent), else, for one without a date of its own,
+   the latest told within `NEAR` sentences. Otherwise it starts an event, unless it is weak (a
+   "hit" with no agent) or only refers ("the incident"). A negated or unreal mention starts nothing.
+3. **What code gives each event**: its sentences (the evidence), its time words, places, stage
+   (`Event.stage`), whether it is background (`background`: a frame of earlier time), and who
+   acted and on whom.
 """
 
 from __future__ import annotations
@@ -277,11 +280,6 @@ def _family(token: Token) -> tuple[str, bool] | None:
     return None
 
 
-def _family_word(token: Token) -> str | None:
-    lemma = token.lemma_.lower()
-    return _FAMILIES.get(lemma) or _WEAK.get(lemma) or _REFERRING.get(lemma)
-
-
 def _protest_strike(token: Token) -> bool:
     """A strike that is a walk-out: "general strike", "went on strike", "hunger strike"."""
     near = {c.lemma_.lower() for c in token.children} | {token.head.lemma_.lower()}
@@ -504,10 +502,6 @@ def _frames_speech(doc: Doc, offset: int) -> bool:
     return opening and token.sent.root.lemma_.lower() in _SPEECH_LEMMAS
 
 
-def _compound_time(token: Token, offset: int) -> bool:
-    return any(c.dep_ in ("compound", "nmod", "amod", "poss") and c.idx == offset for c in token.children)
-
-
 def _arguments(token: Token) -> tuple[str | None, str | None]:
     """(who acted, on whom) as the grammar says, as written."""
     agent = patient = None
@@ -648,11 +642,3 @@ def background(event: Event, first: Event | None) -> bool:
     return any(_BACKGROUND.search(t.words) for _, t in event.times) or bool(
         _BACKGROUND.search(event.mentions[0].sentence.shown)
     )
-
-
-def place_words(event: Event) -> list[str]:
-    return event.places
-
-
-def summary_of(event: Event) -> str:
-    return event.sentences[0].shown[:160]
