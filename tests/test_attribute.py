@@ -11,8 +11,9 @@ import pytest
 from extractor.articles.parse import parse
 from extractor.articles.sentences import numbered
 from extractor.flow import attribute
-from extractor.flow.frames import Name, Statement, names_in_sentence, statements
+from extractor.flow.frames import Statement, statements
 from extractor.flow.ground import Grounder
+from extractor.flow.phrases import Name, names_in_sentence
 from extractor.schema import Incident
 
 PLACES = {"Quetta", "Kerman", "Gao"}

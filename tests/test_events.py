@@ -5,9 +5,9 @@ model), parsed by the real English pipeline."""
 from __future__ import annotations
 
 import pytest
+from support.parsed import events_in, parsed
 
 from extractor.flow.events import background, mentions
-from support.parsed import events_in, parsed
 
 
 def numbers(events) -> list[list[int]]:
@@ -94,6 +94,8 @@ def test_what_an_act_did_and_the_act_it_followed_are_one_event_dated_by_its_open
 
 
 def test_a_year_and_a_weapon_in_an_acts_name_date_and_name_it():
-    events = events_in("Rebels attacked a convoy on Sunday. A 2019 car bomb attack at the police academy killed 22 people.")
+    events = events_in(
+        "Rebels attacked a convoy on Sunday. A 2019 car bomb attack at the police academy killed 22 people."
+    )
     assert len(events) == 2
     assert [t.words for _, t in events[1].times] == ["2019"] and "explosion" in events[1].families

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from extractor.flow import judge
 from support.parsed import events_in
+
+from extractor.flow import judge
 
 PUBLISHED = "2023-01-29"
 

@@ -84,7 +84,9 @@ def test_the_frames_benchmark_reads_the_example_statements_without_a_model():
     import json
 
     script = ROOT / "benchmarks" / "attribution_frames.py"
-    done = subprocess.run([sys.executable, str(script), "--sets", "examples"], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(script), "--sets", "examples"], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert figures["articles"] == 2 and figures["gold_statements"] == 5

@@ -51,10 +51,9 @@ from pydantic import ValidationInfo, model_validator
 
 from extractor.flow.draft import DraftActorsAndAttributions, DraftFigures, DraftIncidents
 from extractor.flow.ground import Aligned, Grounder, normalise
+from extractor.normalise.timex import month_end, resolve_expression
 from extractor.schema import Actor, Attribution, Figures, Incident, IncidentDate, Location, Span
 from extractor.taxonomy import EVENT_TYPE_OF, UNKNOWN_COUNTRY, belongs
-from extractor.normalise.timex import month_end, resolve_expression
-
 
 # Warnings about a quote the grounder could not find contain this phrase; `extractor eval` counts them.
 QUOTE_NOT_FOUND = "is not in the article"

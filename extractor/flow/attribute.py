@@ -30,8 +30,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, create_model
 
-from extractor.flow.frames import _MEDIA, Name, Statement, described
+from extractor.flow.frames import Statement
 from extractor.flow.ground import Grounder
+from extractor.flow.phrases import MEDIA, Name, described
 from extractor.schema import Actor, Attribution, Incident, Span
 
 NEAR = 3  # sentences after an incident's last that may still speak of it
@@ -121,7 +122,7 @@ def checked(
         s = item.statement
         p = s.perpetrator
         where = f"sentence {s.sentence.number} ({item.incident_id})"
-        if p is not None and _MEDIA.search(p.name) and p.label != "PERSON":
+        if p is not None and MEDIA.search(p.name) and p.label != "PERSON":
             notes.append(f'{where}: "{p.name}" reports, it is not taken for the perpetrator')
             continue
         if p is not None and _is_target(p, targets_of.get(item.incident_id, [])):

@@ -36,7 +36,6 @@ import re
 
 from extractor.taxonomy import EVENT_TYPE_OF
 
-
 _WEAPONS = (
     r"(?:weapons|arms|ammunition|munitions|explosives?|IEDs?|improvised explosive devices?|explosive devices?|caches?|"
     r"stash(?:es)?|grenades|landmines|mines|rockets|guns|firearms|rifles|pistols|bullets|cartridges|rounds of)\b"

@@ -29,12 +29,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from extractor.articles.load import Article
 from extractor.articles.parse import parse
-from extractor.flow import event_typing, judge, prompts
-from extractor.flow import attribute, frames
-from extractor.flow.events import Event, events_of, mentions
-from extractor.llm.confidence import value_probability
-from extractor.normalise.timex import resolve_found
+from extractor.articles.sentences import Sentence, numbered
+from extractor.cache import Cache, cache_key
+from extractor.errors import ExtractionFailed, LLMError
+from extractor.flow import attribute, event_typing, frames, judge, phrases, prompts
 from extractor.flow.assemble import (
     Assembled,
     CheckedActors,
@@ -43,17 +43,16 @@ from extractor.flow.assemble import (
     assemble_incidents,
     renumber,
 )
-from extractor.flow.draft import Caps, DraftActorsAndAttributions, DraftIncidents, caps_for, capped, cited
-from extractor.errors import ExtractionFailed, LLMError
+from extractor.flow.draft import Caps, DraftActorsAndAttributions, DraftIncidents, capped, caps_for, cited
+from extractor.flow.events import Event, events_of, mentions
 from extractor.flow.ground import Grounder
-from extractor.llm.client import Answer, AsyncLLMClient, LLMClient
-from extractor.articles.load import Article
-from extractor.schema import ArticleExtraction, ArticleMeta, Incident, Provenance, Span, Usage
 from extractor.flow.salvage import salvage
-from extractor.articles.sentences import Sentence, numbered
-from extractor.settings import WINDOW_CHARS, Settings
-from extractor.cache import Cache, cache_key
 from extractor.flow.windows import merge_windows, windows_of
+from extractor.llm.client import Answer, AsyncLLMClient, LLMClient
+from extractor.llm.confidence import value_probability
+from extractor.normalise.timex import resolve_found
+from extractor.schema import ArticleExtraction, ArticleMeta, Incident, Provenance, Span, Usage
+from extractor.settings import WINDOW_CHARS, Settings
 
 INCIDENT_TOKENS = 1536
 ACTOR_TOKENS = 1536
@@ -337,7 +336,7 @@ class ArticleFlow:
         places_of = {i.id: {attribute.fold(i.location.name), attribute.fold(i.location.country)} for i in incidents}
         kept, more = attribute.checked(linked, targets_of, places_of)
         warnings += notes + more
-        asked = attribute.questions(kept, lambda st: frames.names_in_sentence(self._doc, st.sentence, places.is_place))
+        asked = attribute.questions(kept, lambda st: phrases.names_in_sentence(self._doc, st.sentence, places.is_place))
         by_id = {i.id: i for i in incidents}
         confirmed: dict[int, float | None] = {}
         for number, question in enumerate(asked, start=1):

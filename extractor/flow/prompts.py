@@ -13,15 +13,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from string import Template
 
-from extractor.flow.draft import Caps, DraftActorsAndAttributions, DraftIncidents
 from extractor.articles.load import Article
 from extractor.articles.sentences import Sentence, numbered
+from extractor.flow.draft import Caps, DraftActorsAndAttributions, DraftIncidents
 from extractor.taxonomy import SCHEMA_VERSION, SUB_EVENT_TYPES
 
 PROMPT_FILES = (

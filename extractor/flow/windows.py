@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from extractor.articles.sentences import Sentence
 from extractor.flow.assemble import Assembled
 from extractor.schema import Actor, Attribution, Incident, Span
-from extractor.articles.sentences import Sentence
 
 OVERLAP_SENTENCES = 3
 
