@@ -534,3 +534,12 @@ def test_a_failure_says_in_one_line_what_came_back_and_why_it_was_refused(answer
     line = failed.value.one_line()
     assert said in line and "\n" not in line
     assert "pydantic.dev" not in line and "validation error for" not in line
+
+
+def test_an_article_where_code_finds_no_event_asks_nothing_and_is_done():
+    from extractor.articles.load import article_from_text
+
+    fake = FakeModel()
+    llm = LLMClient.from_transport(fake, Settings(provider="embedded", response_format="json_object", max_attempts=1))
+    doc = extract_article(article_from_text("The minister opened a new school on Monday.", "school", "s.txt"), llm)
+    assert doc.incidents == [] and fake.requests == [] and doc.provenance.attempts == 0

@@ -485,24 +485,26 @@ def flow_for(article: Article, settings: Settings) -> ArticleFlow:
 
 
 def run_flow(flow: ArticleFlow, ask: Callable[[Request], Answer]) -> ArticleExtraction:
+    """The flow's document, asking `ask` for each request it makes (a small model's article in
+    which code finds no event makes none)."""
     steps = flow.steps()
-    request = next(steps)
-    while True:
-        try:
+    try:
+        request = next(steps)
+        while True:
             request = steps.send(ask(request))
-        except StopIteration as done:
-            return done.value
+    except StopIteration as done:
+        return done.value
 
 
 async def run_flow_async(flow: ArticleFlow, ask: Callable[[Request], Awaitable[Answer]]) -> ArticleExtraction:
+    """`run_flow` for an async `ask`."""
     steps = flow.steps()
-    request = next(steps)
-    while True:
-        answer = await ask(request)
-        try:
-            request = steps.send(answer)
-        except StopIteration as done:
-            return done.value
+    try:
+        request = next(steps)
+        while True:
+            request = steps.send(await ask(request))
+    except StopIteration as done:
+        return done.value
 
 
 def _account(exc: LLMError, flow: ArticleFlow) -> None:
