@@ -356,7 +356,7 @@ class ArticleFlow:
             sentence = question.linked.statement.sentence.number
             if value is None:
                 continue
-            if value.answer != question.options[0] and __import__("os").environ.get("XGATE", "1") == "1":  # type: ignore[attr-defined]
+            if value.answer != question.options[0]:  # type: ignore[attr-defined]
                 warnings.append(
                     f"attribution in sentence {sentence} ({question.linked.incident_id}) left out: the model read "
                     f'"{value.answer}" where the sentence\'s grammar gives "{question.options[0]}"'  # type: ignore[attr-defined]
