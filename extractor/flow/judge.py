@@ -53,7 +53,7 @@ FAMILY_TYPES: dict[str, tuple[str, ...]] = {
     "air": ("Air/drone strike",),
     "strike": ("Air/drone strike", "Shelling/artillery/missile attack"),
     "shelling": ("Shelling/artillery/missile attack",),
-    "explosion": ("Remote explosive/landmine/IED", "Suicide bomb", "Grenade"),
+    "explosion": ("Remote explosive/landmine/IED",),  # a suicide bomb or a grenade only where words say so
     "clash": ("Armed clash",),
     "territory": ("Non-state actor overtakes territory", "Government regains territory"),
     "attack": ("Attack", "Armed clash"),
@@ -89,7 +89,12 @@ def options(event: Event) -> tuple[str, ...]:
         found += FAMILY_TYPES.get(m.family, ())
     found += [s for s in event_typing.proposed(text) if s in event_typing.GENERIC]
     found += ["Attack", "Armed clash"]
-    return tuple(dict.fromkeys(found))[:MAX_OPTIONS]
+    found = list(dict.fromkeys(found))
+    if "Armed clash" in event_typing.proposed(text) and found.index("Attack") < found.index("Armed clash"):
+        # the codebook: an attack on armed men, or one in fighting, is a battle
+        found.remove("Armed clash")
+        found.insert(found.index("Attack"), "Armed clash")
+    return tuple(found)[:MAX_OPTIONS]
 
 
 def question_text(template: str, event: Event, offered: Sequence[str]) -> str:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +45,7 @@ from extractor.flow.assemble import (
 from extractor.flow.draft import Caps, DraftActorsAndAttributions, DraftIncidents, capped, caps_for, cited
 from extractor.flow.events import Event, events_of, mentions
 from extractor.flow.ground import Grounder
+from extractor.flow.place_names import Places
 from extractor.flow.salvage import salvage
 from extractor.flow.windows import merge_windows, windows_of
 from extractor.llm.client import Answer, AsyncLLMClient, LLMClient
@@ -288,8 +288,10 @@ class ArticleFlow:
                 )
         events = events[:MAX_EVENTS]
         dateline = next(iter(grounder.sentences.values())).shown if grounder.sentences else ""
+        prefer = places.countries([e.text for e in self._doc.ents if e.label_ in ("GPE", "LOC")])
+        scan = (lambda text: places.scan(text) or places.scan(dateline)) if article.model_text.isupper() else None
         draft = judge.draft_incidents(
-            events, answers, article.published, places.first, lambda text: places.scan(text) or places.scan(dateline)
+            events, answers, article.published, lambda names: places.first(names, prefer), scan or (lambda text: None)
         )
         incidents, issues = assemble_incidents(draft, grounder, article.published)
         warnings += issues
@@ -417,61 +419,11 @@ def _typed_by_rules(event) -> judge.EventAnswer:
     return judge.EventAnswer(happened="yes", sub_event_type=judge.options(event)[0])
 
 
-class _Places:
-    """The gazetteer's answers the event stages need: a place name's country, and the first of
-    some names that is a known place, with its country's name."""
-
-    def __init__(self) -> None:
-        from extractor.normalise.gazetteer import default_gazetteer  # loaded once per process
-
-        self.gazetteer = default_gazetteer()
-
-    def country(self, name: str) -> str | None:
-        code = self.gazetteer.country_code_of(name)
-        if code:
-            return code
-        place = self.gazetteer.lookup(name)
-        return place.country_code if place is not None else None
-
-    def scan(self, text: str) -> tuple[str, str] | None:
-        """The place a text names, read word by word (a text in capitals, whose names the parser
-        cannot tell): a country's name first, else the first town of a country the text names,
-        else a dateline's town ("SAN SALVADOR, 10 JAN 90 --")."""
-        words = re.findall(r"[^\W\d_][\w'’-]*", text)
-        countries = []
-        for n in (3, 2, 1):
-            for i in range(len(words) - n + 1):
-                phrase = " ".join(words[i : i + n])
-                if len(phrase) <= 3:
-                    continue  # "US", "AD": a pronoun or a word in capitals, not a country's code
-                code = self.gazetteer.country_code_of(phrase)
-                if code and code not in countries:
-                    countries.append(code)
-        for start, end, place in self.gazetteer.places_in(text.title() if text.isupper() else text):
-            if place.country_code in countries or re.match(r"\s*,\s*\d", text[end : end + 6]):
-                return text[start:end], self.gazetteer.country_name(place.country_code) or place.country_code
-        if countries:
-            return self.gazetteer.country_name(countries[0]) or countries[0], self.gazetteer.country_name(
-                countries[0]
-            ) or countries[0]
-        return None
-
-    def is_place(self, name: str) -> bool:
-        """A town or a province: no actor (a state is one)."""
-        place = self.gazetteer.lookup(name)
-        return place is not None and place.kind != "country"
-
-    def first(self, names) -> tuple[str, str] | None:
-        for name in names:
-            code = self.country(name)
-            if code:
-                return name, self.gazetteer.country_name(code) or code
-        return None
-
-
 @functools.lru_cache(maxsize=1)
-def _places() -> _Places:
-    return _Places()
+def _places() -> Places:
+    from extractor.normalise.gazetteer import default_gazetteer  # loaded once per process
+
+    return Places(default_gazetteer())
 
 
 def _actor_model(container: type[BaseModel], caps: Caps) -> type[BaseModel]:
