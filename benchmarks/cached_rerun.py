@@ -53,8 +53,8 @@ TARGET_S = 10.0
 
 def populate_direct(path: Path, settings) -> int:
     from extractor.articles.load import iter_articles
-    from extractor.flow.pipeline import key_for
     from extractor.cache import Cache
+    from extractor.flow.pipeline import key_for
 
     cache = Cache(settings.cache_dir / "cache.sqlite3")
     count = 0

@@ -125,7 +125,7 @@ def main() -> None:
             n: write_articles(folder / f"articles-{n}.jsonl", n, seed=5)
             for n in sorted(set(args.sizes) | set(args.extract_sizes))
         }
-        for n, path in files.items():
+        for path in files.values():
             print(f"  {path.name}: {path.stat().st_size / 1e6:.1f} MB", flush=True)
 
         peaks: dict[int, float] = {}

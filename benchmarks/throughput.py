@@ -110,9 +110,9 @@ def bare_run(server, folder: Path, concurrency: int, articles: int, repeat: int)
     import instructor
     import openai
 
+    from extractor.articles.load import iter_articles
     from extractor.flow import prompts
     from extractor.flow.draft import DraftActorsAndAttributions, DraftIncidents
-    from extractor.articles.load import iter_articles
 
     path = write_articles(
         folder / f"bare-c{concurrency}-r{repeat}.jsonl", articles, seed=repeat, start=5_000_000 + concurrency * 100_000

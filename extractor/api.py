@@ -19,13 +19,13 @@ import contextlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from extractor.articles.load import Article, article_from_text
+from extractor.cache import Cache
 from extractor.errors import ExtractionFailed, ExtractorError, InputError
 from extractor.llm import client as llm_clients
 from extractor.llm.client import AsyncLLMClient, LLMClient
-from extractor.articles.load import Article, article_from_text
 from extractor.schema import ArticleExtraction
 from extractor.settings import Settings, resolve
-from extractor.cache import Cache
 
 if TYPE_CHECKING:
     from extractor.runs.driver import ExtractTotals
@@ -90,8 +90,8 @@ async def extract_many_async(
     return_exceptions=True)` reports them), so one bad article loses nothing else. With `run=NAME`
     the run store records each article as it finishes, and a second call resumes the run."""
     from extractor.llm.throttle import Throttle
-    from extractor.runs.pricing import load_prices
     from extractor.runs.concurrent import Outcome, RunContext, run_articles
+    from extractor.runs.pricing import load_prices
     from extractor.runs.store import DONE, RunStore
 
     chosen = settings or resolve(options)

@@ -5,7 +5,7 @@ stage, precision, actor kind and attribution kind. Everything else imports these
 contract is spelled once.
 """
 
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 SCHEMA_VERSION = "1"
 
@@ -45,8 +45,12 @@ EVENT_TYPES = (  # DESIGN.md's order
     "Riots",
     "Strategic developments",
 )
-EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
-SubEventType = Literal[tuple(EVENT_TYPE_OF)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # built from the tuples above at run time, which a type checker cannot follow
+    EventType = str
+    SubEventType = str
+else:
+    EventType = Literal[EVENT_TYPES]
+    SubEventType = Literal[tuple(EVENT_TYPE_OF)]
 
 Stage = Literal["accomplished", "attempted", "threatened"]
 DatePrecision = Literal["day", "week", "month", "year"]

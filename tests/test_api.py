@@ -7,8 +7,8 @@ import pytest
 
 import extractor
 from conftest import CONVOY, ROOT
-from support.fakes import FakeModel, patch_clients
 from support.cited import ACTORS, INCIDENTS
+from support.fakes import FakeModel, patch_clients
 
 CAPABLE = {
     "provider": "openai",

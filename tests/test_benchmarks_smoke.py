@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx2
 import pytest
+
 from support.benchmarks import load
 from support.fake_answers import ChatRequest, completion, default_responder, spoil_quotes
 

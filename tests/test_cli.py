@@ -7,9 +7,9 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import CONVOY, OILFIELD, ROOT
+from extractor.cli import app
 from support.fakes import FakeModel, patch_clients
 from support.quoted import ACTORS, INCIDENTS
-from extractor.cli import app
 
 SCHEMA = json.loads((ROOT / "schemas" / "extraction.v1.json").read_text())
 

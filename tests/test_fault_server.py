@@ -15,13 +15,13 @@ import pytest
 from pydantic import ValidationError
 
 from conftest import CONVOY, OILFIELD, article
-from support.fault_server import FAULTS, FaultServer, article_key
 from extractor.flow import prompts
 from extractor.flow.draft import DraftActorsAndAttributions, DraftIncidents
-from extractor.llm.client import LLMClient
 from extractor.flow.pipeline import extract_article
-from extractor.settings import Settings
+from extractor.llm.client import LLMClient
 from extractor.llm.transport import RetryingTransport
+from extractor.settings import Settings
+from support.fault_server import FAULTS, FaultServer, article_key
 
 KEY = "test-placeholder"  # not a real key, and not shaped like one
 
@@ -161,7 +161,10 @@ def test_each_fault_occurs_at_roughly_its_rate_and_the_draws_are_seeded():
 
 def test_scripted_faults_and_the_hook_override_the_draw():
     convoy, oilfield = article(CONVOY), article(OILFIELD)
-    hooked = lambda chat, attempt: "503" if chat.key == article_key(oilfield.model_text) and attempt == 1 else None
+
+    def hooked(chat, attempt):
+        return "503" if chat.key == article_key(oilfield.model_text) and attempt == 1 else None
+
     with FaultServer(fault_for=hooked) as server:
         client = sdk(server)
         server.script("500", "ok", "429", article=article_key(convoy.model_text), stage="incidents")

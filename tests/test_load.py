@@ -4,8 +4,8 @@ import json
 import pytest
 
 from conftest import CONVOY, OILFIELD, article, gold_for
-from extractor.errors import InputError
 from extractor.articles.load import MASK, iter_articles
+from extractor.errors import InputError
 
 
 def _load(tmp_path, name, data):

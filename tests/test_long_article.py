@@ -6,15 +6,15 @@ embedded model's run on it is benchmarks/long_article.py (README)."""
 import httpx2
 import pytest
 
-from support.fault_server import FaultServer
-from extractor.errors import InputError
-from extractor.llm.client import LLMClient
-from support.benchmarks import load
 from extractor.articles.load import MAX_ARTICLE_BYTES, article_from_text
-from extractor.flow.pipeline import extract_article
 from extractor.articles.sentences import numbered
-from extractor.settings import Settings
+from extractor.errors import InputError
+from extractor.flow.pipeline import extract_article
 from extractor.flow.windows import windows_of
+from extractor.llm.client import LLMClient
+from extractor.settings import Settings
+from support.benchmarks import load
+from support.fault_server import FaultServer
 
 long_article = load("long_article").long_article
 

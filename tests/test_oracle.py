@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ARTICLES, GOLD, article
-from support.oracle import SETTINGS, OracleModel, load_gold, run_oracle, stage_of
 
+from conftest import ARTICLES, GOLD, article
 from extractor.schema import GoldExtraction
+from support.oracle import SETTINGS, OracleModel, load_gold, run_oracle, stage_of
 
 CEILING = 0.98
 ARTICLE_PATHS = sorted(ARTICLES.glob("*.txt"))

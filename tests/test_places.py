@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-
 import pytest
-from support.normalise_fixtures import OILFIELD_TEXT, make_doc, oilfield_document
 
 from extractor.normalise.gazetteer import Gazetteer, Place, default_gazetteer, load_admin1_table, name_keys
 from extractor.normalise.places import resolve_places
+from support.normalise_fixtures import OILFIELD_TEXT, make_doc, oilfield_document
 
 
 @pytest.fixture(scope="module")

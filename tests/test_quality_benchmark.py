@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from support.benchmarks import load
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,8 +20,8 @@ import pytest
 
 import support.browser as chromium
 from conftest import ARTICLES, FIXTURES, ROOT, article, gold_files_by_article
-from extractor.errors import InputError
 from extractor.articles.load import article_from_text
+from extractor.errors import InputError
 from extractor.results.read import Result, read_results
 from extractor.results.review import render_review, write_review
 from extractor.schema import GoldExtraction
@@ -203,7 +203,7 @@ def test_every_span_of_real_results_is_marked_at_exactly_its_offsets():
     sections = Pieces(render_review(pairs)).sections
     assert len(sections) == len(pairs)
     checked = 0
-    for (result, art), pieces in zip(pairs, sections):
+    for (result, art), pieces in zip(pairs, sections, strict=True):
         assert "".join(t for _, t in pieces) == art.text
         for key, s in spans_of(result.doc):
             covering = [(a, t) for a, t in pieces if a and key in a["data-spans"].split()]

@@ -21,7 +21,7 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx2
 import instructor
@@ -32,10 +32,10 @@ from instructor.core.hooks import Hooks
 from instructor.v2.core.function_calls import response_schema
 from pydantic import BaseModel, ValidationError
 
-from extractor.settings import EMBEDDED, Settings
 from extractor.llm import lean
 from extractor.llm.sdk_errors import as_ours
 from extractor.llm.transport import AsyncRetryingTransport, RetryingTransport
+from extractor.settings import EMBEDDED, Settings
 
 if TYPE_CHECKING:
     from extractor.llm.throttle import Throttle
@@ -78,9 +78,9 @@ def _prepared(response_model: type[T]) -> type[T]:
         context = _VALIDATION_CONTEXT.get() if context is None else context
         return super(prepared, cls).model_validate(obj, context=context, **kwargs)
 
-    prepared.model_json_schema = classmethod(model_json_schema)  # type: ignore[method-assign]
-    prepared.model_validate_json = classmethod(model_validate_json)  # type: ignore[method-assign]
-    prepared.model_validate = classmethod(model_validate)  # type: ignore[method-assign]
+    prepared.model_json_schema = classmethod(model_json_schema)  # type: ignore[method-assign,assignment]
+    prepared.model_validate_json = classmethod(model_validate_json)  # type: ignore[method-assign,assignment]
+    prepared.model_validate = classmethod(model_validate)  # type: ignore[method-assign,assignment]
     return prepared
 
 
@@ -110,7 +110,7 @@ def _openai_options(settings: Settings) -> dict[str, Any]:
 
 
 class LLMClient:
-    def __init__(self, client: openai.OpenAI, settings: Settings) -> None:
+    def __init__(self, client: openai.OpenAI | openai.AsyncOpenAI, settings: Settings) -> None:
         self.settings = settings
         self.openai = client
         self.instructor = instructor.from_openai(client, mode=instructor.Mode.JSON_SCHEMA)
@@ -172,6 +172,7 @@ class LLMClient:
         `logprobs`, the answer carries the tokens' log-probabilities the server gives."""
         with _Call(self, response_model, messages, context, max_tokens, logprobs) as call:
             call.answered(self.instructor.chat.completions.create(**call.arguments))
+        assert call.answer is not None  # answered, or the failure's Answer set on leaving the block
         return call.answer
 
 
@@ -186,10 +187,11 @@ class AsyncLLMClient(LLMClient):
     async def extract(self, response_model, messages, context, max_tokens, logprobs=False) -> Answer:  # type: ignore[override]
         with _Call(self, response_model, messages, context, max_tokens, logprobs) as call:
             call.answered(await self.instructor.chat.completions.create(**call.arguments))
+        assert call.answer is not None  # answered, or the failure's Answer set on leaving the block
         return call.answer
 
     async def aclose(self) -> None:
-        await self.openai.close()
+        await cast(openai.AsyncOpenAI, self.openai).close()
 
 
 class _Call:

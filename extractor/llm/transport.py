@@ -75,7 +75,8 @@ class _RetryPolicy:
         self._backoff = wait_exponential_jitter(multiplier=initial_wait, max=max_backoff, jitter=initial_wait)
 
     def _stop(self):
-        return stop_after_attempt(self.attempts) | self._would_wait_too_long
+        # tenacity combines a stop with any callable of the retry state; its annotation names only stop_base
+        return stop_after_attempt(self.attempts) | self._would_wait_too_long  # type: ignore[operator]
 
     def _retry(self):
         return retry_if_exception_type((_RetryableStatus, *RETRY_EXCEPTIONS))

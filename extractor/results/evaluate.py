@@ -43,8 +43,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from extractor.flow.assemble import QUOTE_NOT_FOUND
 from extractor.errors import InputError
+from extractor.flow.assemble import QUOTE_NOT_FOUND
 from extractor.results.read import ArticleTexts, Result, read_results
 from extractor.schema import GoldExtraction
 
@@ -545,8 +545,8 @@ def evaluate(
     predictions for one article are errors naming the file; a gold article with no prediction
     counts as an empty prediction (all missed). Article texts, needed to verify spans, are looked
     up in `article_sources`, by default the `articles` folder beside the gold folder."""
-    gold_paths = [Path(p) for p in gold_paths]
-    golds = list(read_results(gold_paths))
+    gold_files = [Path(p) for p in gold_paths]
+    golds = list(read_results(gold_files))
     by_sha: dict[str, Result] = {}
     for gold in golds:
         if gold.doc.article.sha256 is None:  # development-set gold: paired by id
@@ -562,10 +562,10 @@ def evaluate(
     by_id = {g.doc.article.id: g for g in golds}
     sources = list(article_sources)
     if not sources:
-        beside = {(p if p.is_dir() else p.parent).parent / "articles" for p in gold_paths}
+        beside = {(p if p.is_dir() else p.parent).parent / "articles" for p in gold_files}
         sources = sorted(d for d in beside if d.is_dir())
     texts = ArticleTexts(sources)
-    where = ", ".join(str(p) for p in gold_paths)
+    where = ", ".join(str(p) for p in gold_files)
 
     predicted: dict[str, Result] = {}
     for result in read_results(pred_paths):
@@ -576,36 +576,36 @@ def evaluate(
                 "is not a valid extraction (article.sha256: Field required)",
                 hint="give a result written by `extractor extract`",
             )
-        gold = by_sha.get(article.sha256) or by_id.get(article.id)
-        if gold is None:
+        paired = by_sha.get(article.sha256) or by_id.get(article.id)
+        if paired is None:
             raise InputError(
                 result.origin,
                 f"is for article {article.id!r}, which has no gold answer in {where}",
                 hint="pass only predictions for the gold articles, or add a gold answer",
             )
-        if gold.doc.article.sha256 not in (None, article.sha256):
+        if paired.doc.article.sha256 not in (None, article.sha256):
             raise InputError(
                 result.origin,
                 f"was extracted from a different text of {article.id!r} than the gold answer (sha256 differs)",
                 hint="extract the same article file the gold answer was made from",
             )
-        if gold.origin in predicted:
+        if paired.origin in predicted:
             raise InputError(
                 result.origin,
-                f"is a second prediction for {article.id!r} (the first is {predicted[gold.origin].origin})",
+                f"is a second prediction for {article.id!r} (the first is {predicted[paired.origin].origin})",
                 hint="pass one prediction per article",
             )
-        predicted[gold.origin] = result
+        predicted[paired.origin] = result
 
     scores = []
     for gold in golds:
-        result = predicted.get(gold.origin)
-        article = texts.get(gold.doc.article.sha256 or (result.doc.article.sha256 if result else ""))
-        pred = result.doc if result else GoldExtraction(article=gold.doc.article)
-        score = score_article(gold.doc, pred, article.text if article else None)
-        if result is None:
+        prediction = predicted.get(gold.origin)
+        text = texts.get(gold.doc.article.sha256 or (prediction.doc.article.sha256 if prediction else ""))
+        pred = prediction.doc if prediction else GoldExtraction(article=gold.doc.article)
+        score = score_article(gold.doc, pred, text.text if text else None)
+        if prediction is None:
             score.notes.append(f"no prediction for {gold.doc.article.id}: every gold item counts as missed")
-        if article is None:
+        if text is None:
             score.notes.append("article text not found (pass --articles): spans not verified")
         scores.append(score)
     overall = Score("overall")

@@ -21,16 +21,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from extractor.errors import ConfigError, Interrupted
 from extractor.articles.load import count_inputs, iter_articles
+from extractor.cache import Cache, _public_url
+from extractor.errors import ConfigError, Interrupted
 from extractor.results.write import Writer, rewrite_lines
+from extractor.runs.concurrent import Outcome, RunContext, Totals, run_articles
 from extractor.runs.pricing import load_prices
 from extractor.runs.progress import Progress
-from extractor.runs.concurrent import Outcome, RunContext, run_articles
 from extractor.runs.store import DONE, RunStore
 from extractor.schema import ArticleExtraction
 from extractor.settings import Settings
-from extractor.cache import Cache, _public_url
 
 
 @dataclass
@@ -79,10 +79,10 @@ def extract_paths(
     writer = None
     try:
         pool = held.enter_context(_worker_pool(settings)) if settings.workers > 1 else None
-        if store is not None:
+        if store is not None and run is not None:
             resumed = store.begin_run(run, run_settings(settings))
             target = Path(output) if output and output != "-" else None
-            if target is not None and chosen == "jsonl" and not (target.is_dir() or output.endswith("/")):
+            if target is not None and chosen == "jsonl" and not (target.is_dir() or str(output).endswith("/")):
                 if resumed or target.exists():
                     rewrite_lines(target, (result for _, result in store.results(run)))
                 writer = Writer(output, chosen, append=True)
@@ -94,6 +94,7 @@ def extract_paths(
         def on_outcome(outcome: Outcome) -> None:
             nonlocal input_errors
             if outcome.status == DONE:
+                assert outcome.document is not None  # a done article has its document
                 writer.add(outcome.document, outcome.index, text=outcome.document_json())
             elif outcome.unreadable:
                 input_errors += 1
@@ -101,10 +102,10 @@ def extract_paths(
 
         ctx = RunContext(
             settings=settings,
-            client=None,
+            client=None,  # type: ignore[arg-type]  # _drive sets it, with the run's throttle
             prices=load_prices(settings.prices_file),
             cache=cache,
-            store=store,  # type: ignore[arg-type]
+            store=store,
             run=run,
             retry_failed=retry_failed,
             refresh=settings.refresh,
@@ -170,7 +171,7 @@ def _resume_hint(run: str | None) -> str:
     return f"run {command} again: finished articles come from the cache"
 
 
-async def _drive(paths: list[str], ctx: RunContext, on_outcome) -> object:
+async def _drive(paths: list[str], ctx: RunContext, on_outcome) -> Totals:
     from extractor.llm import client as llm
     from extractor.llm.throttle import Throttle
 
@@ -218,8 +219,8 @@ def run_documents(source: str, store_path: Path) -> Iterator[ArticleExtraction]:
                 f"is neither a run in {store_path} nor a results file",
                 hint=f"known runs: {known}; see `extractor runs list`",
             )
-        for _, result in store.results(source):
-            yield ArticleExtraction.model_validate_json(result)
+        for _, line in store.results(source):
+            yield ArticleExtraction.model_validate_json(line)
 
 
 def write_atomically(output: str | None, write) -> int:
