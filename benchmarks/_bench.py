@@ -1,4 +1,4 @@
-"""Shared pieces of the issue-4 benchmarks (throughput, overhead, cached_rerun, cold_start, memory).
+"""Shared pieces of the performance benchmarks (throughput, overhead, cached_rerun, cold_start, memory).
 
 Everything runs against the fake OpenAI-compatible server of tests/support/fault_server.py on loopback,
 by default in its own process (`python -m support.fault_server --latency L` in tests/ prints its base URL), so

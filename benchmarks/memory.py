@@ -1,4 +1,4 @@
-"""Peak memory reading a large JSONL (issue 4): flat in the number of articles, under 300 MB.
+"""Peak memory reading a large JSONL: flat in the number of articles, under 300 MB.
 
     .venv/bin/python benchmarks/memory.py [--sizes 10000 30000 100000] [--extract-sizes 1000 3000 10000]
                                           [--repeats 3]

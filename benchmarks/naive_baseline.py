@@ -9,7 +9,7 @@ with only what the contract itself demands: a quote becomes a span only where it
 (str.find; no normalised or fuzzy alignment), an incident keeps at least one span or is dropped,
 a sub-event type must belong to its event type, and references must resolve. Every such drop is
 a warning, worded as the pipeline words it, so `extractor eval` counts dropped quotes the same way.
-Then score both with `extractor eval` (see the README's "Evaluation" section).
+Then score both with `extractor eval` (docs/benchmarks/naive-baseline.md has the commands).
 """
 
 from __future__ import annotations

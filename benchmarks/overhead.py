@@ -1,4 +1,4 @@
-"""Per-article overhead of the pipeline beyond the LLM calls (issue 4).
+"""Per-article overhead of the pipeline beyond the LLM calls (docs/benchmarks/overhead.md).
 
     .venv/bin/python benchmarks/overhead.py [--articles 200] [--repeats 3] [--server process|thread] [--profile FILE]
 

@@ -1,4 +1,4 @@
-"""Throughput against the fake server with a fixed latency, as a ratio of the ideal (issue 4).
+"""Throughput against the fake server with a fixed latency, as a ratio of the ideal (docs/benchmarks/throughput.md).
 
     .venv/bin/python benchmarks/throughput.py [--latency 0.2] [--concurrency 1 8 32 64] [--repeats 3]
                                               [--server process|thread|both] [--cli 32] [--quick]

@@ -281,7 +281,7 @@ def eval_(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON instead of a table.")] = False,
 ) -> None:
-    """Score predictions against gold answers (DESIGN.md's scoring): P/R/F1, field accuracy, grounding."""
+    """Score predictions against gold answers (docs/contract.md, "Scoring"): P/R/F1, field accuracy, grounding."""
     from extractor.results.evaluate import evaluate, report_table
     from extractor.results.write import pretty_json
 

@@ -4,7 +4,7 @@ These models are the source of truth for `schemas/extraction.v1.json`. They hold
 offsets the tool computed (never the model's), and they refuse any document that breaks the
 contract's invariants: a sub-event type outside its event type, a range with low > best > high,
 a date that ends before it starts or after publication + 1 day, or a reference to an id that
-does not exist. The Gold* variants accept the hand-made answers in ../shared/gold, which omit
+does not exist. The Gold* variants accept hand-made gold answers (docs/contract.md), which omit
 provenance and alignment and may mark items `"optional": true`.
 
 What the LLM is asked to produce is a separate family: see `extractor.flow.draft`.
@@ -215,7 +215,7 @@ def contract_problems(doc: ArticleExtraction) -> list[str]:
 
 
 # --- gold: the same shape without provenance; items may be marked optional ---------------
-# The development sets (../shared/dev, see its README) record fewer fields: no sha256, no evidence,
+# The development sets' gold (MUC-4, CASE 2021) records fewer fields: no sha256, no evidence,
 # a null date or sub-event type, a location without precision, and the lists `event_type_any` and
 # `kind_any` of the labels they accept. Those gold files load with the same models; `evaluate`
 # scores what they record and skips what they do not.

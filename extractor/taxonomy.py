@@ -1,4 +1,4 @@
-"""The fixed vocabularies of the output contract (DESIGN.md, schema version "1").
+"""The fixed vocabularies of the output contract, schema version "1" (docs/contract.md).
 
 ACLED's event types and the sub-event types that belong to each, plus the enumerations for
 stage, precision, actor kind and attribution kind. Everything else imports these names, so the
@@ -37,7 +37,7 @@ SUB_EVENT_TYPES: dict[str, tuple[str, ...]] = {
 EVENT_TYPE_OF: dict[str, str] = {sub: event for event, subs in SUB_EVENT_TYPES.items() for sub in subs}
 
 # The same lists as types, so pydantic and the JSON Schema enumerate them.
-EVENT_TYPES = (  # DESIGN.md's order
+EVENT_TYPES = (  # the contract's order
     "Battles",
     "Explosions/Remote violence",
     "Violence against civilians",

@@ -1,4 +1,4 @@
-"""Regenerate docs/review.png, the README's picture of `extractor review`.
+"""Regenerate docs/review.png, the picture of `extractor review` in docs/evaluation.md.
 
     .venv/bin/python scripts/review_screenshot.py [-o docs/review.png]
 

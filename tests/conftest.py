@@ -1,4 +1,4 @@
-"""Test tiers (DESIGN.md principle 9):
+"""Test tiers (docs/testing.md):
   * logic tests with the queue-based FakeModel (tests/support/fakes.py);
   * replay of real recorded HTTP exchanges (fixtures/cassettes, vcrpy);
   * live tests (marker `live`) that run the embedded model; they run whenever the `local` extra
@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-ARTICLES = SHARED / "articles"
+SHARED = ROOT.parent / "shared"  # gold answers and development sets, not distributed with the repository
+ARTICLES = ROOT / "examples"  # the example articles ship with it
 GOLD = SHARED / "gold"
 FIXTURES = ROOT / "fixtures"
 CONVOY = ARTICLES / "ap-2023-01-29-syria-convoy.txt"

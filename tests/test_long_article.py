@@ -1,7 +1,7 @@
 """A 60,000-character article (real texts from ../shared, joined) through the whole pipeline with
 a capable model's settings, answered by the fake OpenAI server (tests/support/fault_server.py): in one
 call when it fits the window, in windows when it does not; offsets global either way. The
-embedded model's run on it is benchmarks/long_article.py (README)."""
+embedded model's run on it is benchmarks/long_article.py (docs/benchmarks/long-article.md)."""
 
 import httpx2
 import pytest

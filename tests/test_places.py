@@ -15,7 +15,7 @@ def gazetteer() -> Gazetteer:
 
 
 VARIANTS = [
-    # the variants, each group one GeoNames place: (name, country, geonameid, lat, lon)
+    # spelling variants met in the articles, each group one GeoNames place: (name, country, geonameid, lat, lon)
     (["Boukamal", "Albukamal", "Abu Kamal", "Al-Bukamal", "Albu Kamal"], "SY", 174448, 34.45, 40.92),
     (["Deir ez-Zor", "Deir el-Zour", "Deir Ezzor", "Deir al-Zour", "Dayr az Zawr"], "SY", 170794, 35.34, 40.14),
     (["Al-Mayadin", "Mayadin", "Al Mayadin", "Al-Mayadeen"], "SY", None, 35.02, 40.45),

@@ -1,4 +1,4 @@
-"""Fault tolerance of named runs (issue 4), through the real `extractor extract` command line and
+"""Fault tolerance of named runs, through the real `extractor extract` command line and
 the real fault-injecting server on loopback (tests/support/fault_server.py): faults at 25%, a kill -9 and
 a resume, bad inputs mixed into a batch, --retry-failed, re-running a finished run, a 429 storm
 and the in-flight count.

@@ -1,4 +1,4 @@
-"""Incident dates resolved from the article's words (issue 5, part 1), for whole documents.
+"""Incident dates resolved from the article's words, for whole documents.
 
 Each incident's date is looked for, in this order, in: its `date.text`, its evidence quotes,
 then the sentences around its evidence (nearest to the span). The first expression found

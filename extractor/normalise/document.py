@@ -1,4 +1,4 @@
-"""Normalisation: the same day, place, actor and event look the same in every record (issue 5).
+"""Normalisation: the same day, place, actor and event look the same in every record.
 
 `normalise(doc, article, gazetteer, registry)` runs, in order:
   1. `extractor.normalise.dates.resolve_dates`   dates from the article's words, against publication;

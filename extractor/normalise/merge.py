@@ -1,4 +1,4 @@
-"""One incident per event across articles (issue 5, part 4): the merged dataset.
+"""One incident per event across articles: the merged dataset.
 
 The rule. Two incidents from *different* articles report the same event when all of these hold:
   1. dates: their ranges [start, end] overlap (the ranges already carry their precision: "hours

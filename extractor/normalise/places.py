@@ -1,4 +1,4 @@
-"""Canonical places for incident locations (issue 5, part 2), from the offline gazetteer.
+"""Canonical places for incident locations, from the offline gazetteer.
 
 For each incident the location's name is looked up in the incident's country:
   * a country's name -> precision country, no coordinates (a point would claim too much);

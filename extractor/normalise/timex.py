@@ -1,4 +1,4 @@
-"""Time expressions resolved against the publication date (issue 5, part 1).
+"""Time expressions resolved against the publication date.
 
 `resolve_expression(text, published)` finds the time expressions in a phrase and resolves the
 one that dates the event; `extractor.normalise.dates.resolve_dates` applies that to every incident.

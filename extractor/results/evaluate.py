@@ -1,4 +1,4 @@
-"""Scoring predictions against gold answers, as DESIGN.md's "Scoring" section defines it.
+"""Scoring predictions against gold answers, as docs/contract.md ("Scoring") states it.
 
 Pure logic: `score_article(gold, pred, text)` compares two documents; `evaluate(...)` pairs the
 files and sums the articles (micro-averages: counts are added, then divided). The rules:
@@ -6,8 +6,8 @@ files and sums the articles (micro-averages: counts are added, then divided). Th
 - Incidents are matched one-to-one, greedily on a similarity of evidence overlap (0.4), date
   ranges overlapping (0.2), location (0.2: the same place name, as normalised names or as one of
   the gazetteer's spellings, "Boukamal" and "Albu Kamal"; 0.1: same country only) and
-  event type (0.2); a pair needs at least MATCH_THRESHOLD. Greedy is what DESIGN.md allows, and
-  with a handful of incidents per article it gives the optimal pairing in every case we have.
+  event type (0.2); a pair needs at least MATCH_THRESHOLD. Greedy rather than optimal (Hungarian)
+  matching: with a handful of incidents per article it gives the optimal pairing in every case we have.
 - Actors match when any normalised name or mention coincides (one-to-one, most shared names first).
 - Attributions match on (matched incident, matched perpetrator or null, matched source or null).
 - Gold items marked optional are neither required nor penalised: unmatched they are not misses,
@@ -20,7 +20,7 @@ files and sums the articles (micro-averages: counts are added, then divided). Th
   text), the share aligned exactly, and the quotes dropped (warnings saying a quote is not in the
   article).
 
-Gold from the development sets (../shared/dev/README.md) records less, and is scored on what it
+Gold from the development sets (MUC-4, CASE 2021) records less, and is scored on what it
 records:
 - a gold incident without evidence is matched on its date (0.35; half of it when the gold has no
   date), country (0.25), event type (0.2) and targets (0.2: a word of three letters or more of a
