@@ -190,6 +190,10 @@ def _overlap(a: list, b: list) -> float:
 
 
 def _dates_overlap(a, b) -> bool:
+    """Whether two date ranges share a day. A null date (gold or a file in the gold format may
+    leave it out) overlaps nothing."""
+    if a is None or b is None:
+        return False
     return a.start <= b.end and b.start <= a.end
 
 

@@ -240,7 +240,12 @@ def _fields(kind: str, r, doc: GoldExtraction, names: dict[str, str]) -> list[li
             ["type", f"{r.event_type} / {r.sub_event_type}"],
             ["stage", r.stage],
             ["primary", "yes" if r.primary else "no (background)"],
-            ["date", (d.start if d.start == d.end else f"{d.start} – {d.end}") + f" ({d.precision})"],
+            [
+                "date",
+                "not given"
+                if d is None
+                else (d.start if d.start == d.end else f"{d.start} – {d.end}") + f" ({d.precision})",
+            ],
             [
                 "place",
                 ", ".join(p for p in (loc.name, loc.admin1, loc.country) if p)
