@@ -171,7 +171,7 @@ def extract_files(
     fmt: str = "auto",
     run: str | None = None,
     retry_failed: bool = False,
-    quiet: bool = False,
+    quiet: bool = True,
     settings: Settings | None = None,
     **options: Any,
 ) -> ExtractTotals:
@@ -179,7 +179,8 @@ def extract_files(
     (files, folders, globs, "-"), extract each through the cache, and write the documents to
     `output` (a file, a folder, or standard output) as `fmt` ("auto", "json", "jsonl"); with `run`,
     a resumable run in the run store. Returns the counts (done, failed, unreadable, skipped).
-    Raises `Interrupted` on Ctrl-C or SIGTERM, after writing what finished."""
+    Raises `Interrupted` on Ctrl-C or SIGTERM, after writing what finished. Prints nothing unless
+    `quiet=False` (the CLI's progress and failure lines on standard error)."""
     from extractor.runs.driver import extract_paths
 
     return extract_paths(

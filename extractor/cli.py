@@ -8,6 +8,7 @@ fast. EXTRACTOR_DEBUG=1 shows tracebacks.
 
 from __future__ import annotations
 
+import logging
 import sys
 from enum import Enum
 from pathlib import Path
@@ -61,6 +62,48 @@ class ResponseFormat(str, Enum):
 
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from extractor import __version__
+
+        print(f"extractor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    pass
+
+
+class _StandardError(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a record comes (the progress bar swaps it)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
+def _show_log(verbose: int, quiet: bool) -> None:
+    """What the command shows of the library's log (the `extractor` logger) on standard error:
+    by default warnings; -v also the retries and re-asks; -vv also every call and the SDKs' own
+    messages (instructor, openai, httpx2); -q errors only."""
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO)[verbose] if verbose < 2 else logging.DEBUG
+    handler = _StandardError()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    for name in ("extractor", *(("instructor", "openai", "httpx2") if verbose >= 2 and not quiet else ())):
+        logger = logging.getLogger(name)
+        logger.setLevel(level)
+        logger.addHandler(handler)
 
 
 @app.command()
@@ -188,9 +231,20 @@ def extract(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")] = False,
     refresh: Annotated[bool, typer.Option("--refresh", help="Ignore cached results and store fresh ones.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress; only errors.")] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "-v",
+            "--verbose",
+            count=True,
+            help="Also show the model server's retries and the re-asks on standard error; -vv also every call.",
+        ),
+    ] = 0,
 ) -> None:
     """Extract incidents, actors and attributions from articles into schema-valid JSON."""
     from extractor.settings import resolve
+
+    _show_log(verbose, quiet)
 
     settings = resolve(
         {
@@ -592,12 +646,6 @@ def batch_collect(
 
 
 def main() -> None:
-    import logging
-
-    # instructor logs every failed attempt at ERROR; with no handler Python would print them
-    # raw to stderr. The CLI reports outcomes itself, one line each.
-    logging.getLogger("instructor").addHandler(logging.NullHandler())
-    logging.getLogger("instructor").propagate = False
     app()
 
 

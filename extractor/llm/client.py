@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import json
+import logging
 import re
 import time
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ from extractor.llm import lean
 from extractor.llm.sdk_errors import as_ours
 from extractor.llm.transport import AsyncRetryingTransport, RetryingTransport
 from extractor.settings import EMBEDDED, Settings
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from extractor.llm.throttle import Throttle
@@ -141,6 +144,8 @@ class LLMClient:
         hooks.on("completion:response", lambda c: calls.append(_tokens(c)))
         if seen is not None:
             hooks.on("completion:response", seen.append)
+        name = response_model.__name__
+        hooks.on("parse:error", lambda e: log.info("%s: answer %d refused: %s", name, len(calls), refusal(e, None)))
         response_model = _prepared(response_model)
         extra: dict[str, Any] = {}
         if self.settings.response_format == "json_object":
@@ -213,6 +218,7 @@ class _Call:
         self.max_tokens = max_tokens
         self.context = context
         self.arguments = client._arguments(response_model, messages, context, max_tokens, self.calls, self.seen)
+        self.name = response_model.__name__
         self.answer: Answer | None = None
 
     def __enter__(self) -> _Call:
@@ -229,13 +235,31 @@ class _Call:
             content=_content(last),
             logprobs=_logprobs(last),
         )
+        _log_answer(self.name, self.answer)
 
     def __exit__(self, kind: type | None, exc: BaseException | None, traceback: Any) -> bool:
         _VALIDATION_CONTEXT.reset(self._token)
         if isinstance(exc, (InstructorRetryException, IncompleteOutputException, openai.APIError)):
             self.answer = _failed(exc, self.calls, self.started, self.max_tokens)  # raises ours for transport failures
+            _log_answer(self.name, self.answer)
             return True
         return False
+
+
+def _log_answer(name: str, answer: Answer) -> None:
+    usage = answer.usage
+    log.debug(
+        "%s: %s after %d call%s, %.1f s, %d + %d tokens",
+        name,
+        "answered" if answer.value is not None else "no valid answer",
+        answer.attempts,
+        "" if answer.attempts == 1 else "s",
+        answer.seconds,
+        usage["prompt_tokens"],
+        usage["completion_tokens"],
+    )
+    if answer.value is None:
+        log.info("%s: no valid answer after %d calls (%s)", name, answer.attempts, (answer.errors or ["?"])[-1])
 
 
 def _failed(exc: Exception, calls: list[tuple[int, int, int]], started: float, max_tokens: int) -> Answer:
