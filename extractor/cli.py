@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 class _ErrorBoundary(TyperGroup):
     """The CLI's one error boundary, around every command: a known error (the `extractor.errors`
-    tree) becomes one line on standard error with its hint, and its exit code; with the settings'
+    tree) becomes one line on standard error with its hint, and its exit code; so does an OSError
+    (a path that cannot be read or written is the machine's doing, not a bug); with the settings'
     debug flag (EXTRACTOR_DEBUG=1) its traceback instead. Anything else is a bug, and propagates."""
 
     def invoke(self, ctx: Context) -> object:
@@ -37,6 +38,12 @@ class _ErrorBoundary(TyperGroup):
                 raise
             _say(f"error: {exc.one_line()}")
             raise typer.Exit(exc.exit_code) from None
+        except OSError as exc:
+            if debug_wanted():
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            _say(f"error: {where}{exc.strerror or exc} (hint: check the path, its folder and their permissions)")
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(
@@ -302,6 +309,7 @@ def schema(
     if output is None:
         sys.stdout.write(text)
     else:
+        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
 
 

@@ -192,16 +192,33 @@ async def _drive(paths: list[str], ctx: RunContext, on_outcome) -> Totals:
 
 
 # Fields the gold model adds to the contract (results read with it never set them to True).
-_GOLD_ONLY = {kind: {"__all__": {"optional"}} for kind in ("incidents", "actors", "attributions")}
+def _gold_only() -> dict[str, dict[str, set[str]]]:
+    """The fields a gold-format document may hold that an extraction does not (optional, the
+    development sets' event_type_any and kind_any): left out when a result file is read back."""
+    from pydantic import BaseModel
+
+    from extractor import schema
+
+    pairs: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
+        "incidents": (schema.GoldIncident, schema.Incident),
+        "actors": (schema.GoldActor, schema.Actor),
+        "attributions": (schema.GoldAttribution, schema.Attribution),
+    }
+    return {
+        kind: {"__all__": set(gold.model_fields) - set(plain.model_fields)} for kind, (gold, plain) in pairs.items()
+    }
 
 
 def run_documents(source: str, store_path: Path) -> Iterator[ArticleExtraction]:
     """The finished documents of a run (by name, from the run store), or of result files when
     `source` is a path; streamed in the order the run first saw them."""
+    from pydantic import ValidationError
+
     from extractor.errors import InputError
     from extractor.results.read import read_results
 
     if Path(source).exists():
+        gold_only = _gold_only()
         for result in read_results([source]):
             if result.doc.provenance is None:
                 raise InputError(
@@ -209,7 +226,16 @@ def run_documents(source: str, store_path: Path) -> Iterator[ArticleExtraction]:
                     "is a gold answer, not a result (it has no provenance)",
                     hint="export results of `extractor extract`",
                 )
-            yield ArticleExtraction.model_validate_json(result.doc.model_dump_json(exclude=_GOLD_ONLY))
+            try:
+                yield ArticleExtraction.model_validate_json(result.doc.model_dump_json(exclude=gold_only))
+            except ValidationError as exc:
+                first = exc.errors(include_url=False)[0]
+                where = ".".join(str(p) for p in first["loc"])
+                raise InputError(
+                    result.origin,
+                    f"is not a result of `extractor extract` ({where}: {first['msg']})",
+                    hint="give a result written by `extractor extract`, or a run's name",
+                ) from None
         return
     with RunStore(store_path) as store:
         if store.summary(source) is None:
