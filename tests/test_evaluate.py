@@ -9,7 +9,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from conftest import ARTICLES, GOLD, gold_files_by_article, gold_for
+from conftest import ARTICLES, GOLD, gold_files_by_article, gold_for, require_shared
 from extractor.cli import app
 from extractor.results.evaluate import normal_name, score_article
 from extractor.schema import GoldExtraction
@@ -317,6 +317,7 @@ def test_missing_prediction_counts_as_missed_with_a_note(tmp_path):
 
 
 def test_attributions_are_counted_by_kind_with_a_confusion_of_matched_pairs():
+    require_shared("gold")
     gold_path = sorted(GOLD.glob("ap-*.json"))[0]
     gold = GoldExtraction.model_validate_json(gold_path.read_text(encoding="utf-8"))
     data = json.loads(gold.model_dump_json())

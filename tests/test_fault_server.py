@@ -222,7 +222,7 @@ def test_slow_answers_time_out_and_close_does_not_wait_for_them():
 def test_64_concurrent_requests_are_served_at_once():
     convoy = article(CONVOY)
     messages = prompts.incident_messages(convoy, prompts.View.of(convoy, "quotes"))
-    with FaultServer(latency=0.5) as server:
+    with FaultServer(latency=2.0) as server:
         client = sdk(server)
         ask(client, messages)  # import and connection warm-up
         barrier = threading.Barrier(64)
@@ -235,7 +235,7 @@ def test_64_concurrent_requests_are_served_at_once():
             finished = list(pool.map(one, range(64)))
         assert finished == ["stop"] * 64
         # Concurrency, not speed, is what this proves (speed is benchmarks/throughput.py's job), and
-        # the server counts it: requests it held at once, each for its 0.5 s of latency.
+        # the server counts it: requests it held at once, each for 2 s (room for a loaded machine).
         assert server.max_concurrent_seen >= 32, server.max_concurrent_seen
 
 

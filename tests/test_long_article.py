@@ -6,6 +6,7 @@ embedded model's run on it is benchmarks/long_article.py (docs/benchmarks/long-a
 import httpx2
 import pytest
 
+from conftest import require_shared
 from extractor.articles.load import MAX_ARTICLE_BYTES, article_from_text
 from extractor.articles.sentences import numbered
 from extractor.errors import InputError
@@ -39,6 +40,7 @@ def assert_spans_quote_the_text(article, document):
 
 
 def test_a_60000_character_article_fits_a_capable_models_window_in_two_calls():
+    require_shared("dev")  # the long article is built from the development sets' texts
     article = long_article(60_000)
     assert len(article.text) >= 60_000
     document, requests = run(article)
@@ -47,6 +49,7 @@ def test_a_60000_character_article_fits_a_capable_models_window_in_two_calls():
 
 
 def test_the_same_article_in_windows_gives_global_offsets():
+    require_shared("dev")
     article = long_article(60_000)
     windows = windows_of(numbered(article.searchable_text), 8_000)
     document, requests = run(article, window_chars=8_000)

@@ -41,7 +41,7 @@ def run_library(server: FaultServer, tmp_path) -> tuple[subprocess.CompletedProc
         env=subprocess_env(),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
     return done, outcome.read_text(encoding="utf-8") if outcome.exists() else "(none)"
 
@@ -86,7 +86,7 @@ def cli_extract(server: FaultServer, tmp_path, *flags: str) -> subprocess.Comple
     args = ["extract", str(CONVOY), "--base-url", server.base_url, "--model", "fake", "--no-cache"]
     args += ["--max-attempts", "3", "--evidence", "quotes", "-o", str(tmp_path / "out.json"), *flags]
     env = subprocess_env(transport_attempts=3)
-    return subprocess.run(subprocess_command(args), cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(subprocess_command(args), cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
 def test_the_cli_shows_retries_and_re_asks_with_v_and_hides_them_without(tmp_path):

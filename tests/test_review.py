@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import support.browser as chromium
-from conftest import ARTICLES, FIXTURES, ROOT, article, gold_files_by_article
+from conftest import ARTICLES, FIXTURES, ROOT, article, gold_files_by_article, require_shared
 from extractor.articles.load import article_from_text
 from extractor.errors import InputError
 from extractor.results.read import Result, read_results
@@ -130,6 +130,7 @@ def spans_of(doc: GoldExtraction):
 
 def real_pairs() -> list[tuple[Result, object]]:
     """The recorded convoy prediction and the richest gold answer found by its content."""
+    require_shared("gold")
     gold = gold_files_by_article().get("2021-06-28-omar-oilfield")
     paths = [CONVOY_PREDICTION] + ([gold] if gold else [])
     results = list(read_results(paths))
@@ -416,6 +417,7 @@ def test_browser_renders_markup_in_the_article_as_text_without_running_it(browse
 
 @pytest.mark.browser
 def test_screenshot_script_writes_a_1280x900_png(browser, tmp_path):
+    require_shared("gold")  # the picture is of the oil-field article's gold answer
     spec = importlib.util.spec_from_file_location("review_screenshot", ROOT / "scripts" / "review_screenshot.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
@@ -434,6 +436,7 @@ def test_the_page_names_a_result_as_the_user_gave_it(tmp_path, monkeypatch):
     """Not as an absolute path of the machine it ran on: the page is shared with others."""
     import os
 
+    require_shared("gold")
     monkeypatch.chdir(ROOT)
     gold = Path(os.path.relpath(gold_files_by_article()["2021-06-28-omar-oilfield"], ROOT))
     assert not gold.is_absolute()

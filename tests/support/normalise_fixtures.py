@@ -177,6 +177,9 @@ def convoy_document() -> GoldExtraction:
 
 
 def oilfield_document() -> GoldExtraction:
+    from conftest import require_shared
+
+    require_shared("gold")
     return GoldExtraction.model_validate_json(
         (SHARED / "gold" / "2021-06-28-omar-oilfield.json").read_text(encoding="utf-8")
     )
