@@ -1,4 +1,4 @@
-"""Shared pieces of the issue-4 benchmarks (throughput, overhead, cached_rerun, cold_start, memory).
+"""Shared pieces of the performance benchmarks (throughput, overhead, cached_rerun, cold_start, memory).
 
 Everything runs against the fake OpenAI-compatible server of tests/support/fault_server.py on loopback,
 by default in its own process (`python -m support.fault_server --latency L` in tests/ prints its base URL), so
@@ -20,9 +20,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
@@ -319,10 +319,9 @@ def timed_run(
 def answered_offline(article, provider: str, model: str, usage: dict[str, int] | None = None):
     """Drive one article's flow with the fake server's answers, made without a server.
     Returns (the finished document, {stage: answer JSON text})."""
-    from support.fake_answers import ChatRequest, default_responder
-
-    from extractor.llm.client import Answer
     from extractor.flow.pipeline import ArticleFlow
+    from extractor.llm.client import Answer
+    from support.fake_answers import ChatRequest, default_responder
 
     usage = usage or {"prompt_tokens": 1, "completion_tokens": 1}
     answers: dict[str, str] = {}

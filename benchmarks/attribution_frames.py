@@ -62,7 +62,7 @@ def measure(sets: list[str], verbose: bool) -> dict:
         doc = parse(article.searchable_text)
         said = statements(doc, numbered(article.searchable_text, starts=[s.start_char for s in doc.sents]), is_place)
 
-        def fits(statement, gold_t) -> bool:
+        def fits(statement, gold_t, actors=actors) -> bool:
             kinds = gold_t.kind_any or [gold_t.kind]
             if statement.kind not in kinds and not (statement.kind == "reported" and "alleged" in kinds):
                 return False
@@ -97,7 +97,9 @@ def measure(sets: list[str], verbose: bool) -> dict:
                 unmatched += 1
                 if verbose:
                     p = s.perpetrator.name if s.perpetrator else None
-                    print(f"  unmatched {aid} [{s.sentence.number}]: {s.kind} {p} <- {s.source.name if s.source else None}")
+                    print(
+                        f"  unmatched {aid} [{s.sentence.number}]: {s.kind} {p} <- {s.source.name if s.source else None}"
+                    )
     return {
         "sets": sets,
         "articles": len(pairs),

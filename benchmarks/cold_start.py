@@ -1,4 +1,4 @@
-"""`extractor --help` cold start (issue 4): target under 0.5 s, imports on demand.
+"""`extractor --help` cold start: target under 0.5 s, imports on demand.
 
     .venv/bin/python benchmarks/cold_start.py [--runs 10]
 

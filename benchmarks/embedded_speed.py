@@ -18,9 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractor.llm.client import build_client  # noqa: E402
 from extractor.articles.load import iter_articles  # noqa: E402
 from extractor.flow.pipeline import extract_article  # noqa: E402
+from extractor.llm.client import build_client  # noqa: E402
 from extractor.settings import resolve  # noqa: E402
 
 

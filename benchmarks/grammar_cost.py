@@ -23,12 +23,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from extractor.articles.load import iter_articles  # noqa: E402
+from extractor.articles.sentences import numbered  # noqa: E402
 from extractor.flow import prompts  # noqa: E402
 from extractor.flow.assemble import CheckedIncidents  # noqa: E402
 from extractor.flow.draft import Caps, capped, cited  # noqa: E402
 from extractor.llm.embedded import weights_path  # noqa: E402
-from extractor.articles.load import iter_articles  # noqa: E402
-from extractor.articles.sentences import numbered  # noqa: E402
 from extractor.settings import resolve  # noqa: E402
 
 

@@ -48,11 +48,11 @@ def long_article(chars: int = 60_000):
 
 
 def main() -> None:
-    from extractor.llm.client import build_client
-    from extractor.flow.pipeline import extract_article, normalised
     from extractor.articles.sentences import numbered
-    from extractor.settings import resolve
+    from extractor.flow.pipeline import extract_article, normalised
     from extractor.flow.windows import windows_of
+    from extractor.llm.client import build_client
+    from extractor.settings import resolve
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chars", type=int, default=60_000)

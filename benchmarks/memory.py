@@ -1,4 +1,4 @@
-"""Peak memory reading a large JSONL (issue 4): flat in the number of articles, under 300 MB.
+"""Peak memory reading a large JSONL: flat in the number of articles, under 300 MB.
 
     .venv/bin/python benchmarks/memory.py [--sizes 10000 30000 100000] [--extract-sizes 1000 3000 10000]
                                           [--repeats 3]
@@ -125,7 +125,7 @@ def main() -> None:
             n: write_articles(folder / f"articles-{n}.jsonl", n, seed=5)
             for n in sorted(set(args.sizes) | set(args.extract_sizes))
         }
-        for n, path in files.items():
+        for path in files.values():
             print(f"  {path.name}: {path.stat().st_size / 1e6:.1f} MB", flush=True)
 
         peaks: dict[int, float] = {}

@@ -9,7 +9,7 @@ with only what the contract itself demands: a quote becomes a span only where it
 (str.find; no normalised or fuzzy alignment), an incident keeps at least one span or is dropped,
 a sub-event type must belong to its event type, and references must resolve. Every such drop is
 a warning, worded as the pipeline words it, so `extractor eval` counts dropped quotes the same way.
-Then score both with `extractor eval` (see the README's "Evaluation" section).
+Then score both with `extractor eval` (docs/benchmarks/naive-baseline.md has the commands).
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ from pydantic import BaseModel, Field
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from extractor.articles.load import Article, iter_articles  # noqa: E402
 from extractor.flow.assemble import QUOTE_NOT_FOUND  # noqa: E402
 from extractor.flow.draft import DraftActor, DraftAttribution, DraftIncident  # noqa: E402
-from extractor.llm.client import build_client  # noqa: E402
-from extractor.articles.load import Article, iter_articles  # noqa: E402
-from extractor.results.write import Writer  # noqa: E402
 from extractor.flow.pipeline import meta  # noqa: E402
-from extractor.schema import (
+from extractor.llm.client import build_client  # noqa: E402
+from extractor.results.write import Writer  # noqa: E402
+from extractor.schema import (  # noqa: E402
     Actor,
     ArticleExtraction,
     Attribution,
@@ -155,7 +155,7 @@ def to_contract(
             attempts=attempts,
             usage=Usage(**usage),
             cache_hit=False,
-            extracted_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
+            extracted_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
         ),
         warnings=warnings,
     )

@@ -1,4 +1,4 @@
-"""Per-article overhead of the pipeline beyond the LLM calls (issue 4).
+"""Per-article overhead of the pipeline beyond the LLM calls (docs/benchmarks/overhead.md).
 
     .venv/bin/python benchmarks/overhead.py [--articles 200] [--repeats 3] [--server process|thread] [--profile FILE]
 
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import statistics
 import sys
 import time
@@ -67,10 +68,10 @@ def read_articles(path: Path) -> list:
 
 
 def pipeline_per_article(articles: list, base_url: str) -> list[float]:
-    from extractor.llm.throttle import Throttle
     from extractor.llm.client import build_async_client
-    from extractor.runs.pricing import load_prices
+    from extractor.llm.throttle import Throttle
     from extractor.runs.concurrent import RunContext, run_articles
+    from extractor.runs.pricing import load_prices
 
     settings = settings_for(base_url, 1)
     stamps: list[float] = []
@@ -87,7 +88,7 @@ def pipeline_per_article(articles: list, base_url: str) -> list[float]:
             raise SystemExit(f"pipeline run failed: {totals}")
 
     asyncio.run(drive())
-    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
     return gaps[WARMUP:]
 
 
@@ -168,12 +169,12 @@ def record_answers(articles: list) -> list[dict[str, str]]:
 
 def offline_flow(articles: list, recorded: list[dict[str, str]], settings) -> dict[str, list[float]]:
     """Per-article seconds of: flow (incl. checks), of which checks, key_for, normalised, dump."""
-    from extractor.llm.client import Answer
     from extractor.flow.pipeline import ArticleFlow, key_for, normalised
+    from extractor.llm.client import Answer
 
     out: dict[str, list[float]] = {"flow": [], "checks": [], "key_for": [], "normalise": [], "dump": [], "total": []}
     usage = {"prompt_tokens": 1, "completion_tokens": 1}
-    for article, answers in zip(articles, recorded):
+    for article, answers in zip(articles, recorded, strict=True):
         t0 = time.perf_counter()
         checks = 0.0
         steps = ArticleFlow(article, "openai", MODEL).steps()
@@ -214,7 +215,7 @@ def one_off_costs() -> str:
         "default_gazetteer()\n"
         "t2 = time.perf_counter()\n"
         "print(f'{t1 - t0:.3f} {t2 - t1:.3f}')\n"
-    ) % str(ROOT)
+    ).replace("%r", repr(str(ROOT)))
     import subprocess
 
     done = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True)

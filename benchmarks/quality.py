@@ -1,7 +1,7 @@
 """Extraction quality on many real texts: the development sets and the two example articles.
 
     .venv/bin/python benchmarks/quality.py                      # embedded default, default sample (~30 min)
-    .venv/bin/python benchmarks/quality.py --muc 8 --case 12    # the sample the README's table used
+    .venv/bin/python benchmarks/quality.py --muc 8 --case 12    # the sample of docs/benchmarks/quality.md's tables
     .venv/bin/python benchmarks/quality.py --oracle             # the oracle ceiling (examples only)
     .venv/bin/python benchmarks/quality.py --out DIR --score-only   # score predictions already made
 
@@ -92,7 +92,7 @@ CASE_LABELS = {
 }
 
 # CASE labels that are not political violence and not about an incident: disasters, diplomacy,
-# ordinary crime (the issue's target counts these; claims of responsibility, ATTRIB, talk of one).
+# ordinary crime (the target counts these; claims of responsibility, ATTRIB, talk of one).
 NON_VIOLENCE = ("NATURAL_DISASTER", "MAN_MADE_DISASTER", "DIPLO", "ORG_CRIME")
 
 # Warnings that say an item was thrown away, by reason. Quotes dropped (one quote of an item that

@@ -1,4 +1,4 @@
-"""Throughput against the fake server with a fixed latency, as a ratio of the ideal (issue 4).
+"""Throughput against the fake server with a fixed latency, as a ratio of the ideal (docs/benchmarks/throughput.md).
 
     .venv/bin/python benchmarks/throughput.py [--latency 0.2] [--concurrency 1 8 32 64] [--repeats 3]
                                               [--server process|thread|both] [--cli 32] [--quick]
@@ -110,9 +110,9 @@ def bare_run(server, folder: Path, concurrency: int, articles: int, repeat: int)
     import instructor
     import openai
 
+    from extractor.articles.load import iter_articles
     from extractor.flow import prompts
     from extractor.flow.draft import DraftActorsAndAttributions, DraftIncidents
-    from extractor.articles.load import iter_articles
 
     path = write_articles(
         folder / f"bare-c{concurrency}-r{repeat}.jsonl", articles, seed=repeat, start=5_000_000 + concurrency * 100_000

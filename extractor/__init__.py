@@ -6,14 +6,26 @@
 `extract` and `extract_many` (`extractor.api`) run cache -> flow -> normalise as the CLI does;
 the records are pydantic models (`extractor.schema`); every error is an `ExtractorError`. The
 names load on first use (PEP 562), so `extractor --help` does not import the LLM stack.
+
+The library prints nothing. It logs through the standard `logging` module under the `extractor`
+logger (retries and re-asks at INFO, every call at DEBUG), which shows nothing until the
+application configures logging; `extractor extract -v` shows it on standard error.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the one place the version is written (pyproject.toml reads it from here)
+
+# With no handler anywhere on a logger's path, Python prints WARNING and above to standard error
+# (logging.lastResort). The SDKs extractor drives log their retries that way (instructor writes
+# "Max retries exceeded" with pydantic's whole error at ERROR), so a NullHandler on each keeps
+# them off a caller's terminal; an application that configures logging still gets their records.
+for _name in ("extractor", "instructor", "openai", "httpx2", "httpx", "tenacity"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
 
 _PUBLIC = {
     "article": "extractor.api",

@@ -19,13 +19,13 @@ import contextlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from extractor.articles.load import Article, article_from_text
+from extractor.cache import Cache
 from extractor.errors import ExtractionFailed, ExtractorError, InputError
 from extractor.llm import client as llm_clients
 from extractor.llm.client import AsyncLLMClient, LLMClient
-from extractor.articles.load import Article, article_from_text
 from extractor.schema import ArticleExtraction
 from extractor.settings import Settings, resolve
-from extractor.cache import Cache
 
 if TYPE_CHECKING:
     from extractor.runs.driver import ExtractTotals
@@ -90,8 +90,8 @@ async def extract_many_async(
     return_exceptions=True)` reports them), so one bad article loses nothing else. With `run=NAME`
     the run store records each article as it finishes, and a second call resumes the run."""
     from extractor.llm.throttle import Throttle
-    from extractor.runs.pricing import load_prices
     from extractor.runs.concurrent import Outcome, RunContext, run_articles
+    from extractor.runs.pricing import load_prices
     from extractor.runs.store import DONE, RunStore
 
     chosen = settings or resolve(options)
@@ -171,7 +171,7 @@ def extract_files(
     fmt: str = "auto",
     run: str | None = None,
     retry_failed: bool = False,
-    quiet: bool = False,
+    quiet: bool = True,
     settings: Settings | None = None,
     **options: Any,
 ) -> ExtractTotals:
@@ -179,7 +179,8 @@ def extract_files(
     (files, folders, globs, "-"), extract each through the cache, and write the documents to
     `output` (a file, a folder, or standard output) as `fmt` ("auto", "json", "jsonl"); with `run`,
     a resumable run in the run store. Returns the counts (done, failed, unreadable, skipped).
-    Raises `Interrupted` on Ctrl-C or SIGTERM, after writing what finished."""
+    Raises `Interrupted` on Ctrl-C or SIGTERM, after writing what finished. Prints nothing unless
+    `quiet=False` (the CLI's progress and failure lines on standard error)."""
     from extractor.runs.driver import extract_paths
 
     return extract_paths(

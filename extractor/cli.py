@@ -8,22 +8,26 @@ fast. EXTRACTOR_DEBUG=1 shows tracebacks.
 
 from __future__ import annotations
 
+import logging
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
-import click
 import typer
 from typer.core import TyperGroup
+
+if TYPE_CHECKING:
+    from typer._click import Context  # the click that typer carries; its Group.invoke takes this Context
 
 
 class _ErrorBoundary(TyperGroup):
     """The CLI's one error boundary, around every command: a known error (the `extractor.errors`
-    tree) becomes one line on standard error with its hint, and its exit code; with the settings'
+    tree) becomes one line on standard error with its hint, and its exit code; so does an OSError
+    (a path that cannot be read or written is the machine's doing, not a bug); with the settings'
     debug flag (EXTRACTOR_DEBUG=1) its traceback instead. Anything else is a bug, and propagates."""
 
-    def invoke(self, ctx: click.Context) -> object:
+    def invoke(self, ctx: Context) -> object:
         from extractor.errors import ExtractorError
         from extractor.settings import debug_wanted
 
@@ -34,6 +38,12 @@ class _ErrorBoundary(TyperGroup):
                 raise
             _say(f"error: {exc.one_line()}")
             raise typer.Exit(exc.exit_code) from None
+        except OSError as exc:
+            if debug_wanted():
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            _say(f"error: {where}{exc.strerror or exc} (hint: check the path, its folder and their permissions)")
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(
@@ -61,6 +71,48 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from extractor import __version__
+
+        print(f"extractor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    pass
+
+
+class _StandardError(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a record comes (the progress bar swaps it)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
+def _show_log(verbose: int, quiet: bool) -> None:
+    """What the command shows of the library's log (the `extractor` logger) on standard error:
+    by default warnings; -v also the retries and re-asks; -vv also every call and the SDKs' own
+    messages (instructor, openai, httpx2); -q errors only."""
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO)[verbose] if verbose < 2 else logging.DEBUG
+    handler = _StandardError()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    for name in ("extractor", *(("instructor", "openai", "httpx2") if verbose >= 2 and not quiet else ())):
+        logger = logging.getLogger(name)
+        logger.setLevel(level)
+        logger.addHandler(handler)
+
+
 @app.command()
 def extract(
     paths: Annotated[
@@ -71,7 +123,7 @@ def extract(
         ),
     ],
     output: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "-o",
             "--output",
@@ -86,7 +138,7 @@ def extract(
         ),
     ] = OutputFormat.auto,
     run: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--run",
             help="Name a resumable run: every article is recorded in the run store, finished ones are never sent again.",
@@ -96,65 +148,65 @@ def extract(
         bool, typer.Option("--retry-failed", help="With --run: send again the articles that failed before.")
     ] = False,
     concurrency: Annotated[
-        Optional[int],
+        int | None,
         typer.Option(
             help="Articles in flight at once. [env: EXTRACTOR_CONCURRENCY; default: 8; the embedded model always 1]"
         ),
     ] = None,
     workers: Annotated[
-        Optional[int],
+        int | None,
         typer.Option(
             help="Processes doing the articles' work, sharing the concurrency and rate limits; one process tops out near 300 requests/s. [env: EXTRACTOR_WORKERS; default: one per core from --concurrency 32, else 1; the embedded model always 1]"
         ),
     ] = None,
     rpm: Annotated[
-        Optional[float], typer.Option(help="Requests per minute the provider allows. [env: EXTRACTOR_RPM]")
+        float | None, typer.Option(help="Requests per minute the provider allows. [env: EXTRACTOR_RPM]")
     ] = None,
     tpm: Annotated[
-        Optional[float], typer.Option(help="Tokens per minute the provider allows. [env: EXTRACTOR_TPM]")
+        float | None, typer.Option(help="Tokens per minute the provider allows. [env: EXTRACTOR_TPM]")
     ] = None,
     model: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             help="Model name. [env: EXTRACTOR_MODEL; default: gpt-4o-mini, or the embedded qwen2.5-coder-1.5b-instruct]"
         ),
     ] = None,
     base_url: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help="An OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1. [env: OPENAI_BASE_URL]"),
     ] = None,
     provider: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             help="embedded or openai (any compatible server). [default: openai when a key or base URL is set]"
         ),
     ] = None,
     response_format: Annotated[
-        Optional[ResponseFormat],
+        ResponseFormat | None,
         typer.Option(
             help="json_schema (OpenAI, vLLM, Ollama) or json_object (llama.cpp servers). [env: EXTRACTOR_RESPONSE_FORMAT]"
         ),
     ] = None,
     max_attempts: Annotated[
-        Optional[int],
+        int | None,
         typer.Option(
             help="LLM calls per stage, re-asks included. [env: EXTRACTOR_MAX_ATTEMPTS; default: 3, embedded 1]"
         ),
     ] = None,
     evidence: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             help="How the model gives evidence: sentences (cites numbered sentences; the tool makes the spans) or quotes (copies passages; for servers that cannot constrain output to a schema). [env: EXTRACTOR_EVIDENCE; default: sentences]"
         ),
     ] = None,
     window_chars: Annotated[
-        Optional[int],
+        int | None,
         typer.Option(
             help="Article characters shown to the model per call; a longer article is read in overlapping windows of sentences. [env: EXTRACTOR_WINDOW_CHARS; default: 200000, embedded 12000]"
         ),
     ] = None,
     small_model: Annotated[
-        Optional[bool],
+        bool | None,
         typer.Option(
             "--small-model/--no-small-model",
             help="Ask as for a small model: events and attribution statements found by code in the parse, one small question each, instead of incidents and actors written by the model. [env: EXTRACTOR_SMALL_MODEL; default: on for the embedded models only]",
@@ -162,22 +214,22 @@ def extract(
         ),
     ] = None,
     local_model: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             help="The embedded model: qwen2.5-coder-0.5b or qwen2.5-coder-1.5b (each needs its weights extra), or a path to a GGUF file. [env: EXTRACTOR_LOCAL_MODEL; default: qwen2.5-coder-1.5b]"
         ),
     ] = None,
     cache_dir: Annotated[
-        Optional[Path], typer.Option(help="Cache folder. [env: EXTRACTOR_CACHE_DIR; default: the user cache dir]")
+        Path | None, typer.Option(help="Cache folder. [env: EXTRACTOR_CACHE_DIR; default: the user cache dir]")
     ] = None,
     store: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(
             "--store", help="Run store file. [env: EXTRACTOR_RUN_STORE; default: runs.sqlite3 in the user data dir]"
         ),
     ] = None,
     prices: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(
             "--prices",
             help="JSON price table {model: {input, output}} in dollars per million tokens. [env: EXTRACTOR_PRICES]",
@@ -186,9 +238,20 @@ def extract(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")] = False,
     refresh: Annotated[bool, typer.Option("--refresh", help="Ignore cached results and store fresh ones.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress; only errors.")] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "-v",
+            "--verbose",
+            count=True,
+            help="Also show the model server's retries and the re-asks on standard error; -vv also every call.",
+        ),
+    ] = 0,
 ) -> None:
     """Extract incidents, actors and attributions from articles into schema-valid JSON."""
     from extractor.settings import resolve
+
+    _show_log(verbose, quiet)
 
     settings = resolve(
         {
@@ -235,7 +298,7 @@ def extract(
 @app.command()
 def schema(
     output: Annotated[
-        Optional[Path], typer.Option("-o", "--output", help="Write the schema to this file instead of standard output.")
+        Path | None, typer.Option("-o", "--output", help="Write the schema to this file instead of standard output.")
     ] = None,
 ) -> None:
     """Print the JSON Schema of one output document (schemas/extraction.v1.json)."""
@@ -246,6 +309,7 @@ def schema(
     if output is None:
         sys.stdout.write(text)
     else:
+        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
 
 
@@ -270,7 +334,7 @@ def eval_(
         ),
     ],
     articles: Annotated[
-        Optional[list[Path]],
+        list[Path] | None,
         typer.Option(
             "--articles",
             metavar="PATH",
@@ -279,7 +343,7 @@ def eval_(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON instead of a table.")] = False,
 ) -> None:
-    """Score predictions against gold answers (DESIGN.md's scoring): P/R/F1, field accuracy, grounding."""
+    """Score predictions against gold answers (docs/contract.md, "Scoring"): P/R/F1, field accuracy, grounding."""
     from extractor.results.evaluate import evaluate, report_table
     from extractor.results.write import pretty_json
 
@@ -307,7 +371,7 @@ def review(
     ],
     output: Annotated[Path, typer.Option("-o", "--output", help="The HTML page to write.")] = Path("review.html"),
     articles: Annotated[
-        Optional[list[Path]],
+        list[Path] | None,
         typer.Option(
             "--articles",
             metavar="PATH",
@@ -315,14 +379,14 @@ def review(
         ),
     ] = None,
     store: Annotated[
-        Optional[Path], typer.Option("--store", help="Run store file, for run names. [env: EXTRACTOR_RUN_STORE]")
+        Path | None, typer.Option("--store", help="Run store file, for run names. [env: EXTRACTOR_RUN_STORE]")
     ] = None,
 ) -> None:
     """Write a self-contained HTML page showing every record beside its evidence in the article."""
     import tempfile
 
-    from extractor.runs.driver import run_documents
     from extractor.results.review import write_review
+    from extractor.runs.driver import run_documents
 
     with tempfile.TemporaryDirectory() as scratch:
         paths: list[Path] = []
@@ -348,14 +412,14 @@ class ExportFormat(str, Enum):
 
 
 StoreOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option(
         "--store", help="Run store file. [env: EXTRACTOR_RUN_STORE; default: runs.sqlite3 in the user data dir]"
     ),
 ]
 
 
-def _store_path(store: Optional[Path]) -> Path:
+def _store_path(store: Path | None) -> Path:
     from extractor.settings import resolve
 
     return resolve({"run_store": str(store) if store else None}).run_store
@@ -375,13 +439,13 @@ def export(
         ),
     ] = ExportFormat.jsonl,
     output: Annotated[
-        Optional[str], typer.Option("-o", "--output", help="Write here (atomically) instead of standard output.")
+        str | None, typer.Option("-o", "--output", help="Write here (atomically) instead of standard output.")
     ] = None,
     store: StoreOption = None,
 ) -> None:
     """Export a run's finished documents for other tools: JSONL, ACLED-style CSV or GeoJSON."""
-    from extractor.runs.driver import run_documents, write_atomically
     from extractor.results.export import EXPORTERS
+    from extractor.runs.driver import run_documents, write_atomically
 
     count = write_atomically(
         output, lambda stream: EXPORTERS[fmt.value](run_documents(run, _store_path(store)), stream)
@@ -396,13 +460,13 @@ def export(
 def merge(
     run: Annotated[str, typer.Argument(help="A run name, or a results file or folder.", show_default=False)],
     output: Annotated[
-        Optional[str], typer.Option("-o", "--output", help="Write the merged dataset here instead of standard output.")
+        str | None, typer.Option("-o", "--output", help="Write the merged dataset here instead of standard output.")
     ] = None,
     store: StoreOption = None,
 ) -> None:
     """One incident per event across articles: cluster the run's incidents (see extractor/normalise/merge.py for the rule)."""
-    from extractor.runs.driver import run_documents, write_atomically
     from extractor.normalise.merge import merge_documents
+    from extractor.runs.driver import run_documents, write_atomically
 
     dataset = merge_documents(run_documents(run, _store_path(store)))
     write_atomically(output, lambda stream: stream.write(dataset.model_dump_json(indent=2) + "\n"))
@@ -457,7 +521,7 @@ def runs_show(
         f"tokens {s.prompt_tokens:,} prompt + {s.completion_tokens:,} completion; cost {_money(s.cost)}; model time {s.seconds:.1f} s"
     )
     print(f"created {s.created_at}, last run {s.updated_at}")
-    for article_id, origin, reason in failed:
+    for article_id, _origin, reason in failed:
         print(f"failed {article_id}: {reason}")
     if s.failed > len(failed):
         print(f"... and {s.failed - len(failed)} more (--failures N)")
@@ -472,9 +536,9 @@ batch_app = typer.Typer(
 )
 app.add_typer(batch_app, name="batch")
 
-ModelOption = Annotated[Optional[str], typer.Option(help="Model name. [env: EXTRACTOR_MODEL; default: gpt-4o-mini]")]
+ModelOption = Annotated[str | None, typer.Option(help="Model name. [env: EXTRACTOR_MODEL; default: gpt-4o-mini]")]
 BaseUrlOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(help="An OpenAI-compatible server with the Files and Batches endpoints. [env: OPENAI_BASE_URL]"),
 ]
 
@@ -509,7 +573,7 @@ def _batch_context(model, base_url, store, prices=None):
 def batch_submit(
     run: Annotated[str, typer.Argument(help="The run's name.", show_default=False)],
     paths: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Argument(
             help="Article files, folders or globs to add to the run (none: send what is queued).", show_default=False
         ),
@@ -564,7 +628,7 @@ def batch_collect(
     base_url: BaseUrlOption = None,
     store: StoreOption = None,
     prices: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option("--prices", help="JSON price table (dollars per million tokens). [env: EXTRACTOR_PRICES]"),
     ] = None,
 ) -> None:
@@ -590,12 +654,6 @@ def batch_collect(
 
 
 def main() -> None:
-    import logging
-
-    # instructor logs every failed attempt at ERROR; with no handler Python would print them
-    # raw to stderr. The CLI reports outcomes itself, one line each.
-    logging.getLogger("instructor").addHandler(logging.NullHandler())
-    logging.getLogger("instructor").propagate = False
     app()
 
 

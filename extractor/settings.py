@@ -37,7 +37,7 @@ EMBEDDED = "embedded"
 OPENAI = "openai"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 # The embedded models by name (weights in extractor.llm.embedded.LOCAL_MODELS); the default is the
-# one with the better quality per minute in benchmarks/quality.py (README).
+# one with the better quality per minute in benchmarks/quality.py (docs/benchmarks/quality.md).
 LOCAL_MODEL_NAMES = ("qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b")
 DEFAULT_LOCAL_MODEL = "qwen2.5-coder-1.5b"
 DEFAULT_EMBEDDED_MODEL = DEFAULT_LOCAL_MODEL + "-instruct"

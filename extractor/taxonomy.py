@@ -1,11 +1,11 @@
-"""The fixed vocabularies of the output contract (DESIGN.md, schema version "1").
+"""The fixed vocabularies of the output contract, schema version "1" (docs/contract.md).
 
 ACLED's event types and the sub-event types that belong to each, plus the enumerations for
 stage, precision, actor kind and attribution kind. Everything else imports these names, so the
 contract is spelled once.
 """
 
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 SCHEMA_VERSION = "1"
 
@@ -37,7 +37,7 @@ SUB_EVENT_TYPES: dict[str, tuple[str, ...]] = {
 EVENT_TYPE_OF: dict[str, str] = {sub: event for event, subs in SUB_EVENT_TYPES.items() for sub in subs}
 
 # The same lists as types, so pydantic and the JSON Schema enumerate them.
-EVENT_TYPES = (  # DESIGN.md's order
+EVENT_TYPES = (  # the contract's order
     "Battles",
     "Explosions/Remote violence",
     "Violence against civilians",
@@ -45,8 +45,12 @@ EVENT_TYPES = (  # DESIGN.md's order
     "Riots",
     "Strategic developments",
 )
-EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
-SubEventType = Literal[tuple(EVENT_TYPE_OF)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # built from the tuples above at run time, which a type checker cannot follow
+    EventType = str
+    SubEventType = str
+else:
+    EventType = Literal[EVENT_TYPES]
+    SubEventType = Literal[tuple(EVENT_TYPE_OF)]
 
 Stage = Literal["accomplished", "attempted", "threatened"]
 DatePrecision = Literal["day", "week", "month", "year"]

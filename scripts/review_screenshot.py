@@ -1,4 +1,4 @@
-"""Regenerate docs/review.png, the README's picture of `extractor review`.
+"""Regenerate docs/review.png, the picture of `extractor review` in docs/evaluation.md.
 
     .venv/bin/python scripts/review_screenshot.py [-o docs/review.png]
 
@@ -22,9 +22,8 @@ SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support.browser import Browser, missing  # noqa: E402
-
 from extractor.results.review import write_review  # noqa: E402
+from support.browser import Browser, missing  # noqa: E402
 
 PREFERRED = ("ap-2023-01-29-syria-convoy", "2021-06-28-omar-oilfield")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from support.normalise_fixtures import convoy_document, make_doc, oilfield_document, span
 
+from extractor.errors import InputError
 from extractor.normalise.actors import (
     actor_key,
     apply_registry,
@@ -16,7 +16,7 @@ from extractor.normalise.actors import (
     merge_mentions,
     unidentified_armed_group,
 )
-from extractor.errors import InputError
+from support.normalise_fixtures import convoy_document, make_doc, oilfield_document, span
 
 
 @pytest.mark.parametrize(

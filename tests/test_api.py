@@ -7,8 +7,8 @@ import pytest
 
 import extractor
 from conftest import CONVOY, ROOT
-from support.fakes import FakeModel, patch_clients
 from support.cited import ACTORS, INCIDENTS
+from support.fakes import FakeModel, patch_clients
 
 CAPABLE = {
     "provider": "openai",
@@ -95,7 +95,7 @@ def test_extract_many_keeps_every_article_and_reports_the_bad_one_in_its_place(m
 
 def test_the_readmes_python_example_runs(monkeypatch):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### Use it from Python") :]
+    section = readme[readme.index("## Using it from Python") :]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("EXTRACTOR_PROVIDER", "openai")

@@ -110,7 +110,10 @@ def _incident(iid: str = "I1", targets=()) -> Incident:
 
 def _statement(kind, perpetrator, source=None, number=1, hedged=False, **more) -> Statement:
     sentence = numbered("Gunmen attacked the town.")[0]
-    name = lambda n: Name(n, n, 0, len(n), "ORG") if n else None
+
+    def name(n):
+        return Name(n, n, 0, len(n), "ORG") if n else None
+
     return Statement(sentence if number == 1 else sentence, kind, name(perpetrator), name(source), hedged, "x", **more)
 
 

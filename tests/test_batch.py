@@ -14,22 +14,22 @@ import openai
 import pytest
 
 from conftest import CONVOY, OILFIELD, ROOT, article
-from support.fault_server import FaultServer
-from support.fault_server import article_key as fake_key
+from extractor.articles.load import article_from_text
+from extractor.articles.sentences import numbered
 from extractor.batch import commands as batch
 from extractor.batch.lines import REASK_PREFIX, response_format
-from extractor.articles.sentences import numbered
-from extractor.flow.draft import DraftActorsAndAttributions, DraftIncidents
 from extractor.errors import ConfigError, ExtractionFailed
-from extractor.llm.client import LLMClient
-from extractor.articles.load import article_from_text
-from extractor.normalise.document import normalise
+from extractor.flow.draft import DraftActorsAndAttributions, DraftIncidents
 from extractor.flow.pipeline import extract_article
+from extractor.llm.client import LLMClient
+from extractor.llm.transport import RetryingTransport
+from extractor.normalise.document import normalise
 from extractor.runs.pricing import load_prices
 from extractor.runs.store import RunStore, article_key
 from extractor.schema import ArticleExtraction
 from extractor.settings import Settings
-from extractor.llm.transport import RetryingTransport
+from support.fault_server import FaultServer
+from support.fault_server import article_key as fake_key
 
 KEY = "test-placeholder"  # not a real key, and not shaped like one
 PRICES = load_prices(None)
@@ -147,7 +147,7 @@ def test_submit_writes_one_strict_line_per_article_and_records_the_batch(tmp_pat
         created.metadata["run"] == RUN and len(created.metadata["extractor_intent"]) == 32
     )  # the batch's idempotency key
     assert created.endpoint == "/v1/chat/completions"
-    for line, item in zip(lines, items):
+    for line, item in zip(lines, items, strict=True):
         assert (line["method"], line["url"]) == ("POST", "/v1/chat/completions")
         body = line["body"]
         assert set(body) == {"model", "messages", "max_tokens", "temperature", "seed", "response_format"}

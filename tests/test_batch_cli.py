@@ -7,8 +7,8 @@ import json
 from typer.testing import CliRunner
 
 from conftest import ARTICLES
-from support.fault_server import FaultServer
 from extractor.cli import app
+from support.fault_server import FaultServer
 
 
 def invoke(*args):

@@ -1,4 +1,4 @@
-"""The issue-4 benchmarks (benchmarks/*.py) still run, and what the overhead fix relies on holds.
+"""The performance benchmarks (benchmarks/*.py) still run, and what the overhead fix relies on holds.
 
 Fast checks run always: the benchmarks' helpers, `extractor --help` cold start in its smoke mode,
 and the prepared response models of `extractor.llm.client` (built once; validation context without
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx2
 import pytest
+
 from support.benchmarks import load
 from support.fake_answers import ChatRequest, completion, default_responder, spoil_quotes
 

@@ -4,12 +4,12 @@ import sqlite3
 import pytest
 
 from conftest import CONVOY, article
+from extractor.cache import Cache
+from extractor.flow.pipeline import extract_cached, key_for
+from extractor.llm.client import LLMClient
+from extractor.settings import Settings
 from support.fakes import FakeModel
 from support.quoted import ACTORS, INCIDENTS
-from extractor.llm.client import LLMClient
-from extractor.flow.pipeline import extract_cached, key_for
-from extractor.settings import Settings
-from extractor.cache import Cache
 
 SECRET = "placeholder-test-credential-never-stored"
 

@@ -2,22 +2,23 @@
 shown, spans made by the tool (actors narrowed to their mention), one prompt prefix per article,
 and long articles in windows. Logic tests over the queue-based FakeModel (hand-written answers)."""
 
+import itertools
 import os
 
 import pytest
 
 from conftest import CONVOY, OILFIELD, article
+from extractor.articles.load import article_from_text
+from extractor.articles.sentences import MAX_SENTENCE, numbered
+from extractor.flow.draft import DraftIncidents, cited
+from extractor.flow.pipeline import extract_article
+from extractor.flow.prompts import View, incident_messages, prefix
+from extractor.flow.windows import windows_of
+from extractor.llm.client import LLMClient
+from extractor.settings import Settings
 from support.cited import ACTORS, INCIDENTS
 from support.cited import incident as _incident
 from support.fakes import FakeModel
-from extractor.flow.draft import DraftIncidents, cited
-from extractor.llm.client import LLMClient
-from extractor.articles.load import article_from_text
-from extractor.flow.pipeline import extract_article
-from extractor.flow.prompts import View, incident_messages, prefix
-from extractor.articles.sentences import MAX_SENTENCE, numbered
-from extractor.settings import Settings
-from extractor.flow.windows import windows_of
 
 SETTINGS = Settings(provider="openai", model="fake", response_format="json_object", max_attempts=1)
 
@@ -160,7 +161,7 @@ def test_windows_cover_every_sentence_with_overlap():
     windows = windows_of(found, 800, overlap=2)
     assert len(windows) > 2
     assert windows[0][0].number == 1 and windows[-1][-1].number == found[-1].number
-    for before, after in zip(windows, windows[1:]):
+    for before, after in itertools.pairwise(windows):
         assert after[0].number <= before[-1].number  # they overlap
         assert after[-1].number > before[-1].number  # and always move on
         assert sum(len(s.shown) + 8 for s in before) <= 800 or len(before) == 1
@@ -209,7 +210,9 @@ def test_a_long_article_is_read_in_windows_and_merged_with_global_offsets():
     assert {t.incident_id for t in doc.attributions} <= {i.id for i in doc.incidents}
     assert all(t.source_id == doc.actors[0].id for t in doc.attributions)
     shown = [r["messages"][1]["content"] for r in fake.requests[::2]]
-    assert all(f"[{w[0].number}] " in text and f"[{w[-1].number}] " in text for w, text in zip(windows, shown))
+    assert all(
+        f"[{w[0].number}] " in text and f"[{w[-1].number}] " in text for w, text in zip(windows, shown, strict=True)
+    )
     assert f"[{windows[1][0].number - 1}] " not in shown[1] or windows[1][0].number == 1
 
 

@@ -7,9 +7,9 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import CONVOY, OILFIELD, ROOT
+from extractor.cli import app
 from support.fakes import FakeModel, patch_clients
 from support.quoted import ACTORS, INCIDENTS
-from extractor.cli import app
 
 SCHEMA = json.loads((ROOT / "schemas" / "extraction.v1.json").read_text())
 
@@ -171,3 +171,17 @@ def test_the_cache_and_the_run_store_close_as_context_managers(tmp_path):
             opened.db.execute("SELECT 1")
         with pytest.raises(sqlite3.ProgrammingError):
             opened.db.execute("SELECT 1")  # closed on leaving the block
+
+
+def test_version_is_written_in_one_place_and_shown_by_the_cli():
+    import tomllib
+
+    import extractor
+
+    result = invoke("--version")
+    assert result.exit_code == 0 and result.stdout == f"extractor {extractor.__version__}\n"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "extractor.__version__"}
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## [{extractor.__version__}]" in changelog, "the version has a section in CHANGELOG.md"

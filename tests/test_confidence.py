@@ -9,12 +9,12 @@ import math
 
 import httpx2
 import numpy as np
-from support.fakes import completion
 
 from extractor.llm.client import LLMClient
 from extractor.llm.confidence import value_probability
 from extractor.llm.embedded import _Logprobs
 from extractor.settings import Settings
+from support.fakes import completion
 
 
 def test_a_values_probability_is_the_product_of_the_tokens_that_spell_it():

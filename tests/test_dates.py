@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from support.normalise_fixtures import OILFIELD_TEXT, convoy_document, make_doc, oilfield_document, CONVOY_TEXT
 
 from extractor.normalise.dates import resolve_dates
 from extractor.normalise.timex import find_expressions, relative, resolve_expression
+from support.normalise_fixtures import CONVOY_TEXT, OILFIELD_TEXT, convoy_document, make_doc, oilfield_document
 
 SUN = dt.date(2023, 1, 29)  # the convoy article: a Sunday
 MON = dt.date(2021, 6, 28)  # the oil-field article: a Monday

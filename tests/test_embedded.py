@@ -2,16 +2,16 @@
 and the in-process transport's request translation."""
 
 import hashlib
-import json
 import importlib.util
+import json
 
 import httpx2
 import pytest
 
-from extractor.llm import embedded
+from extractor.errors import ModelUnavailableError
 from extractor.flow.assemble import CheckedActors, CheckedIncidents
 from extractor.flow.draft import DraftActorsAndAttributions, DraftIncidents
-from extractor.errors import ModelUnavailableError
+from extractor.llm import embedded
 
 
 @pytest.fixture
@@ -134,6 +134,7 @@ class LoopingLlama:
         return chunks()
 
 
+@needs_llama  # the transport checks the schema with llama.cpp's grammar converter first
 def test_the_embedded_transport_stops_a_model_repeating_itself(tmp_path):
     transport = embedded.LlamaTransport(tmp_path / "none.gguf", threads=1)
     transport._llama = fake = LoopingLlama()

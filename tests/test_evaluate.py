@@ -9,7 +9,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from conftest import ARTICLES, GOLD, gold_files_by_article, gold_for
+from conftest import ARTICLES, GOLD, gold_files_by_article, gold_for, require_shared
 from extractor.cli import app
 from extractor.results.evaluate import normal_name, score_article
 from extractor.schema import GoldExtraction
@@ -174,6 +174,41 @@ def test_empty_prediction_misses_everything():
     assert score.incidents.precision is None  # nothing predicted: undefined, not perfect
 
 
+def test_a_null_date_overlaps_nothing_and_is_scored_not_raised():
+    # The contract's gold format allows a null date (the development sets' answers have them), and
+    # a file in that format may be given as a prediction: neither may end the scoring.
+    gold_data = gold_for(OIL)
+    gold = GoldExtraction.model_validate(gold_data)
+    perfect = score_article(gold, gold, text_of(OIL))
+    undated = copy.deepcopy(gold_data)
+    for incident in undated["incidents"]:
+        incident["date"] = None
+    undated_doc = GoldExtraction.model_validate(undated)
+
+    predicted_without = score_article(gold, undated_doc, text_of(OIL))
+    assert predicted_without.incidents.tp == perfect.incidents.tp  # still matched on evidence, place, type
+    assert predicted_without.fields["date"].correct == 0 and predicted_without.fields["date"].total > 0
+
+    gold_without = score_article(undated_doc, gold, text_of(OIL))
+    assert gold_without.incidents.tp == perfect.incidents.tp
+    assert gold_without.fields["date"].total == 0  # a date the gold leaves null is not scored
+
+
+def test_eval_command_scores_null_dates_without_a_traceback(tmp_path):
+    undated = gold_for(OIL)
+    for incident in undated["incidents"]:
+        incident["date"] = None
+    for role, folder in (("gold", tmp_path / "gold"), ("pred", tmp_path / "pred")):
+        folder.mkdir()
+        (folder / f"{OIL}.json").write_text(json.dumps(undated if role == "pred" else gold_for(OIL)), encoding="utf-8")
+    both = [("gold", "pred"), ("pred", "gold"), ("pred", "pred")]
+    for gold_dir, pred_dir in both:
+        args = ["eval", "--gold", str(tmp_path / gold_dir), "--pred", str(tmp_path / pred_dir), "--json"]
+        result = runner.invoke(app, [*args, "--articles", str(ARTICLES)])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["overall"]["incidents"]["f1"] == 1.0
+
+
 def test_names_are_normalised_before_comparison():
     assert normal_name("U.S.-led coalition") == normal_name("US-led Coalition")
     assert normal_name("Al-Omar oil field") == normal_name("Omar oil field")
@@ -282,6 +317,7 @@ def test_missing_prediction_counts_as_missed_with_a_note(tmp_path):
 
 
 def test_attributions_are_counted_by_kind_with_a_confusion_of_matched_pairs():
+    require_shared("gold")
     gold_path = sorted(GOLD.glob("ap-*.json"))[0]
     gold = GoldExtraction.model_validate_json(gold_path.read_text(encoding="utf-8"))
     data = json.loads(gold.model_dump_json())

@@ -4,13 +4,13 @@ Logic tests with the queue-based FakeModel (hand-written answers)."""
 import pytest
 
 from conftest import CONVOY, article
-from support.fakes import FakeModel
 from extractor.flow.event_typing import checked, refined, ruled
-from extractor.llm.client import LLMClient
 from extractor.flow.pipeline import extract_article
+from extractor.llm.client import LLMClient
 from extractor.settings import Settings
 from extractor.taxonomy import EVENT_TYPE_OF
 from support.cited import incident as _incident
+from support.fakes import FakeModel
 
 EMBEDDED = Settings(provider="embedded", response_format="json_object", max_attempts=1)
 CAPABLE = Settings(provider="openai", model="m", response_format="json_object", max_attempts=1)
@@ -259,7 +259,6 @@ def test_an_incident_whose_evidence_is_not_political_violence_is_removed_with_a_
 )
 def test_evidence_without_a_word_of_violence_is_judged_by_its_article(text, removed):
     from extractor.articles.load import article_from_text
-
     from support.cited import ACTORS
 
     # a capable model cites the sentence itself (a small model's events are found in the words)

@@ -5,9 +5,9 @@ model), parsed by the real English pipeline."""
 from __future__ import annotations
 
 import pytest
-from support.parsed import events_in, parsed
 
 from extractor.flow.events import background, mentions
+from support.parsed import events_in, parsed
 
 
 def numbers(events) -> list[list[int]]:

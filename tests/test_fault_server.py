@@ -5,7 +5,6 @@ latency, a clean close, and the Files + Batches round trip."""
 import json
 import math
 import threading
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,13 +14,13 @@ import pytest
 from pydantic import ValidationError
 
 from conftest import CONVOY, OILFIELD, article
-from support.fault_server import FAULTS, FaultServer, article_key
 from extractor.flow import prompts
 from extractor.flow.draft import DraftActorsAndAttributions, DraftIncidents
-from extractor.llm.client import LLMClient
 from extractor.flow.pipeline import extract_article
-from extractor.settings import Settings
+from extractor.llm.client import LLMClient
 from extractor.llm.transport import RetryingTransport
+from extractor.settings import Settings
+from support.fault_server import FAULTS, FaultServer, article_key
 
 KEY = "test-placeholder"  # not a real key, and not shaped like one
 
@@ -105,8 +104,6 @@ def observed(client, messages, text):
         return "429"
     except openai.APIStatusError as exc:
         return str(exc.status_code)
-    except openai.APITimeoutError:
-        return "slow"
     except openai.APIConnectionError:
         return "drop"  # drop and drop_mid_body look alike to a client
     choice = response.choices[0]
@@ -117,6 +114,11 @@ def observed(client, messages, text):
     except ValidationError as exc:
         return "truncated" if exc.errors()[0]["type"] == "json_invalid" else "invalid"
     return "ok" if all(q in text for q in quotes(draft)) else "bad_quote"
+
+
+# What a client can tell of each fault: a slow answer is a valid answer that came late (whether it
+# came late is the server's log to say, not a clock in the test), and the two drops look alike.
+CLIENT_VIEW = {"slow": "ok", "drop_mid_body": "drop"}
 
 
 def test_each_fault_occurs_at_roughly_its_rate_and_the_draws_are_seeded():
@@ -136,18 +138,20 @@ def test_each_fault_occurs_at_roughly_its_rate_and_the_draws_are_seeded():
     convoy = article(CONVOY)
     messages = prompts.incident_messages(convoy, prompts.View.of(convoy, "quotes"))
     n = 400
-    with FaultServer(rates, seed=7, retry_after="0.05", slow_seconds=1.0) as server:
-        client = sdk(server, timeout=0.3)
-        with ThreadPoolExecutor(8) as pool:  # overlaps the timeouts; the draws do not depend on arrival order
+    # Every request is waited for to its end (no client timeout decides anything), so what the client
+    # sees depends only on what the server sent, never on how loaded the machine is.
+    with FaultServer(rates, seed=7, retry_after="0.05", slow_seconds=0.5) as server:
+        client = sdk(server, timeout=60)
+        with ThreadPoolExecutor(8) as pool:  # overlaps the slow answers; the draws do not depend on arrival order
             seen = Counter(pool.map(lambda _: observed(client, messages, convoy.text), range(n)))
         log = sorted(server.requests, key=lambda e: e.attempt)
         logged = Counter(e.fault or "ok" for e in log)
         assert server.errors == [] and [e.attempt for e in log] == list(range(1, n + 1))
-    # The client saw exactly what the server says it injected (the two kinds of drop look alike).
-    merged = Counter()
-    for fault, count in logged.items():
-        merged["drop" if fault == "drop_mid_body" else fault] += count
-    assert seen == merged
+    # The client saw exactly what the server's log says it injected, as a client can tell it.
+    assert seen == Counter(CLIENT_VIEW.get(e.fault or "ok", e.fault or "ok") for e in log)
+    # The slow answers were sent whole (status 200, no client gone), only late.
+    slow = [e for e in log if e.fault == "slow"]
+    assert slow and all(e.status == 200 and e.outcome == "faulted" for e in slow)
     for fault, rate in rates.items():
         spread = 4 * math.sqrt(n * rate * (1 - rate))  # four binomial standard deviations
         assert abs(logged[fault] - n * rate) <= spread, (fault, logged[fault], n * rate)
@@ -161,7 +165,10 @@ def test_each_fault_occurs_at_roughly_its_rate_and_the_draws_are_seeded():
 
 def test_scripted_faults_and_the_hook_override_the_draw():
     convoy, oilfield = article(CONVOY), article(OILFIELD)
-    hooked = lambda chat, attempt: "503" if chat.key == article_key(oilfield.model_text) and attempt == 1 else None
+
+    def hooked(chat, attempt):
+        return "503" if chat.key == article_key(oilfield.model_text) and attempt == 1 else None
+
     with FaultServer(fault_for=hooked) as server:
         client = sdk(server)
         server.script("500", "ok", "429", article=article_key(convoy.model_text), stage="incidents")
@@ -207,32 +214,29 @@ def test_slow_answers_time_out_and_close_does_not_wait_for_them():
     with FaultServer({"slow": 1.0}, slow_seconds=30) as server:
         with pytest.raises(openai.APITimeoutError):
             ask(sdk(server, timeout=0.2), prompts.incident_messages(convoy, prompts.View.of(convoy, "quotes")))
-        started = time.monotonic()
-    assert time.monotonic() - started < 2 and not server._thread.is_alive()
-    assert server.requests[0].outcome in ("faulted", "in_flight")
+    # Closed with the answer still 30 s away: the log shows it was never sent, and the thread is gone.
+    assert not server._thread.is_alive()
+    assert server.requests[0].outcome in ("faulted", "in_flight") and server.requests[0].status is None
 
 
-def test_64_concurrent_requests_at_200_ms_take_about_200_ms():
+def test_64_concurrent_requests_are_served_at_once():
     convoy = article(CONVOY)
     messages = prompts.incident_messages(convoy, prompts.View.of(convoy, "quotes"))
-    with FaultServer(latency=0.2) as server:
+    with FaultServer(latency=2.0) as server:
         client = sdk(server)
-        ask(client, messages)  # import and connection warm-up outside the measurement
+        ask(client, messages)  # import and connection warm-up
         barrier = threading.Barrier(64)
 
         def one(_):
             barrier.wait()
             return ask(client, messages).choices[0].finish_reason
 
-        started = time.monotonic()
         with ThreadPoolExecutor(64) as pool:
             finished = list(pool.map(one, range(64)))
-        elapsed = time.monotonic() - started
         assert finished == ["stop"] * 64
-        # Concurrency, not speed, is what this proves (speed is benchmarks/throughput.py's job):
-        # one request at a time would take 64 x 0.2 = 12.8 s.
-        assert server.max_concurrent_seen >= 32 and elapsed < 6.4, (server.max_concurrent_seen, elapsed)
-        assert server.max_concurrent_seen >= 32
+        # Concurrency, not speed, is what this proves (speed is benchmarks/throughput.py's job), and
+        # the server counts it: requests it held at once, each for 2 s (room for a loaded machine).
+        assert server.max_concurrent_seen >= 32, server.max_concurrent_seen
 
 
 def test_json_object_and_tools_modes_are_answered_too():

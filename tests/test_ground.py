@@ -1,6 +1,6 @@
 import pytest
 
-from conftest import CONVOY, GOLD, OILFIELD, article, gold_for
+from conftest import ARTICLES, CONVOY, OILFIELD, article, gold_for
 from extractor.flow import ground
 from extractor.flow.ground import Grounder
 
@@ -72,7 +72,7 @@ def test_nothing_is_grounded_in_masked_script_residue_or_the_date_prefix():
 
 @pytest.mark.parametrize("name", ["2021-06-28-omar-oilfield", "ap-2023-01-29-syria-convoy"])
 def test_every_gold_quote_aligns_exactly_at_its_gold_offsets(name):
-    item = article(GOLD.parent / "articles" / f"{name}.txt")
+    item = article(ARTICLES / f"{name}.txt")
     grounder = Grounder(item.searchable_text)
     gold = gold_for(name)
     for kind in ("incidents", "actors", "attributions"):

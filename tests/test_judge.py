@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from support.parsed import events_in
-
 from extractor.flow import judge
+from support.parsed import events_in
 
 PUBLISHED = "2023-01-29"
 

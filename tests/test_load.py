@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from conftest import CONVOY, OILFIELD, article, gold_for
-from extractor.errors import InputError
+from conftest import ARTICLES, CONVOY, OILFIELD, SHARED, article, gold_for
 from extractor.articles.load import MASK, iter_articles
+from extractor.errors import InputError
 
 
 def _load(tmp_path, name, data):
@@ -18,10 +18,23 @@ def test_txt_reads_date_prefix_and_keeps_text_as_read():
     convoy = article(CONVOY)
     assert convoy.id == "ap-2023-01-29-syria-convoy"
     assert convoy.published == "2023-01-29"
-    # The sha256 the hand-made gold answer records for this article (DESIGN.md: of the text as read).
+    # The sha256 the hand-made gold answer records for this article (docs/contract.md: of the text as read).
     assert convoy.sha256 == "926a5d28da6a4a6f5acf0366d5b2d49032091a387b279521f7bd2ac77ebee55f"
     assert convoy.text == CONVOY.read_text(encoding="utf-8")
     assert "date 2023" not in convoy.model_text and convoy.model_text.startswith("BEIRUT (AP)")
+
+
+def test_the_shipped_examples_are_the_articles_the_gold_answers_were_made_from():
+    # examples/ ships the example articles; the hand-made gold answers (not shipped) record the
+    # sha256 of the text they were made from, so any edit to an example would break every offset.
+    shipped = sorted(p.name for p in ARTICLES.glob("*.txt"))
+    assert shipped == ["2021-06-28-omar-oilfield.txt", "ap-2023-01-29-syria-convoy.txt"]
+    for name in shipped:
+        gold = gold_for(name.removesuffix(".txt"))
+        assert article(ARTICLES / name).sha256 == gold["article"]["sha256"]
+        original = SHARED / "articles" / name
+        if original.exists():
+            assert (ARTICLES / name).read_bytes() == original.read_bytes()
 
 
 def test_script_residue_is_kept_from_the_model_but_offsets_still_index_the_text():

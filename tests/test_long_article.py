@@ -1,20 +1,21 @@
 """A 60,000-character article (real texts from ../shared, joined) through the whole pipeline with
 a capable model's settings, answered by the fake OpenAI server (tests/support/fault_server.py): in one
 call when it fits the window, in windows when it does not; offsets global either way. The
-embedded model's run on it is benchmarks/long_article.py (README)."""
+embedded model's run on it is benchmarks/long_article.py (docs/benchmarks/long-article.md)."""
 
 import httpx2
 import pytest
 
-from support.fault_server import FaultServer
-from extractor.errors import InputError
-from extractor.llm.client import LLMClient
-from support.benchmarks import load
+from conftest import require_shared
 from extractor.articles.load import MAX_ARTICLE_BYTES, article_from_text
-from extractor.flow.pipeline import extract_article
 from extractor.articles.sentences import numbered
-from extractor.settings import Settings
+from extractor.errors import InputError
+from extractor.flow.pipeline import extract_article
 from extractor.flow.windows import windows_of
+from extractor.llm.client import LLMClient
+from extractor.settings import Settings
+from support.benchmarks import load
+from support.fault_server import FaultServer
 
 long_article = load("long_article").long_article
 
@@ -39,6 +40,7 @@ def assert_spans_quote_the_text(article, document):
 
 
 def test_a_60000_character_article_fits_a_capable_models_window_in_two_calls():
+    require_shared("dev")  # the long article is built from the development sets' texts
     article = long_article(60_000)
     assert len(article.text) >= 60_000
     document, requests = run(article)
@@ -47,6 +49,7 @@ def test_a_60000_character_article_fits_a_capable_models_window_in_two_calls():
 
 
 def test_the_same_article_in_windows_gives_global_offsets():
+    require_shared("dev")
     article = long_article(60_000)
     windows = windows_of(numbered(article.searchable_text), 8_000)
     document, requests = run(article, window_chars=8_000)

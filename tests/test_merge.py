@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from support.normalise_fixtures import CONVOY_TEXT, OILFIELD_TEXT, convoy_document, make_doc, oilfield_document
 
-from extractor.normalise.merge import MergedDataset, figure_range, merge_documents
 from extractor.normalise.document import normalise
+from extractor.normalise.merge import MergedDataset, figure_range, merge_documents
 from extractor.schema import Figures
+from support.normalise_fixtures import CONVOY_TEXT, OILFIELD_TEXT, convoy_document, make_doc, oilfield_document
 
 TEXT = "Drones struck a depot in the town. A second strike hit the town. Protesters gathered in the square."
 STRIKE = "Drones struck a depot in the town"

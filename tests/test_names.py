@@ -3,8 +3,8 @@ questions. Pure logic, no model."""
 
 import pytest
 
-from extractor.normalise.actors import Registry, RegistryEntry
 from extractor.flow.names import names_in
+from extractor.normalise.actors import Registry, RegistryEntry
 
 
 def found(text, registry=None):

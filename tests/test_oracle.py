@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ARTICLES, GOLD, article
-from support.oracle import SETTINGS, OracleModel, load_gold, run_oracle, stage_of
 
+from conftest import ARTICLES, GOLD, article, require_shared
 from extractor.schema import GoldExtraction
+from support.oracle import SETTINGS, OracleModel, load_gold, run_oracle, stage_of
 
 CEILING = 0.98
 ARTICLE_PATHS = sorted(ARTICLES.glob("*.txt"))
@@ -22,6 +22,7 @@ ARTICLE_PATHS = sorted(ARTICLES.glob("*.txt"))
 def gold_by_content(loaded) -> GoldExtraction:
     """The gold answer whose article is this text (by sha256, else by id), read from the files'
     content rather than their names; skip when ../shared holds none (see conftest.gold_for)."""
+    require_shared("gold")
     golds = []
     for path in sorted(GOLD.glob("*.json")):
         try:

@@ -85,9 +85,9 @@ def test_imports_point_down_the_stages():
     assert upward == []
 
 
-def test_the_readme_table_names_every_module_in_its_folder():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    table = readme[readme.index("## How it works") : readme.index("- **Two calls per article**")]
+def test_the_architecture_table_names_every_module_in_its_folder():
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = page[page.index("| module | what it is |") : page.index("- **Two calls per article**")]
     listed, folder = set(), None
     for line in table.splitlines():
         heading = re.match(r"\| \*\*`(extractor/[a-z/_]*)`\*\*", line)
@@ -123,3 +123,20 @@ def test_no_file_of_the_package_or_its_prompts_is_left_out_of_git():
         check=True,
     ).stdout.split()
     assert [p for p in left_out if "__pycache__" not in p] == []
+
+
+def test_the_project_urls_are_the_repository_and_files_in_it():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    urls = project["urls"]
+    repository = urls["Repository"]
+    assert repository.startswith("https://") and not repository.endswith("/")
+    for name, url in urls.items():
+        assert url == repository or url.startswith(repository + "/"), (name, url)
+        path = url.removeprefix(repository + "/blob/main/")
+        if path != url:  # a file of the repository: it must exist here
+            assert (ROOT / path).is_file(), (name, path)
+    assert {"Documentation", "Changelog"} <= set(urls)
+    assert (ROOT / "LICENSE").read_text(encoding="utf-8").lstrip().startswith("Apache License")
+    assert project["license"] == "Apache-2.0"

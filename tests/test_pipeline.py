@@ -5,12 +5,12 @@ import copy
 import pytest
 
 from conftest import CONVOY, article
+from extractor.errors import ExtractionFailed
+from extractor.flow.pipeline import extract_article
+from extractor.llm.client import LLMClient
+from extractor.settings import Settings
 from support.fakes import FakeModel
 from support.quoted import ACTORS, INCIDENTS
-from extractor.errors import ExtractionFailed
-from extractor.llm.client import LLMClient
-from extractor.flow.pipeline import extract_article
-from extractor.settings import Settings
 
 
 def _with(data, path, value):
@@ -326,9 +326,8 @@ def test_salvage_repairs_what_can_be_cut_or_left_out():
 
 
 def test_salvage_keeps_valid_items_even_beyond_the_list_bound():
-    from extractor.flow.draft import MAX_INCIDENTS
+    from extractor.flow.draft import MAX_INCIDENTS, DraftIncidents
     from extractor.flow.salvage import salvage
-    from extractor.flow.draft import DraftIncidents
 
     many = {
         "incidents": [dict(INCIDENTS["incidents"][0], id=f"I{n}") for n in range(1, MAX_INCIDENTS + 3)]
@@ -496,7 +495,6 @@ def test_dates_beyond_the_calendar_never_raise(day):
 
 def test_a_failing_normalisation_keeps_the_checked_records(monkeypatch):
     import extractor.normalise.document
-
     from extractor.flow.pipeline import normalised
 
     doc, _ = run(INCIDENTS, ACTORS, max_attempts=1)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-
 import pytest
-from support.normalise_fixtures import OILFIELD_TEXT, make_doc, oilfield_document
 
 from extractor.normalise.gazetteer import Gazetteer, Place, default_gazetteer, load_admin1_table, name_keys
 from extractor.normalise.places import resolve_places
+from support.normalise_fixtures import OILFIELD_TEXT, make_doc, oilfield_document
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +15,7 @@ def gazetteer() -> Gazetteer:
 
 
 VARIANTS = [
-    # the variants, each group one GeoNames place: (name, country, geonameid, lat, lon)
+    # spelling variants met in the articles, each group one GeoNames place: (name, country, geonameid, lat, lon)
     (["Boukamal", "Albukamal", "Abu Kamal", "Al-Bukamal", "Albu Kamal"], "SY", 174448, 34.45, 40.92),
     (["Deir ez-Zor", "Deir el-Zour", "Deir Ezzor", "Deir al-Zour", "Dayr az Zawr"], "SY", 170794, 35.34, 40.14),
     (["Al-Mayadin", "Mayadin", "Al Mayadin", "Al-Mayadeen"], "SY", None, 35.02, 40.45),

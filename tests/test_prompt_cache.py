@@ -7,13 +7,13 @@ import json
 import httpx2
 
 from conftest import CONVOY, article
-from support.fakes import FakeModel, completion
-from extractor.llm.client import LLMClient
 from extractor.flow.pipeline import extract_article
-from extractor.runs.pricing import Prices, load_prices
+from extractor.llm.client import LLMClient
 from extractor.llm.repetition import closed, repeated_list
+from extractor.runs.pricing import Prices, load_prices
 from extractor.settings import Settings
 from support.cited import ACTORS, INCIDENTS
+from support.fakes import FakeModel, completion
 
 
 def cached_answer(answer, prompt_tokens, cached):

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import require_shared
 from support.benchmarks import load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +84,8 @@ def test_a_run_with_the_oracle_scores_the_examples_perfect(tmp_path):
 
 def test_the_frames_benchmark_reads_the_example_statements_without_a_model():
     import json
+
+    require_shared("gold")  # the examples' gold statements
 
     script = ROOT / "benchmarks" / "attribution_frames.py"
     done = subprocess.run(

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 import support.browser as chromium
-from conftest import ARTICLES, FIXTURES, ROOT, article, gold_files_by_article
-from extractor.errors import InputError
+from conftest import ARTICLES, FIXTURES, ROOT, article, gold_files_by_article, require_shared
 from extractor.articles.load import article_from_text
+from extractor.errors import InputError
 from extractor.results.read import Result, read_results
 from extractor.results.review import render_review, write_review
 from extractor.schema import GoldExtraction
@@ -130,6 +130,7 @@ def spans_of(doc: GoldExtraction):
 
 def real_pairs() -> list[tuple[Result, object]]:
     """The recorded convoy prediction and the richest gold answer found by its content."""
+    require_shared("gold")
     gold = gold_files_by_article().get("2021-06-28-omar-oilfield")
     paths = [CONVOY_PREDICTION] + ([gold] if gold else [])
     results = list(read_results(paths))
@@ -203,7 +204,7 @@ def test_every_span_of_real_results_is_marked_at_exactly_its_offsets():
     sections = Pieces(render_review(pairs)).sections
     assert len(sections) == len(pairs)
     checked = 0
-    for (result, art), pieces in zip(pairs, sections):
+    for (result, art), pieces in zip(pairs, sections, strict=True):
         assert "".join(t for _, t in pieces) == art.text
         for key, s in spans_of(result.doc):
             covering = [(a, t) for a, t in pieces if a and key in a["data-spans"].split()]
@@ -416,6 +417,7 @@ def test_browser_renders_markup_in_the_article_as_text_without_running_it(browse
 
 @pytest.mark.browser
 def test_screenshot_script_writes_a_1280x900_png(browser, tmp_path):
+    require_shared("gold")  # the picture is of the oil-field article's gold answer
     spec = importlib.util.spec_from_file_location("review_screenshot", ROOT / "scripts" / "review_screenshot.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
@@ -434,6 +436,7 @@ def test_the_page_names_a_result_as_the_user_gave_it(tmp_path, monkeypatch):
     """Not as an absolute path of the machine it ran on: the page is shared with others."""
     import os
 
+    require_shared("gold")
     monkeypatch.chdir(ROOT)
     gold = Path(os.path.relpath(gold_files_by_article()["2021-06-28-omar-oilfield"], ROOT))
     assert not gold.is_absolute()

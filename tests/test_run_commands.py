@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import CONVOY
+from extractor.cli import app
 from support.fakes import FakeModel, patch_clients
 from support.quoted import ACTORS, INCIDENTS
-from extractor.cli import app
 
 
 @pytest.fixture

@@ -51,6 +51,7 @@ def test_no_tracked_file_names_a_real_key():
         *ROOT.glob("tests/*.py"),
         *ROOT.glob("scripts/*.py"),
         ROOT / "README.md",
+        *ROOT.glob("docs/**/*.md"),
     ]:
         if path.exists():
             assert not re.search(rb"sk-[A-Za-z0-9_-]{20,}|Bearer [A-Za-z0-9._-]{20,}", path.read_bytes()), path

@@ -4,13 +4,13 @@ import httpx2
 import pytest
 
 from conftest import CONVOY, article
+from extractor.errors import LLMError, TransportError
+from extractor.flow.pipeline import extract_article
+from extractor.llm.client import LLMClient
+from extractor.llm.transport import RetryingTransport, retry_after_seconds
+from extractor.settings import Settings
 from support.fakes import FakeModel
 from support.quoted import ACTORS, INCIDENTS
-from extractor.errors import LLMError, TransportError
-from extractor.llm.client import LLMClient
-from extractor.flow.pipeline import extract_article
-from extractor.settings import Settings
-from extractor.llm.transport import RetryingTransport, retry_after_seconds
 
 
 def client(fake, attempts=4, max_wait=120.0):
@@ -165,8 +165,8 @@ def test_a_transport_fault_travels_as_our_typed_error_under_the_sdks_wrapper():
 def test_instructors_async_validator_check_runs_once_per_model_and_still_refuses_a_bad_one(monkeypatch):
     # instructor walks the whole response model several times per call to refuse async validators;
     # the client keeps the answer per class (extractor.llm.lean)
-    from pydantic import BaseModel
     from instructor.v2.validation import async_validators
+    from pydantic import BaseModel
 
     from extractor.flow.draft import DraftIncidents
 

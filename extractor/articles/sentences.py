@@ -79,7 +79,7 @@ def numbered(text: str, mask: str = "\x00", starts: Collection[int] | None = Non
         for s, e in sentences(text[a:b]) if starts is None else _cut_at(text[a:b], a, starts):
             for ls, le in _lines(text, a + s, a + e):
                 units += _cut(text, *_trimmed(text, ls, le, mask))
-    out = []
+    out: list[Sentence] = []
     for start, end in units:
         shown = " ".join(text[start:end].replace(mask, "").split())
         if any(ch.isalnum() for ch in shown):  # a rule of underscores or dashes is no sentence
@@ -93,7 +93,7 @@ def _cut_at(part: str, offset: int, starts: Collection[int]) -> list[tuple[int, 
     blank = [m.end() for m in re.finditer(r"\n\s*\n", part)]  # a blank line always ends a sentence
     cuts = sorted({0, *(at - offset for at in starts if 0 < at - offset < len(part)), *blank} - {len(part)})
     out = []
-    for a, b in zip(cuts, [*cuts[1:], len(part)]):
+    for a, b in zip(cuts, [*cuts[1:], len(part)], strict=True):
         while a < b and part[a].isspace():
             a += 1
         while b > a and part[b - 1].isspace():

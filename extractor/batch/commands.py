@@ -30,15 +30,15 @@ from typing import Any, TypeVar
 
 import openai
 
+from extractor.articles.load import Article, iter_articles
 from extractor.batch.flow import Ask, Finished, Resend, replay
 from extractor.batch.lines import ENDPOINT, chunks, file_name, jsonl, parse_results, request_line
 from extractor.batch.store import ACTIVE, BatchStore
 from extractor.errors import ConfigError, InputError, LLMError
-from extractor.articles.load import Article, iter_articles
 from extractor.flow.pipeline import normalised
 from extractor.llm.sdk_errors import as_ours
-from extractor.runs.pricing import Prices
 from extractor.runs.concurrent import Outcome
+from extractor.runs.pricing import Prices
 from extractor.runs.store import DONE, FAILED, PENDING, RunStore, article_key
 from extractor.settings import EMBEDDED, Settings
 
@@ -258,7 +258,9 @@ def _take_on(
         return
     store.mark_pending(run, key, item.id, item.id)
     batches.add_article(run, key, item, item.id, params)
-    step = replay(batches.article(run, key), [], max_tries)
+    added = batches.article(run, key)
+    assert added is not None  # added just above
+    step = replay(added, [], max_tries)
     assert isinstance(step, Ask), step  # a new article's first step is its first request
     batches.queue(run, key, step.stage, step.attempt, step.schema, step.messages, step.max_tokens)
     submission.articles += 1

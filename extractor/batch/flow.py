@@ -26,10 +26,10 @@ from pydantic import ValidationError
 
 from extractor.batch.lines import reask
 from extractor.batch.store import ANSWERED, FAILED, QUEUED, SUBMITTED, BatchArticle, Row
-from extractor.flow.draft import stored_name
 from extractor.errors import ExtractionFailed
-from extractor.llm.client import Answer, without_control_characters
+from extractor.flow.draft import stored_name
 from extractor.flow.pipeline import ArticleFlow, Request
+from extractor.llm.client import Answer, without_control_characters
 from extractor.schema import ArticleExtraction
 from extractor.settings import WINDOW_CHARS
 

@@ -17,14 +17,14 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
+from functools import cache
+from typing import Any, Final
 
 from openai.lib._parsing._completions import type_to_response_format_param
 
 from extractor.flow import draft
 
-ENDPOINT = "/v1/chat/completions"
+ENDPOINT: Final = "/v1/chat/completions"
 # OpenAI's limits per input file (50,000 requests, 200 MB), with room to spare on the size.
 MAX_LINES = 50_000
 MAX_BYTES = 190 * 1024 * 1024
@@ -33,7 +33,7 @@ MAX_BYTES = 190 * 1024 * 1024
 REASK_PREFIX = "Correct your JSON ONLY RESPONSE, based on the following errors:\n"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _format(schema_name: str) -> str:
     return json.dumps(type_to_response_format_param(draft.by_stored_name(schema_name)))
 
@@ -124,7 +124,8 @@ def _result(line: dict[str, Any]) -> Result:
     error = line.get("error")
     response = line.get("response") or {}
     status = response.get("status_code")
-    body = response.get("body") if isinstance(response.get("body"), dict) else {}
+    raw_body = response.get("body")
+    body = raw_body if isinstance(raw_body, dict) else {}
     if error:
         detail = error.get("message") or error.get("code") if isinstance(error, dict) else error
         code = error.get("code") if isinstance(error, dict) else None

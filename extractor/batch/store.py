@@ -31,9 +31,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from extractor.errors import StoreError
 from extractor.articles.load import Article
 from extractor.cache import migrate
+from extractor.errors import StoreError
 from extractor.runs.store import RunStore
 
 ACTIVE, QUEUED, SUBMITTED, ANSWERED, FAILED = "active", "queued", "submitted", "answered", "failed"
@@ -378,4 +378,4 @@ def _row(r: tuple) -> Row:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

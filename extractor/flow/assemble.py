@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +54,7 @@ from extractor.flow.draft import DraftActorsAndAttributions, DraftFigures, Draft
 from extractor.flow.ground import Aligned, Grounder, normalise
 from extractor.normalise.timex import month_end, resolve_expression
 from extractor.schema import Actor, Attribution, Figures, Incident, IncidentDate, Location, Span
-from extractor.taxonomy import EVENT_TYPE_OF, UNKNOWN_COUNTRY, belongs
+from extractor.taxonomy import EVENT_TYPE_OF, UNKNOWN_COUNTRY, DatePrecision, belongs
 
 # Warnings about a quote the grounder could not find contain this phrase; `extractor eval` counts them.
 QUOTE_NOT_FOUND = "is not in the article"
@@ -68,7 +69,7 @@ class Assembled:
     attributions: list[Attribution]
 
 
-def _spans(grounder: Grounder, evidence: list[str | int], owner: str, issues: list[str]) -> list[Span]:
+def _spans(grounder: Grounder, evidence: Sequence[str | int], owner: str, issues: list[str]) -> list[Span]:
     """Spans for an item's evidence: passages it quoted (aligned by `extractor.flow.ground`) or numbers
     of sentences it cited (their spans, exact)."""
     spans: list[Span] = []
@@ -207,13 +208,13 @@ def _date(draft: Any, owner: str, published: str | None, grounder: Grounder, iss
         if start > end:
             issues.append(f"{owner}: date.start {start} is after date.end {end}; they were swapped")
             start, end = end, start
-        precision = draft.precision
+        precision: DatePrecision = draft.precision
         if (start_precision, end_precision) != ("day", "day"):
             precision = "month" if "month" in (start_precision, end_precision) else "year"
             issues.append(
                 f"{owner}: date {given} is not a real calendar date; read as {start}..{end}, precision {precision}"
             )
-        if latest is not None and end > latest and start <= published_day:
+        if published_day is not None and latest is not None and end > latest and start <= published_day:
             issues.append(
                 f"{owner}: date {start}..{end} ends after publication; cut at the publication date {published}"
             )

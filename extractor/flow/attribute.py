@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, create_model
 
@@ -204,7 +204,7 @@ class _Answer(BaseModel):
 def answer_model(options: tuple[str, ...]) -> type[BaseModel]:
     """{"answer": one of `options`}: the names as the sentence writes them (a small model copies
     a name it has just read more surely than it maps one to an id)."""
-    allowed = Literal.__getitem__(options)  # type: ignore[attr-defined]
+    allowed: Any = Literal.__getitem__(options)
     return create_model("AttributionAnswer", __base__=_Answer, answer=(allowed, ...))
 
 
@@ -294,7 +294,7 @@ def attributions_from(
             id=f"A{len(actors) + 1}",
             name=name.name,
             mentions=mentions,
-            kind=guess_kind(name),
+            kind=guess_kind(name),  # type: ignore[arg-type]  # one of ActorKind; pydantic checks it
             evidence=[span] if span is not None else [],
         )
         actors.append(actor)
@@ -332,7 +332,7 @@ def attributions_from(
                 incident_id=item.incident_id,
                 perpetrator_id=perpetrator,
                 source_id=source,
-                kind=kind,
+                kind=kind,  # type: ignore[arg-type]  # one of AttributionKind; pydantic checks it
                 hedged=s.hedged,
                 confidence=None if confidence is None else round(confidence, 3),
                 evidence=[sentence],

@@ -76,7 +76,7 @@ def cited(container: type[BaseModel], first: int, last: int) -> type[BaseModel]:
     `last` (the sentences the model was shown) instead of copied passages. The numbers are an
     enumeration in the JSON schema, so a grammar or a strict structured-output mode lets the
     model cite only sentences that exist. An actor may cite none: the tool finds its name."""
-    number = Literal.__getitem__(tuple(range(first, last + 1)))  # type: ignore[attr-defined]
+    number = Literal.__getitem__(tuple(range(first, last + 1)))
     overrides: dict[str, Any] = {}
     for name, info in container.model_fields.items():
         args = get_args(info.annotation)
@@ -85,12 +85,12 @@ def cited(container: type[BaseModel], first: int, last: int) -> type[BaseModel]:
             continue
         minimum = 0 if item is DraftActor else 1
         evidence = (
-            list[number],
+            list[number],  # type: ignore[valid-type]
             Field(default_factory=list, max_length=4) if minimum == 0 else Field(min_length=1, max_length=4),
         )
         cited_item = create_model(item.__name__, __base__=item, __module__=item.__module__, evidence=evidence)
         overrides[name] = (
-            list[cited_item],
+            list[cited_item],  # type: ignore[valid-type]
             Field(default_factory=list, max_length=_max_length(info))
             if not info.is_required()
             else Field(max_length=_max_length(info)),

@@ -25,9 +25,9 @@ Typing as small questions of its own (event type or "not political violence", th
 with definitions, options in an order drawn from the text) was built and measured for the
 embedded 1.5B model, and lost: on the same 20 CASE 2021 snippets its weighted F1 was 0.18 against
 0.38 for typing inside the incidents answer, with "Attack" given 11 times its share and no
-non-violence snippet left without an incident (README, "Event types"; commit 94b21f1 holds it).
+non-violence snippet left without an incident (docs/benchmarks/quality.md, "Event types"; commit 94b21f1 holds it).
 The word lists were written from the codebook's definitions and adjusted on CASE 2021 snippets;
-the README ("Event types") says on which, and how far its figures are fitted.
+docs/benchmarks/quality.md ("Event types") says on which, and how far its figures are fitted.
 """
 
 from __future__ import annotations

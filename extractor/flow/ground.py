@@ -25,6 +25,7 @@ from rapidfuzz import fuzz
 
 from extractor.articles.load import MASK
 from extractor.articles.sentences import Sentence
+from extractor.taxonomy import Alignment
 
 if TYPE_CHECKING:
     from extractor.schema import Span
@@ -62,7 +63,7 @@ _WORD = re.compile(r"\w+")
 class Aligned:
     start: int
     end: int
-    alignment: str  # "exact" | "fuzzy" (a normalised match is not verbatim, so it is fuzzy)
+    alignment: Alignment  # a normalised match is not verbatim, so it is fuzzy
     method: str  # "exact" | "normalised" | "fuzzy" | "sentence" (cited by number)
     score: float = 100.0
 

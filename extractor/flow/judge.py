@@ -16,7 +16,7 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 from string import Template
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, create_model
 
@@ -44,7 +44,7 @@ class EventAnswer(BaseModel):
 @functools.lru_cache(maxsize=256)
 def answer_model(options: tuple[str, ...]) -> type[EventAnswer]:
     """EventAnswer with the sub-event type limited to `options`, likeliest first."""
-    allowed = Literal.__getitem__(options)  # type: ignore[attr-defined]
+    allowed: Any = Literal.__getitem__(options)
     return create_model("EventAnswer", __base__=EventAnswer, sub_event_type=(allowed, ...))
 
 
@@ -181,7 +181,7 @@ def draft_incidents(
     `where(place names)` gives (place name, country) for the first place a gazetteer knows, and
     `scan(text)` the place a text names (for texts whose names the parser cannot read: capitals)."""
     day = dt.date.fromisoformat(published) if published else None
-    kept = [(e, a) for e, a in zip(events, answers) if a.happened == "yes"]
+    kept = [(e, a) for e, a in zip(events, answers, strict=False) if a.happened == "yes"]
     first = kept[0][0] if kept else None
     first_time = resolved_time(first, day) if first else None
     drafts = []

@@ -229,7 +229,8 @@ def names_in(text: str, registry: Registry | None = None, is_place: Callable[[st
 @lru_cache(maxsize=4)
 def _registry_patterns(registry: Registry) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
     """(folded-case, as-written) alternations of every registry name and alias, longest first."""
-    folded, written = set(), set()
+    folded: set[str] = set()
+    written: set[str] = set()
     for entry in registry.entries:
         for form in (entry.name, *entry.aliases):
             form = re.sub(r"\s*\([^)]*\)\s*$", "", form).strip()  # "National Liberation Army (Colombia)"

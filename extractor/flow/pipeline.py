@@ -24,7 +24,7 @@ import datetime as dt
 import functools
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 
@@ -188,7 +188,7 @@ class ArticleFlow:
                 attempts=self.attempts,
                 usage=Usage(**self.usage),
                 cache_hit=False,
-                extracted_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
+                extracted_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
             ),
             warnings=warnings,
         )
@@ -221,7 +221,8 @@ class ArticleFlow:
             INCIDENT_TOKENS,
         )
         incident_draft = self._settle(request, (yield request), warnings)
-        incidents, issues = assemble_incidents(incident_draft, grounder, article.published)
+        # the first stage's draft is never None (it raises instead), and of a model built from DraftIncidents
+        incidents, issues = assemble_incidents(cast(DraftIncidents, incident_draft), grounder, article.published)
         warnings += issues
         incidents = self._typed(incidents, grounder, warnings)
         result = Assembled(incidents, [], [])
@@ -245,7 +246,7 @@ class ArticleFlow:
             )
             actor_draft = self._settle(request, (yield request), warnings, first=False)
             if actor_draft is not None:
-                result, issues = assemble_actors(actor_draft, grounder, incidents)
+                result, issues = assemble_actors(cast(DraftActorsAndAttributions, actor_draft), grounder, incidents)
                 warnings += issues
         return result
 
@@ -261,7 +262,7 @@ class ArticleFlow:
         found = [m for m in mentions(self._doc, list(grounder.sentences.values())) if m.sentence.number in numbers]
         recent = (published - dt.timedelta(days=7), published) if published else None
         events = events_of(found, lambda t: _when(t, published), places.country, recent)
-        answers = []
+        answers: list[judge.EventAnswer] = []
         for number, event in enumerate(events[:MAX_EVENTS], start=1):
             offered = judge.options(event)
             task = judge.question_text(prompts.templates()["event.md"], event, offered)
@@ -275,12 +276,12 @@ class ArticleFlow:
                 judge.QUESTION_TOKENS,
             )
             answer = self._settle(request, (yield request), warnings, first=False)
-            answers.append(answer if answer is not None else _typed_by_rules(event))
+            answers.append(cast(judge.EventAnswer, answer) if answer is not None else _typed_by_rules(event))
         if len(events) > MAX_EVENTS:
             warnings.append(
                 f"{len(events) - MAX_EVENTS} more possible events were not asked about (at most {MAX_EVENTS})"
             )
-        for event, answer in zip(events, answers):
+        for event, answer in zip(events, answers, strict=False):  # events beyond MAX_EVENTS were not asked
             if answer.happened == "no":
                 warnings.append(
                     f"possible event in sentence {event.sentences[0].number} left out: the model judged that it did "
@@ -295,7 +296,10 @@ class ArticleFlow:
         )
         incidents, issues = assemble_incidents(draft, grounder, article.published)
         warnings += issues
-        kept = {f"I{n}": e for n, e in enumerate((e for e, a in zip(events, answers) if a.happened == "yes"), start=1)}
+        kept = {
+            f"I{n}": e
+            for n, e in enumerate((e for e, a in zip(events, answers, strict=False) if a.happened == "yes"), start=1)
+        }
         texts = {iid: judge.typing_text(e) for iid, e in kept.items()}
         incidents = self._typed(incidents, grounder, warnings, texts)
         result = Assembled(incidents, [], [])

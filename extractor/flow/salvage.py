@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from extractor.llm.client import parse_json
 from extractor.taxonomy import EVENT_TYPE_OF, UNKNOWN_COUNTRY  # `extractor.normalise.places` computes the real code
@@ -32,7 +33,8 @@ UNREADABLE_DATE = "0000-00-00"  # not a calendar date: `extractor.flow.assemble`
 
 
 def _event_type(item: dict) -> Any:
-    return EVENT_TYPE_OF.get(item.get("sub_event_type"))
+    sub_event_type = item.get("sub_event_type")
+    return EVENT_TYPE_OF.get(sub_event_type) if isinstance(sub_event_type, str) else None
 
 
 # (draft model, field) -> the placeholder, computed from the item being repaired.
@@ -61,10 +63,10 @@ def salvage(text: str | None, container: type[BaseModel]) -> tuple[BaseModel | N
     data = parse_json(text)
     if not isinstance(data, dict) or any(not isinstance(data.get(name) or [], list) for name in container.model_fields):
         return None, []  # not the shape asked for: nothing to salvage
-    kept: dict[str, list[Any]] = {name: [] for name in container.model_fields}
+    kept: dict[str, Any] = {name: [] for name in container.model_fields}
     issues: list[str] = []
     for name, field_info in container.model_fields.items():
-        item_type = field_info.annotation.__args__[0]  # list[X] -> X
+        item_type = get_args(field_info.annotation)[0]  # list[X] -> X
         for number, item in enumerate(data.get(name) or [], start=1):
             value, notes = repaired_item(item_type, item)
             issues += [f"{name[:-1]} {number} {note}" for note in notes]
@@ -97,7 +99,7 @@ def _brief(message: str, limit: int = 160) -> str:
     return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
-def _repair_at(model: type[BaseModel], data: dict, error: dict) -> bool:
+def _repair_at(model: type[BaseModel], data: dict, error: ErrorDetails) -> bool:
     """Repair `data` in place at the error's location; False when nothing safe can be done."""
     loc = list(error["loc"])
     parent: Any = data

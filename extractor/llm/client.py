@@ -18,10 +18,11 @@ from __future__ import annotations
 import contextvars
 import functools
 import json
+import logging
 import re
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx2
 import instructor
@@ -32,10 +33,12 @@ from instructor.core.hooks import Hooks
 from instructor.v2.core.function_calls import response_schema
 from pydantic import BaseModel, ValidationError
 
-from extractor.settings import EMBEDDED, Settings
 from extractor.llm import lean
 from extractor.llm.sdk_errors import as_ours
 from extractor.llm.transport import AsyncRetryingTransport, RetryingTransport
+from extractor.settings import EMBEDDED, Settings
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from extractor.llm.throttle import Throttle
@@ -78,9 +81,9 @@ def _prepared(response_model: type[T]) -> type[T]:
         context = _VALIDATION_CONTEXT.get() if context is None else context
         return super(prepared, cls).model_validate(obj, context=context, **kwargs)
 
-    prepared.model_json_schema = classmethod(model_json_schema)  # type: ignore[method-assign]
-    prepared.model_validate_json = classmethod(model_validate_json)  # type: ignore[method-assign]
-    prepared.model_validate = classmethod(model_validate)  # type: ignore[method-assign]
+    prepared.model_json_schema = classmethod(model_json_schema)  # type: ignore[method-assign,assignment]
+    prepared.model_validate_json = classmethod(model_validate_json)  # type: ignore[method-assign,assignment]
+    prepared.model_validate = classmethod(model_validate)  # type: ignore[method-assign,assignment]
     return prepared
 
 
@@ -110,7 +113,7 @@ def _openai_options(settings: Settings) -> dict[str, Any]:
 
 
 class LLMClient:
-    def __init__(self, client: openai.OpenAI, settings: Settings) -> None:
+    def __init__(self, client: openai.OpenAI | openai.AsyncOpenAI, settings: Settings) -> None:
         self.settings = settings
         self.openai = client
         self.instructor = instructor.from_openai(client, mode=instructor.Mode.JSON_SCHEMA)
@@ -141,6 +144,8 @@ class LLMClient:
         hooks.on("completion:response", lambda c: calls.append(_tokens(c)))
         if seen is not None:
             hooks.on("completion:response", seen.append)
+        name = response_model.__name__
+        hooks.on("parse:error", lambda e: log.info("%s: answer %d refused: %s", name, len(calls), refusal(e, None)))
         response_model = _prepared(response_model)
         extra: dict[str, Any] = {}
         if self.settings.response_format == "json_object":
@@ -172,6 +177,7 @@ class LLMClient:
         `logprobs`, the answer carries the tokens' log-probabilities the server gives."""
         with _Call(self, response_model, messages, context, max_tokens, logprobs) as call:
             call.answered(self.instructor.chat.completions.create(**call.arguments))
+        assert call.answer is not None  # answered, or the failure's Answer set on leaving the block
         return call.answer
 
 
@@ -186,10 +192,11 @@ class AsyncLLMClient(LLMClient):
     async def extract(self, response_model, messages, context, max_tokens, logprobs=False) -> Answer:  # type: ignore[override]
         with _Call(self, response_model, messages, context, max_tokens, logprobs) as call:
             call.answered(await self.instructor.chat.completions.create(**call.arguments))
+        assert call.answer is not None  # answered, or the failure's Answer set on leaving the block
         return call.answer
 
     async def aclose(self) -> None:
-        await self.openai.close()
+        await cast(openai.AsyncOpenAI, self.openai).close()
 
 
 class _Call:
@@ -211,6 +218,7 @@ class _Call:
         self.max_tokens = max_tokens
         self.context = context
         self.arguments = client._arguments(response_model, messages, context, max_tokens, self.calls, self.seen)
+        self.name = response_model.__name__
         self.answer: Answer | None = None
 
     def __enter__(self) -> _Call:
@@ -227,13 +235,31 @@ class _Call:
             content=_content(last),
             logprobs=_logprobs(last),
         )
+        _log_answer(self.name, self.answer)
 
     def __exit__(self, kind: type | None, exc: BaseException | None, traceback: Any) -> bool:
         _VALIDATION_CONTEXT.reset(self._token)
         if isinstance(exc, (InstructorRetryException, IncompleteOutputException, openai.APIError)):
             self.answer = _failed(exc, self.calls, self.started, self.max_tokens)  # raises ours for transport failures
+            _log_answer(self.name, self.answer)
             return True
         return False
+
+
+def _log_answer(name: str, answer: Answer) -> None:
+    usage = answer.usage
+    log.debug(
+        "%s: %s after %d call%s, %.1f s, %d + %d tokens",
+        name,
+        "answered" if answer.value is not None else "no valid answer",
+        answer.attempts,
+        "" if answer.attempts == 1 else "s",
+        answer.seconds,
+        usage["prompt_tokens"],
+        usage["completion_tokens"],
+    )
+    if answer.value is None:
+        log.info("%s: no valid answer after %d calls (%s)", name, answer.attempts, (answer.errors or ["?"])[-1])
 
 
 def _failed(exc: Exception, calls: list[tuple[int, int, int]], started: float, max_tokens: int) -> Answer:

@@ -1,4 +1,4 @@
-"""A leaner request path: two of the SDKs' per-call costs, done once or skipped (issue 12).
+"""A leaner request path: two of the SDKs' per-call costs, done once or skipped.
 
 Against a fast server the client's CPU per request decides how many requests one process keeps
 in flight (benchmarks/throughput.py). cProfile over its library run at concurrency 32 found two

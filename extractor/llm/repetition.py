@@ -1,7 +1,7 @@
 """Stopping a small model that repeats itself: pure logic over the JSON text generated so far.
 
 The embedded 0.5B model, once unsure, often repeats one list item until the list's bound: the same
-incident five times with new ids, one actor twelve times (README, quality table). Every repeat
+incident five times with new ids, one actor twelve times (docs/benchmarks/quality.md). Every repeat
 costs seconds of generation and is then merged away. The embedded transport streams the answer
 and asks `repeated_list` after each closing brace; at the first item that repeats an earlier one
 of its list, generation stops and `closed` turns the text so far into a complete answer: the items

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import logging
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -28,6 +29,8 @@ from tenacity import (
 )
 
 from extractor.errors import TransportError
+
+log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 RETRY_EXCEPTIONS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
@@ -75,7 +78,8 @@ class _RetryPolicy:
         self._backoff = wait_exponential_jitter(multiplier=initial_wait, max=max_backoff, jitter=initial_wait)
 
     def _stop(self):
-        return stop_after_attempt(self.attempts) | self._would_wait_too_long
+        # tenacity combines a stop with any callable of the retry state; its annotation names only stop_base
+        return stop_after_attempt(self.attempts) | self._would_wait_too_long  # type: ignore[operator]
 
     def _retry(self):
         return retry_if_exception_type((_RetryableStatus, *RETRY_EXCEPTIONS))
@@ -85,7 +89,20 @@ class _RetryPolicy:
         return state.idle_for + (state.upcoming_sleep or 0.0) > self.max_wait
 
     def _retrying(self, kind, sleep):
-        return kind(stop=self._stop(), wait=self._wait, retry=self._retry(), sleep=sleep, reraise=True)
+        return kind(
+            stop=self._stop(), wait=self._wait, retry=self._retry(), sleep=sleep, reraise=True, before_sleep=self._log
+        )
+
+    def _log(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        what = f"HTTP {error.response.status_code}" if isinstance(error, _RetryableStatus) else repr(error)
+        log.info(
+            "the model server answered %s (attempt %d of %d); trying again in %.2f s",
+            what,
+            state.attempt_number,
+            self.attempts,
+            state.upcoming_sleep or 0.0,
+        )
 
     @staticmethod
     def _kept(response: httpx2.Response, attempt_number: int) -> httpx2.Response:

@@ -1,4 +1,4 @@
-"""One actor per actor (issue 5, part 3): within an article, and across articles by a registry.
+"""One actor per actor: within an article, and across articles by a registry.
 
 Within an article (`merge_mentions`), two actors are one when
   * a name or mention of one equals a name or mention of the other once folded (case, accents,

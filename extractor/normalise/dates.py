@@ -1,4 +1,4 @@
-"""Incident dates resolved from the article's words (issue 5, part 1), for whole documents.
+"""Incident dates resolved from the article's words, for whole documents.
 
 Each incident's date is looked for, in this order, in: its `date.text`, its evidence quotes,
 then the sentences around its evidence (nearest to the span). The first expression found
@@ -21,9 +21,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from extractor.articles.load import DATE_PREFIX
-from extractor.schema import ArticleExtraction, Incident, IncidentDate
 from extractor.articles.sentences import find_all, sentence_at
 from extractor.normalise.timex import Found, Relative, Resolved, find_expressions, ranked, relative, resolve_found
+from extractor.schema import ArticleExtraction, Incident, IncidentDate
+from extractor.taxonomy import DatePrecision
 
 D = dt.timedelta
 
@@ -154,7 +155,7 @@ def _second_pass(
     if start > end:
         return None
     span = (end - start).days
-    precision = "day" if span <= 2 else "week" if span <= 10 else "month"
+    precision: DatePrecision = "day" if span <= 2 else "week" if span <= 10 else "month"
     return Resolved(start, end, precision, job.relative.words)
 
 

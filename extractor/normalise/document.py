@@ -1,4 +1,4 @@
-"""Normalisation: the same day, place, actor and event look the same in every record (issue 5).
+"""Normalisation: the same day, place, actor and event look the same in every record.
 
 `normalise(doc, article, gazetteer, registry)` runs, in order:
   1. `extractor.normalise.dates.resolve_dates`   dates from the article's words, against publication;
@@ -15,12 +15,12 @@ from __future__ import annotations
 import functools
 import hashlib
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
+from extractor.articles.load import Article
 from extractor.normalise.actors import Registry, apply_registry, default_registry
 from extractor.normalise.dates import resolve_dates
 from extractor.normalise.gazetteer import Gazetteer, default_gazetteer
-from extractor.articles.load import Article
 from extractor.normalise.places import resolve_places
 from extractor.schema import ArticleExtraction
 
@@ -48,9 +48,10 @@ def normalise(
     (its searchable text is read, so script residue is never taken for a date or a place) or
     the text as read."""
     text = article.searchable_text if isinstance(article, Article) else article
-    doc = resolve_dates(doc, text)
+    # Each step returns a copy of the document's own class (model_copy), gold or not.
+    doc = cast(Doc, resolve_dates(doc, text))
     if doc.incidents:  # building the gazetteer costs seconds: not for a document without incidents
-        doc = resolve_places(doc, text, gazetteer or default_gazetteer())
-    doc = apply_registry(doc, registry or default_registry())
+        doc = cast(Doc, resolve_places(doc, text, gazetteer or default_gazetteer()))
+    doc = cast(Doc, apply_registry(doc, registry or default_registry()))
     # model_copy does not validate: check the cross-record invariants once, at the end.
     return type(doc).model_validate(doc.model_dump())

@@ -149,7 +149,7 @@ class Gazetteer:
 
     def add_admin1_table(self, rows: list[tuple[str, str, list[str]]]) -> None:
         """(code "SY.07", name, other names) rows: the divisions, placed at their largest city."""
-        for code, name, others in rows:
+        for code, name, _others in rows:
             self.admin1_names[code] = ascii_name(name)
         for code, name, others in rows:
             seat = self._admin1_seat.get(code)

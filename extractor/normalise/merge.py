@@ -1,4 +1,4 @@
-"""One incident per event across articles (issue 5, part 4): the merged dataset.
+"""One incident per event across articles: the merged dataset.
 
 The rule. Two incidents from *different* articles report the same event when all of these hold:
   1. dates: their ranges [start, end] overlap (the ranges already carry their precision: "hours
@@ -117,7 +117,7 @@ class MergedDataset(_Model):
 
 def km_between(a: Location, b: Location) -> float | None:
     """Great-circle distance (haversine), or None when either lacks coordinates."""
-    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+    if a.latitude is None or a.longitude is None or b.latitude is None or b.longitude is None:
         return None
     la1, lo1, la2, lo2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
     h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
@@ -258,7 +258,7 @@ def _attributions(doc: ArticleExtraction, incident: Incident) -> list[MergedAttr
             article_id=doc.article.id,
             attribution_id=t.id,
             incident_id=incident.id,
-            perpetrator=ref(t.perpetrator_id, "perpetrator"),
+            perpetrator=ref(t.perpetrator_id, "perpetrator") or uag,  # never None for a perpetrator
             source=ref(t.source_id, "source"),
             kind=t.kind,
             hedged=t.hedged,

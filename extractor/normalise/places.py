@@ -1,4 +1,4 @@
-"""Canonical places for incident locations (issue 5, part 2), from the offline gazetteer.
+"""Canonical places for incident locations, from the offline gazetteer.
 
 For each incident the location's name is looked up in the incident's country:
   * a country's name -> precision country, no coordinates (a point would claim too much);
@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import functools
 
+from extractor.articles.sentences import find_all, sentence_at
 from extractor.normalise.gazetteer import REGION_WORDS, Gazetteer, Place, fold
 from extractor.schema import ArticleExtraction, Incident, Location
-from extractor.articles.sentences import find_all, sentence_at
 from extractor.taxonomy import UNKNOWN_COUNTRY
 
 
@@ -142,6 +142,7 @@ def _country_code(loc: Location, gazetteer: Gazetteer, article_text: str = "") -
     def holds(code: str | None) -> bool:
         return code is not None and bool(gazetteer.candidates(loc.name, code))
 
+    code: str | None
     if named and valid and named != valid:  # the name and the code disagree: the one that has the place
         code = valid if holds(valid) and not holds(named) else named
     else:

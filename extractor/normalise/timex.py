@@ -1,4 +1,4 @@
-"""Time expressions resolved against the publication date (issue 5, part 1).
+"""Time expressions resolved against the publication date.
 
 `resolve_expression(text, published)` finds the time expressions in a phrase and resolves the
 one that dates the event; `extractor.normalise.dates.resolve_dates` applies that to every incident.
@@ -29,6 +29,9 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
+from typing import cast
+
+from extractor.taxonomy import DatePrecision
 
 D = dt.timedelta
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -87,7 +90,7 @@ _RELATIVE, _MONTH = (dict(_COMPILED)[kind] for kind in ("relative", "month"))
 class Resolved:
     start: dt.date
     end: dt.date
-    precision: str  # day | week | month | year
+    precision: DatePrecision
     words: str  # the expression it was resolved from
 
 
@@ -194,6 +197,7 @@ def resolve_found(found: Found, published: dt.date | None) -> Resolved | None:
         return _calendar(low, p, words)
     if found.kind == "month":
         m = _MONTH.search(words)
+        assert m is not None  # the expression was found by this pattern
         month = MONTHS.index(m.group(1).lower()) + 1
         year = int(m.group(2)) if m.group(2) else (p.year if month <= p.month else p.year - 1)
         if re.match(r"(last|this past)\b", low) and month == p.month and not m.group(2):
@@ -251,7 +255,8 @@ def _dateparser(words: str, published: dt.date | None) -> Resolved | None:
         end = min(end, published)
         if start > end:
             return None
-    return Resolved(start, end, period if period in ("day", "week", "month", "year") else "day", words)
+    precision = cast(DatePrecision, period if period in ("day", "week", "month", "year") else "day")
+    return Resolved(start, end, precision, words)
 
 
 @functools.lru_cache(maxsize=64)

@@ -1,4 +1,4 @@
-"""Scoring predictions against gold answers, as DESIGN.md's "Scoring" section defines it.
+"""Scoring predictions against gold answers, as docs/contract.md ("Scoring") states it.
 
 Pure logic: `score_article(gold, pred, text)` compares two documents; `evaluate(...)` pairs the
 files and sums the articles (micro-averages: counts are added, then divided). The rules:
@@ -6,8 +6,8 @@ files and sums the articles (micro-averages: counts are added, then divided). Th
 - Incidents are matched one-to-one, greedily on a similarity of evidence overlap (0.4), date
   ranges overlapping (0.2), location (0.2: the same place name, as normalised names or as one of
   the gazetteer's spellings, "Boukamal" and "Albu Kamal"; 0.1: same country only) and
-  event type (0.2); a pair needs at least MATCH_THRESHOLD. Greedy is what DESIGN.md allows, and
-  with a handful of incidents per article it gives the optimal pairing in every case we have.
+  event type (0.2); a pair needs at least MATCH_THRESHOLD. Greedy rather than optimal (Hungarian)
+  matching: with a handful of incidents per article it gives the optimal pairing in every case we have.
 - Actors match when any normalised name or mention coincides (one-to-one, most shared names first).
 - Attributions match on (matched incident, matched perpetrator or null, matched source or null).
 - Gold items marked optional are neither required nor penalised: unmatched they are not misses,
@@ -20,7 +20,7 @@ files and sums the articles (micro-averages: counts are added, then divided). Th
   text), the share aligned exactly, and the quotes dropped (warnings saying a quote is not in the
   article).
 
-Gold from the development sets (../shared/dev/README.md) records less, and is scored on what it
+Gold from the development sets (MUC-4, CASE 2021) records less, and is scored on what it
 records:
 - a gold incident without evidence is matched on its date (0.35; half of it when the gold has no
   date), country (0.25), event type (0.2) and targets (0.2: a word of three letters or more of a
@@ -43,8 +43,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from extractor.flow.assemble import QUOTE_NOT_FOUND
 from extractor.errors import InputError
+from extractor.flow.assemble import QUOTE_NOT_FOUND
 from extractor.results.read import ArticleTexts, Result, read_results
 from extractor.schema import GoldExtraction
 
@@ -190,6 +190,10 @@ def _overlap(a: list, b: list) -> float:
 
 
 def _dates_overlap(a, b) -> bool:
+    """Whether two date ranges share a day. A null date (gold or a file in the gold format may
+    leave it out) overlaps nothing."""
+    if a is None or b is None:
+        return False
     return a.start <= b.end and b.start <= a.end
 
 
@@ -545,8 +549,8 @@ def evaluate(
     predictions for one article are errors naming the file; a gold article with no prediction
     counts as an empty prediction (all missed). Article texts, needed to verify spans, are looked
     up in `article_sources`, by default the `articles` folder beside the gold folder."""
-    gold_paths = [Path(p) for p in gold_paths]
-    golds = list(read_results(gold_paths))
+    gold_files = [Path(p) for p in gold_paths]
+    golds = list(read_results(gold_files))
     by_sha: dict[str, Result] = {}
     for gold in golds:
         if gold.doc.article.sha256 is None:  # development-set gold: paired by id
@@ -562,10 +566,10 @@ def evaluate(
     by_id = {g.doc.article.id: g for g in golds}
     sources = list(article_sources)
     if not sources:
-        beside = {(p if p.is_dir() else p.parent).parent / "articles" for p in gold_paths}
+        beside = {(p if p.is_dir() else p.parent).parent / "articles" for p in gold_files}
         sources = sorted(d for d in beside if d.is_dir())
     texts = ArticleTexts(sources)
-    where = ", ".join(str(p) for p in gold_paths)
+    where = ", ".join(str(p) for p in gold_files)
 
     predicted: dict[str, Result] = {}
     for result in read_results(pred_paths):
@@ -576,36 +580,36 @@ def evaluate(
                 "is not a valid extraction (article.sha256: Field required)",
                 hint="give a result written by `extractor extract`",
             )
-        gold = by_sha.get(article.sha256) or by_id.get(article.id)
-        if gold is None:
+        paired = by_sha.get(article.sha256) or by_id.get(article.id)
+        if paired is None:
             raise InputError(
                 result.origin,
                 f"is for article {article.id!r}, which has no gold answer in {where}",
                 hint="pass only predictions for the gold articles, or add a gold answer",
             )
-        if gold.doc.article.sha256 not in (None, article.sha256):
+        if paired.doc.article.sha256 not in (None, article.sha256):
             raise InputError(
                 result.origin,
                 f"was extracted from a different text of {article.id!r} than the gold answer (sha256 differs)",
                 hint="extract the same article file the gold answer was made from",
             )
-        if gold.origin in predicted:
+        if paired.origin in predicted:
             raise InputError(
                 result.origin,
-                f"is a second prediction for {article.id!r} (the first is {predicted[gold.origin].origin})",
+                f"is a second prediction for {article.id!r} (the first is {predicted[paired.origin].origin})",
                 hint="pass one prediction per article",
             )
-        predicted[gold.origin] = result
+        predicted[paired.origin] = result
 
     scores = []
     for gold in golds:
-        result = predicted.get(gold.origin)
-        article = texts.get(gold.doc.article.sha256 or (result.doc.article.sha256 if result else ""))
-        pred = result.doc if result else GoldExtraction(article=gold.doc.article)
-        score = score_article(gold.doc, pred, article.text if article else None)
-        if result is None:
+        prediction = predicted.get(gold.origin)
+        text = texts.get(gold.doc.article.sha256 or (prediction.doc.article.sha256 if prediction else ""))
+        pred = prediction.doc if prediction else GoldExtraction(article=gold.doc.article)
+        score = score_article(gold.doc, pred, text.text if text else None)
+        if prediction is None:
             score.notes.append(f"no prediction for {gold.doc.article.id}: every gold item counts as missed")
-        if article is None:
+        if text is None:
             score.notes.append("article text not found (pass --articles): spans not verified")
         scores.append(score)
     overall = Score("overall")

@@ -268,7 +268,7 @@ def acled_row(doc: ArticleExtraction, incident: Incident) -> dict[str, Any]:
 
     winner = strongest_attribution(attributions)
     actor1_id = winner.perpetrator_id if winner is not None else None
-    if actor1_id is not None and actor1_id in actors:
+    if winner is not None and actor1_id is not None and actor1_id in actors:
         first = actors[actor1_id]
         actor1 = acled_actor_name(first, country)
         associates = [acled_actor_name(actors[b], country) for b in first.backed_by if b in actors]
@@ -289,7 +289,7 @@ def acled_row(doc: ArticleExtraction, incident: Incident) -> dict[str, Any]:
     targets = [name for name in targets if name != actor1]
     if targets:
         actor2: str | None = targets[0]
-        assoc_actor_2 = _join(targets[1:], exclude=[actor2])
+        assoc_actor_2 = _join(targets[1:], exclude=[targets[0]])
     else:
         actor2 = (
             generic_actor(GENERIC_ACTOR["civilians"], country)

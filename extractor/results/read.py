@@ -15,8 +15,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from extractor.errors import InputError
 from extractor.articles.load import Article, iter_articles
+from extractor.errors import InputError
 from extractor.schema import GoldExtraction
 
 RESULT_SUFFIXES = (".json", ".jsonl")
@@ -131,8 +131,8 @@ class ArticleTexts:
     def __len__(self) -> int:
         return len(self._by_sha)
 
-    def get(self, sha256: str) -> Article | None:
-        return self._by_sha.get(sha256)
+    def get(self, sha256: str | None) -> Article | None:
+        return self._by_sha.get(sha256) if sha256 else None
 
     def require(self, result: Result) -> Article:
         article = self.get(result.doc.article.sha256)
@@ -140,7 +140,7 @@ class ArticleTexts:
             where = ", ".join(self.sources) or "no --articles given"
             raise InputError(
                 result.origin,
-                f"refers to article {result.doc.article.id!r} (sha256 {result.doc.article.sha256[:12]}…), whose text is not in {where}",
+                f"refers to article {result.doc.article.id!r} (sha256 {(result.doc.article.sha256 or 'none')[:12]}…), whose text is not in {where}",
                 hint="pass --articles with the file or folder holding the article as it was extracted",
             )
         return article

@@ -24,16 +24,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import itertools
 import json
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from extractor.errors import InputError
 from extractor.articles.load import Article
+from extractor.errors import InputError
 from extractor.results.read import ArticleTexts, Result, read_results
 from extractor.results.review_assets import CSS, JS
-from extractor.schema import Figures, GoldExtraction
+from extractor.schema import Figures, GoldActor, GoldAttribution, GoldExtraction, GoldIncident
 
 Pair = tuple[Result, Article]
 BASE_HUE = {"incident": 8, "actor": 212, "attribution": 135}
@@ -113,7 +114,7 @@ def _groups(doc: GoldExtraction) -> tuple[tuple[str, list], ...]:
     return ("incident", doc.incidents), ("actor", doc.actors), ("attribution", doc.attributions)
 
 
-def _records(doc: GoldExtraction) -> list[tuple[str, object]]:
+def _records(doc: GoldExtraction) -> list[tuple[str, GoldIncident | GoldActor | GoldAttribution]]:
     return [(kind, record) for kind, items in _groups(doc) for record in items]
 
 
@@ -131,7 +132,7 @@ def _section(sid: str, result: Result, article: Article) -> str:
     colors, notes = _colors(doc), []
     names = {a.id: a.name for a in doc.actors}
     spans = []  # (start, end, record id, span key)
-    for kind, record in _records(doc):
+    for _kind, record in _records(doc):
         for n, span in enumerate(record.evidence):
             key = f"{record.id}.{n}"
             if not 0 <= span.start < span.end <= len(text):
@@ -161,7 +162,7 @@ def _section(sid: str, result: Result, article: Article) -> str:
         f"published {doc.article.published}" if doc.article.published else None,
         _provenance(doc),
         f"from {result.origin}",
-        f"sha256 {doc.article.sha256[:12]}…",
+        f"sha256 {(doc.article.sha256 or 'none')[:12]}…",
     ]
     warnings = [("warning", w) for w in doc.warnings] + [("review", n) for n in notes]
     warn_items = "".join(f'<li class="{c}">{_e(w)}</li>' for c, w in warnings) or '<li class="muted">none</li>'
@@ -186,7 +187,7 @@ def _segments(
     )
     started: set[str] = set()
     out = []
-    for a, b in zip(cuts, cuts[1:]):
+    for a, b in itertools.pairwise(cuts):
         piece = _e(text[a:b]).replace("\r", "&#13;")  # keep CR: the HTML parser would fold CRLF into LF
         is_masked = any(s <= a and b <= e for s, e in masked)
         cover = sorted((s for s in spans if s[0] <= a and b <= s[1]), key=lambda s: (s[1] - s[0], s[3]))
@@ -239,7 +240,12 @@ def _fields(kind: str, r, doc: GoldExtraction, names: dict[str, str]) -> list[li
             ["type", f"{r.event_type} / {r.sub_event_type}"],
             ["stage", r.stage],
             ["primary", "yes" if r.primary else "no (background)"],
-            ["date", (d.start if d.start == d.end else f"{d.start} – {d.end}") + f" ({d.precision})"],
+            [
+                "date",
+                "not given"
+                if d is None
+                else (d.start if d.start == d.end else f"{d.start} – {d.end}") + f" ({d.precision})",
+            ],
             [
                 "place",
                 ", ".join(p for p in (loc.name, loc.admin1, loc.country) if p)

@@ -20,16 +20,16 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from extractor.errors import ConfigError, InputError, LLMError, ModelUnavailableError
-from extractor.normalise.gazetteer import default_gazetteer
-from extractor.llm.client import AsyncLLMClient
 from extractor.articles.load import Article
+from extractor.cache import Cache
+from extractor.errors import ConfigError, InputError, LLMError, ModelUnavailableError
 from extractor.flow.pipeline import extract_article_async, kept_and_normalised, key_for, normalised_from_cache
+from extractor.llm.client import AsyncLLMClient
+from extractor.normalise.gazetteer import default_gazetteer
 from extractor.runs.pricing import Prices
 from extractor.runs.store import DONE, FAILED, RunStore, article_key
 from extractor.schema import ArticleExtraction
 from extractor.settings import Settings
-from extractor.cache import Cache
 
 if TYPE_CHECKING:
     from extractor.runs.workers import WorkerPool

@@ -21,16 +21,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from extractor.errors import ConfigError, Interrupted
 from extractor.articles.load import count_inputs, iter_articles
+from extractor.cache import Cache, _public_url
+from extractor.errors import ConfigError, Interrupted
 from extractor.results.write import Writer, rewrite_lines
+from extractor.runs.concurrent import Outcome, RunContext, Totals, run_articles
 from extractor.runs.pricing import load_prices
 from extractor.runs.progress import Progress
-from extractor.runs.concurrent import Outcome, RunContext, run_articles
 from extractor.runs.store import DONE, RunStore
 from extractor.schema import ArticleExtraction
 from extractor.settings import Settings
-from extractor.cache import Cache, _public_url
 
 
 @dataclass
@@ -79,10 +79,10 @@ def extract_paths(
     writer = None
     try:
         pool = held.enter_context(_worker_pool(settings)) if settings.workers > 1 else None
-        if store is not None:
+        if store is not None and run is not None:
             resumed = store.begin_run(run, run_settings(settings))
             target = Path(output) if output and output != "-" else None
-            if target is not None and chosen == "jsonl" and not (target.is_dir() or output.endswith("/")):
+            if target is not None and chosen == "jsonl" and not (target.is_dir() or str(output).endswith("/")):
                 if resumed or target.exists():
                     rewrite_lines(target, (result for _, result in store.results(run)))
                 writer = Writer(output, chosen, append=True)
@@ -94,6 +94,7 @@ def extract_paths(
         def on_outcome(outcome: Outcome) -> None:
             nonlocal input_errors
             if outcome.status == DONE:
+                assert outcome.document is not None  # a done article has its document
                 writer.add(outcome.document, outcome.index, text=outcome.document_json())
             elif outcome.unreadable:
                 input_errors += 1
@@ -101,10 +102,10 @@ def extract_paths(
 
         ctx = RunContext(
             settings=settings,
-            client=None,
+            client=None,  # type: ignore[arg-type]  # _drive sets it, with the run's throttle
             prices=load_prices(settings.prices_file),
             cache=cache,
-            store=store,  # type: ignore[arg-type]
+            store=store,
             run=run,
             retry_failed=retry_failed,
             refresh=settings.refresh,
@@ -170,7 +171,7 @@ def _resume_hint(run: str | None) -> str:
     return f"run {command} again: finished articles come from the cache"
 
 
-async def _drive(paths: list[str], ctx: RunContext, on_outcome) -> object:
+async def _drive(paths: list[str], ctx: RunContext, on_outcome) -> Totals:
     from extractor.llm import client as llm
     from extractor.llm.throttle import Throttle
 
@@ -191,16 +192,33 @@ async def _drive(paths: list[str], ctx: RunContext, on_outcome) -> object:
 
 
 # Fields the gold model adds to the contract (results read with it never set them to True).
-_GOLD_ONLY = {kind: {"__all__": {"optional"}} for kind in ("incidents", "actors", "attributions")}
+def _gold_only() -> dict[str, dict[str, set[str]]]:
+    """The fields a gold-format document may hold that an extraction does not (optional, the
+    development sets' event_type_any and kind_any): left out when a result file is read back."""
+    from pydantic import BaseModel
+
+    from extractor import schema
+
+    pairs: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
+        "incidents": (schema.GoldIncident, schema.Incident),
+        "actors": (schema.GoldActor, schema.Actor),
+        "attributions": (schema.GoldAttribution, schema.Attribution),
+    }
+    return {
+        kind: {"__all__": set(gold.model_fields) - set(plain.model_fields)} for kind, (gold, plain) in pairs.items()
+    }
 
 
 def run_documents(source: str, store_path: Path) -> Iterator[ArticleExtraction]:
     """The finished documents of a run (by name, from the run store), or of result files when
     `source` is a path; streamed in the order the run first saw them."""
+    from pydantic import ValidationError
+
     from extractor.errors import InputError
     from extractor.results.read import read_results
 
     if Path(source).exists():
+        gold_only = _gold_only()
         for result in read_results([source]):
             if result.doc.provenance is None:
                 raise InputError(
@@ -208,7 +226,16 @@ def run_documents(source: str, store_path: Path) -> Iterator[ArticleExtraction]:
                     "is a gold answer, not a result (it has no provenance)",
                     hint="export results of `extractor extract`",
                 )
-            yield ArticleExtraction.model_validate_json(result.doc.model_dump_json(exclude=_GOLD_ONLY))
+            try:
+                yield ArticleExtraction.model_validate_json(result.doc.model_dump_json(exclude=gold_only))
+            except ValidationError as exc:
+                first = exc.errors(include_url=False)[0]
+                where = ".".join(str(p) for p in first["loc"])
+                raise InputError(
+                    result.origin,
+                    f"is not a result of `extractor extract` ({where}: {first['msg']})",
+                    hint="give a result written by `extractor extract`, or a run's name",
+                ) from None
         return
     with RunStore(store_path) as store:
         if store.summary(source) is None:
@@ -218,8 +245,8 @@ def run_documents(source: str, store_path: Path) -> Iterator[ArticleExtraction]:
                 f"is neither a run in {store_path} nor a results file",
                 hint=f"known runs: {known}; see `extractor runs list`",
             )
-        for _, result in store.results(source):
-            yield ArticleExtraction.model_validate_json(result)
+        for _, line in store.results(source):
+            yield ArticleExtraction.model_validate_json(line)
 
 
 def write_atomically(output: str | None, write) -> int:

@@ -46,7 +46,8 @@ class Progress:
         self._bar = None
         if not quiet and stream.isatty():
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeRemainingColumn
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+            from rich.progress import Progress as Bar
 
             self._bar = Bar(
                 TextColumn("extracting"),
@@ -71,7 +72,7 @@ class Progress:
         self.totals.add(outcome)
         if outcome.status == FAILED:
             self._line(f"error: {outcome.reason}")
-        elif not self.quiet and self._bar is None and outcome.status != SKIPPED:
+        elif not self.quiet and self._bar is None and outcome.status != SKIPPED and outcome.document is not None:
             doc = outcome.document
             self._line(
                 f"{outcome.article_id}: {len(doc.incidents)} incidents, {len(doc.actors)} actors, "

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from extractor.errors import StoreError
 from extractor.cache import open_database
+from extractor.errors import StoreError
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 
@@ -251,4 +251,4 @@ class RunStore:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

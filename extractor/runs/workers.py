@@ -48,14 +48,14 @@ class WorkerPool:
     `share`: the settings each worker runs with (`shares`: its part of concurrency, rpm and tpm)."""
 
     def __init__(self, workers: int, share: Settings) -> None:
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        context = multiprocessing.get_context(method)
+        fork = "fork" in multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
         self._pending: dict[int, tuple[int, asyncio.Future]] = {}  # job number -> (worker, its outcome)
         self._numbers = itertools.count()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ends: list[Connection] = []
         self._processes = []
-        self._readers = []
+        self._readers: list[threading.Thread] = []
         self._load = [0] * workers
         for _ in range(workers):
             parent_end, child_end = context.Pipe()

@@ -46,8 +46,9 @@ import random
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from support.fake_answers import (
     CONNECTION_FAULTS,

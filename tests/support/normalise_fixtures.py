@@ -14,9 +14,10 @@ from pathlib import Path
 
 from extractor.schema import GoldExtraction
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SHARED = Path(__file__).resolve().parents[3] / "shared"
-CONVOY_TEXT = (SHARED / "articles" / "ap-2023-01-29-syria-convoy.txt").read_text(encoding="utf-8")
-OILFIELD_TEXT = (SHARED / "articles" / "2021-06-28-omar-oilfield.txt").read_text(encoding="utf-8")
+CONVOY_TEXT = (EXAMPLES / "ap-2023-01-29-syria-convoy.txt").read_text(encoding="utf-8")
+OILFIELD_TEXT = (EXAMPLES / "2021-06-28-omar-oilfield.txt").read_text(encoding="utf-8")
 
 
 def span(text: str, quote: str) -> dict:
@@ -176,6 +177,9 @@ def convoy_document() -> GoldExtraction:
 
 
 def oilfield_document() -> GoldExtraction:
+    from conftest import require_shared
+
+    require_shared("gold")
     return GoldExtraction.model_validate_json(
         (SHARED / "gold" / "2021-06-28-omar-oilfield.json").read_text(encoding="utf-8")
     )

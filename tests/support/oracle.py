@@ -43,9 +43,9 @@ from typing import Any
 
 import httpx2
 from jsonschema import Draft202012Validator
-from support.fakes import completion
 from pydantic import BaseModel, ValidationError
 
+from extractor.articles.load import Article, iter_articles
 from extractor.flow.draft import (
     DraftActor,
     DraftActorsAndAttributions,
@@ -54,13 +54,13 @@ from extractor.flow.draft import (
     DraftIncidents,
     DraftTarget,
 )
-from extractor.results.evaluate import MATCH_THRESHOLD, Score, _greedy, _names, incident_similarity, score_article
 from extractor.flow.ground import normalise as fold
-from extractor.llm.client import LLMClient
-from extractor.articles.load import Article, iter_articles
 from extractor.flow.pipeline import extract_article, normalised
+from extractor.llm.client import LLMClient
+from extractor.results.evaluate import MATCH_THRESHOLD, Score, _greedy, _names, incident_similarity, score_article
 from extractor.schema import ArticleExtraction, GoldExtraction
 from extractor.settings import Settings
+from support.fakes import completion
 
 INCIDENTS, ACTORS = "incidents", "actors"
 CONTAINERS: dict[str, type[BaseModel]] = {INCIDENTS: DraftIncidents, ACTORS: DraftActorsAndAttributions}
@@ -354,7 +354,7 @@ def first_user_text(body: dict[str, Any]) -> str:
 def stage_of(body: dict[str, Any]) -> str:
     """The stage a request asks for, from its response schema and its task text (see the module
     docstring); an AssertionError when it names none or they disagree."""
-    properties = set(((requested_schema(body) or {}).get("properties") or {}))
+    properties = set((requested_schema(body) or {}).get("properties") or {})
     by_schema = [stage for stage, model in CONTAINERS.items() if properties and set(model.model_fields) == properties]
     prompt = first_user_text(body)
     by_text = [stage for stage, words in TASK_TEXT.items() if words in prompt]

@@ -61,8 +61,8 @@ def write_folder(folder: Path, count: int) -> list[str]:
 
 def server_keys(*paths: Path) -> dict[str, str]:
     """Article id -> the key the fault server logs it under (sha256 of the text the model reads)."""
-    from extractor.errors import InputError
     from extractor.articles.load import iter_articles
+    from extractor.errors import InputError
 
     return {
         a.id: article_key(a.model_text) for a in iter_articles([str(p) for p in paths]) if not isinstance(a, InputError)
