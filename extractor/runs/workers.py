@@ -14,16 +14,25 @@ with the document already serialised, so the parent never parses nor dumps a doc
 started by fork inherits the modules already imported; it ignores Ctrl-C (the parent decides), and
 an error that would fail every article (no model, bad settings) comes up to stop the run as it
 does in one process. Workers that outlive their parent's run are stopped when the pool closes.
+
+A worker dies with its parent, however the parent ends (kill -9 included), without sending another
+request: on Linux the kernel kills it when the parent dies (a parent-death signal, set with
+prctl); everywhere, the end of its pipe reads end-of-file once the parent is gone (each worker
+closes the copies of the parent's pipe ends that fork gave it, or the pipe would never close), and
+a watchdog thread exits as soon as the worker's parent is no longer the process that started it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import itertools
 import multiprocessing
 import os
 import signal
+import sys
 import threading
+import time
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -31,6 +40,8 @@ from extractor.articles.load import Article
 from extractor.settings import Settings
 
 _STOP = None
+_PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h): the signal a process gets when its parent dies
+WATCH_SECONDS = 0.25  # how often a worker checks that its parent is still the one that started it
 
 
 def shares(settings: Settings, workers: int) -> Settings:
@@ -59,7 +70,10 @@ class WorkerPool:
         self._load = [0] * workers
         for _ in range(workers):
             parent_end, child_end = context.Pipe()
-            process = context.Process(target=_worker_main, args=(child_end, share), daemon=True)
+            # A forked worker inherits every pipe end the parent holds at that moment: it closes
+            # them, so that the parent's death leaves its own pipe with no writer (end-of-file).
+            inherited = [end.fileno() for end in (*self._ends, parent_end)] if method == "fork" else []
+            process = context.Process(target=_worker_main, args=(child_end, share, os.getpid(), inherited), daemon=True)
             process.start()
             child_end.close()
             self._ends.append(parent_end)
@@ -141,7 +155,9 @@ def _settle(future: asyncio.Future, outcome: Any, error: BaseException | None) -
         future.set_result(outcome)
 
 
-def _worker_main(end: Connection, settings: Settings) -> None:
+def _worker_main(end: Connection, settings: Settings, parent: int, inherited: list[int]) -> None:
+    _die_with(parent)
+    _close_inherited(inherited)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
@@ -149,6 +165,49 @@ def _worker_main(end: Connection, settings: Settings) -> None:
     finally:
         end.close()
         os._exit(0)  # no inherited finalizers (the parent's cache and run store connections) run here
+
+
+def _die_with(parent: int) -> None:
+    """End this process as soon as `parent` (the process that started it) is gone: the kernel's
+    parent-death signal where there is one, and a watchdog thread everywhere. A parent that died
+    before the signal was set is caught by the first check."""
+    _parent_death_signal()
+    if os.getppid() != parent:
+        os._exit(1)
+    _watch_parent(parent)
+
+
+def _close_inherited(fds: list[int]) -> None:
+    """Close the parent's pipe ends a forked worker holds copies of (its own pipe's included), so
+    that its end of its pipe reads end-of-file when the parent dies."""
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def _parent_death_signal() -> None:
+    """Linux: the kernel sends this process SIGKILL when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)  # the C library the interpreter is linked with
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # no prctl to call: the watchdog and the pipe still see the parent go
+
+
+def _watch_parent(parent: int) -> None:
+    """A daemon thread that ends the process once its parent is no longer `parent` (an orphan is
+    handed to another process, so its parent pid changes)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH_SECONDS)
+        os._exit(1)  # the parent is gone: no further request, nothing to report to
+
+    threading.Thread(target=watch, daemon=True, name="extractor-parent-watch").start()
 
 
 async def _serve(end: Connection, settings: Settings) -> None:
@@ -167,7 +226,9 @@ async def _serve(end: Connection, settings: Settings) -> None:
             try:
                 job = end.recv()
             except (EOFError, OSError):
-                job = _STOP
+                # The parent's end closed without a stop: the parent is gone (killed, or crashed).
+                # Nobody will read an outcome: stop at once, with no request sent after this.
+                os._exit(1)
             loop.call_soon_threadsafe(jobs.put_nowait, job)
             if job is _STOP:
                 return
