@@ -30,10 +30,11 @@ from extractor.runs.store import RunStore, article_key
 from extractor.schema import ArticleExtraction
 from extractor.settings import Settings
 from extractor.llm.transport import RetryingTransport
+from extractor.schema import SCHEMA_FILE
 
 KEY = "test-placeholder"  # not a real key, and not shaped like one
 PRICES = load_prices(None)
-SCHEMA = json.loads((ROOT / "schemas" / "extraction.v1.json").read_text())
+SCHEMA = json.loads((ROOT / "schemas" / SCHEMA_FILE).read_text())
 RUN = "nightly"
 
 
@@ -360,7 +361,7 @@ def test_an_answer_that_fails_the_checks_is_reasked_then_salvaged_like_the_inter
     assert got[0] == expected[0]
     if got[0] == "done":
         assert comparable(got[1]) == comparable(expected[1])
-        assert any("no fully valid answer after" in w for w in got[1].warnings) or fault == "truncated_length"
+        assert any("no fully valid answer after" in w.message for w in got[1].warnings) or fault == "truncated_length"
     else:
         assert got[1] == expected[1]
 

@@ -10,8 +10,9 @@ from conftest import CONVOY, OILFIELD, ROOT
 from support.fakes import FakeModel, patch_clients
 from support.quoted import ACTORS, INCIDENTS
 from extractor.cli import app
+from extractor.schema import SCHEMA_FILE
 
-SCHEMA = json.loads((ROOT / "schemas" / "extraction.v1.json").read_text())
+SCHEMA = json.loads((ROOT / "schemas" / SCHEMA_FILE).read_text())
 
 
 @pytest.fixture

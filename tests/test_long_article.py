@@ -3,7 +3,6 @@ a capable model's settings, answered by the fake OpenAI server (tests/support/fa
 call when it fits the window, in windows when it does not; offsets global either way. The
 embedded model's run on it is benchmarks/long_article.py (README)."""
 
-
 import httpx2
 import pytest
 

@@ -42,16 +42,28 @@ from extractor.flow.assemble import (
     assemble_actors,
     assemble_incidents,
     renumber,
+    renumbering,
 )
 from extractor.flow.draft import Caps, DraftActorsAndAttributions, DraftIncidents, caps_for, capped, cited
 from extractor.errors import ExtractionFailed, LLMError
 from extractor.flow.ground import Grounder
 from extractor.llm.client import Answer, AsyncLLMClient, LLMClient
 from extractor.articles.load import Article
-from extractor.schema import ArticleExtraction, ArticleMeta, Incident, Provenance, Span, Usage
+from extractor.schema import (
+    ArticleExtraction,
+    ArticleMeta,
+    ExtractionWarning,
+    Incident,
+    Provenance,
+    Span,
+    Usage,
+    renamed,
+    warning,
+)
 from extractor.flow.salvage import salvage
 from extractor.articles.sentences import Sentence, numbered
 from extractor.settings import WINDOW_CHARS, Settings
+from extractor.taxonomy import WarningCode
 from extractor.cache import Cache, cache_key
 from extractor.flow.windows import merge_windows, windows_of
 
@@ -100,7 +112,9 @@ class ArticleFlow:
         default_factory=lambda: {"prompt_tokens": 0, "completion_tokens": 0, "cached_prompt_tokens": 0}
     )
 
-    def _settle(self, request: Request, answer: Answer, warnings: list[str], *, first: bool = True) -> BaseModel | None:
+    def _settle(
+        self, request: Request, answer: Answer, warnings: list[ExtractionWarning], *, first: bool = True
+    ) -> BaseModel | None:
         """The stage's usable draft: the validated answer, or what salvage keeps of the last one.
         A later stage (`first=False`) with nothing usable gives None and a warning; the first fails."""
         self.attempts += answer.attempts
@@ -113,15 +127,21 @@ class ArticleFlow:
             outcome = "failed" if draft is None else "salvaged"
             if draft is not None:
                 warnings.append(
-                    f"{request.stage}: no fully valid answer after {answer.attempts} attempts; kept what passed the checks"
+                    warning(
+                        WarningCode.STAGE_SALVAGED,
+                        f"{request.stage}: no fully valid answer after {answer.attempts} attempts; kept what passed the checks",
+                    )
                 )
-                warnings += [f"{request.stage}: {issue}" for issue in issues]
+                warnings += [issue.prefixed(f"{request.stage}: ") for issue in issues]
         self.calls.append(CallRecord(request.stage, answer.attempts, dict(answer.usage), answer.seconds, outcome))
         if draft is None and not first:
             last_error = answer.errors[-1] if answer.errors else "no answer"
             warnings.append(
-                f"{request.stage}: the model gave no usable answer after {answer.attempts} attempts "
-                f"({' '.join(last_error.split())[:200]}); the records of the earlier stages are kept"
+                warning(
+                    WarningCode.STAGE_LOST,
+                    f"{request.stage}: the model gave no usable answer after {answer.attempts} attempts "
+                    f"({' '.join(last_error.split())[:200]}); the records of the earlier stages are kept",
+                )
             )
             return None
         if draft is None:
@@ -145,16 +165,17 @@ class ArticleFlow:
         starts = [s.start_char for s in self._doc.sents] if self._doc is not None else None
         sentences = numbered(article.searchable_text, starts=starts)
         grounder = Grounder(article.searchable_text, raw=article.text, sentences=sentences)
-        warnings: list[str] = []
         windows = windows_of(sentences, self.window_chars)
         parts: list[Assembled] = []
+        told: list[tuple[int | None, list[ExtractionWarning]]] = []  # each window's part (if any) and warnings
         for number, window in enumerate(windows, start=1):
             where = (
                 f"window {number} of {len(windows)} (sentences {window[0].number}-{window[-1].number}): "
                 if len(windows) > 1
                 else ""
             )
-            found: list[str] = []
+            found: list[ExtractionWarning] = []
+            index: int | None = len(parts)
             try:
                 parts.append(
                     (
@@ -169,13 +190,27 @@ class ArticleFlow:
             except ExtractionFailed:
                 if len(windows) == 1 or (number == len(windows) and not any(p.incidents for p in parts)):
                     raise
-                found.append("the model gave no usable incidents for this window; the other windows are kept")
-            warnings += [where + w for w in found]
+                found.append(
+                    warning(
+                        WarningCode.WINDOW_LOST,
+                        "the model gave no usable incidents for this window; the other windows are kept",
+                    )
+                )
+                index = None
+            told.append((index, [w.prefixed(where) for w in found]))
+        notes: list[ExtractionWarning] = []
+        renames: list[dict[str, str]] = []
         if len(parts) > 1:
-            result, notes = merge_windows(parts)
-            warnings += notes
+            result, notes, renames = merge_windows(parts)
         else:
             result = parts[0] if parts else Assembled([], [], [])
+        # Warnings name records by the ids they had when the warning was made: as renumbered now.
+        warnings: list[ExtractionWarning] = []
+        for index, found in told:
+            if index is None or len(parts) > 1:
+                found = renamed(found, renames[index] if index is not None else {})
+            warnings += found
+        warnings = renamed(warnings + notes, renumbering(result))
         result = renumber(result)
         return ArticleExtraction(
             article=meta(article),
@@ -195,7 +230,7 @@ class ArticleFlow:
         )
 
     def _window(
-        self, window: list[Sentence] | None, grounder: Grounder, warnings: list[str], suffix: str
+        self, window: list[Sentence] | None, grounder: Grounder, warnings: list[ExtractionWarning], suffix: str
     ) -> Generator[Request, Answer, Assembled]:
         """Both stages over one window of the article (None: the whole article)."""
         article = self.article
@@ -251,7 +286,12 @@ class ArticleFlow:
         return result
 
     def _events(
-        self, view: prompts.View, shown: list[Sentence], grounder: Grounder, warnings: list[str], suffix: str
+        self,
+        view: prompts.View,
+        shown: list[Sentence],
+        grounder: Grounder,
+        warnings: list[ExtractionWarning],
+        suffix: str,
     ) -> Generator[Request, Answer, Assembled]:
         """A small model's incidents: events found by code in the parse (`extractor.flow.events`),
         each judged and typed by one small question (`extractor.flow.judge`), the rest computed."""
@@ -279,13 +319,19 @@ class ArticleFlow:
             answers.append(answer if answer is not None else _typed_by_rules(event))
         if len(events) > MAX_EVENTS:
             warnings.append(
-                f"{len(events) - MAX_EVENTS} more possible events were not asked about (at most {MAX_EVENTS})"
+                warning(
+                    WarningCode.EVENTS_NOT_ASKED,
+                    f"{len(events) - MAX_EVENTS} more possible events were not asked about (at most {MAX_EVENTS})",
+                )
             )
         for event, answer in zip(events, answers):
             if answer.happened == "no":
                 warnings.append(
-                    f"possible event in sentence {event.sentences[0].number} left out: the model judged that it did "
-                    "not happen (a threat, a plan or a general statement)"
+                    warning(
+                        WarningCode.EVENT_NOT_HAPPENED,
+                        f"possible event in sentence {event.sentences[0].number} left out: the model judged that it "
+                        "did not happen (a threat, a plan or a general statement)",
+                    )
                 )
         events = events[:MAX_EVENTS]
         dateline = next(iter(grounder.sentences.values())).shown if grounder.sentences else ""
@@ -309,7 +355,7 @@ class ArticleFlow:
         view: prompts.View,
         shown: list[Sentence],
         grounder: Grounder,
-        warnings: list[str],
+        warnings: list[ExtractionWarning],
         suffix: str,
     ) -> Generator[Request, Answer, Assembled]:
         """A small model's attributions: the statements read in the sentences' structure
@@ -359,8 +405,12 @@ class ArticleFlow:
                 continue
             if value.answer != question.options[0] and __import__("os").environ.get("XGATE", "1") == "1":  # type: ignore[attr-defined]
                 warnings.append(
-                    f"attribution in sentence {sentence} ({question.linked.incident_id}) left out: the model read "
-                    f'"{value.answer}" where the sentence\'s grammar gives "{question.options[0]}"'  # type: ignore[attr-defined]
+                    warning(
+                        WarningCode.STATEMENT_UNCONFIRMED,
+                        f"attribution in sentence {sentence} ({question.linked.incident_id}) left out: the model read "
+                        f'"{value.answer}" where the sentence\'s grammar gives "{question.options[0]}"',  # type: ignore[attr-defined]
+                        question.linked.incident_id,
+                    )
                 )
                 continue
             confirmed[id(question.linked)] = value_probability(answer.content, answer.logprobs, "answer")
@@ -371,7 +421,11 @@ class ArticleFlow:
         return Assembled(incidents, actors, attributions)
 
     def _typed(
-        self, incidents: list[Incident], grounder: Grounder, warnings: list[str], texts: dict[str, str] | None = None
+        self,
+        incidents: list[Incident],
+        grounder: Grounder,
+        warnings: list[ExtractionWarning],
+        texts: dict[str, str] | None = None,
     ) -> list[Incident]:
         """The model's typing after the codebook's rules (`extractor.flow.event_typing`; for events
         found by code, typed from options the words proposed, only the mechanical rules and the
@@ -387,12 +441,17 @@ class ArticleFlow:
                 # Evidence with no word of violence at all: the whole article says what it is about.
                 instead = event_typing.not_political(" ".join(s.shown for s in grounder.sentences.values()))
             if instead:
-                warnings.append(f"{incident.id}: removed, not political violence: its evidence speaks of {instead}")
+                warnings.append(
+                    warning(
+                        WarningCode.NOT_POLITICAL_VIOLENCE,
+                        f"{incident.id}: removed, not political violence: its evidence speaks of {instead}",
+                    )
+                )
                 continue
             check = event_typing.kept if texts is not None else event_typing.checked
             event, sub, note = check(incident.event_type, incident.sub_event_type, text)
             if note:
-                warnings.append(f"{incident.id}: {note}")
+                warnings.append(warning(WarningCode.EVENT_TYPE_CODEBOOK, f"{incident.id}: {note}", incident.id))
             typed.append(incident.model_copy(update={"event_type": event, "sub_event_type": sub}))
         return typed
 
@@ -612,7 +671,7 @@ def _normalised_and_kept(document: ArticleExtraction, article: Article, cache: C
     from extractor.normalise.document import fingerprint
 
     done = normalised(document, article)
-    if not any(w.startswith("normalise: failed") for w in done.warnings):
+    if not any(w.code == WarningCode.NORMALISE_FAILED for w in done.warnings):
         cache.put_normalised(key, fingerprint(), done.model_dump_json())
     return done
 
@@ -631,7 +690,10 @@ def normalised(document: ArticleExtraction, article: Article) -> ArticleExtracti
             update={
                 "warnings": [
                     *document.warnings,
-                    f"normalise: failed ({problem}); the records are as the model's answer was checked, not normalised",
+                    warning(
+                        WarningCode.NORMALISE_FAILED,
+                        f"normalise: failed ({problem}); the records are as the model's answer was checked, not normalised",
+                    ),
                 ]
             }
         )

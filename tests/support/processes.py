@@ -35,9 +35,18 @@ def group_members(group: int) -> set[int]:
 
 
 def children() -> set[int]:
-    """The live child processes of this process."""
+    """The live child processes of this process, but for multiprocessing's own helpers (its
+    resource tracker and fork server start once and end with the interpreter)."""
     me = os.getpid()
-    return {pid for pid, (ppid, _) in live_processes().items() if ppid == me}
+    return {pid for pid, (ppid, _) in live_processes().items() if ppid == me and not _helper(pid)}
+
+
+def _helper(pid: int) -> bool:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"multiprocessing.resource_tracker" in command or b"multiprocessing.forkserver" in command
 
 
 def left_behind(groups: list[int], before: set[int], grace: float = 5.0) -> set[int]:
