@@ -49,7 +49,8 @@ def long_article(chars: int = 60_000):
 
 def main() -> None:
     from extractor.llm.client import build_client
-    from extractor.flow.pipeline import extract_article, normalised
+    from extractor.flow.pipeline import extract_article
+    from extractor.runs.article import normalised
     from extractor.articles.sentences import numbered
     from extractor.settings import resolve
     from extractor.flow.windows import windows_of

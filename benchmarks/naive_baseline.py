@@ -32,7 +32,6 @@ from extractor.flow.draft import DraftActor, DraftAttribution, DraftIncident  # 
 from extractor.llm.client import build_client  # noqa: E402
 from extractor.articles.load import Article, iter_articles  # noqa: E402
 from extractor.results.write import Writer  # noqa: E402
-from extractor.flow.pipeline import meta  # noqa: E402
 from extractor.schema import (
     Actor,
     ArticleExtraction,
@@ -156,7 +155,7 @@ def to_contract(
             )
         )
     return ArticleExtraction(
-        article=meta(article),
+        article=article.meta(),
         incidents=incidents,
         actors=list(actors.values()),
         attributions=attributions,

@@ -276,7 +276,8 @@ def load_article(
 def extract_all(args: argparse.Namespace, out: Path) -> None:
     """Every article of the sample through the pipeline, one at a time; appends to stats.jsonl."""
     from extractor.errors import ExtractorError, LLMError
-    from extractor.flow.pipeline import extract_article, normalised
+    from extractor.flow.pipeline import extract_article
+    from extractor.runs.article import normalised
 
     client_for, provider, model = make_client(args)
     jobs = []

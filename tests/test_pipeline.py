@@ -530,7 +530,7 @@ def test_dates_beyond_the_calendar_never_raise(day):
 def test_a_failing_normalisation_keeps_the_checked_records(monkeypatch):
     import extractor.normalise.document
 
-    from extractor.flow.pipeline import normalised
+    from extractor.runs.article import normalised
 
     doc, _ = run(INCIDENTS, ACTORS, max_attempts=1)
     monkeypatch.setattr(extractor.normalise.document, "normalise", lambda *a, **k: 1 / 0)

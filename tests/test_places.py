@@ -326,7 +326,8 @@ def test_a_run_loads_the_gazetteer_in_a_thread_not_on_its_event_loop(tmp_path, m
     import threading
 
     from extractor.normalise import gazetteer as module
-    from extractor.runs.concurrent import RunContext, run_articles
+    from extractor.runs.concurrent import run_articles
+    from extractor.runs.context import RunContext
     from extractor.runs.pricing import load_prices
     from extractor.settings import Settings
 
@@ -338,6 +339,6 @@ def test_a_run_loads_the_gazetteer_in_a_thread_not_on_its_event_loop(tmp_path, m
 
     monkeypatch.setattr(module, "default_gazetteer", recording)
     monkeypatch.setattr("extractor.runs.concurrent.default_gazetteer", recording)
-    ctx = RunContext(settings=Settings(provider="openai", model="m"), client=lambda: None, prices=load_prices(None))
+    ctx = RunContext(Settings(provider="openai", model="m"), load_prices(None))
     totals = asyncio.run(run_articles([], ctx, lambda outcome: None))
     assert totals.done == 0 and threads and all(t is not threading.main_thread() for t in threads)

@@ -15,7 +15,7 @@ the article fail (ExtractionFailed, carrying the last completion, the attempt co
 spent). A transport failure (the server kept failing) fails the article at any stage, so that
 `--retry-failed` runs it again whole.
 
-`extract_cached` adds the cache around it.
+The cache and normalisation around it are `extractor.runs.article`'s.
 """
 
 from __future__ import annotations
@@ -51,7 +51,6 @@ from extractor.llm.client import Answer, AsyncLLMClient, LLMClient
 from extractor.articles.load import Article
 from extractor.schema import (
     ArticleExtraction,
-    ArticleMeta,
     ExtractionWarning,
     Incident,
     Provenance,
@@ -64,7 +63,6 @@ from extractor.flow.salvage import salvage
 from extractor.articles.sentences import Sentence, numbered
 from extractor.settings import WINDOW_CHARS, Settings
 from extractor.taxonomy import WarningCode
-from extractor.cache import Cache, cache_key
 from extractor.flow.windows import merge_windows, windows_of
 
 INCIDENT_TOKENS = 1536
@@ -213,7 +211,7 @@ class ArticleFlow:
         warnings = renamed(warnings + notes, renumbering(result))
         result = renumber(result)
         return ArticleExtraction(
-            article=meta(article),
+            article=article.meta(),
             incidents=result.incidents,
             actors=result.actors,
             attributions=result.attributions,
@@ -570,31 +568,22 @@ def _account(exc: LLMError, flow: ArticleFlow) -> None:
     exc.accounted(flow.article.id, flow.attempts, flow.usage)
 
 
-def _log_calls(flow: ArticleFlow, cache: Cache | None, key: str) -> None:
-    if cache is not None:
-        for call in flow.calls:
-            cache.log_call(key, flow.article.id, call.stage, call.attempts, call.usage, call.seconds, call.outcome)
-
-
-def extract_article(
-    article: Article, llm: LLMClient, *, cache: Cache | None = None, key: str = ""
-) -> ArticleExtraction:
-    """Grounded, checked records for one article (no cache lookup; see `extract_cached`)."""
-    flow = flow_for(article, llm.settings)
+def extract_article(article: Article, llm: LLMClient, *, flow: ArticleFlow | None = None) -> ArticleExtraction:
+    """Grounded, checked records for one article over a client (no cache, no normalisation: see
+    `extractor.runs.article`). `flow`: the flow to run, for a caller that reads its calls after."""
+    flow = flow or flow_for(article, llm.settings)
     try:
         return run_flow(flow, lambda r: llm.extract(r.checked, r.messages, r.context, r.max_tokens, r.logprobs))
     except LLMError as exc:
         _account(exc, flow)
         raise
-    finally:
-        _log_calls(flow, cache, key)
 
 
 async def extract_article_async(
-    article: Article, llm: AsyncLLMClient, *, cache: Cache | None = None, key: str = ""
+    article: Article, llm: AsyncLLMClient, *, flow: ArticleFlow | None = None
 ) -> ArticleExtraction:
     """`extract_article` over the async client."""
-    flow = flow_for(article, llm.settings)
+    flow = flow or flow_for(article, llm.settings)
     try:
         return await run_flow_async(
             flow, lambda r: llm.extract(r.checked, r.messages, r.context, r.max_tokens, r.logprobs)
@@ -602,109 +591,3 @@ async def extract_article_async(
     except LLMError as exc:
         _account(exc, flow)
         raise
-    finally:
-        _log_calls(flow, cache, key)
-
-
-def meta(article: Article) -> ArticleMeta:
-    return ArticleMeta(
-        id=article.id,
-        title=article.title,
-        source=article.source,
-        published=article.published,
-        url=article.url,
-        sha256=article.sha256,
-    )
-
-
-def key_for(article: Article, s: Settings) -> str:
-    return cache_key(
-        provider=s.provider,
-        model=s.model,
-        base_url=s.base_url,
-        prompt_version=prompts.prompt_version(),
-        params=s.params(),
-        text=article.text,
-        published=article.published,
-    )
-
-
-def from_cache(article: Article, cache: Cache | None, key: str) -> ArticleExtraction | None:
-    """The cached document for this article, marked as a cache hit, or None."""
-    stored = cache.get(key) if cache is not None else None
-    if stored is None:
-        return None
-    stored["article"] = meta(article).model_dump()  # same text, maybe another id or title
-    stored["provenance"]["cache_hit"] = True
-    return ArticleExtraction.model_validate(stored)
-
-
-def normalised_from_cache(article: Article, cache: Cache | None, key: str) -> ArticleExtraction | None:
-    """The cached document for this article, normalised, marked as a cache hit; or None. The
-    normalised form is kept in the cache too, and reused while normalisation is unchanged (its
-    fingerprint), so a cached re-run reads one validated document instead of normalising again."""
-    if cache is None:
-        return None
-    from extractor.normalise.document import fingerprint
-
-    kept = cache.get_normalised(key, fingerprint())
-    if kept is not None:
-        document = ArticleExtraction.model_validate_json(kept)
-        provenance = document.provenance.model_copy(update={"cache_hit": True}) if document.provenance else None
-        return document.model_copy(update={"article": meta(article), "provenance": provenance})
-    hit = from_cache(article, cache, key)
-    return None if hit is None else _normalised_and_kept(hit, article, cache, key)
-
-
-def kept_and_normalised(
-    document: ArticleExtraction, article: Article, cache: Cache | None, key: str
-) -> ArticleExtraction:
-    """A fresh answer into the cache, and its normalised form (kept there too, so the next run
-    need not normalise it again)."""
-    if cache is None:
-        return normalised(document, article)
-    cache.put(key, document.model_dump(mode="json"))
-    return _normalised_and_kept(document, article, cache, key)
-
-
-def _normalised_and_kept(document: ArticleExtraction, article: Article, cache: Cache, key: str) -> ArticleExtraction:
-    from extractor.normalise.document import fingerprint
-
-    done = normalised(document, article)
-    if not any(w.code == WarningCode.NORMALISE_FAILED for w in done.warnings):
-        cache.put_normalised(key, fingerprint(), done.model_dump_json())
-    return done
-
-
-def normalised(document: ArticleExtraction, article: Article) -> ArticleExtraction:
-    """The normalise stage (dates, places, actors; `extractor.normalise.document`). Drivers apply it after
-    the cache, which keeps the model's grounded answer, so a better gazetteer or actor registry
-    takes effect without calling the model again."""
-    from extractor.normalise.document import normalise
-
-    try:
-        return normalise(document, article)
-    except Exception as exc:  # noqa: BLE001 - a stage that fails keeps what the earlier stages found
-        problem = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
-        return document.model_copy(
-            update={
-                "warnings": [
-                    *document.warnings,
-                    warning(
-                        WarningCode.NORMALISE_FAILED,
-                        f"normalise: failed ({problem}); the records are as the model's answer was checked, not normalised",
-                    ),
-                ]
-            }
-        )
-
-
-def extract_cached(
-    article: Article, settings: Settings, client: Callable[[], LLMClient], cache: Cache | None, *, refresh: bool = False
-) -> ArticleExtraction:
-    """`extract_article` behind the cache: a hit makes no call (the client is not even built)
-    and sets provenance.cache_hit."""
-    key = key_for(article, settings)
-    if not refresh and (hit := normalised_from_cache(article, cache, key)) is not None:
-        return hit
-    return kept_and_normalised(extract_article(article, client(), cache=cache, key=key), article, cache, key)

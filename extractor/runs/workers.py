@@ -5,8 +5,8 @@ httpx and the pipeline, on one event-loop thread) and tops out near 300 requests
 (benchmarks/throughput.py), whatever the concurrency. With `workers` > 1 the parent keeps what
 must stay single (reading the inputs, the run store, the output file, the progress bar: one writer
 each, so nothing is lost or written twice) and hands each article to a worker process, which runs
-the same per-article work as a single process (`concurrent.extract_one`: cache, pipeline,
-normalisation) with its own client, its own connection to the cache (SQLite in WAL mode takes
+the same per-article work as a single process (`extractor.runs.article.extract_one`: cache,
+pipeline, normalisation) with its own run context (`extractor.runs.context`): its own client, its own connection to the cache (SQLite in WAL mode takes
 writers from several processes) and its share of the concurrency and of the rpm/tpm budgets.
 
 Parent and workers talk over one pipe each: jobs (index, article, key) go down, outcomes come up
@@ -34,10 +34,13 @@ import sys
 import threading
 import time
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from extractor.articles.load import Article
 from extractor.settings import Settings
+
+if TYPE_CHECKING:
+    from extractor.runs.article import Outcome
 
 _STOP = None
 _PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h): the signal a process gets when its parent dies
@@ -79,7 +82,7 @@ class WorkerPool:
             self._ends.append(parent_end)
             self._processes.append(process)
 
-    async def extract(self, index: int, article: Article, key: str) -> Any:
+    async def extract(self, index: int, article: Article, key: str) -> Outcome:
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
             for number, end in enumerate(self._ends):
@@ -211,13 +214,6 @@ def _watch_parent(parent: int) -> None:
 
 
 async def _serve(end: Connection, settings: Settings) -> None:
-    from extractor.cache import Cache
-    from extractor.llm import client as llm
-    from extractor.llm.throttle import Throttle
-    from extractor.normalise.gazetteer import default_gazetteer
-    from extractor.runs.concurrent import RunContext, extract_one
-    from extractor.runs.pricing import load_prices
-
     loop = asyncio.get_running_loop()
     jobs: asyncio.Queue = asyncio.Queue()
 
@@ -233,48 +229,34 @@ async def _serve(end: Connection, settings: Settings) -> None:
             if job is _STOP:
                 return
 
-    threading.Thread(target=receive, daemon=True).start()
-    throttle = Throttle(settings.concurrency, rpm=settings.rpm, tpm=settings.tpm)
-    built: list = []
+    threading.Thread(target=receive, daemon=True).start()  # first: it sees the parent go, even during the imports
+    from extractor.normalise.gazetteer import default_gazetteer
+    from extractor.runs.article import extract_one
+    from extractor.runs.context import run_context
 
-    def client():
-        if not built:
-            built.append(llm.build_async_client(settings, throttle, settings.concurrency))
-        return built[0]
+    with run_context(settings) as ctx:
+        gazetteer_ready = asyncio.ensure_future(asyncio.to_thread(default_gazetteer))
+        tasks: set[asyncio.Task] = set()
 
-    cache = Cache(settings.cache_file) if settings.cache_file else None
-    ctx = RunContext(
-        settings=settings,
-        client=client,
-        prices=load_prices(settings.prices_file),
-        cache=cache,
-        refresh=settings.refresh,
-    )
-    gazetteer_ready = asyncio.ensure_future(asyncio.to_thread(default_gazetteer))
-    tasks: set[asyncio.Task] = set()
+        async def one(number: int, index: int, article: Article, key: str) -> None:
+            outcome, error = None, None
+            try:
+                outcome = await extract_one(index, article, key, ctx, gazetteer_ready)
+                outcome.document_json()  # serialised here, not in the parent
+            except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it as one process would
+                error = exc
+            try:
+                end.send((number, outcome, error))
+            except Exception as exc:  # noqa: BLE001 - an error that does not pickle: its words still go up
+                end.send((number, None, RuntimeError(f"{type(error or exc).__name__}: {error or exc}")))
 
-    async def one(number: int, index: int, article: Article, key: str) -> None:
-        outcome, error = None, None
         try:
-            outcome = await extract_one(index, article, key, ctx, gazetteer_ready)
-            outcome.document_json()  # serialised here, not in the parent
-        except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it as one process would
-            error = exc
-        try:
-            end.send((number, outcome, error))
-        except Exception as exc:  # noqa: BLE001 - an error that does not pickle: its words still go up
-            end.send((number, None, RuntimeError(f"{type(error or exc).__name__}: {error or exc}")))
-
-    try:
-        while (job := await jobs.get()) is not _STOP:
-            task = asyncio.create_task(one(*job))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
-    finally:
-        gazetteer_ready.cancel()
-        if built:
-            await built[0].aclose()
-        if cache is not None:
-            cache.close()
+            while (job := await jobs.get()) is not _STOP:
+                task = asyncio.create_task(one(*job))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            gazetteer_ready.cancel()
+            await ctx.aclose()

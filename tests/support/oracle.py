@@ -58,7 +58,8 @@ from extractor.results.evaluate import MATCH_THRESHOLD, Score, _greedy, _names, 
 from extractor.flow.ground import normalise as fold
 from extractor.llm.client import LLMClient
 from extractor.articles.load import Article, iter_articles
-from extractor.flow.pipeline import extract_article, normalised
+from extractor.flow.pipeline import extract_article
+from extractor.runs.article import normalised
 from extractor.schema import ArticleExtraction, GoldExtraction
 from extractor.settings import Settings
 from extractor.taxonomy import WarningCode
