@@ -61,12 +61,95 @@ async def run_articles(
     on_outcome: Callable[[Outcome], None],
     work: Work | None = None,
 ) -> Totals:
-    totals = Totals()
-    concurrency = max(1, ctx.settings.concurrency)
-    queue: asyncio.Queue = asyncio.Queue(maxsize=2 * concurrency)
-    in_flight: set[str] = set()
+    """Every article of `items` done, failed or skipped, each outcome recorded and reported as it
+    comes; `work`: where each article's work is done, when not here (a pool of worker processes)."""
+    return await _Run(ctx, on_outcome, work).through(items)
 
-    def report(outcome: Outcome) -> None:
+
+Job = tuple[int, Article, str]  # (index in the inputs, the article, its key in the run store)
+
+
+class _Run:
+    """One call of `run_articles`: its queue of jobs, the articles in flight, its totals."""
+
+    def __init__(self, ctx: RunContext, on_outcome: Callable[[Outcome], None], work: Work | None) -> None:
+        self.ctx, self.on_outcome, self.work = ctx, on_outcome, work
+        self.totals = Totals()
+        self.concurrency = max(1, ctx.settings.concurrency)
+        self.queue: asyncio.Queue[Job | None] = asyncio.Queue(maxsize=2 * self.concurrency)
+        self.in_flight: set[str] = set()
+
+    async def through(self, items: Iterable[Article | InputError]) -> Totals:
+        # The gazetteer every document is normalised with is loaded (or built, the first time on this
+        # machine) in a thread while the first requests are in flight: never on the event loop (and
+        # not at all here when worker processes do the normalising).
+        self.gazetteer_ready = asyncio.create_task(
+            asyncio.to_thread(default_gazetteer) if self.work is None else asyncio.sleep(0)
+        )
+        takers = [asyncio.create_task(self.take()) for _ in range(self.concurrency)]
+        try:
+            for index, item in enumerate(items):  # streamed: nothing is listed in memory
+                if (job := self.admit(index, item)) is not None:
+                    await self.queue.put(job)
+            for _ in takers:
+                await self.queue.put(None)
+            await asyncio.gather(*takers)
+        finally:
+            for task in takers:
+                task.cancel()
+            self.gazetteer_ready.cancel()
+            if self.ctx.store is not None:
+                self.ctx.store.commit_held()
+        return self.totals
+
+    def admit(self, index: int, item: Article | InputError) -> Job | None:
+        """The job for an article to work on, or None when its outcome is known without any work
+        (and reported here): an unreadable input, a duplicate of an article in flight, an article
+        done (or failed, unless retried) in an earlier run of the same name."""
+        if isinstance(item, InputError):
+            key = article_key(item.source, "")
+            self.report(Outcome(index, key, item.source, item.source, FAILED, reason=item.one_line(), unreadable=True))
+            return None
+        key = article_key(item.id, item.sha256)
+        if (known := self._known(index, item, key)) is not None:
+            self.report(known)
+            return None
+        ctx = self.ctx
+        if ctx.store is not None and ctx.run is not None:
+            ctx.store.mark_pending(
+                ctx.run, key, item.id, item.id, hold=True
+            )  # lost in a crash, taken on again by the resume
+        self.in_flight.add(key)
+        return index, item, key
+
+    def _known(self, index: int, item: Article, key: str) -> Outcome | None:
+        if key in self.in_flight:
+            return Outcome(index, key, item.id, "", SKIPPED, reason="a duplicate of an article in flight")
+        ctx = self.ctx
+        if ctx.store is None or ctx.run is None:
+            return None
+        status = ctx.store.status(ctx.run, key)
+        if status == DONE or (status == FAILED and not ctx.retry_failed):
+            reason = f"already {status} in run {ctx.run}"
+            return Outcome(index, key, item.id, "", SKIPPED, reason=reason, failed_before=status == FAILED)
+        return None
+
+    async def take(self) -> None:
+        """Work on jobs from the queue until it says stop (None)."""
+        while (job := await self.queue.get()) is not None:
+            index, article, key = job
+            try:
+                if self.work is not None:
+                    outcome = await self.work(index, article, key)
+                else:
+                    outcome = await extract_one(index, article, key, self.ctx, self.gazetteer_ready)
+            finally:
+                self.in_flight.discard(key)
+            self.report(outcome)
+
+    def report(self, outcome: Outcome) -> None:
+        """An outcome committed to the run store (a named run), counted, and handed on."""
+        ctx = self.ctx
         if ctx.store is not None and ctx.run is not None and outcome.status != SKIPPED:
             ctx.store.finish(
                 ctx.run,
@@ -82,76 +165,5 @@ async def run_articles(
                 article_id=outcome.article_id,
                 origin=outcome.origin,
             )
-        totals.add(outcome)
-        on_outcome(outcome)
-
-    async def produce() -> None:
-        for index, item in enumerate(items):
-            if isinstance(item, InputError):
-                report(
-                    Outcome(
-                        index,
-                        article_key(item.source, ""),
-                        item.source,
-                        item.source,
-                        FAILED,
-                        reason=item.one_line(),
-                        unreadable=True,
-                    )
-                )
-                continue
-            key = article_key(item.id, item.sha256)
-            if key in in_flight:
-                report(Outcome(index, key, item.id, "", SKIPPED, reason="a duplicate of an article in flight"))
-                continue
-            if ctx.store is not None and ctx.run is not None:
-                status = ctx.store.status(ctx.run, key)
-                if status == DONE or (status == FAILED and not ctx.retry_failed):
-                    report(
-                        Outcome(
-                            index,
-                            key,
-                            item.id,
-                            "",
-                            SKIPPED,
-                            reason=f"already {status} in run {ctx.run}",
-                            failed_before=status == FAILED,
-                        )
-                    )
-                    continue
-                ctx.store.mark_pending(
-                    ctx.run, key, item.id, item.id, hold=True
-                )  # lost in a crash, taken on again by the resume
-            in_flight.add(key)
-            await queue.put((index, item, key))
-
-    # The gazetteer every document is normalised with is loaded (or built, the first time on this
-    # machine) in a thread while the first requests are in flight: never on the event loop (and
-    # not at all here when worker processes do the normalising).
-    gazetteer_ready = asyncio.create_task(asyncio.to_thread(default_gazetteer) if work is None else asyncio.sleep(0))
-
-    async def take() -> None:
-        while (job := await queue.get()) is not None:
-            index, article, key = job
-            try:
-                if work is not None:
-                    outcome = await work(index, article, key)
-                else:
-                    outcome = await extract_one(index, article, key, ctx, gazetteer_ready)
-            finally:
-                in_flight.discard(key)
-            report(outcome)
-
-    workers = [asyncio.create_task(take()) for _ in range(concurrency)]
-    try:
-        await produce()
-        for _ in workers:
-            await queue.put(None)
-        await asyncio.gather(*workers)
-    finally:
-        for task in workers:
-            task.cancel()
-        gazetteer_ready.cancel()
-        if ctx.store is not None:
-            ctx.store.commit_held()
-    return totals
+        self.totals.add(outcome)
+        self.on_outcome(outcome)
