@@ -30,7 +30,15 @@ from extractor.runs.concurrent import Totals, run_articles
 from extractor.runs.context import RunContext, run_context
 from extractor.runs.progress import Progress
 from extractor.runs.store import DONE, RunStore
-from extractor.schema import ArticleExtraction
+from extractor.schema import (
+    Actor,
+    ArticleExtraction,
+    Attribution,
+    GoldActor,
+    GoldAttribution,
+    GoldIncident,
+    Incident,
+)
 from extractor.settings import Settings
 
 
@@ -155,8 +163,16 @@ async def _drive(paths: list[str], ctx: RunContext, on_outcome, pool) -> Totals:
         await ctx.aclose()
 
 
-# Fields the gold model adds to the contract (results read with it never set them to True).
-_GOLD_ONLY = {kind: {"__all__": {"optional"}} for kind in ("incidents", "actors", "attributions")}
+# Fields the gold model adds to the contract (results read with it never set them): all of them,
+# so that a field added to gold for a dev set (event_type_any, kind_any) cannot break an export.
+_GOLD_ONLY = {
+    kind: {"__all__": set(gold.model_fields) - set(plain.model_fields)}
+    for kind, gold, plain in (
+        ("incidents", GoldIncident, Incident),
+        ("actors", GoldActor, Actor),
+        ("attributions", GoldAttribution, Attribution),
+    )
+}
 
 
 def run_documents(source: str, store_path: Path) -> Iterator[ArticleExtraction]:
