@@ -32,34 +32,35 @@ class RunContext:
     retry_failed: bool = False
     resumed: bool = False  # the named run existed before this invocation
     given: LLMClient | AsyncLLMClient | None = None  # a client from the caller, used instead of one built
-    _built: AsyncLLMClient | LLMClient | None = field(default=None, repr=False)
+    _async: AsyncLLMClient | None = field(default=None, repr=False)  # built here, on first need
+    _sync: LLMClient | None = field(default=None, repr=False)
 
     def client(self) -> AsyncLLMClient:
         """The async client for concurrent runs, with the run's throttle (rpm, tpm, in-flight limit)."""
         if isinstance(self.given, AsyncLLMClient):
             return self.given
-        if not isinstance(self._built, AsyncLLMClient):
+        if self._async is None:
             from extractor.llm.client import build_async_client
             from extractor.llm.throttle import Throttle
 
             s = self.settings
-            self._built = build_async_client(s, Throttle(s.concurrency, rpm=s.rpm, tpm=s.tpm), s.concurrency)
-        return self._built
+            self._async = build_async_client(s, Throttle(s.concurrency, rpm=s.rpm, tpm=s.tpm), s.concurrency)
+        return self._async
 
     def sync_client(self) -> LLMClient:
         """The client for one article at a time (the library's `extract`)."""
-        if isinstance(self.given, LLMClient):
+        if isinstance(self.given, LLMClient) and not isinstance(self.given, AsyncLLMClient):
             return self.given
-        if not isinstance(self._built, LLMClient):
+        if self._sync is None:
             from extractor.llm.client import build_client
 
-            self._built = build_client(self.settings)
-        return self._built
+            self._sync = build_client(self.settings)
+        return self._sync
 
     async def aclose(self) -> None:
         """Close the async client this context built (one given by the caller stays open)."""
-        if isinstance(self._built, AsyncLLMClient):
-            built, self._built = self._built, None
+        if self._async is not None:
+            built, self._async = self._async, None
             await built.aclose()
 
 

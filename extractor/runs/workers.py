@@ -6,8 +6,9 @@ httpx and the pipeline, on one event-loop thread) and tops out near 300 requests
 must stay single (reading the inputs, the run store, the output file, the progress bar: one writer
 each, so nothing is lost or written twice) and hands each article to a worker process, which runs
 the same per-article work as a single process (`extractor.runs.article.extract_one`: cache,
-pipeline, normalisation) with its own run context (`extractor.runs.context`): its own client, its own connection to the cache (SQLite in WAL mode takes
-writers from several processes) and its share of the concurrency and of the rpm/tpm budgets.
+pipeline, normalisation) in its own run context (`extractor.runs.context`): its own client, its
+own connection to the cache (SQLite in WAL mode takes writers from several processes) and its
+share of the concurrency and of the rpm/tpm budgets.
 
 Parent and workers talk over one pipe each: jobs (index, article, key) go down, outcomes come up
 with the document already serialised, so the parent never parses nor dumps a document. A worker
@@ -75,7 +76,7 @@ class WorkerPool:
             parent_end, child_end = context.Pipe()
             # A forked worker inherits every pipe end the parent holds at that moment: it closes
             # them, so that the parent's death leaves its own pipe with no writer (end-of-file).
-            inherited = [end.fileno() for end in (*self._ends, parent_end)] if method == "fork" else []
+            inherited = [*self._ends, parent_end] if method == "fork" else []
             process = context.Process(target=_worker_main, args=(child_end, share, os.getpid(), inherited), daemon=True)
             process.start()
             child_end.close()
@@ -158,7 +159,7 @@ def _settle(future: asyncio.Future, outcome: Any, error: BaseException | None) -
         future.set_result(outcome)
 
 
-def _worker_main(end: Connection, settings: Settings, parent: int, inherited: list[int]) -> None:
+def _worker_main(end: Connection, settings: Settings, parent: int, inherited: list[Connection]) -> None:
     _die_with(parent)
     _close_inherited(inherited)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
@@ -180,12 +181,12 @@ def _die_with(parent: int) -> None:
     _watch_parent(parent)
 
 
-def _close_inherited(fds: list[int]) -> None:
+def _close_inherited(ends: list[Connection]) -> None:
     """Close the parent's pipe ends a forked worker holds copies of (its own pipe's included), so
     that its end of its pipe reads end-of-file when the parent dies."""
-    for fd in fds:
+    for end in ends:
         try:
-            os.close(fd)
+            end.close()
         except OSError:
             pass
 
