@@ -8,7 +8,7 @@
 2. The cache (a private EXTRACTOR_CACHE_DIR) is filled for `--articles` small articles:
    * `direct` (default): for each article, the pipeline's own flow (`ArticleFlow.steps()`) is fed
      the fake server's answer for that article (`fake_answers.default_responder`, no HTTP), and
-     the document is stored under `pipeline.key_for(article, settings)` exactly as a run stores
+     the document is stored under `runs.article.key_for(article, settings)` exactly as a run stores
      it (`Cache.put(key, document.model_dump(mode="json"))`);
    * `server`: a real `extractor extract` run against the server fills it (slower, same entries).
 3. Timed, `--repeats` times each (median reported), as a user runs it:
@@ -54,7 +54,7 @@ TARGET_S = 5.0
 def populate_direct(path: Path, settings) -> int:
     from extractor.articles.load import iter_articles
     from extractor.cache import Cache
-    from extractor.flow.pipeline import key_for
+    from extractor.runs.article import key_for
 
     cache = Cache(settings.cache_dir / "cache.sqlite3")
     count = 0

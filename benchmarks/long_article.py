@@ -49,9 +49,10 @@ def long_article(chars: int = 60_000):
 
 def main() -> None:
     from extractor.articles.sentences import numbered
-    from extractor.flow.pipeline import extract_article, normalised
+    from extractor.flow.pipeline import extract_article
     from extractor.flow.windows import windows_of
     from extractor.llm.client import build_client
+    from extractor.runs.article import normalised
     from extractor.settings import resolve
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -8,7 +8,7 @@ checks, no re-asks (one attempt) and no salvage. Its answer is turned into the o
 with only what the contract itself demands: a quote becomes a span only where it occurs verbatim
 (str.find; no normalised or fuzzy alignment), an incident keeps at least one span or is dropped,
 a sub-event type must belong to its event type, and references must resolve. Every such drop is
-a warning, worded as the pipeline words it, so `extractor eval` counts dropped quotes the same way.
+a warning with the pipeline's code, so `extractor eval` counts dropped quotes the same way.
 Then score both with `extractor eval` (docs/benchmarks/naive-baseline.md has the commands).
 """
 
@@ -30,13 +30,13 @@ sys.path.insert(0, str(ROOT))
 from extractor.articles.load import Article, iter_articles  # noqa: E402
 from extractor.flow.assemble import QUOTE_NOT_FOUND  # noqa: E402
 from extractor.flow.draft import DraftActor, DraftAttribution, DraftIncident  # noqa: E402
-from extractor.flow.pipeline import meta  # noqa: E402
 from extractor.llm.client import build_client  # noqa: E402
 from extractor.results.write import Writer  # noqa: E402
 from extractor.schema import (  # noqa: E402
     Actor,
     ArticleExtraction,
     Attribution,
+    ExtractionWarning,
     Figures,
     Incident,
     IncidentDate,
@@ -44,9 +44,10 @@ from extractor.schema import (  # noqa: E402
     Provenance,
     Span,
     Usage,
+    warning,
 )  # noqa: E402
 from extractor.settings import resolve  # noqa: E402
-from extractor.taxonomy import belongs  # noqa: E402
+from extractor.taxonomy import WarningCode, belongs  # noqa: E402
 
 MAX_TOKENS = 3072
 PROMPT = """Extract the political violence in this news article (published {published}) as JSON:
@@ -63,12 +64,12 @@ class NaiveExtraction(BaseModel):
     attributions: list[DraftAttribution] = Field(max_length=4)
 
 
-def spans(quotes: list[str], article: Article, owner: str, warnings: list[str]) -> list[Span]:
+def spans(quotes: list[str], article: Article, owner: str, warnings: list[ExtractionWarning]) -> list[Span]:
     found = []
     for quote in quotes:
         start = article.searchable_text.find(quote)
         if start < 0:
-            warnings.append(f'{owner}: evidence "{quote[:60]}" {QUOTE_NOT_FOUND}')
+            warnings.append(warning(WarningCode.QUOTE_NOT_FOUND, f'{owner}: evidence "{quote[:60]}" {QUOTE_NOT_FOUND}'))
             continue
         found.append(Span(quote=quote, start=start, end=start + len(quote), alignment="exact"))
     return found
@@ -83,12 +84,14 @@ def to_contract(
     provider: str,
     problem: str | None,
 ) -> ArticleExtraction:
-    warnings = [problem] if problem else []
+    warnings = [warning(WarningCode.STAGE_LOST, problem)] if problem else []
     incidents: list[Incident] = []
     for d in draft.incidents if draft else []:
         evidence = spans(d.evidence, article, f"incident {d.id}", warnings)
         if not evidence or not belongs(d.event_type, d.sub_event_type) or d.id in {i.id for i in incidents}:
-            warnings.append(f"incident {d.id}: cannot be represented in the contract; dropped")
+            warnings.append(
+                warning(WarningCode.ITEM_UNFIT, f"incident {d.id}: cannot be represented in the contract; dropped")
+            )
             continue
         try:
             incidents.append(
@@ -110,7 +113,10 @@ def to_contract(
             )
         except ValueError as exc:
             warnings.append(
-                f"incident {d.id}: cannot be represented in the contract ({str(exc).splitlines()[0]}); dropped"
+                warning(
+                    WarningCode.ITEM_UNFIT,
+                    f"incident {d.id}: cannot be represented in the contract ({str(exc).splitlines()[0]}); dropped",
+                )
             )
     drafted = {d.id: d for d in reversed(draft.actors)} if draft else {}  # the first of a repeated id wins
     actors = {
@@ -130,7 +136,12 @@ def to_contract(
         if d.incident_id not in {i.id for i in incidents} or any(
             r is not None and r not in actors for r in (d.perpetrator_id, d.source_id)
         ):
-            warnings.append(f"attribution {number}: refers to an incident or actor that is not listed; dropped")
+            warnings.append(
+                warning(
+                    WarningCode.ITEM_UNFIT,
+                    f"attribution {number}: refers to an incident or actor that is not listed; dropped",
+                )
+            )
             continue
         attributions.append(
             Attribution(
@@ -144,7 +155,7 @@ def to_contract(
             )
         )
     return ArticleExtraction(
-        article=meta(article),
+        article=article.meta(),
         incidents=incidents,
         actors=list(actors.values()),
         attributions=attributions,

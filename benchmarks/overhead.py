@@ -17,7 +17,7 @@ Three measurements, each repeated `--repeats` times (median reported):
    pipeline itself does around the two calls: grounding and checks (the Checked* validators that
    instructor runs on every answer, `model_validate_json(..., context=...)`), assembly, renumbering
    and the document. Target: median under 5 ms. Reported beside it, per article as well:
-   `pipeline.key_for` (the cache key), `pipeline.normalised` (dates, places, actors) and
+   `runs.article.key_for` (the cache key), `runs.article.normalised` (dates, places, actors) and
    serialising the document (`model_dump_json`, what the writer does).
 3. one-off costs in a fresh process: the first normalisation (builds the gazetteer).
 
@@ -68,22 +68,19 @@ def read_articles(path: Path) -> list:
 
 
 def pipeline_per_article(articles: list, base_url: str) -> list[float]:
-    from extractor.llm.client import build_async_client
-    from extractor.llm.throttle import Throttle
-    from extractor.runs.concurrent import RunContext, run_articles
-    from extractor.runs.pricing import load_prices
+    from extractor.runs.concurrent import run_articles
+    from extractor.runs.context import run_context
 
     settings = settings_for(base_url, 1)
     stamps: list[float] = []
 
     async def drive() -> None:
-        client = build_async_client(settings, Throttle(1), 1)
-        ctx = RunContext(settings=settings, client=lambda: client, prices=load_prices(None))
-        try:
-            stamps.append(time.perf_counter())
-            totals = await run_articles(articles, ctx, lambda outcome: stamps.append(time.perf_counter()))
-        finally:
-            await client.aclose()
+        with run_context(settings) as ctx:
+            try:
+                stamps.append(time.perf_counter())
+                totals = await run_articles(articles, ctx, lambda outcome: stamps.append(time.perf_counter()))
+            finally:
+                await ctx.aclose()
         if totals.done != len(articles):
             raise SystemExit(f"pipeline run failed: {totals}")
 
@@ -169,8 +166,9 @@ def record_answers(articles: list) -> list[dict[str, str]]:
 
 def offline_flow(articles: list, recorded: list[dict[str, str]], settings) -> dict[str, list[float]]:
     """Per-article seconds of: flow (incl. checks), of which checks, key_for, normalised, dump."""
-    from extractor.flow.pipeline import ArticleFlow, key_for, normalised
+    from extractor.flow.pipeline import ArticleFlow
     from extractor.llm.client import Answer
+    from extractor.runs.article import key_for, normalised
 
     out: dict[str, list[float]] = {"flow": [], "checks": [], "key_for": [], "normalise": [], "dump": [], "total": []}
     usage = {"prompt_tokens": 1, "completion_tokens": 1}
@@ -207,7 +205,7 @@ def one_off_costs() -> str:
     """The first normalisation in a fresh process (it builds the gazetteer) and import time."""
     code = (
         "import time, sys; t0 = time.perf_counter(); sys.path.insert(0, %r)\n"
-        "from extractor.flow.pipeline import normalised, key_for\n"
+        "from extractor.runs.article import normalised, key_for\n"
         "from extractor.articles.load import article_from_text\n"
         "from extractor.schema import ArticleExtraction\n"
         "t1 = time.perf_counter()\n"

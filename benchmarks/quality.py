@@ -51,6 +51,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from extractor.schema import ExtractionWarning  # noqa: E402 - the checkout's own package, found through the path above
+from extractor.taxonomy import DROPPED, WarningCode  # noqa: E402
+
 SHARED = ROOT.parent / "shared"
 MUC = SHARED / "dev" / "muc4-tst3"
 CASE = SHARED / "dev" / "case2021-task2-dev.tsv"
@@ -95,21 +98,17 @@ CASE_LABELS = {
 # ordinary crime (the target counts these; claims of responsibility, ATTRIB, talk of one).
 NON_VIOLENCE = ("NATURAL_DISASTER", "MAN_MADE_DISASTER", "DIPLO", "ORG_CRIME")
 
-# Warnings that say an item was thrown away, by reason. Quotes dropped (one quote of an item that
-# keeps others) are counted apart, as `extractor eval` counts them.
-DROP_REASONS = [
-    ("evidence not found", r"none of its evidence is in the article|is not named in the article"),
-    ("date after publication", r"after the publication date"),
-    ("date not a calendar date", r"not a real calendar date"),
-    ("null perpetrator with kind", r"perpetrator_id is null, so kind"),
-    ("unknown incident id", r"incident_id \S+ is not one of|names an unknown incident"),
-    ("unknown actor id", r"not ids of listed actors|names an unknown incident or actor"),
-    ("listed twice", r"already listed|id is used twice"),
-    ("does not fit the schema", r"does not fit the schema"),
-    ("no incident to attach", r"no incident to attribute"),
-    ("not political violence", r"not political violence"),
-]
-STAGE_LOST = re.compile(r"^\w+: the model gave no usable answer after")
+# Warnings that say an item was thrown away, by reason (their codes). Quotes dropped (one quote of
+# an item that keeps others) are counted apart, as `extractor eval` counts them.
+DROP_REASONS = {
+    WarningCode.INCIDENT_UNGROUNDED: "evidence not found",
+    WarningCode.ACTOR_NOT_NAMED: "evidence not found",
+    WarningCode.ATTRIBUTION_UNGROUNDED: "evidence not found",
+    WarningCode.ITEM_UNFIT: "does not fit the schema",
+    WarningCode.ATTRIBUTION_WITHOUT_INCIDENT: "no incident to attach",
+    WarningCode.NOT_POLITICAL_VIOLENCE: "not political violence",
+}
+assert set(DROP_REASONS) == DROPPED, "a code of an item thrown away has no reason here"
 
 
 # --- the samples ------------------------------------------------------------------------------
@@ -282,7 +281,8 @@ def load_article(
 def extract_all(args: argparse.Namespace, out: Path) -> None:
     """Every article of the sample through the pipeline, one at a time; appends to stats.jsonl."""
     from extractor.errors import ExtractorError, LLMError
-    from extractor.flow.pipeline import extract_article, normalised
+    from extractor.flow.pipeline import extract_article
+    from extractor.runs.article import normalised
 
     client_for, provider, model = make_client(args)
     jobs = []
@@ -345,7 +345,7 @@ def extract_all(args: argparse.Namespace, out: Path) -> None:
                 prompt_tokens=document.provenance.usage.prompt_tokens,
                 completion_tokens=document.provenance.usage.completion_tokens,
                 cached_prompt_tokens=document.provenance.usage.cached_prompt_tokens,
-                warnings=document.warnings,
+                warnings=[w.model_dump(mode="json") for w in document.warnings],
             )
         row["seconds"] = round(time.monotonic() - started, 2)
         with stats_path.open("a", encoding="utf-8") as f:
@@ -416,15 +416,18 @@ def read_stats(out: Path) -> list[dict]:
 # --- scoring ----------------------------------------------------------------------------------
 
 
-def drop_reason(warning: str) -> str | None:
+def drop_reason(warning: ExtractionWarning) -> str | None:
     """Why a warning says an item was thrown away, or None when it drops nothing (a repair, a
     merge, one quote of an item that keeps others, a link to a target)."""
-    if not re.search(r"\bdropped\b", warning) or re.search(r"\btarget \(", warning):
-        return None
-    for reason, pattern in DROP_REASONS:
-        if re.search(pattern, warning):
-            return reason
-    return "other"
+    return DROP_REASONS.get(warning.code)
+
+
+def row_warnings(row: dict) -> list[ExtractionWarning]:
+    """A stats row's warnings (those of a run before warnings had codes load with the code "legacy")."""
+    return [
+        ExtractionWarning.model_validate({"code": WarningCode.LEGACY, "message": w} if isinstance(w, str) else w)
+        for w in row.get("warnings", [])
+    ]
 
 
 def weighted_f1(pairs: list[tuple[str, str]]) -> float | None:
@@ -484,6 +487,7 @@ def score(out: Path, args: argparse.Namespace) -> dict:
         drops: Counter[str] = Counter()
         quotes_dropped = 0
         stages_lost = 0
+        without_code = 0  # warnings of a run made before warnings had codes: counted in none of the above
         case_pairs: list[tuple[str, str]] = []
         first_option = 0
         non_violence: list[bool] = []  # disasters, diplomacy, crime: no incident expected
@@ -494,12 +498,13 @@ def score(out: Path, args: argparse.Namespace) -> dict:
                 if path.exists() and not row["failed"]
                 else None
             )
-            for warning in row.get("warnings", []):
-                stages_lost += bool(STAGE_LOST.match(warning))
+            for warning in row_warnings(row):
+                stages_lost += warning.code == WarningCode.STAGE_LOST
+                without_code += warning.code == WarningCode.LEGACY
                 reason = drop_reason(warning)
                 if reason:
                     drops[reason] += 1
-                elif "is not in the article" in warning:
+                elif warning.code == WarningCode.QUOTE_NOT_FOUND:
                     quotes_dropped += 1
             if which == "case":
                 gold_label = CASE_LABELS[case_rows[row["id"]]["SubType"]]
@@ -538,6 +543,7 @@ def score(out: Path, args: argparse.Namespace) -> dict:
             "dropped": dict(drops),
             "dropped_total": sum(drops.values()),
             "quotes_dropped": quotes_dropped,
+            "warnings_without_code": without_code,
             "seconds_median": statistics.median(seconds),
             "seconds_total": round(sum(seconds), 1),
             "calls_median": statistics.median(r["calls"] or 0 for r in rows),

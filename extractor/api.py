@@ -5,8 +5,9 @@
     docs = extractor.extract_many(["first article ...", "second article ..."], model="gpt-4o-mini")
 
 `extract_files` is `extractor extract` itself (files in, files out, a resumable run with
-`run=`): the CLI calls it. All run cache -> flow -> normalise exactly as the CLI does (`extractor.flow.pipeline.extract_cached`,
-`extractor.runs.concurrent.run_articles`), with settings resolved once from the keyword arguments, then the
+`run=`): the CLI calls it. All take each article through cache -> flow -> normalise exactly as the CLI
+does (`extractor.runs.article`), in a run context built as the CLI builds it (`extractor.runs.context`),
+with settings resolved once from the keyword arguments, then the
 environment, then the defaults (`extractor.settings.resolve`: the CLI's flags by their long names,
 `model=`, `base_url=`, `provider=`, `api_key=`, `local_model=`, `no_cache=True`, ...). An LLM
 client may be injected (`client=`), as the tests inject a fake server.
@@ -15,14 +16,11 @@ client may be injected (`client=`), as the tests inject a fake server.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from extractor.articles.load import Article, article_from_text
-from extractor.cache import Cache
 from extractor.errors import ExtractionFailed, ExtractorError, InputError
-from extractor.llm import client as llm_clients
 from extractor.llm.client import AsyncLLMClient, LLMClient
 from extractor.schema import ArticleExtraction
 from extractor.settings import Settings, resolve
@@ -62,19 +60,13 @@ def extract(
     """One article's grounded, normalised document, as the CLI writes it (cached unless `no_cache=True`).
     Raises `InputError` for unusable text and `LLMError` (`ExtractionFailed`, `TransportError`) when
     the model gives nothing usable."""
+    from extractor.runs.article import extract as through
+    from extractor.runs.context import run_context
+
     chosen = settings or resolve(options)
     item = _as_article(text_or_article, article_id, published)
-    from extractor.flow.pipeline import extract_cached
-
-    built: list[LLMClient] = [client] if client is not None else []
-
-    def llm() -> LLMClient:  # built on first need: a cache hit builds none (the embedded model loads nothing)
-        if not built:
-            built.append(llm_clients.build_client(chosen))
-        return built[0]
-
-    with Cache(chosen.cache_file) if chosen.cache_file else contextlib.nullcontext() as cache:
-        return extract_cached(item, chosen, llm, cache, refresh=chosen.refresh)
+    with run_context(chosen, client=client) as ctx:  # the client is built on first need: a cache hit builds none
+        return through(item, ctx)
 
 
 async def extract_many_async(
@@ -89,10 +81,10 @@ async def extract_many_async(
     input, in input order: its document, or the error that stopped it (as `asyncio.gather(...,
     return_exceptions=True)` reports them), so one bad article loses nothing else. With `run=NAME`
     the run store records each article as it finishes, and a second call resumes the run."""
-    from extractor.llm.throttle import Throttle
-    from extractor.runs.concurrent import Outcome, RunContext, run_articles
-    from extractor.runs.pricing import load_prices
-    from extractor.runs.store import DONE, RunStore
+    from extractor.runs.article import Outcome
+    from extractor.runs.concurrent import run_articles
+    from extractor.runs.context import run_context
+    from extractor.runs.store import DONE
 
     chosen = settings or resolve(options)
     articles: list[Article | InputError] = []
@@ -101,55 +93,28 @@ async def extract_many_async(
             articles.append(_as_article(item, f"article-{number}"))
         except InputError as exc:
             articles.append(exc)
-    held = contextlib.ExitStack()  # the cache and the run store, closed however the run ends
-    cache = held.enter_context(Cache(chosen.cache_file)) if chosen.cache_file else None
-    store = held.enter_context(RunStore(chosen.run_store)) if run else None
-    built: list[AsyncLLMClient] = [client] if client is not None else []
-
-    def llm() -> AsyncLLMClient:
-        if not built:
-            built.append(
-                llm_clients.build_async_client(
-                    chosen, Throttle(chosen.concurrency, rpm=chosen.rpm, tpm=chosen.tpm), chosen.concurrency
-                )
-            )
-        return built[0]
-
     results: list[ArticleExtraction | ExtractorError | None] = [None] * len(articles)
     earlier: dict[str, str] = {}  # key -> document JSON of the articles a resumed run had done
 
-    def collect(outcome: Outcome) -> None:
-        given = articles[outcome.index]
-        if outcome.status == DONE and outcome.document is not None:
-            results[outcome.index] = outcome.document
-        elif isinstance(given, InputError):
-            results[outcome.index] = given
-        elif store is not None and run is not None and store.status(run, outcome.key) == DONE:
-            if not earlier:  # done in an earlier call of this run: its document, not a second call (read once)
-                earlier.update(store.results(run))
-            results[outcome.index] = ArticleExtraction.model_validate_json(earlier[outcome.key])
-        else:
-            results[outcome.index] = _failure(outcome.reason or outcome.status, outcome.attempts, outcome.usage)
+    with run_context(chosen, run=run, client=client) as ctx:
 
-    try:
-        if store is not None and run is not None:
-            from extractor.runs.driver import run_settings
+        def collect(outcome: Outcome) -> None:
+            given = articles[outcome.index]
+            if outcome.status == DONE and outcome.document is not None:
+                results[outcome.index] = outcome.document
+            elif isinstance(given, InputError):
+                results[outcome.index] = given
+            elif ctx.store is not None and run is not None and ctx.store.status(run, outcome.key) == DONE:
+                if not earlier:  # done in an earlier call of this run: its document, not a second call (read once)
+                    earlier.update(ctx.store.results(run))
+                results[outcome.index] = ArticleExtraction.model_validate_json(earlier[outcome.key])
+            else:
+                results[outcome.index] = _failure(outcome.reason or outcome.status, outcome.attempts, outcome.usage)
 
-            store.begin_run(run, run_settings(chosen))
-        ctx = RunContext(
-            settings=chosen,
-            client=llm,
-            prices=load_prices(chosen.prices_file),
-            cache=cache,
-            store=store,
-            run=run,
-            refresh=chosen.refresh,
-        )
-        await run_articles(articles, ctx, collect)
-    finally:
-        if built and client is None:
-            await built[0].aclose()
-        held.close()
+        try:
+            await run_articles(articles, ctx, collect)
+        finally:
+            await ctx.aclose()
     return [r if r is not None else _failure("not run", 0, {}) for r in results]
 
 

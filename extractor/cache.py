@@ -60,7 +60,7 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
-def _public_url(url: str | None) -> str | None:
+def public_url(url: str | None) -> str | None:
     """A base URL without user:password, safe to hash and keep."""
     if not url:
         return url
@@ -82,7 +82,7 @@ def cache_key(
     material = {
         "provider": provider,
         "model": model,
-        "base_url": _public_url(base_url),
+        "base_url": public_url(base_url),
         "prompt_version": prompt_version,
         "schema_version": SCHEMA_VERSION,
         "params": params,

@@ -301,7 +301,7 @@ def schema(
         Path | None, typer.Option("-o", "--output", help="Write the schema to this file instead of standard output.")
     ] = None,
 ) -> None:
-    """Print the JSON Schema of one output document (schemas/extraction.v1.json)."""
+    """Print the JSON Schema of one output document (schemas/extraction.v2.json)."""
     from extractor.results.write import pretty_json
     from extractor.schema import json_schema
 

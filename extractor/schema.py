@@ -1,11 +1,12 @@
-"""The output contract, schema version "1": what the tool emits for one article.
+"""The output contract, schema version "2": what the tool emits for one article.
 
-These models are the source of truth for `schemas/extraction.v1.json`. They hold spans with
+These models are the source of truth for `schemas/extraction.v2.json`. They hold spans with
 offsets the tool computed (never the model's), and they refuse any document that breaks the
 contract's invariants: a sub-event type outside its event type, a range with low > best > high,
 a date that ends before it starts or after publication + 1 day, or a reference to an id that
 does not exist. The Gold* variants accept hand-made gold answers (docs/contract.md), which omit
-provenance and alignment and may mark items `"optional": true`.
+provenance and alignment and may mark items `"optional": true`. Documents of an older schema
+version still load, read as this one (docs/contract-changes.md).
 
 What the LLM is asked to produce is a separate family: see `extractor.flow.draft`.
 """
@@ -18,6 +19,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from extractor.taxonomy import (
+    OLDER_SCHEMA_VERSIONS,
     SCHEMA_VERSION,
     ActorKind,
     Alignment,
@@ -27,6 +29,7 @@ from extractor.taxonomy import (
     LocationPrecision,
     Stage,
     SubEventType,
+    WarningCode,
     belongs,
 )
 
@@ -168,6 +171,49 @@ class Provenance(_Model):
     extracted_at: dt.datetime
 
 
+RecordId = Annotated[str, Field(pattern=r"^[IAT]\d+$")]
+
+
+class ExtractionWarning(_Model):
+    """Something the tool did to the model's answer, or could not do: a repair, an item dropped, a
+    stage that fell short. Programs read `code`; `message` is the sentence for people."""
+
+    code: WarningCode
+    ids: list[RecordId] = Field(
+        default_factory=list,
+        description="the records of this document it concerns (none when the item it concerns was dropped)",
+    )
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __contains__(self, item: object) -> bool:
+        # `"words" in warning` was how schema version 1's sentences were searched; on a model it
+        # would quietly be False (a model iterates over its fields): say what to read instead.
+        raise TypeError("search warning.message for words, or compare warning.code")
+
+    def prefixed(self, prefix: str) -> ExtractionWarning:
+        """The same warning, its sentence said of a part (a stage, a window of the article)."""
+        return self.model_copy(update={"message": prefix + self.message})
+
+    def renamed(self, ids: dict[str, str]) -> ExtractionWarning:
+        """The same warning after records were renumbered or merged: each id as `ids` maps it; an
+        id not in `ids` (a record dropped) is left out."""
+        renamed = list(dict.fromkeys(ids[i] for i in self.ids if i in ids))
+        return self if renamed == self.ids else self.model_copy(update={"ids": renamed})
+
+
+def warning(code: WarningCode, message: str, *ids: str | None) -> ExtractionWarning:
+    """A warning about the records `ids` (None and repeats are left out)."""
+    return ExtractionWarning(code=code, ids=list(dict.fromkeys(i for i in ids if i)), message=message)
+
+
+def renamed(warnings: list[ExtractionWarning], ids: dict[str, str]) -> list[ExtractionWarning]:
+    """`warnings`, each with its ids mapped (`ExtractionWarning.renamed`)."""
+    return [w.renamed(ids) for w in warnings]
+
+
 class ArticleExtraction(_Model):
     schema_version: str = Field(default=SCHEMA_VERSION, pattern=f"^{SCHEMA_VERSION}$")
     article: ArticleMeta
@@ -175,7 +221,21 @@ class ArticleExtraction(_Model):
     actors: list[Actor] = Field(default_factory=list)
     attributions: list[Attribution] = Field(default_factory=list)
     provenance: Provenance
-    warnings: list[str] = Field(default_factory=list)
+    warnings: list[ExtractionWarning] = Field(default_factory=list)
+
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _older_version(cls, value: object) -> object:
+        # A document of an older version loads as this one; what changed is upgraded below.
+        return SCHEMA_VERSION if value in OLDER_SCHEMA_VERSIONS else value
+
+    @field_validator("warnings", mode="before")
+    @classmethod
+    def _sentences(cls, value: object) -> object:
+        # Schema version 1 gave each warning as its sentence alone: it loads with the code "legacy".
+        if isinstance(value, list) and any(isinstance(w, str) for w in value):
+            return [{"code": WarningCode.LEGACY, "message": w} if isinstance(w, str) else w for w in value]
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> ArticleExtraction:
@@ -276,10 +336,13 @@ class GoldExtraction(ArticleExtraction):
     provenance: Provenance | None = None  # type: ignore[assignment]
 
 
+SCHEMA_FILE = f"extraction.v{SCHEMA_VERSION}.json"  # in schemas/, one file per version published
+
+
 def json_schema() -> dict:
-    """The published JSON Schema of one ArticleExtraction (schemas/extraction.v1.json)."""
+    """The published JSON Schema of one ArticleExtraction (schemas/extraction.v<version>.json)."""
     schema = ArticleExtraction.model_json_schema(mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = "extraction.v1.json"
-    schema["title"] = "ArticleExtraction (schema version 1)"
+    schema["$id"] = SCHEMA_FILE
+    schema["title"] = f"ArticleExtraction (schema version {SCHEMA_VERSION})"
     return schema

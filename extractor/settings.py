@@ -133,72 +133,35 @@ def usable_cores() -> int:
 
 def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Settings from flags (None = not given), then `env`, then defaults."""
-    flags = {k: v for k, v in (flags or {}).items() if v is not None}
-    env = os.environ if env is None else env
-
-    def pick(flag: str, *names: str) -> str | None:
-        if flag in flags:
-            return flags[flag]
-        for name in names:
-            if env.get(name):
-                return env[name]
-        return None
-
-    api_key = pick("api_key", "EXTRACTOR_API_KEY", "OPENAI_API_KEY")
-    base_url = pick("base_url", "EXTRACTOR_BASE_URL", "OPENAI_BASE_URL")
-    provider = pick("provider", "EXTRACTOR_PROVIDER") or (OPENAI if (api_key or base_url) else EMBEDDED)
-    if provider not in (EMBEDDED, OPENAI):
-        raise ConfigError(f"unknown provider {provider!r}", hint="use 'embedded' or 'openai'")
-    if provider == OPENAI and not api_key and not base_url:
-        raise ConfigError("provider 'openai' needs an API key", hint="set OPENAI_API_KEY or give --base-url")
-
-    local_model = pick("local_model", "EXTRACTOR_LOCAL_MODEL")
-    local_name = DEFAULT_LOCAL_MODEL
-    if local_model in LOCAL_MODEL_NAMES:
-        local_name, local_model = local_model, None
-    elif local_model and not local_model.endswith(".gguf") and not Path(local_model).expanduser().is_file():
-        raise ConfigError(
-            f"unknown local model {local_model!r}",
-            hint=f"use one of {', '.join(LOCAL_MODEL_NAMES)} or a path to a .gguf file",
-        )
-    default_model = local_name + "-instruct" if provider == EMBEDDED else DEFAULT_OPENAI_MODEL
-    if local_model and provider == EMBEDDED:
-        default_model = Path(local_model).stem
-    model = pick("model", "EXTRACTOR_MODEL") or default_model
-    response_format = pick("response_format", "EXTRACTOR_RESPONSE_FORMAT") or (
-        "json_object" if provider == EMBEDDED else "json_schema"
-    )
-    if response_format not in RESPONSE_FORMATS:
-        raise ConfigError(f"unknown response format {response_format!r}", hint="use json_schema or json_object")
-    evidence = pick("evidence", "EXTRACTOR_EVIDENCE") or "sentences"
-    if evidence not in EVIDENCE_MODES:
-        raise ConfigError(
-            f"unknown evidence mode {evidence!r}",
-            hint="use sentences (cite sentence numbers) or quotes (copy passages)",
-        )
-    cache_dir = pick("cache_dir", "EXTRACTOR_CACHE_DIR")
-    run_store = pick("run_store", "EXTRACTOR_RUN_STORE")
-    prices = pick("prices", "EXTRACTOR_PRICES")
-    # The embedded model answers one request at a time in a process: more would only queue.
-    concurrency = (
-        1
-        if provider == EMBEDDED
-        else _number(pick("concurrency", "EXTRACTOR_CONCURRENCY"), 8, int, "concurrency", 1, 1024)
-    )
-
+    given = _Given(flags, os.environ if env is None else env)
+    provider, api_key, base_url = _provider(given)
+    local_name, local_path = _local_model(given)
+    embedded = provider == EMBEDDED
+    concurrency = _concurrency(given, embedded)
+    cache_dir, run_store, prices = (given.path(*names) for names in _PLACES)
     return Settings(
         provider=provider,
-        model=model,
+        model=given("model", "EXTRACTOR_MODEL") or _default_model(embedded, local_name, local_path),
         base_url=base_url,
         api_key=api_key,
         local_model=local_name,
-        local_model_path=Path(local_model).expanduser() if local_model else None,
-        response_format=response_format,
-        evidence=evidence,
-        small_model=_flag(pick("small_model", "EXTRACTOR_SMALL_MODEL"), None),
+        local_model_path=local_path,
+        response_format=_one_of(
+            given("response_format", "EXTRACTOR_RESPONSE_FORMAT") or ("json_object" if embedded else "json_schema"),
+            RESPONSE_FORMATS,
+            "response format",
+            "use json_schema or json_object",
+        ),
+        evidence=_one_of(
+            given("evidence", "EXTRACTOR_EVIDENCE") or "sentences",
+            EVIDENCE_MODES,
+            "evidence mode",
+            "use sentences (cite sentence numbers) or quotes (copy passages)",
+        ),
+        small_model=_flag(given("small_model", "EXTRACTOR_SMALL_MODEL"), None),
         window_chars=_number(
-            pick("window_chars", "EXTRACTOR_WINDOW_CHARS"),
-            EMBEDDED_WINDOW_CHARS if provider == EMBEDDED else WINDOW_CHARS,
+            given("window_chars", "EXTRACTOR_WINDOW_CHARS"),
+            EMBEDDED_WINDOW_CHARS if embedded else WINDOW_CHARS,
             int,
             "window characters",
             2_000,
@@ -209,38 +172,105 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
         # re-asks ended refused again, at up to a minute each: no re-ask; salvage and repair keep
         # what its first answer holds.
         max_attempts=_number(
-            pick("max_attempts", "EXTRACTOR_MAX_ATTEMPTS"), 1 if provider == EMBEDDED else 3, int, "max attempts", 1, 10
+            given("max_attempts", "EXTRACTOR_MAX_ATTEMPTS"), 1 if embedded else 3, int, "max attempts", 1, 10
         ),
         # A small local model on two cores can take minutes per answer; hosted ones take seconds.
-        timeout=_number(
-            pick("timeout", "EXTRACTOR_TIMEOUT"), 600.0 if provider == EMBEDDED else 120.0, float, "timeout", 1, 3600
-        ),
+        timeout=_number(given("timeout", "EXTRACTOR_TIMEOUT"), 600.0 if embedded else 120.0, float, "timeout", 1, 3600),
         transport_attempts=_number(
-            pick("transport_attempts", "EXTRACTOR_TRANSPORT_ATTEMPTS"), 6, int, "transport attempts", 1, 20
+            given("transport_attempts", "EXTRACTOR_TRANSPORT_ATTEMPTS"), 6, int, "transport attempts", 1, 20
         ),
-        threads=_number(pick("threads", "EXTRACTOR_THREADS"), usable_cores(), int, "threads", 1, 256),
-        cache_dir=Path(cache_dir).expanduser() if cache_dir else default_cache_dir(),
-        run_store=Path(run_store).expanduser() if run_store else default_run_store(),
+        threads=_number(given("threads", "EXTRACTOR_THREADS"), usable_cores(), int, "threads", 1, 256),
+        cache_dir=cache_dir or default_cache_dir(),
+        run_store=run_store or default_run_store(),
         concurrency=concurrency,
-        # One process tops out near 300 requests a second (its client's CPU, benchmarks/throughput.py):
-        # from 32 articles in flight, every core gets a worker. The embedded model is one process.
-        workers=1
-        if provider == EMBEDDED
-        else _number(
-            pick("workers", "EXTRACTOR_WORKERS"),
-            min(usable_cores(), 8) if concurrency >= 32 else 1,
-            int,
-            "workers",
-            1,
-            64,
-        ),
-        rpm=_number(pick("rpm", "EXTRACTOR_RPM"), None, float, "requests per minute", 1, 1e9),
-        tpm=_number(pick("tpm", "EXTRACTOR_TPM"), None, float, "tokens per minute", 1, 1e12),
-        prices_file=Path(prices).expanduser() if prices else None,
-        use_cache=not flags.get("no_cache", False),
-        refresh=bool(flags.get("refresh", False)),
-        debug=debug_wanted(pick("debug", "EXTRACTOR_DEBUG")),
+        workers=_workers(given, embedded, concurrency),
+        rpm=_number(given("rpm", "EXTRACTOR_RPM"), None, float, "requests per minute", 1, 1e9),
+        tpm=_number(given("tpm", "EXTRACTOR_TPM"), None, float, "tokens per minute", 1, 1e12),
+        prices_file=prices,
+        use_cache=not given.flags.get("no_cache", False),
+        refresh=bool(given.flags.get("refresh", False)),
+        debug=debug_wanted(given("debug", "EXTRACTOR_DEBUG")),
     )
+
+
+class _Given:
+    """What the caller gave: `given(flag, *variables)` is the flag, else the first environment
+    variable set, else None."""
+
+    def __init__(self, flags: Mapping[str, Any] | None, env: Mapping[str, str]) -> None:
+        self.flags = {k: v for k, v in (flags or {}).items() if v is not None}
+        self.env = env
+
+    def __call__(self, flag: str, *names: str) -> Any:
+        if flag in self.flags:
+            return self.flags[flag]
+        return next((self.env[name] for name in names if self.env.get(name)), None)
+
+    def path(self, flag: str, *names: str) -> Path | None:
+        given = self(flag, *names)
+        return Path(given).expanduser() if given else None
+
+
+_PLACES = (  # cache_dir, run_store, prices_file
+    ("cache_dir", "EXTRACTOR_CACHE_DIR"),
+    ("run_store", "EXTRACTOR_RUN_STORE"),
+    ("prices", "EXTRACTOR_PRICES"),
+)
+
+
+def _provider(given: _Given) -> tuple[str, str | None, str | None]:
+    """(provider, api key, base URL): the embedded model unless a key or a server is given."""
+    api_key = given("api_key", "EXTRACTOR_API_KEY", "OPENAI_API_KEY")
+    base_url = given("base_url", "EXTRACTOR_BASE_URL", "OPENAI_BASE_URL")
+    provider = given("provider", "EXTRACTOR_PROVIDER") or (OPENAI if (api_key or base_url) else EMBEDDED)
+    if provider not in (EMBEDDED, OPENAI):
+        raise ConfigError(f"unknown provider {provider!r}", hint="use 'embedded' or 'openai'")
+    if provider == OPENAI and not api_key and not base_url:
+        raise ConfigError("provider 'openai' needs an API key", hint="set OPENAI_API_KEY or give --base-url")
+    return provider, api_key, base_url
+
+
+def _local_model(given: _Given) -> tuple[str, Path | None]:
+    """(the embedded model's name, the GGUF file given instead of a named model, if any)."""
+    local_model = given("local_model", "EXTRACTOR_LOCAL_MODEL")
+    if not local_model:
+        return DEFAULT_LOCAL_MODEL, None
+    if local_model in LOCAL_MODEL_NAMES:
+        return local_model, None
+    if not local_model.endswith(".gguf") and not Path(local_model).expanduser().is_file():
+        raise ConfigError(
+            f"unknown local model {local_model!r}",
+            hint=f"use one of {', '.join(LOCAL_MODEL_NAMES)} or a path to a .gguf file",
+        )
+    return DEFAULT_LOCAL_MODEL, Path(local_model).expanduser()
+
+
+def _default_model(embedded: bool, local_name: str, local_path: Path | None) -> str:
+    if not embedded:
+        return DEFAULT_OPENAI_MODEL
+    return local_path.stem if local_path else local_name + "-instruct"
+
+
+def _concurrency(given: _Given, embedded: bool) -> int:
+    # The embedded model answers one request at a time in a process: more would only queue.
+    if embedded:
+        return 1
+    return _number(given("concurrency", "EXTRACTOR_CONCURRENCY"), 8, int, "concurrency", 1, 1024)
+
+
+def _workers(given: _Given, embedded: bool, concurrency: int) -> int:
+    # One process tops out near 300 requests a second (its client's CPU, benchmarks/throughput.py):
+    # from 32 articles in flight, every core gets a worker. The embedded model is one process.
+    if embedded:
+        return 1
+    default = min(usable_cores(), 8) if concurrency >= 32 else 1
+    return _number(given("workers", "EXTRACTOR_WORKERS"), default, int, "workers", 1, 64)
+
+
+def _one_of(value: str, allowed: tuple[str, ...], what: str, hint: str) -> str:
+    if value not in allowed:
+        raise ConfigError(f"unknown {what} {value!r}", hint=hint)
+    return value
 
 
 def debug_wanted(raw: Any = None) -> bool:

@@ -24,10 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from extractor.articles.load import iter_articles  # noqa: E402
-from extractor.flow.pipeline import extract_article, normalised  # noqa: E402
+from extractor.flow.pipeline import extract_article  # noqa: E402
 from extractor.llm.client import build_client  # noqa: E402
 from extractor.llm.embedded import LOCAL_MODELS, default_weights  # noqa: E402
 from extractor.llm.recording import RECORDING_KEY, vcr_for  # noqa: E402
+from extractor.runs.article import normalised  # noqa: E402
 from extractor.settings import DEFAULT_EMBEDDED_MODEL, resolve, usable_cores  # noqa: E402
 
 FIXTURES = ROOT / "fixtures"

@@ -61,6 +61,23 @@ def _clean_env(monkeypatch, tmp_path):
     monkeypatch.setenv("EXTRACTOR_RUN_STORE", str(tmp_path / "runs.sqlite3"))
 
 
+@pytest.fixture(autouse=True)
+def _no_process_left_behind():
+    """No test leaves a process running: a run it started in the background (and that run's
+    workers, however the run ended), or a child of the test process (a worker pool not closed)."""
+    from support import processes
+
+    if not Path("/proc/self/stat").exists():  # the check reads /proc
+        yield
+        return
+    before = processes.children()
+    processes.STARTED_GROUPS.clear()
+    yield
+    left = processes.left_behind(list(processes.STARTED_GROUPS), before)
+    processes.STARTED_GROUPS.clear()
+    assert not left, f"processes left running after the test (now killed): {sorted(left)}"
+
+
 @pytest.fixture(scope="session")
 def shared_weights_dir(tmp_path_factory) -> Path:
     """Where live tests keep the assembled default weights (assembled once per session)."""

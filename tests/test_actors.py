@@ -92,8 +92,8 @@ def test_within_article_short_form_and_acronym_without_registry():
     out = merge_mentions(doc)
     assert [a.id for a in out.actors] == ["A1", "A4"]
     assert out.actors[0].mentions == ["the Observatory", "SOHR"]
-    assert any("A2" in w and "short form" in w for w in out.warnings)
-    assert any("A3" in w and "acronym" in w for w in out.warnings)
+    assert any("A2" in w.message and "short form" in w.message for w in out.warnings)
+    assert any("A3" in w.message and "acronym" in w.message for w in out.warnings)
 
 
 def test_a_bare_name_is_not_a_short_form():

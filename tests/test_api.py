@@ -82,7 +82,7 @@ def test_extract_gives_the_document_the_cli_writes(tmp_path, monkeypatch):
     for d in (cli, mine):
         d["provenance"].pop("extracted_at")
     assert mine == cli
-    assert any("gazetteer" in w for w in doc.warnings)  # normalised, as the CLI's
+    assert any("gazetteer" in w.message for w in doc.warnings)  # normalised, as the CLI's
 
 
 def test_extract_many_keeps_every_article_and_reports_the_bad_one_in_its_place(monkeypatch):

@@ -26,14 +26,14 @@ from extractor.llm.transport import RetryingTransport
 from extractor.normalise.document import normalise
 from extractor.runs.pricing import load_prices
 from extractor.runs.store import RunStore, article_key
-from extractor.schema import ArticleExtraction
+from extractor.schema import SCHEMA_FILE, ArticleExtraction
 from extractor.settings import Settings
 from support.fault_server import FaultServer
 from support.fault_server import article_key as fake_key
 
 KEY = "test-placeholder"  # not a real key, and not shaped like one
 PRICES = load_prices(None)
-SCHEMA = json.loads((ROOT / "schemas" / "extraction.v1.json").read_text())
+SCHEMA = json.loads((ROOT / "schemas" / SCHEMA_FILE).read_text())
 RUN = "nightly"
 
 
@@ -360,7 +360,7 @@ def test_an_answer_that_fails_the_checks_is_reasked_then_salvaged_like_the_inter
     assert got[0] == expected[0]
     if got[0] == "done":
         assert comparable(got[1]) == comparable(expected[1])
-        assert any("no fully valid answer after" in w for w in got[1].warnings) or fault == "truncated_length"
+        assert any("no fully valid answer after" in w.message for w in got[1].warnings) or fault == "truncated_length"
     else:
         assert got[1] == expected[1]
 

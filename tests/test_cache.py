@@ -5,8 +5,11 @@ import pytest
 
 from conftest import CONVOY, article
 from extractor.cache import Cache
-from extractor.flow.pipeline import extract_cached, key_for
 from extractor.llm.client import LLMClient
+from extractor.runs import article as through
+from extractor.runs.article import key_for
+from extractor.runs.context import RunContext
+from extractor.runs.pricing import load_prices
 from extractor.settings import Settings
 from support.fakes import FakeModel
 from support.quoted import ACTORS, INCIDENTS
@@ -24,7 +27,13 @@ def setup(tmp_path, *answers):
         evidence="quotes",
     )
     llm = LLMClient.from_transport(fake, settings)
-    return fake, settings, (lambda: llm), Cache(tmp_path / "cache.sqlite3")
+    return fake, settings, llm, Cache(tmp_path / "cache.sqlite3")
+
+
+def extract_cached(item, settings, client, cache, *, refresh=False):
+    """One article through the cache, as the library's `extract` takes it (`runs.article.extract`)."""
+    ctx = RunContext(settings.with_(refresh=refresh), load_prices(None), cache, given=client)
+    return through.extract(item, ctx)
 
 
 def test_miss_then_hit_then_refresh(tmp_path):
@@ -42,10 +51,13 @@ def test_a_hit_does_not_build_the_client(tmp_path):
     fake, settings, client, cache = setup(tmp_path, INCIDENTS, ACTORS)
     extract_cached(article(CONVOY), settings, client, cache)
 
+    ctx = RunContext(settings, load_prices(None), cache)
+
     def must_not_build():
         raise AssertionError("a cache hit built the LLM client")
 
-    assert extract_cached(article(CONVOY), settings, must_not_build, cache).provenance.cache_hit
+    ctx.sync_client = must_not_build
+    assert through.extract(article(CONVOY), ctx).provenance.cache_hit
 
 
 def test_key_covers_model_prompt_params_and_text(tmp_path):
@@ -136,7 +148,6 @@ def test_each_owner_of_a_file_registers_its_own_migrations_and_older_files_are_a
 
 
 def test_a_hit_reuses_its_normalised_document_until_normalisation_changes(tmp_path, monkeypatch):
-    import extractor.flow.pipeline as pipeline
     import extractor.normalise.document as document
 
     fake, settings, client, cache = setup(tmp_path, INCIDENTS, ACTORS)
@@ -147,13 +158,13 @@ def test_a_hit_reuses_its_normalised_document_until_normalisation_changes(tmp_pa
     first_hit = extract_cached(article(CONVOY), settings, client, cache)
     renamed = article(CONVOY)
     object.__setattr__(renamed, "id", "another-name")  # same text under another id: a hit too
-    real = pipeline.normalised
-    monkeypatch.setattr(pipeline, "normalised", lambda doc, art: pytest.fail("normalised again"))
+    real = through.normalised
+    monkeypatch.setattr(through, "normalised", lambda doc, art: pytest.fail("normalised again"))
     kept = extract_cached(renamed, settings, client, cache)
     assert kept.provenance.cache_hit and kept.article.id == "another-name"
     assert kept.model_dump(exclude={"article"}) == first_hit.model_dump(exclude={"article"})
     calls = []
-    monkeypatch.setattr(pipeline, "normalised", lambda doc, art: calls.append(1) or real(doc, art))
+    monkeypatch.setattr(through, "normalised", lambda doc, art: calls.append(1) or real(doc, art))
     monkeypatch.setattr(document, "fingerprint", lambda: "another normalisation")
     assert extract_cached(article(CONVOY), settings, client, cache).incidents == first_hit.incidents
     assert calls == [1] and len(fake.requests) == 2

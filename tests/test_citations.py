@@ -98,7 +98,7 @@ def test_cited_sentences_become_exact_spans_and_actor_evidence_names_the_actor()
     assert names["U.S.-led coalition"] == ["U.S.-led coalition"]  # narrowed to the mention in sentence 5
     assert names["Sham FM"] == ["Sham FM"]  # cited nothing: the tool found its name
     assert "Israel" in names  # sentence 2 does not name it: its first mention in the article is used instead
-    assert any('the sentence cited ("There was no immediate word' in w for w in doc.warnings)
+    assert any('the sentence cited ("There was no immediate word' in w.message for w in doc.warnings)
     alleged = next(t for t in doc.attributions if t.kind == "alleged")
     assert alleged.evidence[0].quote.startswith("The Britain-based Syrian Observatory")
     assert "evidence" not in fake.requests[0]["messages"][0]["content"].split("Rules:")[0]
@@ -123,11 +123,14 @@ def test_a_number_the_article_does_not_have_is_refused_with_a_warning():
         len(doc.incidents) == 1
         and doc.incidents[0].evidence[0].start == numbered(article(CONVOY).searchable_text)[0].start
     )
-    assert any("incident 1 had evidence.0 repaired to fit the schema (Input should be 1, 2," in w for w in doc.warnings)
     assert any(
-        "incident 1 does not fit the schema (evidence: List should have at least 1 item" in w for w in doc.warnings
+        "incident 1 had evidence.0 repaired to fit the schema (Input should be 1, 2," in w.message for w in doc.warnings
     )
-    assert all(len(w) < 400 for w in doc.warnings)
+    assert any(
+        "incident 1 does not fit the schema (evidence: List should have at least 1 item" in w.message
+        for w in doc.warnings
+    )
+    assert all(len(w.message) < 400 for w in doc.warnings)
 
 
 def test_the_assembler_refuses_a_number_it_was_not_shown():
@@ -137,10 +140,14 @@ def test_the_assembler_refuses_a_number_it_was_not_shown():
     convoy = article(CONVOY)
     grounder = Grounder(convoy.searchable_text, raw=convoy.text, sentences=numbered(convoy.searchable_text))
     issues = []
-    spans = _spans(grounder, [99, 2], "incident I1", issues)
+    spans = _spans(grounder, [99, 2], "incident I1", "I1", issues)
     assert [s.quote for s in spans] == ["There was no immediate word on casualties."]
-    assert issues == [
-        "incident I1: evidence cites sentence 99, which is not one of the numbered sentences; cite a number shown"
+    assert [(i.code, i.ids, i.message) for i in issues] == [
+        (
+            "sentence_not_shown",
+            ["I1"],
+            "incident I1: evidence cites sentence 99, which is not one of the numbered sentences; cite a number shown",
+        )
     ]
 
 
@@ -203,7 +210,7 @@ def test_a_long_article_is_read_in_windows_and_merged_with_global_offsets():
     starts = [i.evidence[0].start for i in doc.incidents]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
     assert len(doc.incidents) < 2 * len(windows)  # incidents citing the overlap's sentences were merged
-    assert any("merged into" in w for w in doc.warnings)
+    assert any("merged into" in w.message for w in doc.warnings)
     for incident in doc.incidents:
         for span in incident.evidence:
             assert long_text[span.start : span.end] == span.quote

@@ -8,10 +8,11 @@ from typer.testing import CliRunner
 
 from conftest import CONVOY, OILFIELD, ROOT
 from extractor.cli import app
+from extractor.schema import SCHEMA_FILE
 from support.fakes import FakeModel, patch_clients
 from support.quoted import ACTORS, INCIDENTS
 
-SCHEMA = json.loads((ROOT / "schemas" / "extraction.v1.json").read_text())
+SCHEMA = json.loads((ROOT / "schemas" / SCHEMA_FILE).read_text())
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ import pytest
 
 from extractor.normalise.dates import resolve_dates
 from extractor.normalise.timex import find_expressions, relative, resolve_expression
+from extractor.schema import warning
+from extractor.taxonomy import WarningCode
 from support.normalise_fixtures import CONVOY_TEXT, OILFIELD_TEXT, convoy_document, make_doc, oilfield_document
 
 SUN = dt.date(2023, 1, 29)  # the convoy article: a Sunday
@@ -106,8 +108,12 @@ def test_model_date_replaced_with_a_warning():
     doc = resolve_dates(wrong, OILFIELD_TEXT)
     assert (doc.incidents[1].date.start, doc.incidents[1].date.end) == ("2021-06-27", "2021-06-28")
     assert doc.warnings == [
-        "I2: date 2021-06-20..2021-06-20 from the model replaced by 2021-06-27..2021-06-28 "
-        'resolved from "roughly 18 hours after"'
+        warning(
+            WarningCode.DATE_RESOLVED,
+            "I2: date 2021-06-20..2021-06-20 from the model replaced by 2021-06-27..2021-06-28 "
+            'resolved from "roughly 18 hours after"',
+            "I2",
+        )
     ]
 
 
@@ -121,7 +127,7 @@ def test_convoy_dates_hours_after_from_the_evidence_sentence():
     }
     assert (
         'I2: date 2023-01-20..2023-01-20 from the model replaced by 2023-01-28..2023-01-29 resolved from "hours after"'
-        in doc.warnings
+        in [w.message for w in doc.warnings]
     )
     assert doc.incidents[1].date.text == "hours after"  # the article's words, now that the date comes from them
 

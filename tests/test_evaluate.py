@@ -123,7 +123,9 @@ MISTAKES = {
         {"grounding.verified", "grounding.exact"},
     ),
     "a quote was dropped": (
-        lambda d: d.setdefault("warnings", []).append('incident I1: evidence "x" is not in the article; copy it'),
+        lambda d: d.setdefault("warnings", []).append(
+            {"code": "quote_not_found", "ids": ["I1"], "message": 'incident I1: evidence "x" is not in the article'}
+        ),
         {"grounding.dropped"},
     ),
 }

@@ -96,7 +96,7 @@ def test_a_capable_models_typing_is_checked_in_its_flow():
         "Explosions/Remote violence",
         "Air/drone strike",
     )
-    assert any("codebook" in w for w in doc.warnings)
+    assert any("codebook" in w.message for w in doc.warnings)
 
 
 @pytest.mark.parametrize(
@@ -236,7 +236,7 @@ def test_an_incident_whose_evidence_is_not_political_violence_is_removed_with_a_
     fake = FakeModel()  # the small model says the killing happened: the codebook's words say it is a disaster
     doc = extract_article(disaster, LLMClient.from_transport(fake, EMBEDDED))
     assert doc.incidents == [] and doc.attributions == []
-    assert any("not political violence" in w and "disaster" in w for w in doc.warnings)
+    assert any("not political violence" in w.message and "disaster" in w.message for w in doc.warnings)
     assert len(fake.requests) == 1  # one event question; none about a removed incident
 
 
@@ -265,4 +265,4 @@ def test_evidence_without_a_word_of_violence_is_judged_by_its_article(text, remo
     fake = FakeModel({"incidents": [_incident(1, [2], sub="Attack", event="Violence against civilians")]}, ACTORS)
     doc = extract_article(article_from_text(text, "a", "a.txt"), LLMClient.from_transport(fake, CAPABLE))
     assert (doc.incidents == []) == removed
-    assert any("not political violence" in w for w in doc.warnings) == removed
+    assert any("not political violence" in w.message for w in doc.warnings) == removed

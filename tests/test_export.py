@@ -461,6 +461,34 @@ def test_jsonl_writes_one_document_per_line(oilfield):
     assert [ArticleExtraction.model_validate_json(line) for line in lines[:-1]] == docs
 
 
+def test_a_results_file_of_both_schema_versions_exports_and_merges(tmp_path):
+    """Version 1 documents (warnings as sentences) beside version 2 ones: every format exports,
+    the merge runs, and the version 1 warnings come out as version 2 ones with the legacy code."""
+    from typer.testing import CliRunner
+
+    from extractor.cli import app
+
+    older = fake_document("older").model_dump(mode="json") | {
+        "schema_version": "1",
+        "warnings": ["incident I1: a sentence of version 1"],
+    }
+    newer = fake_document("newer").model_dump(mode="json") | {
+        "warnings": [{"code": "date_resolved", "ids": ["I1"], "message": "I1: a date resolved"}]
+    }
+    results = tmp_path / "results.jsonl"
+    results.write_text(json.dumps(older) + "\n" + json.dumps(newer) + "\n", encoding="utf-8")
+    for fmt in ("jsonl", "csv", "geojson"):
+        done = CliRunner().invoke(app, ["export", str(results), "--format", fmt, "-o", str(tmp_path / f"out.{fmt}")])
+        assert done.exit_code == 0, done.output
+    exported = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [d["schema_version"] for d in exported] == ["2", "2"]
+    assert exported[0]["warnings"] == [{"code": "legacy", "ids": [], "message": "incident I1: a sentence of version 1"}]
+    assert exported[1]["warnings"] == newer["warnings"]
+    merged = CliRunner().invoke(app, ["merge", str(results), "-o", str(tmp_path / "merged.json")])
+    assert merged.exit_code == 0, merged.output
+    assert json.loads((tmp_path / "merged.json").read_text())["incidents"]
+
+
 def test_exporters_by_format_name():
     assert EXPORTERS == {"jsonl": export_jsonl, "csv": export_csv, "geojson": export_geojson}
 

@@ -20,6 +20,7 @@ from extractor.flow.pipeline import extract_article
 from extractor.llm.client import LLMClient
 from extractor.llm.transport import RetryingTransport
 from extractor.settings import Settings
+from extractor.taxonomy import WarningCode
 from support.fault_server import FAULTS, FaultServer, article_key
 
 KEY = "test-placeholder"  # not a real key, and not shaped like one
@@ -90,7 +91,7 @@ def test_the_real_pipeline_gets_a_grounded_document_in_two_calls():
     assert (len(doc.incidents), len(doc.actors), len(doc.attributions)) == (1, 1, 1)
     # The fake types every first sentence as an air strike; this one says "shelled", and the codebook's words decide.
     assert doc.incidents[0].sub_event_type == "Shelling/artillery/missile attack"
-    assert len(doc.warnings) == 1 and "codebook" in doc.warnings[0]
+    assert [w.code for w in doc.warnings] == [WarningCode.EVENT_TYPE_CODEBOOK] and "codebook" in doc.warnings[0].message
     assert all(oilfield.text[s.start : s.end] == s.quote for s in doc.incidents[0].evidence + doc.actors[0].evidence)
     assert counts == {article_key(oilfield.model_text): 2}
 

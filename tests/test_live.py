@@ -17,6 +17,7 @@ import jsonschema
 import pytest
 
 from conftest import ROOT
+from extractor.schema import SCHEMA_FILE
 
 README = (ROOT / "README.md").read_text()
 
@@ -52,7 +53,7 @@ def test_the_readme_extract_command_gives_grounded_valid_output(shared_weights_d
     assert result.returncode == 0, result.stderr[-2000:]
 
     document = json.loads(out.read_text())
-    jsonschema.validate(document, json.loads((ROOT / "schemas" / "extraction.v1.json").read_text()))
+    jsonschema.validate(document, json.loads((ROOT / "schemas" / SCHEMA_FILE).read_text()))
     text = (ROOT / argv[2]).resolve().read_text(encoding="utf-8")
     spans = [s for kind in ("incidents", "actors", "attributions") for item in document[kind] for s in item["evidence"]]
     assert all(text[s["start"] : s["end"]] == s["quote"] for s in spans)

@@ -36,53 +36,10 @@ def test_the_wheel_holds_every_module_data_file_and_prompt(tmp_path):
     assert expected <= shipped, f"missing from the wheel: {sorted(expected - shipped)}"
 
 
-# The stages in the order they may import one another: a module imports only from its own layer
-# or the layers before it (`api` and `cli` on top use them all).
-LAYERS = (
-    ("errors", "taxonomy", "schema", "settings", "cache"),
-    ("articles",),
-    ("llm",),
-    ("normalise",),
-    ("flow",),
-    ("results",),
-    ("runs",),
-    ("batch",),
-    ("api", "cli"),
-)
-LAYER_OF = {name: number for number, names in enumerate(LAYERS) for name in names}
-
-
 def _modules() -> list:
     return sorted(
         p for p in (ROOT / "extractor").rglob("*.py") if "__pycache__" not in p.parts and p.name != "__init__.py"
     )
-
-
-def _place(path) -> str:
-    """The layer name of a module: its subpackage, or its own name at the top."""
-    parts = path.relative_to(ROOT / "extractor").with_suffix("").parts
-    return parts[0]
-
-
-def test_imports_point_down_the_stages():
-    import ast
-
-    upward = []
-    for path in _modules():
-        here = LAYER_OF[_place(path)]
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = (
-                [node.module]
-                if isinstance(node, ast.ImportFrom) and node.module
-                else [a.name for a in node.names]
-                if isinstance(node, ast.Import)
-                else []
-            )
-            for name in names:
-                parts = name.split(".")
-                if parts[0] == "extractor" and len(parts) > 1 and parts[1] in LAYER_OF and LAYER_OF[parts[1]] > here:
-                    upward.append(f"{path.relative_to(ROOT)} imports {name}")
-    assert upward == []
 
 
 def test_the_architecture_table_names_every_module_in_its_folder():

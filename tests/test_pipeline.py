@@ -9,6 +9,7 @@ from extractor.errors import ExtractionFailed
 from extractor.flow.pipeline import extract_article
 from extractor.llm.client import LLMClient
 from extractor.settings import Settings
+from extractor.taxonomy import WarningCode
 from support.fakes import FakeModel
 from support.quoted import ACTORS, INCIDENTS
 
@@ -82,8 +83,13 @@ def test_when_attempts_run_out_an_ungrounded_item_is_dropped_with_a_warning():
     doc, fake = run(bad, bad, bad, ACTORS)
     assert len(fake.requests) == 4
     assert [i.summary for i in doc.incidents] == ["Drones struck a truck convoy near Boukamal."]
-    assert any("A strike in Tokyo" in w and "not in the article" in w for w in doc.warnings)
-    assert any("incident I2" in w and "dropped" in w for w in doc.warnings)
+    assert any(
+        w.code == WarningCode.QUOTE_NOT_FOUND and "A strike in Tokyo" in w.message and w.ids == [] for w in doc.warnings
+    )  # about the dropped incident: it has no id in the document
+    assert any(
+        w.code == WarningCode.INCIDENT_UNGROUNDED and "incident I2" in w.message and "dropped" in w.message
+        for w in doc.warnings
+    )
     assert_grounded(doc)
 
 
@@ -91,7 +97,10 @@ def test_a_mismatched_type_left_after_the_last_attempt_is_repaired_with_a_warnin
     bad = _with(INCIDENTS, ["incidents", 0, "event_type"], "Battles")
     doc, _ = run(bad, bad, ACTORS, max_attempts=2)
     assert doc.incidents[0].event_type == "Explosions/Remote violence"
-    assert any("event_type was set to" in w for w in doc.warnings)
+    assert any(
+        (w.code, w.ids) == (WarningCode.EVENT_TYPE_MISMATCH, ["I1"]) and "event_type was set to" in w.message
+        for w in doc.warnings
+    )
 
 
 @pytest.mark.parametrize(
@@ -126,7 +135,7 @@ def test_a_mismatched_type_left_after_the_last_attempt_is_repaired_with_a_warnin
 )
 def test_a_bad_date_is_repaired_and_the_incident_kept(path, value, warning, dates):
     doc, _ = run(_with(INCIDENTS, path, value), ACTORS, max_attempts=1)
-    assert any(warning in w for w in doc.warnings), doc.warnings
+    assert any(warning in w.message for w in doc.warnings), doc.warnings
     assert len(doc.incidents) == 2
     date = doc.incidents[1].date
     assert (date.start, date.end, date.precision) == dates
@@ -153,7 +162,7 @@ def test_a_bad_date_is_repaired_and_the_incident_kept(path, value, warning, date
 )
 def test_figures_the_article_does_not_state_are_set_to_null(path, value, warning, figures):
     doc, _ = run(_with(INCIDENTS, path, value), ACTORS, max_attempts=1)
-    assert warning is None or any(warning in w for w in doc.warnings), doc.warnings
+    assert warning is None or any(warning in w.message for w in doc.warnings), doc.warnings
     got = doc.incidents[path[1]].fatalities
     assert (got.low, got.best, got.high) == figures
 
@@ -163,9 +172,10 @@ def test_figures_out_of_order_are_read_as_a_range():
     from extractor.flow.draft import DraftFigures
     from extractor.flow.ground import Grounder
 
-    issues: list[str] = []
-    got = _figures(DraftFigures(low=14, best=9, high=None), "I1", Grounder("9 or 14 people were killed"), issues)
-    assert (got.low, got.best, got.high) == (9, 9, 14) and "low 9, best 9, high 14" in issues[0]
+    issues: list = []
+    got = _figures(DraftFigures(low=14, best=9, high=None), "I1", "I1", Grounder("9 or 14 people were killed"), issues)
+    assert (got.low, got.best, got.high) == (9, 9, 14) and "low 9, best 9, high 14" in issues[0].message
+    assert (issues[0].code, issues[0].ids) == (WarningCode.FIGURES_OUT_OF_ORDER, ["I1"])
 
 
 def test_a_reversed_date_range_is_swapped():
@@ -201,7 +211,9 @@ def test_unknown_references_are_repaired_or_removed_and_ids_renumbered():
     # I7 does not exist: the attribution goes to I2, whose evidence is its own; A9 and A8 are not listed actors
     # and its evidence names none, so it says the perpetrator is unknown, in the article's voice
     assert (moved.incident_id, moved.perpetrator_id, moved.source_id, moved.kind) == ("I2", None, None, "unknown")
-    joined = " ".join(doc.warnings)
+    joined = " ".join(w.message for w in doc.warnings)
+    assert [w.ids for w in doc.warnings if w.code == WarningCode.ATTRIBUTION_INCIDENT_MOVED] == [["I2"]]
+    assert [w.ids for w in doc.warnings if w.code == WarningCode.ACTOR_NOT_NAMED] == [[]]  # dropped: no id
     assert "moved to I2" in joined and "A9" in joined and "A8" in joined and "Kremlin" in joined
 
 
@@ -209,7 +221,11 @@ def test_an_attribution_whose_perpetrator_is_unlisted_takes_the_one_actor_its_ev
     actors = _with(ACTORS, ["attributions", 0, "perpetrator_id"], "A7")
     doc, _ = run(INCIDENTS, actors, max_attempts=1)
     assert doc.attributions[0].perpetrator_id == "A1" and doc.attributions[0].kind == "alleged"
-    assert any("set to A1, the one listed actor its evidence names" in w for w in doc.warnings)
+    assert any(
+        (w.code, w.ids) == (WarningCode.PERPETRATOR_INFERRED, ["I1", "A1"])
+        and "set to A1, the one listed actor its evidence names" in w.message
+        for w in doc.warnings
+    )
 
 
 def test_repeated_actors_are_merged_and_references_follow():
@@ -217,14 +233,17 @@ def test_repeated_actors_are_merged_and_references_follow():
     actors["actors"].append({**actors["actors"][0], "id": "A4"})
     actors["attributions"][0]["perpetrator_id"] = "A4"
     doc, _ = run(INCIDENTS, actors, max_attempts=1)
-    assert len(doc.actors) == 3 and any("merged into A1" in w for w in doc.warnings)
+    assert len(doc.actors) == 3 and any("merged into A1" in w.message for w in doc.warnings)
     assert doc.attributions[0].perpetrator_id == "A1"
 
 
 def test_a_second_incident_with_a_used_id_gets_a_new_one():
     twice = _with(INCIDENTS, ["incidents", 1, "id"], "I1")
     doc, _ = run(twice, ACTORS, max_attempts=1)
-    assert len(doc.incidents) == 2 and any("the second incident is I2" in w for w in doc.warnings)
+    assert len(doc.incidents) == 2 and any(
+        (w.code, w.ids) == (WarningCode.ID_REUSED, ["I2"]) and "the second incident is I2" in w.message
+        for w in doc.warnings
+    )
 
 
 def test_an_actor_without_a_found_quote_falls_back_to_its_name():
@@ -247,7 +266,7 @@ def test_a_partly_invalid_last_answer_is_salvaged_item_by_item():
     broken["incidents"][1]["sub_event_type"] = "Cyber attack"
     doc, _ = run(broken, ACTORS, max_attempts=1)
     assert len(doc.incidents) == 1
-    assert any("incident 2 does not fit the schema" in w for w in doc.warnings)
+    assert any("incident 2 does not fit the schema" in w.message for w in doc.warnings)
 
 
 def test_no_incidents_means_no_second_call():
@@ -270,7 +289,7 @@ def test_an_answer_cut_off_at_the_token_cap_keeps_its_complete_items():
     )
     doc = extract_article(article(CONVOY), llm)
     assert len(doc.incidents) == 1 and doc.incidents[0].location.name == "Boukamal"
-    assert any("incident 2 does not fit the schema" in w for w in doc.warnings)
+    assert any("incident 2 does not fit the schema" in w.message for w in doc.warnings)
 
 
 def test_actor_evidence_must_name_the_actor_else_its_name_is_quoted():
@@ -282,8 +301,8 @@ def test_actor_evidence_must_name_the_actor_else_its_name_is_quoted():
     militias = next(a for a in doc.actors if a.name == "Iran-backed militias")
     assert [s.quote for s in militias.evidence] == ["Iran-backed militias"]
     assert militias.mentions == ["Iran-backed militiamen"]
-    assert any('does not name "Iran-backed militias"' in w for w in doc.warnings)
-    assert any("the Quds Force brigades" in w for w in doc.warnings)
+    assert any('does not name "Iran-backed militias"' in w.message for w in doc.warnings)
+    assert any("the Quds Force brigades" in w.message for w in doc.warnings)
 
 
 def test_an_attribution_without_a_perpetrator_becomes_of_kind_unknown():
@@ -291,13 +310,16 @@ def test_an_attribution_without_a_perpetrator_becomes_of_kind_unknown():
     doc, _ = run(INCIDENTS, actors, max_attempts=1)
     assert len(doc.attributions) == 2
     assert (doc.attributions[1].perpetrator_id, doc.attributions[1].kind) == (None, "unknown")
-    assert any('kind "reported" became "unknown"' in w for w in doc.warnings)
+    assert any('kind "reported" became "unknown"' in w.message for w in doc.warnings)
 
 
 def test_a_failed_actor_stage_keeps_the_incidents():
     doc, fake = run(INCIDENTS, "I cannot help with that.", "still no JSON", max_attempts=2)
     assert len(fake.requests) == 3 and len(doc.incidents) == 2 and doc.actors == []
-    assert any("actors: the model gave no usable answer after 2 attempts" in w for w in doc.warnings)
+    assert any(
+        w.code == WarningCode.STAGE_LOST and "actors: the model gave no usable answer after 2 attempts" in w.message
+        for w in doc.warnings
+    )
 
 
 def test_raw_control_characters_inside_strings_are_read_as_spaces():
@@ -322,7 +344,10 @@ def test_salvage_repairs_what_can_be_cut_or_left_out():
     assert len(draft.incidents) == 2
     assert len(draft.incidents[0].summary) == 160 and draft.incidents[0].targets == ["convoy", "trucks"]
     assert draft.incidents[1].fatalities.low is None  # the bad figure is left out, the incident kept
-    assert [i.split(" had ")[0] for i in issues] == ["incident 1", "incident 1", "incident 2"]
+    assert [i.message.split(" had ")[0] for i in issues] == ["incident 1", "incident 1", "incident 2"]
+    assert [(i.code, i.ids) for i in issues] == [(WarningCode.ITEM_REPAIRED, ["I1"])] * 2 + [
+        (WarningCode.ITEM_REPAIRED, ["I2"])
+    ]
 
 
 def test_salvage_keeps_valid_items_even_beyond_the_list_bound():
@@ -335,7 +360,13 @@ def test_salvage_keeps_valid_items_even_beyond_the_list_bound():
     }
     draft, issues = salvage(__import__("json").dumps(many), DraftIncidents)
     assert len(draft.incidents) == MAX_INCIDENTS + 2
-    assert issues == [f"incident {MAX_INCIDENTS + 3} does not fit the schema (evidence: Field required); dropped"]
+    assert [(i.code, i.ids, i.message) for i in issues] == [
+        (
+            WarningCode.ITEM_UNFIT,
+            [],
+            f"incident {MAX_INCIDENTS + 3} does not fit the schema (evidence: Field required); dropped",
+        )
+    ]
 
 
 def test_caps_bind_only_the_small_local_model_and_grow_with_the_article():
@@ -410,13 +441,15 @@ def test_a_broken_required_field_the_tool_computes_gets_a_placeholder_not_a_drop
     else:
         doc, _ = run(INCIDENTS, _with(ACTORS, path, value), max_attempts=1)
         assert len(doc.actors) == 3 and len(doc.attributions) == 2
-    assert any("repaired to fit the schema" in w for w in doc.warnings), doc.warnings
+    assert any("repaired to fit the schema" in w.message for w in doc.warnings), doc.warnings
     assert check(doc), doc
 
 
 def test_a_required_field_with_no_placeholder_drops_the_item_and_says_which_field():
     doc, _ = run(_with(INCIDENTS, ["incidents", 1, "stage"], "maybe"), ACTORS, max_attempts=1)
-    assert len(doc.incidents) == 1 and any("incident 2 does not fit the schema (stage:" in w for w in doc.warnings)
+    assert len(doc.incidents) == 1 and any(
+        "incident 2 does not fit the schema (stage:" in w.message for w in doc.warnings
+    )
 
 
 def test_a_null_list_in_the_last_answer_does_not_lose_the_others():
@@ -466,7 +499,7 @@ def test_a_repeated_attribution_gives_its_evidence_to_the_first():
     actors["attributions"].append(dict(actors["attributions"][0], evidence=["from the U.S.-led coalition"]))
     doc, _ = run(INCIDENTS, actors, max_attempts=1)
     assert len(doc.attributions) == 2 and len(doc.attributions[0].evidence) == 2
-    assert any("repeats T1; its evidence was merged into T1" in w for w in doc.warnings)
+    assert any("repeats T1; its evidence was merged into T1" in w.message for w in doc.warnings)
 
 
 def test_an_id_both_repeated_and_kept_means_the_actor_kept_under_it():
@@ -495,12 +528,13 @@ def test_dates_beyond_the_calendar_never_raise(day):
 
 def test_a_failing_normalisation_keeps_the_checked_records(monkeypatch):
     import extractor.normalise.document
-    from extractor.flow.pipeline import normalised
+    from extractor.runs.article import normalised
 
     doc, _ = run(INCIDENTS, ACTORS, max_attempts=1)
     monkeypatch.setattr(extractor.normalise.document, "normalise", lambda *a, **k: 1 / 0)
     kept = normalised(doc, article(CONVOY))
-    assert kept.incidents == doc.incidents and "normalise: failed (ZeroDivisionError" in kept.warnings[-1]
+    assert kept.incidents == doc.incidents and kept.warnings[-1].code == WarningCode.NORMALISE_FAILED
+    assert "normalise: failed (ZeroDivisionError" in kept.warnings[-1].message
 
 
 def test_an_actor_named_across_a_wrapped_line_in_upper_case_is_found():

@@ -6,6 +6,8 @@ import pytest
 
 from extractor.normalise.gazetteer import Gazetteer, Place, default_gazetteer, load_admin1_table, name_keys
 from extractor.normalise.places import resolve_places
+from extractor.schema import warning
+from extractor.taxonomy import WarningCode
 from support.normalise_fixtures import OILFIELD_TEXT, make_doc, oilfield_document
 
 
@@ -71,7 +73,7 @@ def test_gold_oilfield_places(gazetteer):
     assert (locations["I2"].name, locations["I2"].precision) == ("Albu Kamal", "near")
     assert locations["I2"].latitude == pytest.approx(34.45, abs=0.01)
     assert (locations["I3"].name, locations["I3"].admin1) == ("Al Mayadin", "Deir ez-Zor")
-    assert any("Al-Omar oil field" in w and "Deir ez-Zor" in w for w in doc.warnings)
+    assert any("Al-Omar oil field" in w.message and "Deir ez-Zor" in w.message for w in doc.warnings)
 
 
 def test_country_name_is_country_precision_without_a_point(gazetteer):
@@ -137,7 +139,11 @@ def test_unknown_place_without_a_named_neighbour_is_kept_with_a_warning(gazettee
     out = resolve_places(doc, text, gazetteer)
     assert out.incidents[0].location == doc.incidents[0].location
     assert out.warnings == [
-        'I1: location "Zzyzx compound" is not in the gazetteer and the text names no known place near it'
+        warning(
+            WarningCode.PLACE_UNKNOWN,
+            'I1: location "Zzyzx compound" is not in the gazetteer and the text names no known place near it',
+            "I1",
+        )
     ]
 
 
@@ -260,7 +266,7 @@ def test_the_country_code_is_computed_not_taken_from_the_model(gazetteer, countr
     )
     incident = resolve_places(doc, text, gazetteer).incidents[0]
     assert incident.location.country_code == expected
-    moved = [w for w in resolve_places(doc, text, gazetteer).warnings if "country code" in w]
+    moved = [w for w in resolve_places(doc, text, gazetteer).warnings if w.code == WarningCode.COUNTRY_CODE_REPLACED]
     assert bool(moved) == (expected != code)
 
 
@@ -319,7 +325,8 @@ def test_a_run_loads_the_gazetteer_in_a_thread_not_on_its_event_loop(tmp_path, m
     import threading
 
     from extractor.normalise import gazetteer as module
-    from extractor.runs.concurrent import RunContext, run_articles
+    from extractor.runs.concurrent import run_articles
+    from extractor.runs.context import RunContext
     from extractor.runs.pricing import load_prices
     from extractor.settings import Settings
 
@@ -331,6 +338,6 @@ def test_a_run_loads_the_gazetteer_in_a_thread_not_on_its_event_loop(tmp_path, m
 
     monkeypatch.setattr(module, "default_gazetteer", recording)
     monkeypatch.setattr("extractor.runs.concurrent.default_gazetteer", recording)
-    ctx = RunContext(settings=Settings(provider="openai", model="m"), client=lambda: None, prices=load_prices(None))
+    ctx = RunContext(Settings(provider="openai", model="m"), load_prices(None))
     totals = asyncio.run(run_articles([], ctx, lambda outcome: None))
     assert totals.done == 0 and threads and all(t is not threading.main_thread() for t in threads)

@@ -4,7 +4,8 @@ import io
 
 import pytest
 
-from extractor.runs.concurrent import Outcome, Totals
+from extractor.runs.article import Outcome
+from extractor.runs.concurrent import Totals
 from extractor.runs.progress import Progress, cost_so_far, projected_cost
 
 

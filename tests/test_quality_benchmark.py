@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import require_shared
+from extractor.schema import warning
+from extractor.taxonomy import WarningCode
 from support.benchmarks import load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,35 +28,32 @@ def test_weighted_f1_is_the_support_weighted_mean_of_per_label_f1():
 
 
 @pytest.mark.parametrize(
-    ("warning", "reason"),
+    ("code", "reason"),
     [
-        ("incident I2: none of its evidence is in the article; the incident was dropped", "evidence not found"),
-        (
-            "incident I1: date.end 2023-03-02 is after the publication date 2023-01-29 + 1 day; the incident was dropped",
-            "date after publication",
-        ),
-        (
-            'attribution 1 (incident I1): perpetrator_id is null, so kind must be "unknown", not "reported"; dropped',
-            "null perpetrator with kind",
-        ),
-        ("attribution 2 (incident I7): incident_id I7 is not one of ['I1']; dropped", "unknown incident id"),
-        (
-            "incidents: incident 3 does not fit the schema (evidence: Field required); dropped",
-            "does not fit the schema",
-        ),
-        ('incident I2: evidence "x" is not in the article; copy a passage word for word', None),  # one quote
-        ("target (I1, A9) names an unknown incident or actor; dropped", None),  # a link, not an item
-        (
-            "incident I2: date 2023-03-01..2023-03-02 is after the publication date; set to the week up to publication",
-            None,
-        ),
-        ("attribution 3 (incident I1): there is no incident to attribute; dropped", "no incident to attach"),
-        ("attribution 2 (incident I1): repeats T1; its evidence was merged into T1", None),
-        ('actor A4: "SOHR" is already listed as A1; list each actor once. The repeat was merged into A1', None),
+        (WarningCode.INCIDENT_UNGROUNDED, "evidence not found"),
+        (WarningCode.ACTOR_NOT_NAMED, "evidence not found"),
+        (WarningCode.ATTRIBUTION_UNGROUNDED, "evidence not found"),
+        (WarningCode.ITEM_UNFIT, "does not fit the schema"),
+        (WarningCode.ATTRIBUTION_WITHOUT_INCIDENT, "no incident to attach"),
+        (WarningCode.NOT_POLITICAL_VIOLENCE, "not political violence"),
+        (WarningCode.QUOTE_NOT_FOUND, None),  # one quote of an item that keeps others
+        (WarningCode.TARGET_UNKNOWN, None),  # a link, not an item
+        (WarningCode.DATE_AFTER_PUBLICATION, None),  # repaired
+        (WarningCode.ATTRIBUTION_REPEATED, None),  # merged
+        (WarningCode.ACTOR_REPEATED, None),
+        (WarningCode.LEGACY, None),  # a sentence without a code: not parsed
     ],
 )
-def test_drop_reasons_count_only_items_thrown_away(warning, reason):
-    assert quality.drop_reason(warning) == reason
+def test_drop_reasons_count_items_thrown_away_by_their_code(code, reason):
+    # The sentence is the same for every case: only the code decides.
+    assert quality.drop_reason(warning(code, "incident I2: ... dropped")) == reason
+
+
+def test_a_stats_row_of_either_schema_version_gives_its_warnings():
+    new = {"warnings": [{"code": "stage_lost", "ids": [], "message": "actors: the model gave no usable answer"}]}
+    old = {"warnings": ["actors: the model gave no usable answer after 2 attempts"]}
+    assert [w.code for w in quality.row_warnings(new)] == [WarningCode.STAGE_LOST]
+    assert [w.code for w in quality.row_warnings(old)] == [WarningCode.LEGACY]
 
 
 @needs_dev

@@ -11,10 +11,11 @@ from typer.testing import CliRunner
 from conftest import ARTICLES, FIXTURES, ROOT
 from extractor.cli import app
 from extractor.llm.recording import vcr_for
+from extractor.schema import SCHEMA_FILE
 
 RECORDING = json.loads((FIXTURES / "recording.json").read_text())
 CASSETTES = sorted((FIXTURES / "cassettes").glob("*.yaml"))
-SCHEMA = json.loads((ROOT / "schemas" / "extraction.v1.json").read_text())
+SCHEMA = json.loads((ROOT / "schemas" / SCHEMA_FILE).read_text())
 
 
 def test_every_example_article_has_a_recording():

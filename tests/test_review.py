@@ -86,7 +86,7 @@ def document(
                 "evidence": [span(text, q) for q in attribution],
             }
         ],
-        "warnings": ["actor A2: <b>dropped</b>"],
+        "warnings": [{"code": "actor_not_named", "ids": [], "message": "actor A2: <b>dropped</b>"}],
     }
 
 
@@ -156,6 +156,14 @@ def test_article_markup_and_ampersands_are_escaped():
     ):
         assert escaped in page
     assert "&lt;b&gt;dropped&lt;/b&gt;" in page and "<b>dropped" not in page  # warnings are model text too
+    assert '<li class="warning" data-code="actor_not_named" data-ids="">' in page  # each warning's code is shown
+
+
+def test_a_schema_version_1_document_shows_its_warnings_as_sentences():
+    doc = document(HOSTILE, incident=["drones struck a convoy near Boukamal"], actor=["the militia"], attribution=[])
+    doc.update(schema_version="1", warnings=["incident I1: a sentence of version 1"])
+    page = render_review([pair(HOSTILE, doc)])
+    assert '<span class="code">legacy</span> incident I1: a sentence of version 1</li>' in page
     (pieces,) = Pieces(page).sections
     assert "".join(text for _, text in pieces) == HOSTILE  # the text as read, CR included (&#13;)
 
@@ -229,7 +237,7 @@ def test_several_results_give_one_section_each_and_an_index():
     assert (
         '<a href="#r0">ap-2023-01-29-syria-convoy</a>' in page and '<a href="#r1">2021-06-28-omar-oilfield</a>' in page
     )
-    assert all(html.escape(w) in page for w in pairs[0][0].doc.warnings)
+    assert all(html.escape(w.message) in page for w in pairs[0][0].doc.warnings)
 
 
 def test_a_span_outside_the_text_is_reported_not_drawn():

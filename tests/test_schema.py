@@ -6,23 +6,29 @@ from typer.testing import CliRunner
 
 from conftest import GOLD, ROOT
 from extractor.cli import app
-from extractor.schema import ArticleExtraction, GoldExtraction, json_schema
-from extractor.taxonomy import EVENT_TYPE_OF, SUB_EVENT_TYPES
+from extractor.schema import SCHEMA_FILE, ArticleExtraction, ExtractionWarning, GoldExtraction, json_schema, warning
+from extractor.taxonomy import EVENT_TYPE_OF, SCHEMA_VERSION, SUB_EVENT_TYPES, WarningCode
 
 GOLD_FILES = sorted(GOLD.glob("*.json"))
 
 
 def test_published_schema_matches_the_models():
-    published = json.loads((ROOT / "schemas" / "extraction.v1.json").read_text())
-    assert published == json_schema(), (
-        "schemas/extraction.v1.json drifted: run `extractor schema -o schemas/extraction.v1.json`"
-    )
+    assert SCHEMA_FILE == f"extraction.v{SCHEMA_VERSION}.json"
+    published = json.loads((ROOT / "schemas" / SCHEMA_FILE).read_text())
+    assert published == json_schema(), f"schemas/{SCHEMA_FILE} drifted: run `extractor schema -o schemas/{SCHEMA_FILE}`"
 
 
 def test_schema_command_prints_the_published_schema():
     result = CliRunner().invoke(app, ["schema"])
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == json.loads((ROOT / "schemas" / "extraction.v1.json").read_text())
+    assert json.loads(result.stdout) == json.loads((ROOT / "schemas" / SCHEMA_FILE).read_text())
+
+
+def test_every_published_version_stays_published_and_each_change_is_documented():
+    changes = (ROOT / "docs" / "contract-changes.md").read_text()
+    for version in range(1, int(SCHEMA_VERSION) + 1):
+        assert (ROOT / "schemas" / f"extraction.v{version}.json").exists()
+        assert f"## Version {version}" in changes
 
 
 def test_all_25_acled_sub_event_types_each_tied_to_one_event_type():
@@ -47,7 +53,7 @@ def _valid_document() -> dict:
     span = {"quote": quote, "start": 31, "end": 31 + len(quote), "alignment": "exact"}
     observatory = "the Observatory"
     return {
-        "schema_version": "1",
+        "schema_version": SCHEMA_VERSION,
         "article": {"id": "convoy", "published": "2023-01-29", "sha256": "0" * 64},
         "incidents": [
             {
@@ -108,7 +114,9 @@ def test_round_trip_is_lossless():
         (lambda d: d["attributions"][0].update(incident_id="I9"), "unknown incident"),
         (lambda d: d["incidents"][0].update(target_actor_ids=["A77"]), "unknown actor"),
         (lambda d: d["incidents"][0]["evidence"][0].update(end=40), "length of its quote"),
-        (lambda d: d.update(schema_version="2"), "schema_version"),
+        (lambda d: d.update(schema_version="3"), "schema_version"),
+        (lambda d: d.update(warnings=[{"code": "no_such_code", "message": "x"}]), "warnings.0.code"),
+        (lambda d: d.update(warnings=[{"code": "quote_not_found", "ids": ["X1"], "message": "x"}]), "warnings.0.ids"),
         (lambda d: d["incidents"][0].update(evidence=[]), "evidence"),
     ],
 )
@@ -117,3 +125,35 @@ def test_contract_invariants_are_enforced(breakage, message):
     breakage(doc)
     with pytest.raises(ValidationError, match=message):
         ArticleExtraction.model_validate(doc)
+
+
+def test_a_warning_is_a_code_the_ids_it_concerns_and_its_sentence():
+    doc = _valid_document()
+    doc["warnings"] = [
+        {"code": "quote_not_found", "ids": ["I1"], "message": 'incident I1: evidence "x" is not in the article'}
+    ]
+    (found,) = ArticleExtraction.model_validate(doc).warnings
+    assert (found.code, found.ids, str(found)) == (WarningCode.QUOTE_NOT_FOUND, ["I1"], doc["warnings"][0]["message"])
+    assert json.loads(ArticleExtraction.model_validate(doc).model_dump_json())["warnings"] == doc["warnings"]
+    with pytest.raises(TypeError, match="warning.message"):
+        "evidence" in found  # noqa: B015 - a sentence search on the model itself fails loudly, not quietly False
+
+
+def test_a_schema_version_1_document_loads_its_warnings_with_the_legacy_code():
+    old = _valid_document() | {"schema_version": "1", "warnings": ['incident I1: evidence "x" is not in the article']}
+    for loaded in (ArticleExtraction.model_validate(old), ArticleExtraction.model_validate_json(json.dumps(old))):
+        assert loaded.schema_version == SCHEMA_VERSION
+        assert loaded.warnings == [
+            ExtractionWarning(
+                code=WarningCode.LEGACY, ids=[], message='incident I1: evidence "x" is not in the article'
+            )
+        ]
+    assert GoldExtraction.model_validate(old).warnings[0].code == WarningCode.LEGACY
+
+
+def test_renaming_a_warnings_ids_follows_records_and_leaves_out_those_dropped():
+    said = warning(WarningCode.PERPETRATOR_INFERRED, "...", "I3", "A2", None, "A2")
+    assert said.ids == ["I3", "A2"]
+    assert said.renamed({"I3": "I1", "A2": "A1"}).ids == ["I1", "A1"]
+    assert said.renamed({"I3": "I1"}).ids == ["I1"]
+    assert said.prefixed("actors: ").message == "actors: ..."

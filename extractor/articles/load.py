@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from extractor.errors import InputError
+from extractor.schema import ArticleMeta
 
 MASK = "\x00"
 # The longest article taken (UTF-8 bytes). Longer ones are refused with a one-line error: a text
@@ -63,6 +64,12 @@ class Article:
         for start, end in self.masked:
             chars[start:end] = MASK * (end - start)
         return "".join(chars)
+
+    def meta(self) -> ArticleMeta:
+        """What a document records of its article (the contract holds no text)."""
+        return ArticleMeta(
+            id=self.id, title=self.title, source=self.source, published=self.published, url=self.url, sha256=self.sha256
+        )
 
     @cached_property
     def model_text(self) -> str:

@@ -35,9 +35,9 @@ from extractor.batch.flow import Ask, Finished, Resend, replay
 from extractor.batch.lines import ENDPOINT, chunks, file_name, jsonl, parse_results, request_line
 from extractor.batch.store import ACTIVE, BatchStore
 from extractor.errors import ConfigError, InputError, LLMError
-from extractor.flow.pipeline import normalised
 from extractor.llm.sdk_errors import as_ours
-from extractor.runs.concurrent import Outcome
+from extractor.runs.article import Outcome, normalised
+from extractor.runs.context import run_settings
 from extractor.runs.pricing import Prices
 from extractor.runs.store import DONE, FAILED, PENDING, RunStore, article_key
 from extractor.settings import EMBEDDED, Settings
@@ -108,8 +108,6 @@ def submit(
     """Take on the run's new articles and upload their first requests (with any requests still
     queued from earlier calls) as one or more batches."""
     _check(settings)
-    from extractor.runs.driver import run_settings
-
     store.begin_run(run, {**run_settings(settings), "batch": True})
     batches = BatchStore(store)
     params = {

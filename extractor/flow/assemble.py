@@ -53,11 +53,20 @@ from pydantic import ValidationInfo, model_validator
 from extractor.flow.draft import DraftActorsAndAttributions, DraftFigures, DraftIncidents
 from extractor.flow.ground import Aligned, Grounder, normalise
 from extractor.normalise.timex import month_end, resolve_expression
-from extractor.schema import Actor, Attribution, Figures, Incident, IncidentDate, Location, Span
-from extractor.taxonomy import EVENT_TYPE_OF, UNKNOWN_COUNTRY, DatePrecision, belongs
+from extractor.schema import (
+    Actor,
+    Attribution,
+    ExtractionWarning,
+    Figures,
+    Incident,
+    IncidentDate,
+    Location,
+    Span,
+    warning,
+)
+from extractor.taxonomy import EVENT_TYPE_OF, UNKNOWN_COUNTRY, DatePrecision, WarningCode, belongs
 
-# Warnings about a quote the grounder could not find contain this phrase; `extractor eval` counts them.
-QUOTE_NOT_FOUND = "is not in the article"
+QUOTE_NOT_FOUND = "is not in the article"  # the words of its warning (`WarningCode.QUOTE_NOT_FOUND` is counted)
 # Actors who report or suffer an incident, never the one the tool infers to be behind it.
 NOT_PERPETRATORS = {"monitor", "media", "civilians"}
 
@@ -69,7 +78,9 @@ class Assembled:
     attributions: list[Attribution]
 
 
-def _spans(grounder: Grounder, evidence: Sequence[str | int], owner: str, issues: list[str]) -> list[Span]:
+def _spans(
+    grounder: Grounder, evidence: Sequence[str | int], owner: str, about: str | None, issues: list[ExtractionWarning]
+) -> list[Span]:
     """Spans for an item's evidence: passages it quoted (aligned by `extractor.flow.ground`) or numbers
     of sentences it cited (their spans, exact)."""
     spans: list[Span] = []
@@ -79,13 +90,23 @@ def _spans(grounder: Grounder, evidence: Sequence[str | int], owner: str, issues
             hit = grounder.sentence(cited)
             if hit is None:
                 issues.append(
-                    f"{owner}: evidence cites sentence {cited}, which is not one of the numbered sentences; cite a number shown"
+                    warning(
+                        WarningCode.SENTENCE_NOT_SHOWN,
+                        f"{owner}: evidence cites sentence {cited}, which is not one of the numbered sentences; cite a number shown",
+                        about,
+                    )
                 )
                 continue
         else:
             hit = grounder.align(cited)
             if hit is None:
-                issues.append(f'{owner}: evidence "{_short(cited)}" {QUOTE_NOT_FOUND}; copy a passage word for word')
+                issues.append(
+                    warning(
+                        WarningCode.QUOTE_NOT_FOUND,
+                        f'{owner}: evidence "{_short(cited)}" {QUOTE_NOT_FOUND}; copy a passage word for word',
+                        about,
+                    )
+                )
                 continue
         if (hit.start, hit.end) in seen:
             continue
@@ -151,7 +172,9 @@ def own_words(grounder: Grounder, text: str | None) -> str | None:
     return grounder.raw[hit.start : hit.end] if hit else None
 
 
-def _figures(draft: DraftFigures | None, owner: str, grounder: Grounder, issues: list[str]) -> Figures:
+def _figures(
+    draft: DraftFigures | None, owner: str, about: str, grounder: Grounder, issues: list[ExtractionWarning]
+) -> Figures:
     if draft is None:
         return Figures()
     text = own_words(grounder, draft.text)
@@ -159,8 +182,12 @@ def _figures(draft: DraftFigures | None, owner: str, grounder: Grounder, issues:
     unstated = sorted({v for v in figures.values() if v is not None and not stated(v, grounder.text)})
     if unstated:
         issues.append(
-            f"{owner}: the article does not state {unstated}; use null when a figure is not reported. "
-            "Those figures were set to null"
+            warning(
+                WarningCode.FIGURES_NOT_STATED,
+                f"{owner}: the article does not state {unstated}; use null when a figure is not reported. "
+                "Those figures were set to null",
+                about,
+            )
         )
         figures = {k: (None if v in unstated else v) for k, v in figures.items()}
     given = [v for v in figures.values() if v is not None]
@@ -168,8 +195,12 @@ def _figures(draft: DraftFigures | None, owner: str, grounder: Grounder, issues:
         low, high = min(given), max(given)
         best = figures["best"] if figures["best"] is not None and low <= figures["best"] <= high else None
         issues.append(
-            f"{owner}: low <= best <= high does not hold for {draft.low}/{draft.best}/{draft.high}; "
-            f"read as low {low}, best {best}, high {high}"
+            warning(
+                WarningCode.FIGURES_OUT_OF_ORDER,
+                f"{owner}: low <= best <= high does not hold for {draft.low}/{draft.best}/{draft.high}; "
+                f"read as low {low}, best {best}, high {high}",
+                about,
+            )
         )
         figures = {"low": low, "best": best, "high": high}
     return Figures(**figures, text=text)
@@ -196,7 +227,9 @@ def _widened(day: dt.date, precision: str, end: bool) -> dt.date:
     return day
 
 
-def _date(draft: Any, owner: str, published: str | None, grounder: Grounder, issues: list[str]) -> IncidentDate:
+def _date(
+    draft: Any, owner: str, about: str, published: str | None, grounder: Grounder, issues: list[ExtractionWarning]
+) -> IncidentDate:
     """The incident's date, repaired where it is not a real date up to publication + 1 day."""
     text = own_words(grounder, draft.text)
     given = f"{draft.start}..{draft.end}"
@@ -206,70 +239,111 @@ def _date(draft: Any, owner: str, published: str | None, grounder: Grounder, iss
     if start is not None and end is not None:
         start, end = _widened(start, start_precision, False), _widened(end, end_precision, True)
         if start > end:
-            issues.append(f"{owner}: date.start {start} is after date.end {end}; they were swapped")
+            issues.append(
+                warning(
+                    WarningCode.DATE_REVERSED,
+                    f"{owner}: date.start {start} is after date.end {end}; they were swapped",
+                    about,
+                )
+            )
             start, end = end, start
         precision: DatePrecision = draft.precision
         if (start_precision, end_precision) != ("day", "day"):
             precision = "month" if "month" in (start_precision, end_precision) else "year"
             issues.append(
-                f"{owner}: date {given} is not a real calendar date; read as {start}..{end}, precision {precision}"
+                warning(
+                    WarningCode.DATE_NOT_CALENDAR,
+                    f"{owner}: date {given} is not a real calendar date; read as {start}..{end}, precision {precision}",
+                    about,
+                )
             )
         if published_day is not None and latest is not None and end > latest and start <= published_day:
             issues.append(
-                f"{owner}: date {start}..{end} ends after publication; cut at the publication date {published}"
+                warning(
+                    WarningCode.DATE_AFTER_PUBLICATION,
+                    f"{owner}: date {start}..{end} ends after publication; cut at the publication date {published}",
+                    about,
+                )
             )
             end = published_day
         if latest is None or end <= latest:
             return IncidentDate(start=start.isoformat(), end=end.isoformat(), precision=precision, text=text)
-        problem = f"is after the publication date {published} + 1 day"
+        problem, code = f"is after the publication date {published} + 1 day", WarningCode.DATE_AFTER_PUBLICATION
     else:
-        problem = "is not a real calendar date"
+        problem, code = "is not a real calendar date", WarningCode.DATE_NOT_CALENDAR
     # The model's date is unusable: its own words, resolved against publication, else a coarse window.
     words = resolve_expression(text, published_day) if text else None
     if words is not None and (latest is None or words.end <= latest):
-        issues.append(f'{owner}: date {given} {problem}; resolved from "{words.words}" as {words.start}..{words.end}')
+        issues.append(
+            warning(
+                code,
+                f'{owner}: date {given} {problem}; resolved from "{words.words}" as {words.start}..{words.end}',
+                about,
+            )
+        )
         return IncidentDate(
             start=words.start.isoformat(), end=words.end.isoformat(), precision=words.precision, text=text
         )
     if published_day is not None:
         week = published_day - dt.timedelta(days=6)
         issues.append(
-            f"{owner}: date {given} {problem}; set to the week up to publication, {week}..{published_day}, precision week"
+            warning(
+                code,
+                f"{owner}: date {given} {problem}; set to the week up to publication, {week}..{published_day}, precision week",
+                about,
+            )
         )
         return IncidentDate(start=week.isoformat(), end=published_day.isoformat(), precision="week", text=text)
     year = dt.date.today().year
     issues.append(
-        f"{owner}: date {given} {problem} and the article has no publication date; set to {year}, precision year"
+        warning(
+            code,
+            f"{owner}: date {given} {problem} and the article has no publication date; set to {year}, precision year",
+            about,
+        )
     )
     return IncidentDate(start=f"{year}-01-01", end=f"{year}-12-31", precision="year", text=text)
 
 
 def assemble_incidents(
     draft: DraftIncidents, grounder: Grounder, published: str | None
-) -> tuple[list[Incident], list[str]]:
+) -> tuple[list[Incident], list[ExtractionWarning]]:
     """Incidents keyed by the model's own ids (renumbered later), and the issues met."""
-    issues: list[str] = []
+    issues: list[ExtractionWarning] = []
     incidents: list[Incident] = []
     seen_ids: set[str] = set()
     for item in draft.incidents:
         owner = f"incident {item.id}"
-        evidence = _spans(grounder, item.evidence, owner, issues)
+        evidence = _spans(grounder, item.evidence, owner, item.id, issues)
         if not evidence:
-            issues.append(f"{owner}: none of its evidence is in the article; the incident was dropped")
+            issues.append(
+                warning(
+                    WarningCode.INCIDENT_UNGROUNDED,
+                    f"{owner}: none of its evidence is in the article; the incident was dropped",
+                )
+            )
             continue
         item_id = item.id
         if item_id in seen_ids:
             item_id = _free_id("I", seen_ids | {i.id for i in draft.incidents})
-            issues.append(f"{owner}: the id is used twice; the second incident is {item_id}")
+            issues.append(
+                warning(
+                    WarningCode.ID_REUSED, f"{owner}: the id is used twice; the second incident is {item_id}", item_id
+                )
+            )
         seen_ids.add(item_id)
         event_type = item.event_type
         if not belongs(event_type, item.sub_event_type):
             event_type = EVENT_TYPE_OF[item.sub_event_type]
             issues.append(
-                f'{owner}: sub_event_type "{item.sub_event_type}" is not a kind of "{item.event_type}"; '
-                f'event_type was set to "{event_type}"'
+                warning(
+                    WarningCode.EVENT_TYPE_MISMATCH,
+                    f'{owner}: sub_event_type "{item.sub_event_type}" is not a kind of "{item.event_type}"; '
+                    f'event_type was set to "{event_type}"',
+                    item_id,
+                )
             )
-        date = _date(item.date, owner, published, grounder, issues)
+        date = _date(item.date, owner, item_id, published, grounder, issues)
         loc = item.location
         incidents.append(
             Incident(
@@ -288,8 +362,8 @@ def assemble_incidents(
                     precision=loc.precision,
                     text=own_words(grounder, loc.text),
                 ),
-                fatalities=_figures(item.fatalities, f"{owner} fatalities", grounder, issues),
-                injured=_figures(item.injured, f"{owner} injured", grounder, issues),
+                fatalities=_figures(item.fatalities, f"{owner} fatalities", item_id, grounder, issues),
+                injured=_figures(item.injured, f"{owner} injured", item_id, grounder, issues),
                 targets=list(item.targets),
                 weapons=list(item.weapons),
                 evidence=evidence,
@@ -300,12 +374,12 @@ def assemble_incidents(
 
 def assemble_actors(
     draft: DraftActorsAndAttributions, grounder: Grounder, incidents: list[Incident]
-) -> tuple[Assembled, list[str]]:
+) -> tuple[Assembled, list[ExtractionWarning]]:
     """Actors and attributions checked against the text and the incidents kept."""
     # validators call this once per attempt, and only the target lists below are changed: copied
     # alone, not the whole incident (a deep copy was a tenth of the client's CPU per request)
     incidents = [i.model_copy(update={"target_actor_ids": list(i.target_actor_ids)}) for i in incidents]
-    issues: list[str] = []
+    issues: list[ExtractionWarning] = []
     actors: list[Actor] = []
     kept_as: dict[str, str] = {}  # the model's id -> the id of the actor kept under it (ids renamed)
     merged_as: dict[str, str] = {}  # the model's id of a repeat -> the actor it was merged into
@@ -314,8 +388,12 @@ def assemble_actors(
         twin = next((a for a in actors if a.name.casefold() == item.name.casefold()), None)
         if twin is not None:
             issues.append(
-                f'{owner}: "{_short(item.name)}" is already listed as {twin.id}; list each actor once. '
-                f"The repeat was merged into {twin.id}"
+                warning(
+                    WarningCode.ACTOR_REPEATED,
+                    f'{owner}: "{_short(item.name)}" is already listed as {twin.id}; list each actor once. '
+                    f"The repeat was merged into {twin.id}",
+                    twin.id,
+                )
             )
             merged_as.setdefault(item.id, twin.id)
             twin.mentions += [
@@ -325,32 +403,55 @@ def assemble_actors(
         names = [item.name, *item.mentions]
         evidence = []
         by_number = any(isinstance(cited, int) for cited in item.evidence)
-        for span in _spans(grounder, item.evidence, owner, issues):
+        for span in _spans(grounder, item.evidence, owner, item.id, issues):
             mention = _mention_in(grounder, span, names) if by_number else span
             if mention is not None and _names_any(mention.quote, names):
                 evidence.append(mention)
             elif by_number:
                 issues.append(
-                    f'{owner}: the sentence cited ("{_short(span.quote, 60)}") does not name "{_short(item.name, 40)}"; '
-                    "cite a sentence that names the actor"
+                    warning(
+                        WarningCode.ACTOR_EVIDENCE_UNNAMED,
+                        f'{owner}: the sentence cited ("{_short(span.quote, 60)}") does not name "{_short(item.name, 40)}"; '
+                        "cite a sentence that names the actor",
+                        item.id,
+                    )
                 )
             else:
                 issues.append(
-                    f'{owner}: evidence "{_short(span.quote)}" does not name "{_short(item.name, 40)}"; quote words that name the actor'
+                    warning(
+                        WarningCode.ACTOR_EVIDENCE_UNNAMED,
+                        f'{owner}: evidence "{_short(span.quote)}" does not name "{_short(item.name, 40)}"; quote words that name the actor',
+                        item.id,
+                    )
                 )
         unfound = [m for m in item.mentions if not grounder.contains(m)]
         if unfound:
-            issues.append(f"{owner}: mentions {unfound} are not in the article; they were removed")
+            issues.append(
+                warning(
+                    WarningCode.MENTIONS_NOT_FOUND,
+                    f"{owner}: mentions {unfound} are not in the article; they were removed",
+                    item.id,
+                )
+            )
         mentions = [m for m in item.mentions if m not in unfound]
         if not evidence:
             evidence = _name_span(grounder, [item.name, *mentions])
         if not evidence:
-            issues.append(f'{owner}: "{_short(item.name)}" is not named in the article; the actor was dropped')
+            issues.append(
+                warning(
+                    WarningCode.ACTOR_NOT_NAMED,
+                    f'{owner}: "{_short(item.name)}" is not named in the article; the actor was dropped',
+                )
+            )
             continue
         actor_id = item.id
         if any(a.id == actor_id for a in actors):
             actor_id = _free_id("A", {a.id for a in actors} | {i.id for i in draft.actors})
-            issues.append(f"{owner}: the id is used twice; the second actor is {actor_id}")
+            issues.append(
+                warning(
+                    WarningCode.ID_REUSED, f"{owner}: the id is used twice; the second actor is {actor_id}", actor_id
+                )
+            )
         kept_as.setdefault(item.id, actor_id)
         actors.append(
             Actor(
@@ -369,7 +470,13 @@ def assemble_actors(
         backers = [same_as.get(ref, ref) for ref in actor.backed_by]
         unknown = [ref for ref in backers if ref not in actor_ids or ref == actor.id]
         if unknown:
-            issues.append(f"actor {actor.id}: backed_by names unknown actors {unknown}; they were removed")
+            issues.append(
+                warning(
+                    WarningCode.BACKER_UNKNOWN,
+                    f"actor {actor.id}: backed_by names unknown actors {unknown}; they were removed",
+                    actor.id,
+                )
+            )
         actor.backed_by = list(dict.fromkeys(ref for ref in backers if ref not in unknown))
 
     incident_ids = {i.id for i in incidents}
@@ -377,30 +484,50 @@ def assemble_actors(
     seen: dict[tuple, Attribution] = {}
     for number, item in enumerate(draft.attributions, start=1):
         owner = f"attribution {number} (incident {item.incident_id})"
-        evidence = _spans(grounder, item.evidence, owner, issues)
+        evidence = _spans(grounder, item.evidence, owner, item.incident_id, issues)
         if not evidence:
-            issues.append(f"{owner}: none of its evidence is in the article; dropped")
+            issues.append(
+                warning(WarningCode.ATTRIBUTION_UNGROUNDED, f"{owner}: none of its evidence is in the article; dropped")
+            )
             continue
         incident_id = item.incident_id
         if not incidents:
-            issues.append(f"{owner}: there is no incident to attribute; dropped")
+            issues.append(
+                warning(
+                    WarningCode.ATTRIBUTION_WITHOUT_INCIDENT, f"{owner}: there is no incident to attribute; dropped"
+                )
+            )
             continue
         if incident_id not in incident_ids:
             incident_id = _nearest_incident(evidence, incidents)
             issues.append(
-                f"{owner}: incident_id {item.incident_id} is not one of {sorted(incident_ids)}; "
-                f"moved to {incident_id}, whose evidence is nearest"
+                warning(
+                    WarningCode.ATTRIBUTION_INCIDENT_MOVED,
+                    f"{owner}: incident_id {item.incident_id} is not one of {sorted(incident_ids)}; "
+                    f"moved to {incident_id}, whose evidence is nearest",
+                    incident_id,
+                )
             )
         source = same_as.get(item.source_id, item.source_id) if item.source_id else None
         if source is not None and source not in actor_ids:
             issues.append(
-                f"{owner}: source_id {item.source_id} is not the id of a listed actor; set to null (the article's voice)"
+                warning(
+                    WarningCode.SOURCE_UNKNOWN,
+                    f"{owner}: source_id {item.source_id} is not the id of a listed actor; set to null (the article's voice)",
+                    incident_id,
+                )
             )
             source = None
         perpetrator = same_as.get(item.perpetrator_id, item.perpetrator_id) if item.perpetrator_id else None
         kind = item.kind
         if kind == "unknown" and perpetrator is not None:
-            issues.append(f'{owner}: kind "unknown" means no perpetrator is named; perpetrator_id was set to null')
+            issues.append(
+                warning(
+                    WarningCode.PERPETRATOR_WITH_UNKNOWN_KIND,
+                    f'{owner}: kind "unknown" means no perpetrator is named; perpetrator_id was set to null',
+                    incident_id,
+                )
+            )
             perpetrator = None
         elif perpetrator is None or perpetrator not in actor_ids:
             what = "null" if item.perpetrator_id is None else f"{item.perpetrator_id}, not the id of a listed actor"
@@ -415,17 +542,33 @@ def assemble_actors(
             ]
             if kind in ("claimed", "denied") and source is not None:
                 perpetrator = source  # who claims or denies it speaks of itself
-                issues.append(f"{owner}: perpetrator_id is {what}; set to {source}, who {kind} it")
+                issues.append(
+                    warning(
+                        WarningCode.PERPETRATOR_INFERRED,
+                        f"{owner}: perpetrator_id is {what}; set to {source}, who {kind} it",
+                        incident_id,
+                        source,
+                    )
+                )
             elif kind != "unknown" and len(named) == 1:
                 perpetrator = named[0]
                 issues.append(
-                    f"{owner}: perpetrator_id is {what}; set to {perpetrator}, the one listed actor its evidence names"
+                    warning(
+                        WarningCode.PERPETRATOR_INFERRED,
+                        f"{owner}: perpetrator_id is {what}; set to {perpetrator}, the one listed actor its evidence names",
+                        incident_id,
+                        perpetrator,
+                    )
                 )
             elif kind != "unknown":
                 perpetrator = None
                 issues.append(
-                    f"{owner}: perpetrator_id is {what} and its evidence names no single listed actor; "
-                    f'kind "{kind}" became "unknown"'
+                    warning(
+                        WarningCode.PERPETRATOR_NOT_FOUND,
+                        f"{owner}: perpetrator_id is {what} and its evidence names no single listed actor; "
+                        f'kind "{kind}" became "unknown"',
+                        incident_id,
+                    )
                 )
                 kind = "unknown"
             else:
@@ -434,7 +577,13 @@ def assemble_actors(
         if key in seen:
             first = seen[key]
             first.evidence += [span for span in evidence if span not in first.evidence]
-            issues.append(f"{owner}: repeats {first.id}; its evidence was merged into {first.id}")
+            issues.append(
+                warning(
+                    WarningCode.ATTRIBUTION_REPEATED,
+                    f"{owner}: repeats {first.id}; its evidence was merged into {first.id}",
+                    first.id,
+                )
+            )
             continue
         attributions.append(
             Attribution(
@@ -458,7 +607,12 @@ def assemble_actors(
                 ids.append(actor_id)
         else:
             issues.append(
-                f"target ({target.incident_id}, {target.actor_id}) names an unknown incident or actor; removed"
+                warning(
+                    WarningCode.TARGET_UNKNOWN,
+                    f"target ({target.incident_id}, {target.actor_id}) names an unknown incident or actor; removed",
+                    target.incident_id,
+                    actor_id,
+                )
             )
     return Assembled(incidents, actors, attributions), issues
 
@@ -502,6 +656,15 @@ def _name_span(grounder: Grounder, names: list[str]) -> list[Span]:
     return []
 
 
+def renumbering(result: Assembled) -> dict[str, str]:
+    """The ids `renumber` gives: each record's id now -> its id in the contract's order."""
+    return {
+        **{i.id: f"I{n}" for n, i in enumerate(result.incidents, start=1)},
+        **{a.id: f"A{n}" for n, a in enumerate(result.actors, start=1)},
+        **{t.id: f"T{n}" for n, t in enumerate(result.attributions, start=1)},
+    }
+
+
 def renumber(result: Assembled) -> Assembled:
     """Ids as the contract wants them, I1.., A1.., T1.., in order, references remapped."""
     incident_map = {i.id: f"I{n}" for n, i in enumerate(result.incidents, start=1)}
@@ -537,7 +700,7 @@ class CheckedIncidents(DraftIncidents):
         if "grounder" in context:
             _, issues = assemble_incidents(self, context["grounder"], context.get("published"))
             if issues:
-                raise ValueError("\n".join(issues))
+                raise ValueError("\n".join(issue.message for issue in issues))
         return self
 
 
@@ -548,5 +711,5 @@ class CheckedActors(DraftActorsAndAttributions):
         if "grounder" in context:
             _, issues = assemble_actors(self, context["grounder"], context.get("incidents", []))
             if issues:
-                raise ValueError("\n".join(issues))
+                raise ValueError("\n".join(issue.message for issue in issues))
         return self

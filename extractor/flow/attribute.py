@@ -33,7 +33,8 @@ from pydantic import BaseModel, ConfigDict, create_model
 from extractor.flow.frames import Statement
 from extractor.flow.ground import Grounder
 from extractor.flow.phrases import MEDIA, Name, described
-from extractor.schema import Actor, Attribution, Incident, Span
+from extractor.schema import Actor, Attribution, ExtractionWarning, Incident, Span, warning
+from extractor.taxonomy import WarningCode
 
 NEAR = 3  # sentences after an incident's last that may still speak of it
 MAX_QUESTIONS = 12  # per window: about 2 s each with the embedded 1.5B model
@@ -59,9 +60,10 @@ def link(
     incidents: Sequence[Incident],
     sentences_of: dict[str, set[int]],
     mentions_of: dict[str, list[tuple[int, int]]],
-) -> tuple[list[Linked], list[str]]:
+) -> tuple[list[Linked], list[ExtractionWarning]]:
     """Each statement with the incident it speaks of (see the module's docstring)."""
-    linked, notes = [], []
+    linked: list[Linked] = []
+    notes: list[ExtractionWarning] = []
     ids = [i.id for i in incidents]
     for statement in found:
         number = statement.sentence.number
@@ -86,7 +88,10 @@ def link(
             chosen = before[0][1]
         else:
             notes.append(
-                f"a {statement.kind} statement in sentence {number} names no incident the tool found; left out"
+                warning(
+                    WarningCode.STATEMENT_UNLINKED,
+                    f"a {statement.kind} statement in sentence {number} names no incident the tool found; left out",
+                )
             )
             continue
         linked.append(Linked(statement, chosen))
@@ -110,12 +115,12 @@ def _is_target(name: Name, targets: Sequence[str]) -> bool:
 
 def checked(
     linked: Sequence[Linked], targets_of: dict[str, list[str]], places_of: dict[str, set[str]] | None = None
-) -> tuple[list[Linked], list[str]]:
+) -> tuple[list[Linked], list[ExtractionWarning]]:
     """The statements that may stand (see the module's docstring), and notes on the others.
     `places_of` gives each incident's place and country names, folded: where, never who."""
     places_of = places_of or {}
     kept: list[Linked] = []
-    notes: list[str] = []
+    notes: list[ExtractionWarning] = []
     seen: set[tuple] = set()
     linked = [_unknowing(_cleared(item, linked)) for item in linked]
     for item in linked:
@@ -123,18 +128,42 @@ def checked(
         p = s.perpetrator
         where = f"sentence {s.sentence.number} ({item.incident_id})"
         if p is not None and MEDIA.search(p.name) and p.label != "PERSON":
-            notes.append(f'{where}: "{p.name}" reports, it is not taken for the perpetrator')
+            notes.append(
+                warning(
+                    WarningCode.STATEMENT_BY_MEDIA,
+                    f'{where}: "{p.name}" reports, it is not taken for the perpetrator',
+                    item.incident_id,
+                )
+            )
             continue
         if p is not None and _is_target(p, targets_of.get(item.incident_id, [])):
-            notes.append(f'{where}: "{p.name}" is what the incident hit, not who did it; left out')
+            notes.append(
+                warning(
+                    WarningCode.STATEMENT_NAMES_TARGET,
+                    f'{where}: "{p.name}" is what the incident hit, not who did it; left out',
+                    item.incident_id,
+                )
+            )
             continue
         if p is not None and described(p) and (s.kind in ("reported", "claimed", "denied") or s.plain and not s.hedged):
             # a description acts only where a frame accuses it ("Armed men carried out the
             # massacre", "Suspected gang members shot"), never in a claim, a denial or a plain report
-            notes.append(f'{where}: "{p.name}" describes, it does not name, who did it; left out')
+            notes.append(
+                warning(
+                    WarningCode.STATEMENT_NAMES_DESCRIPTION,
+                    f'{where}: "{p.name}" describes, it does not name, who did it; left out',
+                    item.incident_id,
+                )
+            )
             continue
         if p is not None and fold(p.name) in places_of.get(item.incident_id, set()):
-            notes.append(f'{where}: "{p.name}" is where the incident happened, not who did it; left out')
+            notes.append(
+                warning(
+                    WarningCode.STATEMENT_NAMES_PLACE,
+                    f'{where}: "{p.name}" is where the incident happened, not who did it; left out',
+                    item.incident_id,
+                )
+            )
             continue
         if (
             s.source is not None
@@ -153,8 +182,12 @@ def checked(
     for item in kept:
         if item.incident_id in unknown and item.statement.kind == "reported":
             notes.append(
-                f"sentence {item.statement.sentence.number} ({item.incident_id}): the article says nobody knows who "
-                "did it, so a perpetrator stated as fact is left out"
+                warning(
+                    WarningCode.STATEMENT_AGAINST_IGNORANCE,
+                    f"sentence {item.statement.sentence.number} ({item.incident_id}): the article says nobody knows "
+                    "who did it, so a perpetrator stated as fact is left out",
+                    item.incident_id,
+                )
             )
             continue
         out.append(item)
@@ -262,11 +295,11 @@ def guess_kind(name: Name) -> str:
 def attributions_from(
     decided: Sequence[tuple[Linked, float | None]],
     grounder: Grounder,
-) -> tuple[list[Attribution], list[Actor], list[str]]:
+) -> tuple[list[Attribution], list[Actor], list[ExtractionWarning]]:
     """Attributions (ids T1.. in order) and the actors they name (A1..), from the statements kept
     with their confidence (None: not asked, or no log-probabilities)."""
     actors: list[Actor] = []
-    notes: list[str] = []
+    notes: list[ExtractionWarning] = []
     found: list[Attribution] = []
 
     def actor_for(name: Name, sentence: Span) -> str:

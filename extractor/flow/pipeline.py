@@ -15,7 +15,7 @@ the article fail (ExtractionFailed, carrying the last completion, the attempt co
 spent). A transport failure (the server kept failing) fails the article at any stage, so that
 `--retry-failed` runs it again whole.
 
-`extract_cached` adds the cache around it.
+The cache and normalisation around it are `extractor.runs.article`'s.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from pydantic import BaseModel
 from extractor.articles.load import Article
 from extractor.articles.parse import parse
 from extractor.articles.sentences import Sentence, numbered
-from extractor.cache import Cache, cache_key
 from extractor.errors import ExtractionFailed, LLMError
 from extractor.flow import attribute, event_typing, frames, judge, phrases, prompts
 from extractor.flow.assemble import (
@@ -41,6 +40,7 @@ from extractor.flow.assemble import (
     assemble_actors,
     assemble_incidents,
     renumber,
+    renumbering,
 )
 from extractor.flow.draft import Caps, DraftActorsAndAttributions, DraftIncidents, capped, caps_for, cited
 from extractor.flow.events import Event, events_of, mentions
@@ -51,8 +51,18 @@ from extractor.flow.windows import merge_windows, windows_of
 from extractor.llm.client import Answer, AsyncLLMClient, LLMClient
 from extractor.llm.confidence import value_probability
 from extractor.normalise.timex import resolve_found
-from extractor.schema import ArticleExtraction, ArticleMeta, Incident, Provenance, Span, Usage
+from extractor.schema import (
+    ArticleExtraction,
+    ExtractionWarning,
+    Incident,
+    Provenance,
+    Span,
+    Usage,
+    renamed,
+    warning,
+)
 from extractor.settings import WINDOW_CHARS, Settings
+from extractor.taxonomy import WarningCode
 
 INCIDENT_TOKENS = 1536
 ACTOR_TOKENS = 1536
@@ -99,7 +109,9 @@ class ArticleFlow:
         default_factory=lambda: {"prompt_tokens": 0, "completion_tokens": 0, "cached_prompt_tokens": 0}
     )
 
-    def _settle(self, request: Request, answer: Answer, warnings: list[str], *, first: bool = True) -> BaseModel | None:
+    def _settle(
+        self, request: Request, answer: Answer, warnings: list[ExtractionWarning], *, first: bool = True
+    ) -> BaseModel | None:
         """The stage's usable draft: the validated answer, or what salvage keeps of the last one.
         A later stage (`first=False`) with nothing usable gives None and a warning; the first fails."""
         self.attempts += answer.attempts
@@ -112,15 +124,21 @@ class ArticleFlow:
             outcome = "failed" if draft is None else "salvaged"
             if draft is not None:
                 warnings.append(
-                    f"{request.stage}: no fully valid answer after {answer.attempts} attempts; kept what passed the checks"
+                    warning(
+                        WarningCode.STAGE_SALVAGED,
+                        f"{request.stage}: no fully valid answer after {answer.attempts} attempts; kept what passed the checks",
+                    )
                 )
-                warnings += [f"{request.stage}: {issue}" for issue in issues]
+                warnings += [issue.prefixed(f"{request.stage}: ") for issue in issues]
         self.calls.append(CallRecord(request.stage, answer.attempts, dict(answer.usage), answer.seconds, outcome))
         if draft is None and not first:
             last_error = answer.errors[-1] if answer.errors else "no answer"
             warnings.append(
-                f"{request.stage}: the model gave no usable answer after {answer.attempts} attempts "
-                f"({' '.join(last_error.split())[:200]}); the records of the earlier stages are kept"
+                warning(
+                    WarningCode.STAGE_LOST,
+                    f"{request.stage}: the model gave no usable answer after {answer.attempts} attempts "
+                    f"({' '.join(last_error.split())[:200]}); the records of the earlier stages are kept",
+                )
             )
             return None
         if draft is None:
@@ -144,16 +162,17 @@ class ArticleFlow:
         starts = [s.start_char for s in self._doc.sents] if self._doc is not None else None
         sentences = numbered(article.searchable_text, starts=starts)
         grounder = Grounder(article.searchable_text, raw=article.text, sentences=sentences)
-        warnings: list[str] = []
         windows = windows_of(sentences, self.window_chars)
         parts: list[Assembled] = []
+        told: list[tuple[int | None, list[ExtractionWarning]]] = []  # each window's part (if any) and warnings
         for number, window in enumerate(windows, start=1):
             where = (
                 f"window {number} of {len(windows)} (sentences {window[0].number}-{window[-1].number}): "
                 if len(windows) > 1
                 else ""
             )
-            found: list[str] = []
+            found: list[ExtractionWarning] = []
+            index: int | None = len(parts)
             try:
                 parts.append(
                     (
@@ -168,16 +187,30 @@ class ArticleFlow:
             except ExtractionFailed:
                 if len(windows) == 1 or (number == len(windows) and not any(p.incidents for p in parts)):
                     raise
-                found.append("the model gave no usable incidents for this window; the other windows are kept")
-            warnings += [where + w for w in found]
+                found.append(
+                    warning(
+                        WarningCode.WINDOW_LOST,
+                        "the model gave no usable incidents for this window; the other windows are kept",
+                    )
+                )
+                index = None
+            told.append((index, [w.prefixed(where) for w in found]))
+        notes: list[ExtractionWarning] = []
+        renames: list[dict[str, str]] = []
         if len(parts) > 1:
-            result, notes = merge_windows(parts)
-            warnings += notes
+            result, notes, renames = merge_windows(parts)
         else:
             result = parts[0] if parts else Assembled([], [], [])
+        # Warnings name records by the ids they had when the warning was made: as renumbered now.
+        warnings: list[ExtractionWarning] = []
+        for index, found in told:
+            if index is None or len(parts) > 1:
+                found = renamed(found, renames[index] if index is not None else {})
+            warnings += found
+        warnings = renamed(warnings + notes, renumbering(result))
         result = renumber(result)
         return ArticleExtraction(
-            article=meta(article),
+            article=article.meta(),
             incidents=result.incidents,
             actors=result.actors,
             attributions=result.attributions,
@@ -194,7 +227,7 @@ class ArticleFlow:
         )
 
     def _window(
-        self, window: list[Sentence] | None, grounder: Grounder, warnings: list[str], suffix: str
+        self, window: list[Sentence] | None, grounder: Grounder, warnings: list[ExtractionWarning], suffix: str
     ) -> Generator[Request, Answer, Assembled]:
         """Both stages over one window of the article (None: the whole article)."""
         article = self.article
@@ -251,7 +284,12 @@ class ArticleFlow:
         return result
 
     def _events(
-        self, view: prompts.View, shown: list[Sentence], grounder: Grounder, warnings: list[str], suffix: str
+        self,
+        view: prompts.View,
+        shown: list[Sentence],
+        grounder: Grounder,
+        warnings: list[ExtractionWarning],
+        suffix: str,
     ) -> Generator[Request, Answer, Assembled]:
         """A small model's incidents: events found by code in the parse (`extractor.flow.events`),
         each judged and typed by one small question (`extractor.flow.judge`), the rest computed."""
@@ -279,13 +317,19 @@ class ArticleFlow:
             answers.append(cast(judge.EventAnswer, answer) if answer is not None else _typed_by_rules(event))
         if len(events) > MAX_EVENTS:
             warnings.append(
-                f"{len(events) - MAX_EVENTS} more possible events were not asked about (at most {MAX_EVENTS})"
+                warning(
+                    WarningCode.EVENTS_NOT_ASKED,
+                    f"{len(events) - MAX_EVENTS} more possible events were not asked about (at most {MAX_EVENTS})",
+                )
             )
         for event, answer in zip(events, answers, strict=False):  # events beyond MAX_EVENTS were not asked
             if answer.happened == "no":
                 warnings.append(
-                    f"possible event in sentence {event.sentences[0].number} left out: the model judged that it did "
-                    "not happen (a threat, a plan or a general statement)"
+                    warning(
+                        WarningCode.EVENT_NOT_HAPPENED,
+                        f"possible event in sentence {event.sentences[0].number} left out: the model judged that it "
+                        "did not happen (a threat, a plan or a general statement)",
+                    )
                 )
         events = events[:MAX_EVENTS]
         dateline = next(iter(grounder.sentences.values())).shown if grounder.sentences else ""
@@ -314,7 +358,7 @@ class ArticleFlow:
         view: prompts.View,
         shown: list[Sentence],
         grounder: Grounder,
-        warnings: list[str],
+        warnings: list[ExtractionWarning],
         suffix: str,
     ) -> Generator[Request, Answer, Assembled]:
         """A small model's attributions: the statements read in the sentences' structure
@@ -364,8 +408,12 @@ class ArticleFlow:
                 continue
             if value.answer != question.options[0]:  # type: ignore[attr-defined]
                 warnings.append(
-                    f"attribution in sentence {sentence} ({question.linked.incident_id}) left out: the model read "
-                    f'"{value.answer}" where the sentence\'s grammar gives "{question.options[0]}"'  # type: ignore[attr-defined]
+                    warning(
+                        WarningCode.STATEMENT_UNCONFIRMED,
+                        f"attribution in sentence {sentence} ({question.linked.incident_id}) left out: the model read "
+                        f'"{value.answer}" where the sentence\'s grammar gives "{question.options[0]}"',  # type: ignore[attr-defined]
+                        question.linked.incident_id,
+                    )
                 )
                 continue
             confirmed[id(question.linked)] = value_probability(answer.content, answer.logprobs, "answer")
@@ -376,7 +424,11 @@ class ArticleFlow:
         return Assembled(incidents, actors, attributions)
 
     def _typed(
-        self, incidents: list[Incident], grounder: Grounder, warnings: list[str], texts: dict[str, str] | None = None
+        self,
+        incidents: list[Incident],
+        grounder: Grounder,
+        warnings: list[ExtractionWarning],
+        texts: dict[str, str] | None = None,
     ) -> list[Incident]:
         """The model's typing after the codebook's rules (`extractor.flow.event_typing`; for events
         found by code, typed from options the words proposed, only the mechanical rules and the
@@ -392,12 +444,17 @@ class ArticleFlow:
                 # Evidence with no word of violence at all: the whole article says what it is about.
                 instead = event_typing.not_political(" ".join(s.shown for s in grounder.sentences.values()))
             if instead:
-                warnings.append(f"{incident.id}: removed, not political violence: its evidence speaks of {instead}")
+                warnings.append(
+                    warning(
+                        WarningCode.NOT_POLITICAL_VIOLENCE,
+                        f"{incident.id}: removed, not political violence: its evidence speaks of {instead}",
+                    )
+                )
                 continue
             check = event_typing.kept if texts is not None else event_typing.checked
             event, sub, note = check(incident.event_type, incident.sub_event_type, text)
             if note:
-                warnings.append(f"{incident.id}: {note}")
+                warnings.append(warning(WarningCode.EVENT_TYPE_CODEBOOK, f"{incident.id}: {note}", incident.id))
             typed.append(incident.model_copy(update={"event_type": event, "sub_event_type": sub}))
         return typed
 
@@ -468,31 +525,22 @@ def _account(exc: LLMError, flow: ArticleFlow) -> None:
     exc.accounted(flow.article.id, flow.attempts, flow.usage)
 
 
-def _log_calls(flow: ArticleFlow, cache: Cache | None, key: str) -> None:
-    if cache is not None:
-        for call in flow.calls:
-            cache.log_call(key, flow.article.id, call.stage, call.attempts, call.usage, call.seconds, call.outcome)
-
-
-def extract_article(
-    article: Article, llm: LLMClient, *, cache: Cache | None = None, key: str = ""
-) -> ArticleExtraction:
-    """Grounded, checked records for one article (no cache lookup; see `extract_cached`)."""
-    flow = flow_for(article, llm.settings)
+def extract_article(article: Article, llm: LLMClient, *, flow: ArticleFlow | None = None) -> ArticleExtraction:
+    """Grounded, checked records for one article over a client (no cache, no normalisation: see
+    `extractor.runs.article`). `flow`: the flow to run, for a caller that reads its calls after."""
+    flow = flow or flow_for(article, llm.settings)
     try:
         return run_flow(flow, lambda r: llm.extract(r.checked, r.messages, r.context, r.max_tokens, r.logprobs))
     except LLMError as exc:
         _account(exc, flow)
         raise
-    finally:
-        _log_calls(flow, cache, key)
 
 
 async def extract_article_async(
-    article: Article, llm: AsyncLLMClient, *, cache: Cache | None = None, key: str = ""
+    article: Article, llm: AsyncLLMClient, *, flow: ArticleFlow | None = None
 ) -> ArticleExtraction:
     """`extract_article` over the async client."""
-    flow = flow_for(article, llm.settings)
+    flow = flow or flow_for(article, llm.settings)
     try:
         return await run_flow_async(
             flow, lambda r: llm.extract(r.checked, r.messages, r.context, r.max_tokens, r.logprobs)
@@ -500,106 +548,3 @@ async def extract_article_async(
     except LLMError as exc:
         _account(exc, flow)
         raise
-    finally:
-        _log_calls(flow, cache, key)
-
-
-def meta(article: Article) -> ArticleMeta:
-    return ArticleMeta(
-        id=article.id,
-        title=article.title,
-        source=article.source,
-        published=article.published,
-        url=article.url,
-        sha256=article.sha256,
-    )
-
-
-def key_for(article: Article, s: Settings) -> str:
-    return cache_key(
-        provider=s.provider,
-        model=s.model,
-        base_url=s.base_url,
-        prompt_version=prompts.prompt_version(),
-        params=s.params(),
-        text=article.text,
-        published=article.published,
-    )
-
-
-def from_cache(article: Article, cache: Cache | None, key: str) -> ArticleExtraction | None:
-    """The cached document for this article, marked as a cache hit, or None."""
-    stored = cache.get(key) if cache is not None else None
-    if stored is None:
-        return None
-    stored["article"] = meta(article).model_dump()  # same text, maybe another id or title
-    stored["provenance"]["cache_hit"] = True
-    return ArticleExtraction.model_validate(stored)
-
-
-def normalised_from_cache(article: Article, cache: Cache | None, key: str) -> ArticleExtraction | None:
-    """The cached document for this article, normalised, marked as a cache hit; or None. The
-    normalised form is kept in the cache too, and reused while normalisation is unchanged (its
-    fingerprint), so a cached re-run reads one validated document instead of normalising again."""
-    if cache is None:
-        return None
-    from extractor.normalise.document import fingerprint
-
-    kept = cache.get_normalised(key, fingerprint())
-    if kept is not None:
-        document = ArticleExtraction.model_validate_json(kept)
-        provenance = document.provenance.model_copy(update={"cache_hit": True}) if document.provenance else None
-        return document.model_copy(update={"article": meta(article), "provenance": provenance})
-    hit = from_cache(article, cache, key)
-    return None if hit is None else _normalised_and_kept(hit, article, cache, key)
-
-
-def kept_and_normalised(
-    document: ArticleExtraction, article: Article, cache: Cache | None, key: str
-) -> ArticleExtraction:
-    """A fresh answer into the cache, and its normalised form (kept there too, so the next run
-    need not normalise it again)."""
-    if cache is None:
-        return normalised(document, article)
-    cache.put(key, document.model_dump(mode="json"))
-    return _normalised_and_kept(document, article, cache, key)
-
-
-def _normalised_and_kept(document: ArticleExtraction, article: Article, cache: Cache, key: str) -> ArticleExtraction:
-    from extractor.normalise.document import fingerprint
-
-    done = normalised(document, article)
-    if not any(w.startswith("normalise: failed") for w in done.warnings):
-        cache.put_normalised(key, fingerprint(), done.model_dump_json())
-    return done
-
-
-def normalised(document: ArticleExtraction, article: Article) -> ArticleExtraction:
-    """The normalise stage (dates, places, actors; `extractor.normalise.document`). Drivers apply it after
-    the cache, which keeps the model's grounded answer, so a better gazetteer or actor registry
-    takes effect without calling the model again."""
-    from extractor.normalise.document import normalise
-
-    try:
-        return normalise(document, article)
-    except Exception as exc:  # noqa: BLE001 - a stage that fails keeps what the earlier stages found
-        problem = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
-        return document.model_copy(
-            update={
-                "warnings": [
-                    *document.warnings,
-                    f"normalise: failed ({problem}); the records are as the model's answer was checked, not normalised",
-                ]
-            }
-        )
-
-
-def extract_cached(
-    article: Article, settings: Settings, client: Callable[[], LLMClient], cache: Cache | None, *, refresh: bool = False
-) -> ArticleExtraction:
-    """`extract_article` behind the cache: a hit makes no call (the client is not even built)
-    and sets provenance.cache_hit."""
-    key = key_for(article, settings)
-    if not refresh and (hit := normalised_from_cache(article, cache, key)) is not None:
-        return hit
-    return kept_and_normalised(extract_article(article, client(), cache=cache, key=key), article, cache, key)

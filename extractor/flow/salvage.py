@@ -27,7 +27,12 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from extractor.llm.client import parse_json
-from extractor.taxonomy import EVENT_TYPE_OF, UNKNOWN_COUNTRY  # `extractor.normalise.places` computes the real code
+from extractor.schema import ExtractionWarning, warning
+from extractor.taxonomy import (
+    EVENT_TYPE_OF,
+    UNKNOWN_COUNTRY,
+    WarningCode,
+)  # `extractor.normalise.places` computes the real code
 
 UNREADABLE_DATE = "0000-00-00"  # not a calendar date: `extractor.flow.assemble` resolves it from the article
 
@@ -58,19 +63,23 @@ PLACEHOLDERS: dict[tuple[str, str], Callable[[dict], Any]] = {
 }
 
 
-def salvage(text: str | None, container: type[BaseModel]) -> tuple[BaseModel | None, list[str]]:
+def salvage(text: str | None, container: type[BaseModel]) -> tuple[BaseModel | None, list[ExtractionWarning]]:
     """The items of a last, invalid answer that still parse on their own, repaired where possible."""
     data = parse_json(text)
     if not isinstance(data, dict) or any(not isinstance(data.get(name) or [], list) for name in container.model_fields):
         return None, []  # not the shape asked for: nothing to salvage
     kept: dict[str, Any] = {name: [] for name in container.model_fields}
-    issues: list[str] = []
+    issues: list[ExtractionWarning] = []
     for name, field_info in container.model_fields.items():
         item_type = get_args(field_info.annotation)[0]  # list[X] -> X
         for number, item in enumerate(data.get(name) or [], start=1):
             value, notes = repaired_item(item_type, item)
-            issues += [f"{name[:-1]} {number} {note}" for note in notes]
-            if value is not None:
+            own_id = getattr(value, "id", None)
+            repairs = notes if value is not None else notes[:-1]  # a dropped item's last note says why
+            issues += [warning(WarningCode.ITEM_REPAIRED, f"{name[:-1]} {number} {note}", own_id) for note in repairs]
+            if value is None:
+                issues.append(warning(WarningCode.ITEM_UNFIT, f"{name[:-1]} {number} {notes[-1]}"))
+            else:
                 kept[name].append(value)
     # Each item is valid on its own; the container is not re-validated, so an over-long list from
     # a server without grammar limits is still kept rather than failing the whole stage.

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 
 from extractor.articles.sentences import Sentence
 from extractor.flow.assemble import Assembled
-from extractor.schema import Actor, Attribution, Incident, Span
+from extractor.schema import Actor, Attribution, ExtractionWarning, Incident, Span, warning
+from extractor.taxonomy import WarningCode
 
 OVERLAP_SENTENCES = 3
 
@@ -50,10 +51,11 @@ def _names(actor: Actor) -> set[str]:
     return {n.casefold() for n in (actor.name, *actor.mentions)}
 
 
-def merge_windows(parts: Sequence[Assembled]) -> tuple[Assembled, list[str]]:
+def merge_windows(parts: Sequence[Assembled]) -> tuple[Assembled, list[ExtractionWarning], list[dict[str, str]]]:
     """The records of all windows as one set, ids unique (I1.., A1.., T1.. in order of first
-    appearance), with a note for every merge."""
-    notes: list[str] = []
+    appearance), with a note for every merge, and for each part the ids its records now have."""
+    notes: list[ExtractionWarning] = []
+    renames: list[dict[str, str]] = []
     incidents: list[Incident] = []
     actors: list[Actor] = []
     attributions: list[Attribution] = []
@@ -67,7 +69,11 @@ def merge_windows(parts: Sequence[Assembled]) -> tuple[Assembled, list[str]]:
                 twin.weapons += [w for w in incident.weapons if w not in twin.weapons]
                 incident_as[incident.id] = twin.id
                 notes.append(
-                    f"window {number}: incident {incident.id} cites sentences of {twin.id} from an earlier window; merged into it"
+                    warning(
+                        WarningCode.WINDOW_MERGED,
+                        f"window {number}: incident {incident.id} cites sentences of {twin.id} from an earlier window; merged into it",
+                        twin.id,
+                    )
                 )
                 continue
             kept = incident.model_copy(deep=True, update={"id": f"I{len(incidents) + 1}", "target_actor_ids": []})
@@ -95,6 +101,7 @@ def merge_windows(parts: Sequence[Assembled]) -> tuple[Assembled, list[str]]:
             for target in incident.target_actor_ids:
                 if target in actor_as and actor_as[target] not in merged_incident.target_actor_ids:
                     merged_incident.target_actor_ids.append(actor_as[target])
+        attribution_as: dict[str, str] = {}
         for attribution in part.attributions:
             moved = attribution.model_copy(
                 deep=True,
@@ -110,9 +117,12 @@ def merge_windows(parts: Sequence[Assembled]) -> tuple[Assembled, list[str]]:
             )
             if twin is not None:
                 twin.evidence += [s for s in moved.evidence if s not in twin.evidence]
+                attribution_as[attribution.id] = twin.id
                 continue
             attributions.append(moved.model_copy(update={"id": f"T{len(attributions) + 1}"}))
+            attribution_as[attribution.id] = attributions[-1].id
+        renames.append({**incident_as, **actor_as, **attribution_as})
     # In order of appearance: a window's last incident may come after the next window's first.
     incidents.sort(key=lambda i: min(s.start for s in i.evidence))
     attributions.sort(key=lambda t: [i.id for i in incidents].index(t.incident_id))
-    return Assembled(incidents, actors, attributions), notes
+    return Assembled(incidents, actors, attributions), notes, renames

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extractor.errors import InputError
-from extractor.schema import Actor, ArticleExtraction, Attribution
+from extractor.schema import Actor, ArticleExtraction, Attribution, ExtractionWarning, renamed, warning
+from extractor.taxonomy import WarningCode
 
 REGISTRY_FILE = Path(__file__).resolve().parent.parent / "data" / "actors.json"
 _MINOR = frozenset("the of for and in al el".split())  # left out of acronyms and short forms
@@ -204,7 +205,14 @@ def merge_mentions(doc: ArticleExtraction, registry: Registry | None = None) -> 
             if root(a.id) != root(b.id) and (why := _same(a, b, actors, registry)):
                 keep, drop = sorted((root(a.id), root(b.id)), key=lambda x: int(x[1:]))
                 parent[drop] = keep
-                warnings.append(f'{drop} ("{names[drop]}") merged into {keep} ("{names[keep]}"): {why}')
+                warnings.append(
+                    warning(
+                        WarningCode.ACTOR_MERGED,
+                        f'{drop} ("{names[drop]}") merged into {keep} ("{names[keep]}"): {why}',
+                        drop,
+                        keep,
+                    )
+                )
     if all(root(a.id) == a.id for a in actors):
         return doc
     ids = {a.id: root(a.id) for a in actors}
@@ -229,7 +237,7 @@ def merge_mentions(doc: ArticleExtraction, registry: Registry | None = None) -> 
 
 
 def _rewrite(
-    doc: ArticleExtraction, ids: dict[str, str], actors: list[Actor], warnings: list[str]
+    doc: ArticleExtraction, ids: dict[str, str], actors: list[Actor], warnings: list[ExtractionWarning]
 ) -> ArticleExtraction:
     actors = [
         a.model_copy(update={"backed_by": [b for b in dict.fromkeys(ids[x] for x in a.backed_by) if b != a.id]})
@@ -252,15 +260,24 @@ def _rewrite(
             first = attributions[key]
             spans = {(s.start, s.end): s for s in [*first.evidence, *t.evidence]}
             attributions[key] = first.model_copy(update={"evidence": sorted(spans.values(), key=lambda s: s.start)})
-            warnings.append(f"{t.id} joined with {first.id}: the same attribution once its actors are merged")
+            warnings.append(
+                warning(
+                    WarningCode.ATTRIBUTION_JOINED,
+                    f"{t.id} joined with {first.id}: the same attribution once its actors are merged",
+                    t.id,
+                    first.id,
+                )
+            )
         else:
             attributions[key] = t
+    kept = {i.id: i.id for i in incidents} | {a.id: a.id for a in actors} | {t.id: t.id for t in attributions.values()}
     return doc.model_copy(
         update={
             "actors": actors,
             "incidents": incidents,
             "attributions": list(attributions.values()),
-            "warnings": warnings,
+            # the actors merged away, and the attributions joined, are named in the sentences alone
+            "warnings": renamed(warnings, {**ids, **kept}),
         }
     )
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from extractor.articles.load import DATE_PREFIX
 from extractor.articles.sentences import find_all, sentence_at
 from extractor.normalise.timex import Found, Relative, Resolved, find_expressions, ranked, relative, resolve_found
-from extractor.schema import ArticleExtraction, Incident, IncidentDate
-from extractor.taxonomy import DatePrecision
+from extractor.schema import ArticleExtraction, Incident, IncidentDate, warning
+from extractor.taxonomy import DatePrecision, WarningCode
 
 D = dt.timedelta
 
@@ -72,8 +72,12 @@ def resolve_dates(doc: ArticleExtraction, article_text: str) -> ArticleExtractio
         )
         if (old.start, old.end, old.precision) != (new.start, new.end, new.precision):
             warnings.append(
-                f"{incident.id}: date {old.start}..{old.end} from the model replaced by "
-                f'{new.start}..{new.end} resolved from "{found.words}"'
+                warning(
+                    WarningCode.DATE_RESOLVED,
+                    f"{incident.id}: date {old.start}..{old.end} from the model replaced by "
+                    f'{new.start}..{new.end} resolved from "{found.words}"',
+                    incident.id,
+                )
             )
         incidents.append(incident.model_copy(update={"date": new}))
     return doc.model_copy(update={"incidents": incidents, "warnings": warnings})

@@ -21,8 +21,8 @@ import functools
 
 from extractor.articles.sentences import find_all, sentence_at
 from extractor.normalise.gazetteer import REGION_WORDS, Gazetteer, Place, fold
-from extractor.schema import ArticleExtraction, Incident, Location
-from extractor.taxonomy import UNKNOWN_COUNTRY
+from extractor.schema import ArticleExtraction, Incident, Location, warning
+from extractor.taxonomy import UNKNOWN_COUNTRY, WarningCode
 
 
 def resolve_places(doc: ArticleExtraction, article_text: str, gazetteer: Gazetteer) -> ArticleExtraction:
@@ -30,24 +30,26 @@ def resolve_places(doc: ArticleExtraction, article_text: str, gazetteer: Gazette
     warnings = list(doc.warnings)
     incidents = []
     for incident in doc.incidents:
-        location, note = resolve_location(incident, article_text, gazetteer)
+        location, notes = resolve_location(incident, article_text, gazetteer)
         incidents.append(incident.model_copy(update={"location": location}))
-        if note:
-            warnings.append(f"{incident.id}: {note}")
+        warnings += [warning(code, f"{incident.id}: {note}", incident.id) for code, note in notes]
     return doc.model_copy(update={"incidents": incidents, "warnings": warnings})
 
 
-def resolve_location(incident: Incident, article_text: str, gazetteer: Gazetteer) -> tuple[Location, str | None]:
-    """The canonical location of one incident, and a note on what was done (or None)."""
+Note = tuple[WarningCode, str]  # what was done, and its sentence
+
+
+def resolve_location(incident: Incident, article_text: str, gazetteer: Gazetteer) -> tuple[Location, list[Note]]:
+    """The canonical location of one incident, and notes on what was done (none when nothing changed)."""
     loc = incident.location
     code, country_note = _country_code(loc, gazetteer, article_text)
     location, note = _resolve_location(incident, loc.model_copy(update={"country_code": code}), article_text, gazetteer)
-    return location, "; ".join(filter(None, (country_note, note))) or None
+    return location, [n for n in (country_note, note) if n is not None]
 
 
 def _resolve_location(
     incident: Incident, loc: Location, article_text: str, gazetteer: Gazetteer
-) -> tuple[Location, str | None]:
+) -> tuple[Location, Note | None]:
     code = loc.country_code
     base = loc.model_copy(update={"country_code": code, "country": gazetteer.country_name(code) or loc.country})
     region_hint = loc.precision == "region" or bool(REGION_WORDS.search(f"{loc.name} {loc.text or ''}"))
@@ -71,11 +73,17 @@ def _resolve_location(
             precision = loc.precision if loc.precision in ("place", "near") else "near"
         moved = _located(base, place, gazetteer, precision)
         same = fold(place.name) == fold(loc.name)
-        return moved, None if same else f'location "{loc.name}" is the gazetteer\'s "{place.name}"'
+        return moved, None if same else (
+            WarningCode.PLACE_RENAMED,
+            f'location "{loc.name}" is the gazetteer\'s "{place.name}"',
+        )
 
     near = nearest_named_place(incident, article_text, gazetteer, code)
     if near is None:
-        return base, f'location "{loc.name}" is not in the gazetteer and the text names no known place near it'
+        return base, (
+            WarningCode.PLACE_UNKNOWN,
+            f'location "{loc.name}" is not in the gazetteer and the text names no known place near it',
+        )
     place, both = near
     precision = "region" if place.kind == "admin1" or both else "near"
     if both:
@@ -84,7 +92,8 @@ def _resolve_location(
     moved = _located(base, place, gazetteer, precision).model_copy(update={"name": loc.name})
     where = "in the region of" if precision == "region" else "near"
     return moved, (
-        f'location "{loc.name}" is not in the gazetteer; placed {where} {place.name}, the nearest place the text names'
+        WarningCode.PLACE_NEAR,
+        f'location "{loc.name}" is not in the gazetteer; placed {where} {place.name}, the nearest place the text names',
     )
 
 
@@ -125,7 +134,7 @@ def _located(base: Location, place: Place, gazetteer: Gazetteer, precision: str)
     )
 
 
-def _country_code(loc: Location, gazetteer: Gazetteer, article_text: str = "") -> tuple[str, str | None]:
+def _country_code(loc: Location, gazetteer: Gazetteer, article_text: str = "") -> tuple[str, Note | None]:
     """The location's ISO code, computed rather than taken from the model, and a note when it
     differs from the model's. A location that is itself a country is in that country ("Syria" given
     with country "Iran"). When the country's name and the code disagree, the one in which the
@@ -156,8 +165,8 @@ def _country_code(loc: Location, gazetteer: Gazetteer, article_text: str = "") -
     code = code or given
     if code == given or given == UNKNOWN_COUNTRY and code is not None:  # a code the model was not asked for is no news
         return code, None
-    return (
-        code,
+    return code, (
+        WarningCode.COUNTRY_CODE_REPLACED,
         f'country code {given} ("{loc.country}") from the model replaced by {code}, {gazetteer.country_name(code)}',
     )
 

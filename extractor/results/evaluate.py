@@ -17,8 +17,8 @@ files and sums the articles (micro-averages: counts are added, then divided). Th
   name when it is the same place name (as above; MUC-4's "Lima : San Isidro" by either part);
   fatalities when the headline figure (best, else low, else high; null when not reported) is equal.
 - Grounding: the share of predicted spans whose quote equals text[start:end] (needs the article
-  text), the share aligned exactly, and the quotes dropped (warnings saying a quote is not in the
-  article).
+  text), the share aligned exactly, and the quotes dropped (warnings with the code
+  `quote_not_found`; a schema version 1 document's warnings have no codes, and count none).
 
 Gold from the development sets (MUC-4, CASE 2021) records less, and is scored on what it
 records:
@@ -44,9 +44,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from extractor.errors import InputError
-from extractor.flow.assemble import QUOTE_NOT_FOUND
 from extractor.results.read import ArticleTexts, Result, read_results
 from extractor.schema import GoldExtraction
+from extractor.taxonomy import WarningCode
 
 MATCH_THRESHOLD = 0.5
 FIELDS = ("event_type", "sub_event_type", "primary", "date", "country", "location", "fatalities", "kind", "hedged")
@@ -523,7 +523,7 @@ def grounding(pred: GoldExtraction, text: str | None) -> Grounding:
         for s in spans
         if s.alignment == "exact" or (s.alignment is None and text is not None and text[s.start : s.end] == s.quote)
     )
-    dropped = sum(1 for w in pred.warnings if QUOTE_NOT_FOUND in w)
+    dropped = sum(1 for w in pred.warnings if w.code == WarningCode.QUOTE_NOT_FOUND)
     return Grounding(spans=len(spans), verified=verified, exact=exact, dropped=dropped)
 
 

@@ -164,8 +164,12 @@ def _section(sid: str, result: Result, article: Article) -> str:
         f"from {result.origin}",
         f"sha256 {(doc.article.sha256 or 'none')[:12]}…",
     ]
-    warnings = [("warning", w) for w in doc.warnings] + [("review", n) for n in notes]
-    warn_items = "".join(f'<li class="{c}">{_e(w)}</li>' for c, w in warnings) or '<li class="muted">none</li>'
+    warnings = [
+        f'<li class="warning" data-code="{_e(w.code)}" data-ids="{_e(" ".join(w.ids))}">'
+        f'<span class="code">{_e(w.code)}</span> {_e(w.message)}</li>'
+        for w in doc.warnings
+    ] + [f'<li class="review">{_e(n)}</li>' for n in notes]
+    warn_items = "".join(warnings) or '<li class="muted">none</li>'
     return (
         f'<section class="result" id="{sid}"><header><h2>{_e(doc.article.id)}</h2>'
         f'<p class="muted">{_e(" · ".join(m for m in meta if m))}</p><p>{_e(_counts(doc))}</p></header>'

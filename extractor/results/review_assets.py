@@ -60,6 +60,7 @@ table.records tr.nospan { color: var(--muted); }
 ul.warnings { margin: 0; padding-left: 18px; font-size: 12.5px; }
 ul.warnings li.warning { color: #8a4b00; }
 ul.warnings li.review { color: #a0001c; }
+ul.warnings .code { font-family: ui-monospace, monospace; font-size: 11.5px; color: #555; }
 """
 
 JS = """

@@ -1,7 +1,8 @@
 """What `extractor extract` does, as one library call: inputs -> run -> outputs and progress.
 
-Opens the cache and (with a run name) the run store, builds the async client on first need,
-drives `runs.run_articles` on an event loop, and writes each finished document as it comes.
+Opens the run's context (`extractor.runs.context`: the cache, the run store with a run name, the
+client on first need), drives `runs.run_articles` on an event loop, and writes each finished
+document as it comes.
 
 Output of a named run: the run store is the record, the output file a view of it. When a run is
 resumed into the same JSONL file, the file is first rewritten from the store's finished articles,
@@ -22,14 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extractor.articles.load import count_inputs, iter_articles
-from extractor.cache import Cache, _public_url
 from extractor.errors import ConfigError, Interrupted
 from extractor.results.write import Writer, rewrite_lines
-from extractor.runs.concurrent import Outcome, RunContext, Totals, run_articles
-from extractor.runs.pricing import load_prices
+from extractor.runs.article import Outcome
+from extractor.runs.concurrent import Totals, run_articles
+from extractor.runs.context import RunContext, run_context
 from extractor.runs.progress import Progress
 from extractor.runs.store import DONE, RunStore
-from extractor.schema import ArticleExtraction
+from extractor.schema import (
+    ArticleExtraction,
+)
 from extractor.settings import Settings
 
 
@@ -40,16 +43,6 @@ class ExtractTotals:
     input_errors: int
     skipped: int
     failed_before: int = 0  # failed in an earlier run of the named run and not sent again
-
-
-def run_settings(settings: Settings) -> dict:
-    """What a run records about how it was made (nothing secret)."""
-    return {
-        "provider": settings.provider,
-        "model": settings.model,
-        "base_url": _public_url(settings.base_url),
-        "params": settings.params(),
-    }
 
 
 def extract_paths(
@@ -73,18 +66,16 @@ def extract_paths(
             "a named run writes JSONL (each article as it finishes)", hint="use --format jsonl, or a folder for -o"
         )
 
-    held = contextlib.ExitStack()  # the cache and the run store, closed however the run ends
-    cache = held.enter_context(Cache(settings.cache_file)) if settings.cache_file else None
-    store = held.enter_context(RunStore(settings.run_store)) if run else None
+    held = contextlib.ExitStack()  # the run's context and its workers, closed however the run ends
     writer = None
     try:
+        ctx = held.enter_context(run_context(settings, run=run, retry_failed=retry_failed))
         pool = held.enter_context(_worker_pool(settings)) if settings.workers > 1 else None
-        if store is not None and run is not None:
-            resumed = store.begin_run(run, run_settings(settings))
+        if ctx.store is not None and run is not None:
             target = Path(output) if output and output != "-" else None
             if target is not None and chosen == "jsonl" and not (target.is_dir() or str(output).endswith("/")):
-                if resumed or target.exists():
-                    rewrite_lines(target, (result for _, result in store.results(run)))
+                if ctx.resumed or target.exists():
+                    rewrite_lines(target, (result for _, result in ctx.store.results(run)))
                 writer = Writer(output, chosen, append=True)
         if writer is None:
             writer = Writer(output, chosen)
@@ -100,20 +91,9 @@ def extract_paths(
                 input_errors += 1
             progress.update(outcome)
 
-        ctx = RunContext(
-            settings=settings,
-            client=None,  # type: ignore[arg-type]  # _drive sets it, with the run's throttle
-            prices=load_prices(settings.prices_file),
-            cache=cache,
-            store=store,
-            run=run,
-            retry_failed=retry_failed,
-            refresh=settings.refresh,
-            pool=pool,
-        )
         try:
             with _sigterm_as_interrupt():
-                totals = asyncio.run(_drive(paths, ctx, on_outcome))
+                totals = asyncio.run(_drive(paths, ctx, on_outcome, pool))
         except KeyboardInterrupt:
             # The articles in flight are abandoned (the run store keeps them pending, so a resume
             # sends them); what finished is written below, and the message says how far it got.
@@ -171,24 +151,11 @@ def _resume_hint(run: str | None) -> str:
     return f"run {command} again: finished articles come from the cache"
 
 
-async def _drive(paths: list[str], ctx: RunContext, on_outcome) -> Totals:
-    from extractor.llm import client as llm
-    from extractor.llm.throttle import Throttle
-
-    throttle = Throttle(ctx.settings.concurrency, rpm=ctx.settings.rpm, tpm=ctx.settings.tpm)
-    built: list = []
-
-    def client():
-        if not built:
-            built.append(llm.build_async_client(ctx.settings, throttle, ctx.settings.concurrency))
-        return built[0]
-
-    ctx.client = client
+async def _drive(paths: list[str], ctx: RunContext, on_outcome, pool) -> Totals:
     try:
-        return await run_articles(iter_articles(paths), ctx, on_outcome)
+        return await run_articles(iter_articles(paths), ctx, on_outcome, pool.extract if pool is not None else None)
     finally:
-        if built:
-            await built[0].aclose()
+        await ctx.aclose()
 
 
 # Fields the gold model adds to the contract (results read with it never set them to True).

@@ -11,7 +11,8 @@ import sys
 import time
 from typing import TextIO
 
-from extractor.runs.concurrent import SKIPPED, Outcome, Totals
+from extractor.runs.article import Outcome
+from extractor.runs.concurrent import SKIPPED, Totals
 from extractor.runs.store import FAILED
 
 

@@ -55,11 +55,13 @@ from extractor.flow.draft import (
     DraftTarget,
 )
 from extractor.flow.ground import normalise as fold
-from extractor.flow.pipeline import extract_article, normalised
+from extractor.flow.pipeline import extract_article
 from extractor.llm.client import LLMClient
 from extractor.results.evaluate import MATCH_THRESHOLD, Score, _greedy, _names, incident_similarity, score_article
+from extractor.runs.article import normalised
 from extractor.schema import ArticleExtraction, GoldExtraction
 from extractor.settings import Settings
+from extractor.taxonomy import WarningCode
 from support.fakes import completion
 
 INCIDENTS, ACTORS = "incidents", "actors"
@@ -384,7 +386,8 @@ class OracleRun:
 
     @property
     def warnings(self) -> list[str]:
-        return list(self.doc.warnings) if self.doc is not None else []
+        """The sentences of the pipeline's warnings (to explain lost points to people)."""
+        return [w.message for w in self.doc.warnings] if self.doc is not None else []
 
 
 def load_article(path: str | Path) -> Article:
@@ -468,7 +471,8 @@ def _warnings_about(run: OracleRun, kind: str, gold_id: str) -> list[str]:
 
 
 def _stage_warnings(run: OracleRun) -> list[str]:
-    return [w for w in run.warnings if re.match(r"^\w+: no fully valid answer", w)]
+    found = run.doc.warnings if run.doc is not None else []
+    return [w.message for w in found if w.code == WarningCode.STAGE_SALVAGED]
 
 
 def lost_points(run: OracleRun) -> list[str]:

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from conftest import ROOT
 from support.fault_server import article_key
+from support.processes import STARTED_GROUPS
 
 KEY = "test-placeholder"  # not a real key, and not shaped like one
 TRANSPORT_ATTEMPTS = 4
@@ -128,11 +129,20 @@ def subprocess_env(**env_options) -> dict[str, str]:
 
 
 def start_subprocess(args: list[str], tmp: Path, **env_options) -> subprocess.Popen:
-    """`python -m extractor.cli ARGS` in the background; its output goes to tmp/stdout.txt and stderr.txt."""
+    """`python -m extractor.cli ARGS` in the background; its output goes to tmp/stdout.txt and stderr.txt.
+    It leads a process group of its own, so that the run's processes (its workers) can be found
+    again after it is killed (`group_members`), and none outlives the test (tests/conftest.py)."""
     with (tmp / "stdout.txt").open("ab") as stdout, (tmp / "stderr.txt").open("ab") as stderr:
-        return subprocess.Popen(
-            subprocess_command(args), cwd=ROOT, env=subprocess_env(**env_options), stdout=stdout, stderr=stderr
+        process = subprocess.Popen(
+            subprocess_command(args),
+            cwd=ROOT,
+            env=subprocess_env(**env_options),
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
         )
+    STARTED_GROUPS.append(process.pid)
+    return process
 
 
 def store_rows(store: Path, run: str) -> dict[str, tuple[str, str | None, int]]:
