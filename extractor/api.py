@@ -23,6 +23,7 @@ from extractor.errors import ExtractionFailed, ExtractorError, InputError
 from extractor.llm import client as llm_clients
 from extractor.llm.client import AsyncLLMClient, LLMClient
 from extractor.articles.load import Article, article_from_text
+from extractor.normalise.actors import use_registry_file
 from extractor.schema import ArticleExtraction
 from extractor.settings import Settings, resolve
 from extractor.cache import Cache
@@ -63,6 +64,7 @@ def extract(
     Raises `InputError` for unusable text and `LLMError` (`ExtractionFailed`, `TransportError`) when
     the model gives nothing usable."""
     chosen = settings or resolve(options)
+    use_registry_file(chosen.actors_file)
     item = _as_article(text_or_article, article_id, published)
     from extractor.flow.pipeline import extract_cached
 
@@ -95,6 +97,7 @@ async def extract_many_async(
     from extractor.runs.store import DONE, RunStore
 
     chosen = settings or resolve(options)
+    use_registry_file(chosen.actors_file)
     articles: list[Article | InputError] = []
     for number, item in enumerate(items, start=1):
         try:

@@ -495,6 +495,9 @@ def _batch_context(model, base_url, store, prices=None):
         }
     )
     from extractor.batch.commands import SDK_RETRIES
+    from extractor.normalise.actors import use_registry_file
+
+    use_registry_file(settings.actors_file)  # collect normalises as extract does
 
     client = openai.OpenAI(
         api_key=settings.api_key or "not-needed",

@@ -21,6 +21,8 @@ defaults. With no API key and no base URL the provider is the embedded local mod
 | EXTRACTOR_CACHE_DIR         | where cache.sqlite3 and assembled weights live        | user cache dir |
 | EXTRACTOR_THREADS           | CPU threads for the embedded model                    | usable cores   |
 | EXTRACTOR_DEBUG             | 1 shows tracebacks                                    | 0              |
+| EXTRACTOR_ACTORS            | your actor registry (JSON, the shape of extractor/data/actors.json); verdicts in `review --serve` extend it | actors.json in the user data dir |
+| EXTRACTOR_REVIEWER          | who the verdicts of `review --serve` are recorded as   | the login name |
 """
 
 from __future__ import annotations
@@ -81,6 +83,10 @@ class Settings:
     rpm: float | None = None
     tpm: float | None = None
     prices_file: Path | None = None
+    # The user's own actor registry, read after the shipped one when it exists; the names an
+    # analyst fixes or adds in `review --serve` are written to it (extractor.normalise.actors).
+    actors_file: Path = Path("actors.json")
+    reviewer: str = "analyst"
     use_cache: bool = True
     refresh: bool = False
     debug: bool = False
@@ -122,6 +128,22 @@ def default_run_store() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("extractor", appauthor=False)) / "runs.sqlite3"
+
+
+def default_actors_file() -> Path:
+    """The user's actor registry lives with the runs: it is their work, not cache."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("extractor", appauthor=False)) / "actors.json"
+
+
+def default_reviewer() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container's anonymous uid)
+        return "analyst"
 
 
 def usable_cores() -> int:
@@ -179,6 +201,8 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
     cache_dir = pick("cache_dir", "EXTRACTOR_CACHE_DIR")
     run_store = pick("run_store", "EXTRACTOR_RUN_STORE")
     prices = pick("prices", "EXTRACTOR_PRICES")
+    actors = pick("actors_file", "EXTRACTOR_ACTORS")
+    reviewer = " ".join(str(pick("reviewer", "EXTRACTOR_REVIEWER") or default_reviewer()).split())[:80]
     # The embedded model answers one request at a time in a process: more would only queue.
     concurrency = (
         1
@@ -237,6 +261,8 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
         rpm=_number(pick("rpm", "EXTRACTOR_RPM"), None, float, "requests per minute", 1, 1e9),
         tpm=_number(pick("tpm", "EXTRACTOR_TPM"), None, float, "tokens per minute", 1, 1e12),
         prices_file=Path(prices).expanduser() if prices else None,
+        actors_file=Path(actors).expanduser() if actors else default_actors_file(),
+        reviewer=reviewer or default_reviewer(),
         use_cache=not flags.get("no_cache", False),
         refresh=bool(flags.get("refresh", False)),
         debug=debug_wanted(pick("debug", "EXTRACTOR_DEBUG")),

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from extractor.errors import ConfigError, Interrupted
 from extractor.articles.load import count_inputs, iter_articles
+from extractor.normalise.actors import use_registry_file
 from extractor.results.write import Writer, rewrite_lines
 from extractor.runs.pricing import load_prices
 from extractor.runs.progress import Progress
@@ -73,6 +74,7 @@ def extract_paths(
             "a named run writes JSONL (each article as it finishes)", hint="use --format jsonl, or a folder for -o"
         )
 
+    use_registry_file(settings.actors_file)  # before the workers fork: they inherit it
     held = contextlib.ExitStack()  # the cache and the run store, closed however the run ends
     cache = held.enter_context(Cache(settings.cache_file)) if settings.cache_file else None
     store = held.enter_context(RunStore(settings.run_store)) if run else None

@@ -155,10 +155,12 @@ async def _serve(end: Connection, settings: Settings) -> None:
     from extractor.cache import Cache
     from extractor.llm import client as llm
     from extractor.llm.throttle import Throttle
+    from extractor.normalise.actors import use_registry_file
     from extractor.normalise.gazetteer import default_gazetteer
     from extractor.runs.concurrent import RunContext, extract_one
     from extractor.runs.pricing import load_prices
 
+    use_registry_file(settings.actors_file)  # a spawned worker inherits nothing
     loop = asyncio.get_running_loop()
     jobs: asyncio.Queue = asyncio.Queue()
 
