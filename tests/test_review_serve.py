@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 
 import support.browser as chromium
 from conftest import ROOT
-from support.review_run import Analyst, make_run
+from support.review_run import EXPECTED, Analyst, make_run, review_as_an_analyst
 from extractor.cli import app
 from extractor.results.read import ArticleTexts
 from extractor.results.review_server import TOKEN_HEADER, ReviewServer, ReviewSession
@@ -33,11 +33,6 @@ from extractor.runs.store import RunStore
 from extractor.schema import GoldExtraction
 
 SECTION = "r0"
-ISRAEL_CLAIM = (
-    "Israel’s military chief of staff strongly suggested that Israel was behind a strike on a truck convoy in "
-    "Syria in November"
-)
-ISFAHAN = "bomb-carrying drones targeted an Iranian defense factory in the central city of Isfahan"
 
 
 def invoke(*args):
@@ -314,69 +309,6 @@ def browser():
         yield b
 
 
-def review_as_an_analyst(analyst: Analyst) -> None:
-    """The whole review of the run, by clicks, selections and forms."""
-    for record, action in (("I1", "accept"), ("A1", "accept"), ("A2", "accept"), ("A3", "accept"), ("A4", "reject")):
-        analyst.decide(record, action)
-        assert not analyst.said_bad(), analyst.said()
-    assert analyst.status("T3") == "rejected"  # blamed the rejected "Iraq": rejected with it
-    analyst.decide("T1", "accept")
-    analyst.decide("T2", "accept")
-    # I2 says no one was killed where the article says at least 14
-    analyst.open_fix("I2")
-    analyst.fill("fatalities", "14", "14")
-    analyst.save()
-    analyst.wait_for("I2", "fixed")
-    # Sham FM reported it too: an actor the model missed
-    analyst.select("Sham FM radio station")
-    analyst.add_as("actor")
-    analyst.fill("name", "Sham FM")
-    analyst.fill("kind", "media")
-    analyst.fill("country_code", "SY")
-    analyst.save()
-    analyst.wait_for("A5", "added")
-    # Israel, and its hedged claim of the November strike
-    analyst.select("Israel", nth=2)
-    analyst.add_as("actor")
-    analyst.fill("kind", "state_forces")
-    analyst.fill("country_code", "IL")
-    analyst.save()
-    analyst.wait_for("A6", "added")
-    analyst.select(ISRAEL_CLAIM)
-    analyst.add_as("attribution")
-    analyst.fill("incident_id", "I2")
-    analyst.fill("perpetrator_id", "A6")
-    analyst.fill("kind", "claimed")
-    analyst.fill("hedged", True)
-    analyst.save()
-    analyst.wait_for("T4", "added")
-    # and the drone strike on Isfahan hours before
-    analyst.select(ISFAHAN)
-    analyst.add_as("incident")
-    analyst.fill("summary", "Drones struck a defense factory in Isfahan.")
-    analyst.fill("date", "2023-01-28", "2023-01-29", "day")
-    analyst.fill("location", "Isfahan", "", "Iran", "IR", "place", "", "")
-    analyst.fill("primary", False)
-    analyst.save()
-    analyst.wait_for("I3", "added")
-
-
-EXPECTED = {
-    "I1": "accepted",
-    "I2": "fixed",
-    "I3": "added",
-    "A1": "accepted",
-    "A2": "accepted",
-    "A3": "accepted",
-    "A4": "rejected",
-    "A5": "added",
-    "A6": "added",
-    "T1": "accepted",
-    "T2": "accepted",
-    "T3": "rejected",
-    "T4": "added",
-}
-
 SHOWN = "return Object.fromEntries([...document.querySelectorAll('tr[data-record]')].map(r => [r.dataset.record, r.dataset.status]))"
 
 
@@ -490,3 +422,50 @@ def test_a_page_on_another_origin_cannot_write_a_verdict_even_with_the_token(run
         elsewhere.shutdown()
         elsewhere.server_close()
     assert verdict_count(run) == 0
+
+
+@pytest.mark.browser
+def test_words_selected_after_astral_characters_and_a_crlf_get_python_offsets(tmp_path, monkeypatch, browser):
+    """The page counts code points, as Python does (JavaScript strings count UTF-16 units: an
+    emoji is two), and the text keeps its CR: the server finds the words at the offsets sent."""
+    tail = "\r\n\U0001f4e1\U0001f9ed Reported by Radio Rozana \U0001f30d and others.\r\n"
+    run = make_run(tmp_path, monkeypatch, tail=tail)
+    with served(run, tmp_path / "actors.json") as server:
+        analyst = Analyst(browser, SECTION)
+        analyst.open(server.url)
+        analyst.select("Radio Rozana")
+        analyst.add_as("actor")
+        analyst.fill("kind", "media")
+        analyst.save()
+        analyst.wait_for("A5", "added")
+    with RunStore(run.store) as store:
+        (added,) = [v for v in store.verdicts(run.name)[article_key(run)] if v.action == "add"]
+    with (run.articles / "convoy.txt").open(encoding="utf-8", newline="") as stream:
+        text = stream.read()  # CRs kept, as the article was read
+    (span,) = added.value["evidence"]
+    assert text[span["start"] : span["end"]] == span["quote"] == "Radio Rozana"
+    assert span["start"] == text.index("Radio Rozana")
+
+
+@pytest.mark.browser
+def test_the_screenshot_script_writes_a_1280x900_png_of_a_reviewed_run(tmp_path):
+    import importlib.util
+    import struct
+
+    if chromium.missing():
+        pytest.skip(f"the screenshot needs Debian's chromium and chromium-driver: {chromium.missing()}")
+    path = ROOT / "scripts" / "review_verdicts_screenshot.py"
+    spec = importlib.util.spec_from_file_location("review_verdicts_screenshot", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    data = script.main(tmp_path / "review-verdicts.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", data[16:24]) == (1280, 900)
+    assert not Path(os.environ["EXTRACTOR_ACTORS"]).exists()  # the script's registry stayed in its own folder
+
+
+def test_readme_verdicts_screenshot_is_committed():
+    import struct
+
+    data = (ROOT / "docs" / "review-verdicts.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", data[16:24]) == (1280, 900)
+    assert "docs/review-verdicts.png" in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -246,3 +246,22 @@ def test_quality_sums_the_reviews_and_describes_them():
     assert lines[0].startswith("review: 1 of 3 documents verified (2 reviewed), 14 verdicts by ana")
     assert "  incidents     precision 0.40  recall 1.00  (tp 2, fp 3, fn 0)" in lines
     assert lines[-1] == "fixes most often made: incident date 1"
+
+
+def test_an_attributions_confidence_is_shown_where_the_contract_has_it():
+    """The contract is to gain `confidence` (the model's answer probability) on attributions; the
+    page and the fix form show it when a record has it, and nothing breaks while none has."""
+    from extractor.results.review import _fields
+    from extractor.schema import Attribution
+
+    class WithConfidence(Attribution):  # the contract as it will be
+        confidence: float | None = None
+
+    plain = DOC.attributions[1]
+    sure = WithConfidence(**plain.model_dump(), confidence=0.834)
+    assert ["confidence", "0.83"] in _fields("attribution", sure, DOC, {})
+    assert not any(row[0] == "confidence" for row in _fields("attribution", plain, DOC, {}))
+    r = review(DOC, [])
+    assert "confidence" not in record_state(r, "T2")["values"]
+    r.document.attributions[1] = sure
+    assert record_state(r, "T2")["values"]["confidence"] == 0.834

@@ -9,12 +9,18 @@ header. Accept and reject repaint the record's row from the server's answer; a f
 record reloads the page (so it shows the records as the run store holds them) with that record
 selected. Offsets of selected words are counted in code points, as Python counts them.
 
-`document.body.dataset.verdicts` counts the verdicts the server confirmed, and
-`dataset.lastVerdictMs` is the last one's time from click to answer (after its commit): the tests
-and benchmarks/review_page.py read them.
+`document.body.dataset.verdicts` counts the verdicts the server confirmed,
+`dataset.lastVerdictMs` is the last one's time from click to answer (after its commit) and
+`dataset.readyMs` when every row had its controls: the tests and benchmarks/review_page.py read them.
 """
 
 CSS = """
+/* A run's page holds every article: the browser lays out only the texts and tables near the
+   screen (about four times faster to open with 500 records, benchmarks/review_page.py), the rest
+   as they come into view; find-in-page still finds their words. Not the whole section: its
+   containment would clip a record card or the add buttons below the article's last line. */
+.text { content-visibility: auto; contain-intrinsic-size: auto 900px; }
+.side { content-visibility: auto; contain-intrinsic-size: auto 600px; }
 .review-bar { margin: 4px 0 0; font-size: 13px; color: var(--muted); }
 .review-bar .progress { color: var(--ink); font-weight: 600; }
 .review-bar .said { margin-left: 8px; color: hsl(135 50% 30%); }
@@ -360,5 +366,6 @@ JS = """
 
   document.querySelectorAll("section.result[data-key]").forEach(setup);
   count();
+  document.body.dataset.readyMs = performance.now().toFixed(1);
 })();
 """

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,11 @@ from pathlib import Path
 from conftest import CONVOY
 from support.quoted import ACTORS, INCIDENTS
 
+ISRAEL_CLAIM = (
+    "Israel’s military chief of staff strongly suggested that Israel was behind a strike on a truck convoy in "
+    "Syria in November"
+)
+ISFAHAN = "bomb-carrying drones targeted an Iranian defense factory in the central city of Isfahan"
 FIRST_SENTENCE = (
     "Drones attacked a convoy of trucks in eastern Syria Sunday night shortly after it crossed into the country "
     "from Iraq"
@@ -56,9 +60,10 @@ class ReviewRun:
     output: Path  # what `extract -o` wrote
 
 
-def make_run(tmp: Path, monkeypatch, name: str = "r1", copies: int = 1) -> ReviewRun:
-    """`extractor extract` over the convoy article (`copies` of it, as reports report-1, ...)
-    into the run `name`, through the CLI with the fake model in place of a server."""
+def make_run(tmp: Path, monkeypatch, name: str = "r1", copies: int = 1, tail: str = "") -> ReviewRun:
+    """`extractor extract` over the convoy article (`copies` of it, as reports report-1, ...;
+    `tail` written after its text) into the run `name`, through the CLI with the fake model in
+    place of a server."""
     from typer.testing import CliRunner
 
     from extractor.cli import app
@@ -69,11 +74,11 @@ def make_run(tmp: Path, monkeypatch, name: str = "r1", copies: int = 1) -> Revie
     fake = patch_clients(monkeypatch, FakeModel())
     articles = tmp / "articles"
     articles.mkdir(exist_ok=True)
+    text = CONVOY.read_text(encoding="utf-8") + tail
     if copies == 1:
         source = articles / "convoy.txt"
-        shutil.copy(CONVOY, source)
+        source.write_text(text, encoding="utf-8", newline="")
     else:
-        text = CONVOY.read_text(encoding="utf-8")
         source = articles / "reports.jsonl"
         source.write_text(
             "".join(json.dumps({"id": f"report-{n}", "text": text}) + "\n" for n in range(1, copies + 1)),
@@ -193,3 +198,67 @@ class Analyst:
 
     def wait_for(self, record: str, status: str) -> None:
         self.wait(lambda: self.status(record) == status)
+
+
+def review_as_an_analyst(analyst: Analyst) -> None:
+    """The whole review of the run, by clicks, selections and forms."""
+    for record, action in (("I1", "accept"), ("A1", "accept"), ("A2", "accept"), ("A3", "accept"), ("A4", "reject")):
+        analyst.decide(record, action)
+        assert not analyst.said_bad(), analyst.said()
+    assert analyst.status("T3") == "rejected"  # blamed the rejected "Iraq": rejected with it
+    analyst.decide("T1", "accept")
+    analyst.decide("T2", "accept")
+    # I2 says no one was killed where the article says at least 14
+    analyst.open_fix("I2")
+    analyst.fill("fatalities", "14", "14")
+    analyst.save()
+    analyst.wait_for("I2", "fixed")
+    # Sham FM reported it too: an actor the model missed
+    analyst.select("Sham FM radio station")
+    analyst.add_as("actor")
+    analyst.fill("name", "Sham FM")
+    analyst.fill("kind", "media")
+    analyst.fill("country_code", "SY")
+    analyst.save()
+    analyst.wait_for("A5", "added")
+    # Israel, and its hedged claim of the November strike
+    analyst.select("Israel", nth=2)
+    analyst.add_as("actor")
+    analyst.fill("kind", "state_forces")
+    analyst.fill("country_code", "IL")
+    analyst.save()
+    analyst.wait_for("A6", "added")
+    analyst.select(ISRAEL_CLAIM)
+    analyst.add_as("attribution")
+    analyst.fill("incident_id", "I2")
+    analyst.fill("perpetrator_id", "A6")
+    analyst.fill("kind", "claimed")
+    analyst.fill("hedged", True)
+    analyst.save()
+    analyst.wait_for("T4", "added")
+    # and the drone strike on Isfahan hours before
+    analyst.select(ISFAHAN)
+    analyst.add_as("incident")
+    analyst.fill("summary", "Drones struck a defense factory in Isfahan.")
+    analyst.fill("date", "2023-01-28", "2023-01-29", "day")
+    analyst.fill("location", "Isfahan", "", "Iran", "IR", "place", "", "")
+    analyst.fill("primary", False)
+    analyst.save()
+    analyst.wait_for("I3", "added")
+
+
+EXPECTED = {
+    "I1": "accepted",
+    "I2": "fixed",
+    "I3": "added",
+    "A1": "accepted",
+    "A2": "accepted",
+    "A3": "accepted",
+    "A4": "rejected",
+    "A5": "added",
+    "A6": "added",
+    "T1": "accepted",
+    "T2": "accepted",
+    "T3": "rejected",
+    "T4": "added",
+}
