@@ -328,6 +328,10 @@ def test_an_analyst_reviews_a_run_in_the_browser_and_nothing_is_lost(run, tmp_pa
         analyst.open(server.url)
         assert browser.run(SHOWN) == EXPECTED
         assert "13 of 13 records verified" in browser.run("return document.querySelector('.review-bar').textContent")
+        # The fix form of an attribution that names a rejected actor still shows that actor
+        analyst.open_fix("T3")
+        shown = "return document.querySelector('#r0 .review-form [data-attr=perpetrator_id] select').value"
+        assert browser.run(shown) == "A4"
         # A bad fix in the form: the server's one-line error in the form, and nothing changes
         analyst.open_fix("I1")
         analyst.fill("date", "2023-03-01", "2023-03-01")

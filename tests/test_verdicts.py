@@ -261,7 +261,7 @@ def test_an_attributions_confidence_is_shown_where_the_contract_has_it():
     sure = WithConfidence(**plain.model_dump(), confidence=0.834)
     assert ["confidence", "0.83"] in _fields("attribution", sure, DOC, {})
     assert not any(row[0] == "confidence" for row in _fields("attribution", plain, DOC, {}))
-    r = review(DOC, [])
+    r = review(DOC.model_copy(deep=True), [])
     assert "confidence" not in record_state(r, "T2")["values"]
     r.document.attributions[1] = sure
     assert record_state(r, "T2")["values"]["confidence"] == 0.834

@@ -215,6 +215,7 @@ JS = """
         read = function () { return st.value; };
       } else if (attr === "perpetrator_id" || attr === "source_id" || attr === "incident_id") {
         var ids = attr === "incident_id" ? records("incident") : [""].concat(records("actor"));
+        if (value && ids.indexOf(value) < 0) ids.push(value);  // a rejected one stays shown while it is the value
         var none = attr === "perpetrator_id" ? "nobody named" : "the article, in its own voice";
         var labels = ids.map(function (rid) {
           if (rid === "") return none;

@@ -155,6 +155,8 @@ class Review:
             if s in statuses or (rejected_incidents and s == "rejected" and rid.startswith("I"))
         }
         doc = self.document
+        if len(keep) == len(self.status):
+            return doc  # every record stays: nothing to take out
         incidents = {i.id for i in doc.incidents if i.id in keep}
         actors = {a.id for a in doc.actors if a.id in keep}
         data = doc.model_dump(mode="json")
@@ -186,6 +188,10 @@ class Review:
 
 def review(doc: ArticleExtraction, verdicts: Iterable[Verdict]) -> Review:
     """The records of `doc` with `verdicts` applied in order (see the module docstring)."""
+    verdicts = list(verdicts)
+    if not verdicts:  # most of a run: nothing to apply, nothing to copy
+        status = {r.id: "unverified" for level in LEVELS for r in getattr(doc, LIST_OF[level])}
+        return Review(doc, doc, status)
     data = doc.model_dump(mode="json")
     records: dict[str, tuple[str, dict]] = {r["id"]: (level, r) for level in LEVELS for r in data[LIST_OF[level]]}
     said: dict[str, str] = {}  # record id -> "accepted" | "rejected", the latest verdict's word
