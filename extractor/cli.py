@@ -364,7 +364,7 @@ def _serve_review(
     results: list[str], articles: Optional[list[Path]], store: Optional[Path], port: int, browse: bool, reviewer
 ) -> None:
     from extractor.errors import ConfigError
-    from extractor.results.review_server import serve
+    from extractor.runs.review_server import serve
     from extractor.results.verdicts import describe
     from extractor.settings import resolve
 

@@ -32,7 +32,7 @@ def main(out: Path, width: int = 1280, height: int = 900) -> Path:
     from support.review_run import Analyst, make_run, review_as_an_analyst
 
     from extractor.results.read import ArticleTexts
-    from extractor.results.review_server import ReviewServer, ReviewSession
+    from extractor.runs.review_server import ReviewServer, ReviewSession
     from extractor.runs.store import RunStore
 
     reason = missing()

@@ -28,7 +28,7 @@ from conftest import ROOT
 from support.review_run import EXPECTED, Analyst, make_run, review_as_an_analyst
 from extractor.cli import app
 from extractor.results.read import ArticleTexts
-from extractor.results.review_server import TOKEN_HEADER, ReviewServer, ReviewSession
+from extractor.runs.review_server import TOKEN_HEADER, ReviewServer, ReviewSession
 from extractor.runs.store import RunStore
 from extractor.schema import GoldExtraction
 

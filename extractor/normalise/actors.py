@@ -124,6 +124,7 @@ def _read(path: Path) -> list[RegistryEntry]:
 
 _configured: Registry | None = None  # what `default_registry` gives; set by `use_registry_file`
 _user_files: tuple[Path, ...] = ()
+_user_bytes: tuple[bytes, ...] = ()  # their content when last read
 
 
 def default_registry() -> Registry:
@@ -139,13 +140,15 @@ def use_registry_file(path: Path | None) -> Registry:
     """From now on in this process, the shipped registry extended by `path` (the user's own, the
     settings' `actors_file`) when that file exists. Read here, at the start of a run, so that a
     malformed file is one error before any article, not a failed normalisation per article."""
-    global _configured, _user_files
+    global _configured, _user_files, _user_bytes
     files = (Path(path),) if path is not None and Path(path).is_file() else ()
     _configured = load_registry(*files)
-    _user_files = files
-    from extractor.normalise import document  # imports this module: imported here, when used
+    read = tuple(p.read_bytes() for p in files)
+    if (files, read) != (_user_files, _user_bytes):  # another file, or the same one changed
+        _user_files, _user_bytes = files, read
+        from extractor.normalise import document  # imports this module: imported here, when used
 
-    document.fingerprint.cache_clear()
+        document.fingerprint.cache_clear()
     return _configured
 
 

@@ -72,7 +72,7 @@ def write_review(
 
 @dataclass(frozen=True)
 class Serving:
-    """What the page adds when `extractor review --serve` serves it (extractor.results.review_server):
+    """What the page adds when `extractor review --serve` serves it (extractor.runs.review_server):
     each document's key in the run store and its records' review states (`verdicts.record_state`),
     the page's settings (run, reviewer, the contract's choices), and the verdict script and styles,
     allowed by hash like the page's own script, with requests to the page's own origin only."""
