@@ -248,20 +248,26 @@ def test_quality_sums_the_reviews_and_describes_them():
     assert lines[-1] == "fixes most often made: incident date 1"
 
 
-def test_an_attributions_confidence_is_shown_where_the_contract_has_it():
-    """The contract is to gain `confidence` (the model's answer probability) on attributions; the
-    page and the fix form show it when a record has it, and nothing breaks while none has."""
+def test_an_attributions_confidence_is_shown_and_is_not_the_analysts():
+    """`confidence`, the model's answer probability, is shown by the page and the fix form where an
+    attribution has one; it goes when the analyst names another perpetrator, and from gold."""
     from extractor.results.review import _fields
-    from extractor.schema import Attribution
 
-    class WithConfidence(Attribution):  # the contract as it will be
-        confidence: float | None = None
-
-    plain = DOC.attributions[1]
-    sure = WithConfidence(**plain.model_dump(), confidence=0.834)
-    assert ["confidence", "0.83"] in _fields("attribution", sure, DOC, {})
-    assert not any(row[0] == "confidence" for row in _fields("attribution", plain, DOC, {}))
-    r = review(DOC.model_copy(deep=True), [])
-    assert "confidence" not in record_state(r, "T2")["values"]
-    r.document.attributions[1] = sure
+    doc = DOC.model_copy(deep=True)
+    plain = doc.attributions[1]
+    doc.attributions[1] = sure = plain.model_copy(update={"confidence": 0.834})
+    assert ["confidence", "0.83"] in _fields("attribution", sure, doc, {})
+    assert not any(row[0] == "confidence" for row in _fields("attribution", plain, doc, {}))
+    r = review(doc, [])
     assert record_state(r, "T2")["values"]["confidence"] == 0.834
+    assert "confidence" not in record_state(r, "T1")["values"]
+    verdict, r = check_verdict(
+        doc,
+        [],
+        ask(record="T2", action="fix", field="perpetrator", value={"perpetrator_id": "A3"}),
+        TEXT,
+        reviewer="ana",
+    )
+    assert r.document.attributions[1].confidence is None
+    verdict, r = check_verdict(doc, [], ask(record="T2", action="accept"), TEXT, reviewer="ana")
+    assert r.document.attributions[1].confidence == 0.834  # accepted as it was

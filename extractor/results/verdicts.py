@@ -183,6 +183,9 @@ class Review:
         if not self.verified:
             return None
         data = self.kept(VERIFIED).model_dump(mode="json", exclude={"provenance", "warnings"})
+        for t in data["attributions"]:
+            if t.get("confidence") is not None:
+                t["confidence"] = None  # a model's certainty: no gold answer has one
         return GoldExtraction.model_validate(data)
 
 
@@ -254,7 +257,8 @@ def _status(said: str | None, added: bool, fixed: bool) -> str:
 def _patch(record: dict, level: str, name: str, value: dict) -> None:
     """Set a fixed field's attributes; a nested value (date, location, fatalities) is merged
     over the record's, so what the form does not show (the date's words) stays. An actor's
-    former name stays among its mentions: the article calls it that."""
+    former name stays among its mentions: the article calls it that. A fixed perpetrator has no
+    confidence: the model's was for its own answer."""
     former = record.get("name")
     for attr in FIXABLE[level][name]:
         new, old = value[attr], record.get(attr)
@@ -265,6 +269,8 @@ def _patch(record: dict, level: str, name: str, value: dict) -> None:
             record[attr] = merged
         else:
             record[attr] = new
+    if level == "attribution" and name == "perpetrator" and record.get("confidence") is not None:
+        record["confidence"] = None  # the model's certainty of its own answer, not of the analyst's
     if level == "actor" and name == "name" and former and former != record["name"]:
         mentions = [*record.get("mentions", []), former]
         record["mentions"] = [m for m in dict.fromkeys(mentions) if m != record["name"]]
