@@ -473,3 +473,12 @@ def test_readme_verdicts_screenshot_is_committed():
     data = (ROOT / "docs" / "review-verdicts.png").read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", data[16:24]) == (1280, 900)
     assert "docs/review-verdicts.png" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_registry_that_cannot_be_written_loses_no_verdict(run, tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    with served(run, blocked / "actors.json") as server:
+        answer = send(server, run, record="A4", action="fix", field="name", value={"name": "Iraqi border guards"})
+    assert "the verdict is saved, but the actor registry is not" in answer["message"]
+    assert answer["status"] == "fixed" and verdict_count(run) == 1

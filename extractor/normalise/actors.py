@@ -18,6 +18,7 @@ country, by the incidents they take part in, are coded external_forces, as ACLED
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -193,7 +194,8 @@ def add_to_registry_file(
         partial.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         os.replace(partial, path)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # nothing to clean where the folder could not be made
+            partial.unlink(missing_ok=True)
         raise InputError(
             str(path), f"cannot be written ({exc.strerror})", hint="set EXTRACTOR_ACTORS to a writable file"
         ) from None

@@ -113,15 +113,9 @@ class ReviewSession:
             earlier = self.store.verdicts(self.run, request.article).get(request.article, [])
             verdict, after = check_verdict(doc, earlier, request, article.text, reviewer=self.reviewer)
             self.store.add_verdict(self.run, request.article, verdict)
+            registry = self._name_in_registry(verdict, after)  # under the lock: one writer of the file
         message = f"{verdict.record} {after.status[verdict.record]}" + (f" ({verdict.field})" if verdict.field else "")
-        entry = registry_entry(verdict, after)
-        registry = None
-        if entry is not None:
-            try:
-                add_to_registry_file(self.actors_file, *entry)
-                registry = f"{entry[0]} is in your actor registry ({self.actors_file})"
-            except ExtractorError as exc:
-                registry = f"the verdict is saved, but the actor registry is not: {exc.one_line()}"
+        if registry:
             message += f"; {registry}"
         return {
             "record": verdict.record,
@@ -130,6 +124,17 @@ class ReviewSession:
             "registry": registry,
             "states": {rid: record_state(after, rid) for rid in after.status},
         }
+
+    def _name_in_registry(self, verdict, after) -> str | None:
+        """An actor's name fixed or added goes into the user's registry; what became of it, or None."""
+        entry = registry_entry(verdict, after)
+        if entry is None:
+            return None
+        try:
+            add_to_registry_file(self.actors_file, *entry)
+        except ExtractorError as exc:
+            return f"the verdict is saved, but the actor registry is not: {exc.one_line()}"
+        return f"{entry[0]} is in your actor registry ({self.actors_file})"
 
 
 class ReviewServer(ThreadingHTTPServer):
