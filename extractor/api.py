@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from extractor.articles.load import Article, article_from_text
 from extractor.errors import ExtractionFailed, ExtractorError, InputError
 from extractor.llm.client import AsyncLLMClient, LLMClient
+from extractor.normalise.actors import use_registry_file
 from extractor.schema import ArticleExtraction
 from extractor.settings import Settings, resolve
 
@@ -64,6 +65,7 @@ def extract(
     from extractor.runs.context import run_context
 
     chosen = settings or resolve(options)
+    use_registry_file(chosen.actors_file)
     item = _as_article(text_or_article, article_id, published)
     with run_context(chosen, client=client) as ctx:  # the client is built on first need: a cache hit builds none
         return through(item, ctx)
@@ -87,6 +89,7 @@ async def extract_many_async(
     from extractor.runs.store import DONE
 
     chosen = settings or resolve(options)
+    use_registry_file(chosen.actors_file)
     articles: list[Article | InputError] = []
     for number, item in enumerate(items, start=1):
         try:

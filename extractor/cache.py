@@ -93,14 +93,19 @@ def cache_key(
 
 
 def open_database(
-    path: Path, owner: str, migrations: tuple[str, ...], *, legacy: dict[int, dict[str, int]] | None = None
+    path: Path,
+    owner: str,
+    migrations: tuple[str, ...],
+    *,
+    legacy: dict[int, dict[str, int]] | None = None,
+    any_thread: bool = False,
 ) -> sqlite3.Connection:
     """A connection in autocommit mode, WAL, with `owner`'s migrations applied (`migrate`). WAL
     keeps every committed transaction through a kill -9, and lets other processes read while one
     writes; synchronous=NORMAL skips the fsync per commit, which only an OS crash or power loss
-    could make matter."""
+    could make matter. `any_thread`: usable from several threads, one at a time (the caller locks)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+    db = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=not any_thread)
     db.execute("PRAGMA busy_timeout = 30000")
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")

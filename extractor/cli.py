@@ -381,8 +381,27 @@ def review(
     store: Annotated[
         Path | None, typer.Option("--store", help="Run store file, for run names. [env: EXTRACTOR_RUN_STORE]")
     ] = None,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Serve one run's page on 127.0.0.1 and record verdicts (accept, reject, fix, add) in the run store as they are made.",
+        ),
+    ] = False,
+    port: Annotated[int, typer.Option(help="With --serve: the port (0: any free one).", min=0, max=65535)] = 0,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="With --serve: do not open a browser.")] = False,
+    reviewer: Annotated[
+        str | None,
+        typer.Option(
+            help="With --serve: who the verdicts are recorded as. [env: EXTRACTOR_REVIEWER; default: the login name]"
+        ),
+    ] = None,
 ) -> None:
-    """Write a self-contained HTML page showing every record beside its evidence in the article."""
+    """Write a self-contained HTML page showing every record beside its evidence in the article;
+    with --serve, review a run: verdicts are written to the run store, actor names to your registry."""
+    if serve:
+        _serve_review(results, articles, store, port, not no_browser, reviewer)
+        return
     import tempfile
 
     from extractor.results.review import write_review
@@ -405,6 +424,52 @@ def review(
     _say(f"wrote {output} ({count} article{'s' if count != 1 else ''})")
 
 
+def _serve_review(
+    results: list[str], articles: list[Path] | None, store: Path | None, port: int, browse: bool, reviewer
+) -> None:
+    from extractor.errors import ConfigError
+    from extractor.results.verdicts import describe
+    from extractor.runs.review_server import serve
+    from extractor.settings import resolve
+
+    if len(results) != 1 or Path(results[0]).exists():
+        raise ConfigError(
+            "--serve reviews one run: its verdicts are kept in the run store",
+            hint="give one run name (see `extractor runs list`); result files have no run store",
+        )
+    if not articles:
+        raise ConfigError(
+            "--serve needs --articles: the run store keeps results, not article texts",
+            hint="pass --articles with the files or folders the run read",
+        )
+    settings = resolve({"run_store": str(store) if store else None, "reviewer": reviewer})
+
+    def ready(server) -> None:
+        _say(f"reviewing run {results[0]} as {settings.reviewer} at {server.url}")
+        _say("every verdict is saved as it is made; Ctrl-C stops the server")
+        if browse:
+            import webbrowser
+
+            webbrowser.open(server.url)
+
+    quality = serve(
+        results[0],
+        settings.run_store,
+        list(articles or []),
+        reviewer=settings.reviewer,
+        actors_file=settings.actors_file,
+        port=port,
+        on_ready=ready,
+    )
+    from extractor.runs.store import RunStore
+
+    with RunStore(settings.run_store) as runs:
+        summary = runs.summary(results[0])
+        done = summary.done if summary is not None else 0
+    for line in describe(quality, done):
+        _say(line)
+
+
 class ExportFormat(str, Enum):
     jsonl = "jsonl"
     csv = "csv"
@@ -417,6 +482,35 @@ StoreOption = Annotated[
         "--store", help="Run store file. [env: EXTRACTOR_RUN_STORE; default: runs.sqlite3 in the user data dir]"
     ),
 ]
+
+
+def _reviewed(run: str, store_path: Path, **options):
+    """A run's documents as reviewed, with their records' statuses: an unknown run is an error
+    now; the documents stream later, the store open while they are read."""
+    from extractor.runs.reviewed import reviewed_documents
+    from extractor.runs.store import RunStore
+
+    _known_run(run, store_path)
+
+    def documents():
+        with RunStore(store_path) as runs:
+            yield from reviewed_documents(runs, run, **options)
+
+    return documents()
+
+
+def _known_run(run: str, store_path: Path) -> None:
+    from extractor.errors import InputError
+    from extractor.runs.store import RunStore
+
+    with RunStore(store_path) as runs:
+        if runs.summary(run) is None:
+            known = ", ".join(s.name for s in runs.runs()[:10]) or "none yet"
+            raise InputError(
+                run,
+                f"is neither a run in {store_path} nor a results file",
+                hint=f"known runs: {known}; see `extractor runs list`",
+            )
 
 
 def _store_path(store: Path | None) -> Path:
@@ -441,19 +535,64 @@ def export(
     output: Annotated[
         str | None, typer.Option("-o", "--output", help="Write here (atomically) instead of standard output.")
     ] = None,
+    verified: Annotated[
+        bool,
+        typer.Option(
+            "--verified", help="Only the records an analyst accepted, fixed or added (extractor review RUN --serve)."
+        ),
+    ] = False,
     store: StoreOption = None,
 ) -> None:
-    """Export a run's finished documents for other tools: JSONL, ACLED-style CSV or GeoJSON."""
+    """Export a run's finished documents for other tools: JSONL, ACLED-style CSV or GeoJSON.
+
+    The documents as reviewed: fixed values, added records; a CSV row's status says which (accepted,
+    fixed, rejected, added, unverified); JSONL, which has no place for a status, leaves rejected records out."""
+    from extractor.errors import InputError
     from extractor.results.export import EXPORTERS
     from extractor.runs.driver import run_documents, write_atomically
 
-    count = write_atomically(
-        output, lambda stream: EXPORTERS[fmt.value](run_documents(run, _store_path(store)), stream)
-    )
+    store_path = _store_path(store)
+    if Path(run).exists():  # result files: no verdicts
+        if verified:
+            raise InputError(run, "is a results file, which holds no verdicts", hint="give --verified a run name")
+        documents = run_documents(run, store_path)
+    else:
+        documents = _reviewed(run, store_path, verified=verified, rejected_incidents=fmt is not ExportFormat.jsonl)
+    count = write_atomically(output, lambda stream: EXPORTERS[fmt.value](documents, stream))
     if output:
         _say(
             f"wrote {count} {'documents' if fmt is ExportFormat.jsonl else 'rows' if fmt is ExportFormat.csv else 'features'} to {output}"
         )
+
+
+@app.command()
+def gold(
+    run: Annotated[
+        str,
+        typer.Argument(
+            help="A run whose records an analyst reviewed (extractor review RUN --serve).", show_default=False
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", help="The folder for the gold answers: one <article id>.json each.", show_default=False
+        ),
+    ],
+    store: StoreOption = None,
+) -> None:
+    """Write the run's verified documents (every record given a verdict) as gold answers for `extractor eval`."""
+    from extractor.runs.reviewed import write_gold
+    from extractor.runs.store import RunStore
+
+    store_path = _store_path(store)
+    _known_run(run, store_path)
+    with RunStore(store_path) as runs:
+        written = write_gold(runs, run, output)
+    left = f"; {len(written.unfinished)} reviewed documents left out, records unverified" if written.unfinished else ""
+    _say(f"wrote {len(written.written)} gold answer{'s' if len(written.written) != 1 else ''} to {output}{left}")
+    for article_id, count in written.unfinished[:10]:
+        _say(f"left out {article_id}: {count} record{'s' if count != 1 else ''} unverified")
 
 
 @app.command()
@@ -503,7 +642,7 @@ def runs_show(
     store: StoreOption = None,
     failures: Annotated[int, typer.Option(help="How many failures to list.")] = 20,
 ) -> None:
-    """A run's status, tokens, cost, settings and failures with their reasons."""
+    """A run's status, tokens, cost, settings and failures with their reasons, and its review: records verified, measured quality, the fixes most often made."""
     from extractor.errors import InputError
     from extractor.runs.store import RunStore
 
@@ -512,6 +651,9 @@ def runs_show(
         if s is None:
             raise InputError(name, "is not a run in the store", hint="see `extractor runs list`")
         failed = runs.failures(name, failures)
+        from extractor.runs.reviewed import run_quality
+
+        reviewed = run_quality(runs, name)
     print(f"run {s.name}: {s.done} done, {s.failed} failed, {s.pending} pending (in flight when last stopped)")
     print(
         f"model {s.settings.get('provider')}/{s.settings.get('model')}"
@@ -527,6 +669,10 @@ def runs_show(
         print(f"... and {s.failed - len(failed)} more (--failures N)")
     if s.failed or s.pending:
         print("resume with the same extract command; add --retry-failed to send failed articles again")
+    from extractor.results.verdicts import describe
+
+    for line in describe(reviewed, s.done):
+        print(line)
 
 
 batch_app = typer.Typer(
@@ -559,6 +705,9 @@ def _batch_context(model, base_url, store, prices=None):
         }
     )
     from extractor.batch.commands import SDK_RETRIES
+    from extractor.normalise.actors import use_registry_file
+
+    use_registry_file(settings.actors_file)  # collect normalises as extract does
 
     client = openai.OpenAI(
         api_key=settings.api_key or "not-needed",

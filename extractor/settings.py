@@ -21,6 +21,8 @@ defaults. With no API key and no base URL the provider is the embedded local mod
 | EXTRACTOR_CACHE_DIR         | where cache.sqlite3 and assembled weights live        | user cache dir |
 | EXTRACTOR_THREADS           | CPU threads for the embedded model                    | usable cores   |
 | EXTRACTOR_DEBUG             | 1 shows tracebacks                                    | 0              |
+| EXTRACTOR_ACTORS            | your actor registry (JSON, the shape of extractor/data/actors.json); verdicts in `review --serve` extend it | actors.json in the user data dir |
+| EXTRACTOR_REVIEWER          | who the verdicts of `review --serve` are recorded as   | the login name |
 """
 
 from __future__ import annotations
@@ -81,6 +83,10 @@ class Settings:
     rpm: float | None = None
     tpm: float | None = None
     prices_file: Path | None = None
+    # The user's own actor registry, read after the shipped one when it exists; the names an
+    # analyst fixes or adds in `review --serve` are written to it (extractor.normalise.actors).
+    actors_file: Path = Path("actors.json")
+    reviewer: str = "analyst"
     use_cache: bool = True
     refresh: bool = False
     debug: bool = False
@@ -124,6 +130,22 @@ def default_run_store() -> Path:
     return Path(user_data_dir("extractor", appauthor=False)) / "runs.sqlite3"
 
 
+def default_actors_file() -> Path:
+    """The user's actor registry lives with the runs: it is their work, not cache."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("extractor", appauthor=False)) / "actors.json"
+
+
+def default_reviewer() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container's anonymous uid)
+        return "analyst"
+
+
 def usable_cores() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -139,6 +161,8 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
     embedded = provider == EMBEDDED
     concurrency = _concurrency(given, embedded)
     cache_dir, run_store, prices = (given.path(*names) for names in _PLACES)
+    actors = given.path("actors_file", "EXTRACTOR_ACTORS")
+    reviewer = " ".join(str(given("reviewer", "EXTRACTOR_REVIEWER") or default_reviewer()).split())[:80]
     return Settings(
         provider=provider,
         model=given("model", "EXTRACTOR_MODEL") or _default_model(embedded, local_name, local_path),
@@ -187,6 +211,8 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
         rpm=_number(given("rpm", "EXTRACTOR_RPM"), None, float, "requests per minute", 1, 1e9),
         tpm=_number(given("tpm", "EXTRACTOR_TPM"), None, float, "tokens per minute", 1, 1e12),
         prices_file=prices,
+        actors_file=actors or default_actors_file(),
+        reviewer=reviewer or default_reviewer(),
         use_cache=not given.flags.get("no_cache", False),
         refresh=bool(given.flags.get("refresh", False)),
         debug=debug_wanted(given("debug", "EXTRACTOR_DEBUG")),

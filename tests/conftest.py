@@ -59,6 +59,17 @@ def _clean_env(monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("EXTRACTOR_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("EXTRACTOR_RUN_STORE", str(tmp_path / "runs.sqlite3"))
+    monkeypatch.setenv("EXTRACTOR_ACTORS", str(tmp_path / "actors.json"))  # the user's registry: none yet
+    monkeypatch.setenv("EXTRACTOR_REVIEWER", "test-analyst")
+
+
+@pytest.fixture(autouse=True)
+def _shipped_registry():
+    """A test that ran with a user actor registry leaves the shipped one behind it."""
+    yield
+    from extractor.normalise.actors import use_registry_file
+
+    use_registry_file(None)
 
 
 @pytest.fixture(autouse=True)

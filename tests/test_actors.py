@@ -9,12 +9,14 @@ import pytest
 from extractor.errors import InputError
 from extractor.normalise.actors import (
     actor_key,
+    add_to_registry_file,
     apply_registry,
     canonical_actor,
     default_registry,
     load_registry,
     merge_mentions,
     unidentified_armed_group,
+    use_registry_file,
 )
 from support.normalise_fixtures import convoy_document, make_doc, oilfield_document, span
 
@@ -210,6 +212,55 @@ def test_bad_registry_file(tmp_path):
     bad.write_text('{"actors": [{"aliases": []}]}')
     with pytest.raises(InputError, match="is not an actor registry"):
         load_registry(bad)
+
+
+def test_the_users_registry_file_names_actors_in_normalisation_and_the_fingerprint(tmp_path):
+    from extractor.normalise.document import fingerprint
+
+    user = tmp_path / "actors.json"
+    shipped = fingerprint()
+    assert use_registry_file(user).canonical("Liwa Fatemiyoun fighters") is None  # no file yet: shipped only
+    add_to_registry_file(user, "Liwa Fatemiyoun", "political_militia", "AF", ["Liwa Fatemiyoun fighters"])
+    registry = use_registry_file(user)
+    assert default_registry() is registry and registry.canonical("Liwa Fatemiyoun fighters").name == "Liwa Fatemiyoun"
+    assert fingerprint() != shipped  # documents normalised before are normalised again
+    text = "Liwa Fatemiyoun fighters attacked a post."
+    doc = make_doc(
+        "x",
+        text,
+        "2023-01-29",
+        [{"quote": "attacked a post"}],
+        [{"id": "A1", "name": "Liwa Fatemiyoun fighters", "kind": "other"}],
+    )
+    (actor,) = apply_registry(doc, default_registry()).actors  # what normalisation applies
+    assert (actor.name, actor.kind, actor.mentions) == (
+        "Liwa Fatemiyoun",
+        "political_militia",
+        ["Liwa Fatemiyoun fighters"],
+    )
+    use_registry_file(None)
+    assert default_registry().canonical("Liwa Fatemiyoun fighters") is None and fingerprint() == shipped
+
+
+def test_adding_to_the_registry_file_merges_aliases_under_one_name(tmp_path):
+    user = tmp_path / "sub" / "actors.json"
+    add_to_registry_file(user, "Ansar Allah", "rebel_group", "YE", ["Houthis", "the Houthi rebels", "ansar allah"])
+    entry = add_to_registry_file(user, "Ansar Allah", "rebel_group", None, ["Houthi movement", "houthis"])
+    assert entry.aliases == ["Houthis", "the Houthi rebels", "Houthi movement"]  # no repeat, the name is no alias
+    data = json.loads(user.read_text(encoding="utf-8"))
+    assert [a["name"] for a in data["actors"]] == ["Ansar Allah"] and data["actors"][0]["country_code"] == "YE"
+    assert load_registry(user).canonical("Houthi movement").name == "Ansar Allah"
+    assert not list(user.parent.glob("*.partial"))
+
+
+def test_a_malformed_user_registry_is_one_error_at_the_start(tmp_path):
+    user = tmp_path / "actors.json"
+    user.write_text("{not json", encoding="utf-8")
+    with pytest.raises(InputError, match="is not an actor registry"):
+        use_registry_file(user)
+    with pytest.raises(InputError, match="is not an actor registry"):
+        add_to_registry_file(user, "X Brigade", "other", None, [])
+    assert user.read_text(encoding="utf-8") == "{not json"  # nothing overwritten
 
 
 def test_unidentified_armed_group_name():

@@ -55,7 +55,7 @@ def test_cold_start_quick():
 
 
 @pytest.mark.skipif(os.environ.get("EXTRACTOR_BENCH_SMOKE") != "1", reason="set EXTRACTOR_BENCH_SMOKE=1 (about 50 s)")
-@pytest.mark.parametrize("name", ["throughput", "overhead", "cached_rerun", "memory"])
+@pytest.mark.parametrize("name", ["throughput", "overhead", "cached_rerun", "memory", "review_page"])
 def test_benchmark_quick(name):
     run_quick(name)
 

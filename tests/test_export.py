@@ -177,10 +177,10 @@ def csv_rows(docs) -> list[dict[str, str]]:
 
 def test_columns_are_acleds_in_order_then_the_documented_extra():
     assert list(ACLED_COLUMNS) == EXPECTED_COLUMNS
-    assert list(CSV_COLUMNS) == EXPECTED_COLUMNS + ["extractor_id"]
+    assert list(CSV_COLUMNS) == EXPECTED_COLUMNS + ["extractor_id", "status"]
     out = io.StringIO(newline="")
     export_csv([fake_document()], out)
-    assert out.getvalue().splitlines()[0] == ",".join(EXPECTED_COLUMNS + ["extractor_id"])
+    assert out.getvalue().splitlines()[0] == ",".join(EXPECTED_COLUMNS + ["extractor_id", "status"])
     assert list(row_of(fake_document())) == list(CSV_COLUMNS)
 
 

@@ -68,3 +68,15 @@ def test_a_worker_gets_its_share_of_the_concurrency_and_the_rate_budgets():
 
     share = shares(Settings(concurrency=33, rpm=600, tpm=None), 2)
     assert (share.concurrency, share.rpm, share.tpm) == (17, 300, None)
+
+
+def test_the_users_actor_registry_and_the_reviewer_name(tmp_path):
+    from extractor.settings import default_actors_file
+
+    s = resolve({}, {})
+    assert s.actors_file == default_actors_file() and s.actors_file.name == "actors.json"
+    assert s.reviewer  # the login name, or "analyst" where there is none
+    s = resolve(
+        {"reviewer": "  Ana   Lyst "}, {"EXTRACTOR_ACTORS": str(tmp_path / "mine.json"), "EXTRACTOR_REVIEWER": "x"}
+    )
+    assert s.actors_file == tmp_path / "mine.json" and s.reviewer == "Ana Lyst"

@@ -10,16 +10,17 @@ Within an article (`merge_mentions`), two actors are one when
 The lowest id survives; every reference (targets, backers, perpetrators, sources) is rewritten
 and attributions that became identical are joined. Each merge is noted in `warnings`.
 
-Across articles (`apply_registry`), the registry (extractor/data/actors.json, extensible by a
-user file of the same shape) gives each known actor its canonical name, kind and country; the
+Across articles (`apply_registry`), the registry (extractor/data/actors.json, extended by the
+user's own file of the same shape: the settings' `actors_file`, EXTRACTOR_ACTORS) gives each known actor its canonical name, kind and country; the
 article's own forms stay in `mentions`. Registry forces (state_forces) that act outside their
 country, by the incidents they take part in, are coded external_forces, as ACLED does.
 """
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import json
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -123,10 +124,83 @@ def _read(path: Path) -> list[RegistryEntry]:
         ) from None
 
 
-@functools.lru_cache(maxsize=1)
+_configured: Registry | None = None  # what `default_registry` gives; set by `use_registry_file`
+_user_files: tuple[Path, ...] = ()
+_user_bytes: tuple[bytes, ...] = ()  # their content when last read
+
+
 def default_registry() -> Registry:
-    """The shipped registry, read once per process (treat it as read-only)."""
-    return load_registry()
+    """The registry normalisation uses: the shipped one, extended by the user's file when a run
+    named it (`use_registry_file`); read once per process (treat it as read-only)."""
+    global _configured
+    if _configured is None:
+        _configured = load_registry()
+    return _configured
+
+
+def use_registry_file(path: Path | None) -> Registry:
+    """From now on in this process, the shipped registry extended by `path` (the user's own, the
+    settings' `actors_file`) when that file exists. Read here, at the start of a run, so that a
+    malformed file is one error before any article, not a failed normalisation per article."""
+    global _configured, _user_files, _user_bytes
+    files = (Path(path),) if path is not None and Path(path).is_file() else ()
+    _configured = load_registry(*files)
+    read = tuple(p.read_bytes() for p in files)
+    if (files, read) != (_user_files, _user_bytes):  # another file, or the same one changed
+        _user_files, _user_bytes = files, read
+        from extractor.normalise import document  # imports this module: imported here, when used
+
+        document.fingerprint.cache_clear()
+    return _configured
+
+
+def user_registry_files() -> tuple[Path, ...]:
+    """The user's files in `default_registry` (part of the normalisation's fingerprint)."""
+    return _user_files
+
+
+USER_REGISTRY_ABOUT = (
+    "Your own actors for extractor, read after the shipped registry (the same shape: name, kind, "
+    "country_code, aliases). `extractor review --serve` adds the names an analyst fixes or adds."
+)
+
+
+def add_to_registry_file(
+    path: Path, name: str, kind: str, country_code: str | None, aliases: list[str]
+) -> RegistryEntry:
+    """Write an actor into the user's registry file: a new entry, or more aliases (and the given
+    kind and country) for the entry of that name. Atomic (a .partial renamed into place); the
+    file is created, with its folder, when it does not exist yet. Returns the entry as written."""
+    path = Path(path)
+    entries = _read(path) if path.exists() else []
+    wanted = actor_key(name)
+    forms = [a for a in dict.fromkeys(a.strip() for a in aliases) if a and actor_key(a) != wanted]
+    entry = next((e for e in entries if actor_key(e.name) == wanted), None)
+    if entry is None:
+        entry = RegistryEntry(name, kind, country_code, forms)
+        entries.append(entry)
+    else:
+        known = {actor_key(a) for a in entry.aliases}
+        entry.kind, entry.country_code = kind, country_code or entry.country_code
+        entry.aliases += [a for a in forms if actor_key(a) not in known]
+    payload = {
+        "about": USER_REGISTRY_ABOUT,
+        "actors": [
+            {"name": e.name, "kind": e.kind, "country_code": e.country_code, "aliases": e.aliases} for e in entries
+        ],
+    }
+    partial = path.with_name(path.name + ".partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):  # nothing to clean where the folder could not be made
+            partial.unlink(missing_ok=True)
+        raise InputError(
+            str(path), f"cannot be written ({exc.strerror})", hint="set EXTRACTOR_ACTORS to a writable file"
+        ) from None
+    return entry
 
 
 def canonical_actor(name: str, registry: Registry | None = None) -> RegistryEntry | None:

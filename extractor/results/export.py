@@ -83,6 +83,15 @@ fatalities      the lowest reported figure (fatalities.low, else best, else high
 extractor_id    NOT an ACLED column: "<article id>:<incident id>", stable and unique within a
                 run, so every row traces back to its record (ACLED's own event_id_cnty is
                 theirs to assign).
+status          NOT an ACLED column: what an analyst said of the incident in `extractor review
+                --serve`: accepted, fixed (its values are the analyst's), rejected, added (the
+                analyst's own) or unverified (no verdict yet; every row of unreviewed results).
+
+Reviewed documents
+------------------
+Every exporter takes documents alone or paired with their records' statuses (record id ->
+status, `extractor.runs.reviewed.reviewed_documents`); a record missing from the statuses is
+unverified. Which records a reviewed document still holds is the caller's choice (`--verified`).
 """
 
 from __future__ import annotations
@@ -91,7 +100,7 @@ import calendar
 import csv
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
@@ -116,7 +125,7 @@ ACLED_COLUMNS: tuple[str, ...] = (
     "notes",
     "fatalities",
 )
-EXTRA_COLUMNS: tuple[str, ...] = ("extractor_id",)  # ours, not ACLED's
+EXTRA_COLUMNS: tuple[str, ...] = ("extractor_id", "status")  # ours, not ACLED's
 CSV_COLUMNS: tuple[str, ...] = ACLED_COLUMNS + EXTRA_COLUMNS
 
 SEPARATOR = "; "  # ACLED's separator inside assoc_actor_* and source
@@ -256,7 +265,7 @@ def _notes(incident: Incident, attributions: list[Attribution], actors: dict[str
     return " ".join(p for p in parts if p)
 
 
-def acled_row(doc: ArticleExtraction, incident: Incident) -> dict[str, Any]:
+def acled_row(doc: ArticleExtraction, incident: Incident, status: str = "unverified") -> dict[str, Any]:
     """The ACLED-style row for one incident of `doc`: keys are `CSV_COLUMNS`, in order.
 
     Pure: reads only `doc` and `incident`. Missing values are None. The mapping of every
@@ -324,40 +333,50 @@ def acled_row(doc: ArticleExtraction, incident: Incident) -> dict[str, Any]:
         "notes": _notes(incident, attributions, actors),
         "fatalities": fatalities_figure(incident),
         "extractor_id": f"{doc.article.id}:{incident.id}",
+        "status": status,
     }
 
 
 # --- the exporters -------------------------------------------------------------------------
 
+Statuses = Mapping[str, str]  # record id -> accepted | fixed | rejected | added | unverified
+Documents = Iterable[ArticleExtraction | tuple[ArticleExtraction, Statuses]]
 
-def export_jsonl(docs: Iterable[ArticleExtraction], out: TextIO) -> int:
-    """One document per line, as the contract serialises it. Returns the documents written."""
+
+def _with_statuses(docs: Documents) -> Iterator[tuple[ArticleExtraction, Statuses]]:
+    for item in docs:
+        yield item if isinstance(item, tuple) else (item, {})
+
+
+def export_jsonl(docs: Documents, out: TextIO) -> int:
+    """One document per line, as the contract serialises it (which has no place for a status).
+    Returns the documents written."""
     count = 0
-    for doc in docs:
+    for doc, _ in _with_statuses(docs):
         out.write(doc.model_dump_json())
         out.write("\n")
         count += 1
     return count
 
 
-def export_csv(docs: Iterable[ArticleExtraction], out: TextIO) -> int:
+def export_csv(docs: Documents, out: TextIO) -> int:
     """ACLED-style CSV, a header then one row per incident. Returns the rows written."""
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
     writer.writeheader()
     count = 0
-    for doc in docs:
+    for doc, statuses in _with_statuses(docs):
         for incident in doc.incidents:
-            writer.writerow(acled_row(doc, incident))
+            writer.writerow(acled_row(doc, incident, statuses.get(incident.id, "unverified")))
             count += 1
     return count
 
 
-def geojson_feature(doc: ArticleExtraction, incident: Incident) -> dict[str, Any] | None:
+def geojson_feature(doc: ArticleExtraction, incident: Incident, status: str = "unverified") -> dict[str, Any] | None:
     """The incident as a GeoJSON Point feature, or None when it lacks a coordinate."""
     loc = incident.location
     if loc.latitude is None or loc.longitude is None:
         return None
-    properties = acled_row(doc, incident)
+    properties = acled_row(doc, incident, status)
     return {
         "type": "Feature",
         "id": properties["extractor_id"],
@@ -366,14 +385,14 @@ def geojson_feature(doc: ArticleExtraction, incident: Incident) -> dict[str, Any
     }
 
 
-def export_geojson(docs: Iterable[ArticleExtraction], out: TextIO) -> int:
+def export_geojson(docs: Documents, out: TextIO) -> int:
     """A GeoJSON FeatureCollection of the incidents with coordinates, written as it goes.
     Returns the features written."""
     out.write('{"type": "FeatureCollection", "features": [\n')
     count = 0
-    for doc in docs:
+    for doc, statuses in _with_statuses(docs):
         for incident in doc.incidents:
-            feature = geojson_feature(doc, incident)
+            feature = geojson_feature(doc, incident, statuses.get(incident.id, "unverified"))
             if feature is None:
                 continue
             if count:
@@ -384,7 +403,7 @@ def export_geojson(docs: Iterable[ArticleExtraction], out: TextIO) -> int:
     return count
 
 
-Exporter = Callable[[Iterable[ArticleExtraction], TextIO], int]
+Exporter = Callable[[Documents, TextIO], int]
 EXPORTERS: dict[str, Exporter] = {
     "jsonl": export_jsonl,
     "csv": export_csv,

@@ -28,7 +28,9 @@ import itertools
 import json
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from extractor.articles.load import Article
 from extractor.errors import InputError
@@ -70,9 +72,26 @@ def write_review(
     return len(pairs)
 
 
-def render_review(pairs: Sequence[Pair]) -> str:
+@dataclass(frozen=True)
+class Serving:
+    """What the page adds when `extractor review --serve` serves it (extractor.runs.review_server):
+    each document's key in the run store and its records' review states (`verdicts.record_state`),
+    the page's settings (run, reviewer, the contract's choices), and the verdict script and styles,
+    allowed by hash like the page's own script, with requests to the page's own origin only."""
+
+    keys: Sequence[str]
+    states: Sequence[dict[str, dict]]
+    config: dict
+    script: str
+    css: str
+
+
+def render_review(pairs: Sequence[Pair], serving: Serving | None = None) -> str:
     """The whole page for (result, article) pairs: one section per document, an index if several."""
-    sections = [_section(f"r{n}", result, article) for n, (result, article) in enumerate(pairs)]
+    sections = [
+        _section(f"r{n}", result, article, (serving.keys[n], serving.states[n]) if serving is not None else None)
+        for n, (result, article) in enumerate(pairs)
+    ]
     index = ""
     if len(pairs) > 1:
         items = "".join(
@@ -80,20 +99,42 @@ def render_review(pairs: Sequence[Pair]) -> str:
             for n, (r, _) in enumerate(pairs)
         )
         index = f'<nav class="index"><h2>Documents</h2><ol>{items}</ol></nav>'
-    script_hash = base64.b64encode(hashlib.sha256(JS.encode("utf-8")).digest()).decode("ascii")
-    csp = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{script_hash}'"
     title = "Review: " + ", ".join(r.doc.article.id for r, _ in pairs)
+    extra = ""
+    if serving is not None:
+        extra = f'<script type="application/json" id="review-config">{_json_block(serving.config)}</script><script>{serving.script}</script>'
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
+        f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(serving)}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)}</title><style>{CSS}</style></head>\n<body>"
+        f"<title>{_e(title)}</title><style>{CSS}{serving.css if serving else ''}</style></head>\n<body>"
         '<header class="page"><h1>Extraction review</h1><p class="legend">'
         '<span class="key incident">incident</span><span class="key actor">actor</span>'
         '<span class="key attribution">attribution</span> Hover a highlight to see its records; '
         "click a row or a highlight to select a record and mark all its spans.</p></header>\n"
-        f"{index}{''.join(sections)}<script>{JS}</script></body></html>\n"
+        f"{index}{''.join(sections)}<script>{JS}</script>{extra}</body></html>\n"
     )
+
+
+def content_security_policy(serving: Serving | None = None) -> str:
+    """No network, no script but the page's own (by hash); served, requests to its own origin too."""
+    return policy(serving.script if serving else None)
+
+
+def policy(verdict_script: str | None = None) -> str:
+    """The Content-Security-Policy of a page with the verdict script (served) or without."""
+    scripts = [JS] + ([verdict_script] if verdict_script else [])
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode('utf-8')).digest()).decode('ascii')}'" for s in scripts
+    )
+    csp = f"default-src 'none'; style-src 'unsafe-inline'; script-src {hashes}"
+    return csp + ("; connect-src 'self'; form-action 'none'; base-uri 'none'" if verdict_script else "")
+
+
+def _json_block(value: object) -> str:
+    """JSON for a <script type="application/json"> block: `<`, `>` and `&` escaped, so no text in
+    it can end the block."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _e(value: object) -> str:
@@ -127,7 +168,7 @@ def _colors(doc: GoldExtraction) -> dict[str, str]:
     return colors
 
 
-def _section(sid: str, result: Result, article: Article) -> str:
+def _section(sid: str, result: Result, article: Article, served: tuple[str, dict[str, dict]] | None = None) -> str:
     doc, text = result.doc, article.text
     colors, notes = _colors(doc), []
     names = {a.id: a.name for a in doc.actors}
@@ -145,7 +186,7 @@ def _section(sid: str, result: Result, article: Article) -> str:
                     f"span {key}: the text at {span.start}:{span.end} is not its quote {span.quote!r}; shown at its offsets"
                 )
             spans.append((span.start, span.end, record.id, key))
-    data = {
+    data: dict[str, dict[str, Any]] = {
         record.id: {
             "type": kind,
             "title": f"{record.id} · {kind}" + (" (optional)" if getattr(record, "optional", False) else ""),
@@ -155,7 +196,13 @@ def _section(sid: str, result: Result, article: Article) -> str:
         }
         for kind, record in _records(doc)
     }
-    blob = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    key = ""
+    if served is not None:
+        key, record_states = served
+        key = f' data-key="{_e(key)}"'
+        for record_id, state in record_states.items():
+            data[record_id]["review"] = state
+    blob = _json_block(data)
     meta = [
         doc.article.title,
         doc.article.source,
@@ -171,7 +218,7 @@ def _section(sid: str, result: Result, article: Article) -> str:
     ] + [f'<li class="review">{_e(n)}</li>' for n in notes]
     warn_items = "".join(warnings) or '<li class="muted">none</li>'
     return (
-        f'<section class="result" id="{sid}"><header><h2>{_e(doc.article.id)}</h2>'
+        f'<section class="result" id="{sid}"{key}><header><h2>{_e(doc.article.id)}</h2>'
         f'<p class="muted">{_e(" · ".join(m for m in meta if m))}</p><p>{_e(_counts(doc))}</p></header>'
         f'<div class="cols"><div class="article"><div class="text">{_segments(text, spans, article.masked, colors)}</div>'
         f'<div class="card" hidden></div></div><div class="side">'
@@ -277,6 +324,9 @@ def _fields(kind: str, r, doc: GoldExtraction, names: dict[str, str]) -> list[li
             ["kind", r.kind],
             ["hedged", "yes" if r.hedged else "no"],
         ]
+        confidence = getattr(r, "confidence", None)  # the model's answer probability, where the contract has it
+        if confidence is not None:
+            rows.append(["confidence", f"{confidence:.2f}"])
     return rows + [["evidence", quotes]]
 
 

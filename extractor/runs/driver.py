@@ -24,6 +24,7 @@ from pathlib import Path
 
 from extractor.articles.load import count_inputs, iter_articles
 from extractor.errors import ConfigError, Interrupted
+from extractor.normalise.actors import use_registry_file
 from extractor.results.write import Writer, rewrite_lines
 from extractor.runs.article import Outcome
 from extractor.runs.concurrent import Totals, run_articles
@@ -66,6 +67,7 @@ def extract_paths(
             "a named run writes JSONL (each article as it finishes)", hint="use --format jsonl, or a folder for -o"
         )
 
+    use_registry_file(settings.actors_file)  # before the workers fork: they inherit it
     held = contextlib.ExitStack()  # the run's context and its workers, closed however the run ends
     writer = None
     try:

@@ -5,7 +5,8 @@ pending, done or failed (with the reason), the result document, attempts, tokens
 cost. Each article is committed the moment it finishes, so a kill -9 loses at most the articles
 in flight; running the same command again skips what is done (nobody pays twice for an article)
 and retries what failed only when asked. Input that could not be read gets a failed row too, keyed
-by where it was read. Lives beside the cache by default (EXTRACTOR_RUN_STORE or --store moves it).
+by where it was read. An analyst's verdicts on the records of done articles are kept beside them
+(`add_verdict`, `verdicts`). Lives beside the cache by default (EXTRACTOR_RUN_STORE or --store moves it).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 from extractor.cache import open_database
 from extractor.errors import StoreError
+from extractor.results.verdicts import Verdict
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 
@@ -53,6 +55,25 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX articles_by_status ON articles (run, status);
     CREATE INDEX articles_by_seq ON articles (run, seq);
     """,
+    # An analyst's verdicts on a finished article's records (`extractor review --serve`), in the
+    # order made, never changed: the records as reviewed are the model's with these applied
+    # (extractor.results.verdicts).
+    """
+    CREATE TABLE verdicts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run TEXT NOT NULL,
+        key TEXT NOT NULL,
+        record TEXT NOT NULL,
+        level TEXT NOT NULL CHECK (level IN ('incident', 'actor', 'attribution')),
+        action TEXT NOT NULL CHECK (action IN ('accept', 'reject', 'fix', 'add')),
+        field TEXT,
+        value TEXT,
+        reviewer TEXT NOT NULL,
+        made_at TEXT NOT NULL,
+        FOREIGN KEY (run, key) REFERENCES articles (run, key)
+    );
+    CREATE INDEX verdicts_by_article ON verdicts (run, key, id);
+    """,
 )
 
 
@@ -76,11 +97,14 @@ class RunSummary:
 
 
 class RunStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, any_thread: bool = False) -> None:
+        """`any_thread`: for a server that calls it from several threads, one at a time."""
         self.path = path
         try:
             # Files from before each owner kept its own count: user_version 2 held the Batch tables too.
-            self.db = open_database(path, "runs", MIGRATIONS, legacy={1: {"runs": 1}, 2: {"runs": 1, "batch": 1}})
+            self.db = open_database(
+                path, "runs", MIGRATIONS, legacy={1: {"runs": 1}, 2: {"runs": 1, "batch": 1}}, any_thread=any_thread
+            )
             self._holding, self._held = False, 0
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(
@@ -202,6 +226,58 @@ class RunStore:
             "SELECT key, result FROM articles WHERE run = ? AND status = 'done' ORDER BY seq", (run,)
         )
         yield from cursor
+
+    def done_articles(self, run: str) -> Iterator[tuple[str, str, str, str]]:
+        """(key, article id, origin, result JSON) of every done article, in the order first seen; streamed."""
+        yield from self.db.execute(
+            "SELECT key, article_id, origin, result FROM articles WHERE run = ? AND status = 'done' ORDER BY seq",
+            (run,),
+        )
+
+    def done_article(self, run: str, key: str) -> tuple[str, str, str] | None:
+        """(article id, origin, result JSON) of one done article, or None."""
+        return self.db.execute(
+            "SELECT article_id, origin, result FROM articles WHERE run = ? AND key = ? AND status = 'done'", (run, key)
+        ).fetchone()
+
+    def add_verdict(self, run: str, key: str, verdict: Verdict) -> int:
+        """Record a verdict, committed at once (never held: it is an analyst's work). Returns its number."""
+        self.commit_held()
+        try:
+            cursor = self.db.execute(
+                "INSERT INTO verdicts (run, key, record, level, action, field, value, reviewer, made_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run,
+                    key,
+                    verdict.record,
+                    verdict.level,
+                    verdict.action,
+                    verdict.field,
+                    None if verdict.value is None else json.dumps(verdict.value, ensure_ascii=False),
+                    verdict.reviewer,
+                    verdict.made_at,
+                ),
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"cannot write the run store {self.path}: {exc}", hint="check the disk and the file's permissions"
+            ) from None
+        assert cursor.lastrowid is not None  # an INSERT sets it
+        return cursor.lastrowid
+
+    def verdicts(self, run: str, key: str | None = None) -> dict[str, list[Verdict]]:
+        """The run's verdicts (or one article's) by article key, each article's in the order made."""
+        sql = "SELECT key, record, level, action, field, value, reviewer, made_at FROM verdicts WHERE run = ?"
+        args: tuple = (run,)
+        if key is not None:
+            sql, args = sql + " AND key = ?", (run, key)
+        out: dict[str, list[Verdict]] = {}
+        for k, record, level, action, field_, value, reviewer, made_at in self.db.execute(sql + " ORDER BY id", args):
+            out.setdefault(k, []).append(
+                Verdict(record, level, action, field_, None if value is None else json.loads(value), reviewer, made_at)
+            )
+        return out
 
     def failures(self, run: str, limit: int = 20) -> list[tuple[str, str, str]]:
         return self.db.execute(

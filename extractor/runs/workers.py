@@ -231,9 +231,12 @@ async def _serve(end: Connection, settings: Settings) -> None:
                 return
 
     threading.Thread(target=receive, daemon=True).start()  # first: it sees the parent go, even during the imports
+    from extractor.normalise.actors import use_registry_file
     from extractor.normalise.gazetteer import default_gazetteer
     from extractor.runs.article import extract_one
     from extractor.runs.context import run_context
+
+    use_registry_file(settings.actors_file)  # a spawned worker inherits nothing
 
     with run_context(settings) as ctx:
         gazetteer_ready = asyncio.ensure_future(asyncio.to_thread(default_gazetteer))
