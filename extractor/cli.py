@@ -213,6 +213,14 @@ def extract(
             show_default=False,
         ),
     ] = None,
+    min_confidence: Annotated[
+        float | None,
+        typer.Option(
+            help="Leave out attributions whose confidence (the model's probability of its answer, 0 to 1) is below this; a warning names each, and one without a confidence is kept. [env: EXTRACTOR_MIN_CONFIDENCE; default: keep all]",
+            min=0.0,
+            max=1.0,
+        ),
+    ] = None,
     local_model: Annotated[
         str | None,
         typer.Option(
@@ -273,6 +281,7 @@ def extract(
             "window_chars": window_chars,
             "local_model": local_model,
             "small_model": small_model,
+            "min_confidence": min_confidence,
         }
     )
     from extractor.api import extract_files

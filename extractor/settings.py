@@ -68,6 +68,9 @@ class Settings:
     # each accusation confirmed by one (extractor.flow.attribute). None: on for the embedded models only; a
     # small model on a server (llama.cpp, Ollama) can have it too. Read it as `asks_small`.
     small_model: bool | None = None
+    # Attributions whose confidence is below this are left out of the output (a warning names each);
+    # one with no confidence (the server gave no log-probabilities) is kept. Applied after the cache.
+    min_confidence: float | None = None
     max_attempts: int = 3
     timeout: float = 120.0
     transport_attempts: int = 6
@@ -183,6 +186,9 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
             "use sentences (cite sentence numbers) or quotes (copy passages)",
         ),
         small_model=_flag(given("small_model", "EXTRACTOR_SMALL_MODEL"), None),
+        min_confidence=_number(
+            given("min_confidence", "EXTRACTOR_MIN_CONFIDENCE"), None, float, "minimum confidence", 0, 1
+        ),
         window_chars=_number(
             given("window_chars", "EXTRACTOR_WINDOW_CHARS"),
             EMBEDDED_WINDOW_CHARS if embedded else WINDOW_CHARS,

@@ -141,6 +141,7 @@ class WarningCode(StrEnum):
     STATEMENT_NAMES_PLACE = "statement_names_place"
     STATEMENT_AGAINST_IGNORANCE = "statement_against_ignorance"
     STATEMENT_UNCONFIRMED = "statement_unconfirmed"
+    BELOW_MIN_CONFIDENCE = "below_min_confidence"  # left out by --min-confidence
     # A stage or a window of a long article that did not go as asked.
     STAGE_SALVAGED = "stage_salvaged"  # no fully valid answer: what passed the checks is kept
     STAGE_LOST = "stage_lost"  # no usable answer: the earlier stages' records are kept

