@@ -58,10 +58,15 @@ def test_replay_through_the_cli_gives_the_recorded_grounded_document(cassette, t
         doc["provenance"].pop("extracted_at")
     assert document == expected
     assert document["provenance"]["attempts"] == len(recorded.data)
-    if RECORDING.get("small_model"):  # the small attribution questions' wire is recorded too
+    if RECORDING.get("small_model"):  # the small questions' wire is recorded: one per event code found,
+        # one per accusation code could not settle; each incident is an event the model said happened
         bodies = [json.loads(request.body) for request, _ in recorded.data]
         asked = [b["messages"][-1]["content"] for b in bodies]
-        assert any("who is said to be behind incident" in a for a in asked) or not document["incidents"]
+        events = [a for a in asked if "Task: code found a possible event" in a]
+        accusations = [a for a in asked if "Task: according to this sentence, who" in a]
+        assert len(events) + len(accusations) == len(asked)
+        assert len(events) >= len(document["incidents"]) > 0
+        assert len(accusations) >= sum(t["confidence"] is not None for t in document["attributions"])
 
 
 def test_a_request_that_was_not_recorded_fails_instead_of_reaching_a_network(tmp_path, monkeypatch):
