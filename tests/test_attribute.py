@@ -74,6 +74,19 @@ def test_a_quote_is_its_speakers_and_he_is_the_last_person_who_spoke():
     assert ("alleged", "rebels", "Michel Gedeon") in [s[:3] for s in found]
 
 
+def test_a_quoted_accusation_is_its_subjects_and_one_told_as_a_habit_is_none():
+    # the rebels (not the speaker) blamed the army, and they did it "in the past": about earlier events
+    found = said(
+        "\u201cThe rebels have, in the past, attacked civilians in the town and blamed the army, but they failed,\u201d "
+        "army spokesman Ahmed Salem said on Wednesday."
+    )
+    assert not [s for s in found if s[1] == "army"]
+    found = said(
+        "\u201cThe rebels have attacked civilians in the town and blamed the army,\u201d army spokesman Ahmed Salem said."
+    )
+    assert [s[:3] for s in found if s[1] == "army"] == [("alleged", "army", "rebels")]  # never the speaker's
+
+
 def test_we_in_a_quote_names_the_speakers_group():
     found = said(
         "Houthi official Mohammad al-Bakhiti told Al Jazeera: \u201cWe have nothing to do with the attack.\u201d"

@@ -99,3 +99,16 @@ def test_a_year_and_a_weapon_in_an_acts_name_date_and_name_it():
     )
     assert len(events) == 2
     assert [t.words for _, t in events[1].times] == ["2019"] and "explosion" in events[1].families
+
+
+def test_an_act_by_another_actor_in_the_same_sentence_is_another_event():
+    events = events_in(
+        "Gunmen attacked an army camp in the town on Tuesday. "
+        "The rebels said they attacked the camp to respond to the deadly attacks by the army on their villages."
+    )
+    by_army = [e for e in events if any(m.agent and "army" in m.agent for m in e.mentions)]
+    assert len(by_army) == 1 and all("army" in (m.agent or "") for m in by_army[0].mentions)
+    assert len(events) == 2
+    # one actor named twice is still one act
+    (one,) = events_in("Gunmen attacked a camp in the town on Tuesday, and the gunmen then attacked its gate.")
+    assert len(one.mentions) == 2

@@ -21,7 +21,8 @@ words and their grammar, and the model only judges what it is shown (`extractor.
    one its sentence already tells (unless it is apart, and that one is more than what an act did
    to people: "killed ... following an attack" is one event), else, for an anaphoric mention, the
    latest told (an event told aside is no antecedent), else, for one without a date of its own,
-   the latest told within `NEAR` sentences. Otherwise it starts an event, unless it is weak (a
+   the latest told within `NEAR` sentences. A mention whose sentence tells an event with another
+   actor ("we attacked X to respond to the attacks by the army") starts its own. Otherwise it starts an event, unless it is weak (a
    "hit" with no agent) or only refers ("the incident"). A negated or unreal mention starts nothing.
 3. **What code gives each event**: its sentences (the evidence), its time words, places, stage
    (`Event.stage`), whether it is background (`background`: a frame of earlier time), and who
@@ -365,7 +366,7 @@ def _read_grammar(mention: Mention, token: Token) -> None:
         token.head.lemma_.lower() in ("foil", "thwart", "prevent", "repel", "repulse") and token.dep_ == "dobj"
     ):
         mention.unreal = "attempted"  # "a foiled attack", "troops repelled an attack"
-    if _HABITUAL.search(mention.sentence.shown):
+    if HABITUAL.search(mention.sentence.shown):
         mention.unreal = "non-event"  # "have in the past acknowledged striking hundreds of targets"
     elif not mention.noun:
         if any(c.dep_ == "aux" and c.lower_ in _MODALS for c in children):
@@ -411,7 +412,7 @@ def _read_grammar(mention: Mention, token: Token) -> None:
     mention.agent, mention.patient = _arguments(token)
 
 
-_HABITUAL = re.compile(
+HABITUAL = re.compile(
     r"\b(?:in the past|over the years|for years|for decades|repeatedly|routinely|regularly|frequently|"
     r"often|in the (?:civil )?war|during the (?:\w+ )?war|(?:\d+|\w+)-year (?:civil )?war|since (?:19|20)\d\d)\b",
     re.I,
@@ -603,6 +604,9 @@ def events_of(found: Sequence[Mention], resolve=None, country=None, recent=None)
         # an event told aside, in a clause about someone, is not what a later "the attack" names
         candidates.sort(key=lambda e: (e.mentions[0].aside and m.anaphoric, -last_seen[e.number]))
         same_sentence = [e for e in candidates if any(x.sentence.number == m.sentence.number for x in e.mentions)]
+        other_actor = [e for e in same_sentence if _acted_by_another(m, e)]
+        if other_actor:  # "we attacked X to respond to the attacks by the army": two acts, two actors
+            candidates = same_sentence = []
         latest = candidates[0] if candidates and m.sentence.number - last_seen[candidates[0].number] <= NEAR else None
         own_time = bool(when(m))
         chosen: Event | None = None
@@ -620,6 +624,24 @@ def events_of(found: Sequence[Mention], resolve=None, country=None, recent=None)
         chosen.mentions.append(m)
         last_seen[chosen.number] = m.sentence.number
     return events
+
+
+def _acted_by_another(m: Mention, e: Event) -> bool:
+    """Whether `m` names who acted and the mentions of `e` in its sentence name someone else: words
+    of the one not among the other's ("Gunmen" and "the gunmen" are one actor; "we" and "the
+    Malian army" are two)."""
+    if not m.agent:
+        return False
+    own = _actor_words(m.agent)
+    others = [_actor_words(x.agent) for x in e.mentions if x.sentence.number == m.sentence.number and x.agent]
+    return bool(own and others) and all(not own & words for words in others if words)
+
+
+def _actor_words(phrase: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", phrase.lower()) if w not in _ACTOR_FILLER}
+
+
+_ACTOR_FILLER = {"the", "a", "an", "of", "and", "its", "their", "his", "her", "who", "which", "that", "some"}
 
 
 def _headline_last(found: Sequence[Mention]) -> list[Mention]:

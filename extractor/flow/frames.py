@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from extractor.articles.parse import surface
 from extractor.articles.sentences import Sentence
-from extractor.flow.events import TRIGGERS
+from extractor.flow.events import HABITUAL, TRIGGERS
 from extractor.flow.names import MEMBER_NOUNS, nameless, names_in
 from extractor.flow.phrases import WEAPON_ACTS, Name, described, name_of, names_a_thing, state_of
 
@@ -147,10 +147,21 @@ def _subject(verb: Token) -> Token | None:
     for child in verb.children:
         if child.dep_ in ("nsubj", "nsubjpass"):
             return child
+    for aux in (c for c in verb.children if c.dep_ in ("aux", "auxpass")):  # the parser's "militias <- have"
+        for child in aux.children:
+            if child.dep_ in ("nsubj", "nsubjpass"):
+                return child
     concessive = verb.head.lower_ in _CONCESSIVE or any(c.lower_ in _CONCESSIVE for c in verb.children)
     if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.i != verb.i and not concessive:
         return _subject(verb.head)
     return None
+
+
+def _habitual(verb: Token) -> bool:
+    """Whether the verb tells what someone has done again and again ("the militias have, in the
+    past, targeted civilians and blamed the LNA"): about earlier events, not the article's."""
+    clause = verb.head if verb.dep_ == "conj" else verb
+    return bool(HABITUAL.search(" ".join(t.text for t in clause.subtree if t.i <= verb.i)))
 
 
 def _object(verb: Token) -> Token | None:
@@ -334,8 +345,10 @@ def _frames_at(token: Token, ctx: _Context) -> list[Statement]:
             add("denied", denier, denier, _prep_object(token, "in", "for") or obj, False)
             if obj is not None and obj.lemma_.lower() in ("accusation", "allegation", "charge", "claim", "report"):
                 out[-1].of_accusation = True
-    elif lemma in _BLAME and token.pos_ == "VERB" and not _negated(token):
+    elif lemma in _BLAME and token.pos_ == "VERB" and not _negated(token) and not _habitual(token):
         subject = _subject(token)
+        # a subject that names no one ("the militias ... blamed the LNA", in a quote) is not the
+        # speaker: the accusation is someone else's, and who made it stays unsaid
         accuser = ctx.name(subject) if subject is not None else _speaker(token, ctx)
         if lemma in ("blame", "fault"):
             on = _prep_object(token, "on")

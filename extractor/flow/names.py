@@ -115,7 +115,8 @@ GROUP_NOUNS = (
 # Nouns that name a group's members, not the group: "FMLN guerrillas" are the FMLN's.
 MEMBER_NOUNS = frozenset(
     "forces troops soldiers rebels rebel fighters guerrillas guerrilla terrorists terrorist commandos commando "
-    "units unit militants militant militiamen gunmen insurgents insurgent members groups group".split()
+    "units unit militants militant militiamen militia militias gunmen insurgents insurgent members groups group "
+    "detachments detachment squads squad".split()
 )
 # A state's or a group's representative: "Israel’s military chief of staff", "Iran's foreign ministry".
 _ROLE = re.compile(

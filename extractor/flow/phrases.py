@@ -45,7 +45,8 @@ _NOT_ACTORS = frozenset(
     """photo photograph picture image video footage report statement communique document post message
     letter tweet website channel drone missile rocket bomb shell mortar grenade bullet explosive
     device vehicle car truck weapon evidence analysis intelligence investigation account claim
-    accusation launch misfire barrage projectile shrapnel violence incident crime killings tragedy""".split()
+    accusation launch misfire barrage projectile shrapnel violence incident crime killings tragedy plane
+    airplane aircraft warplane helicopter jet call""".split()
 )
 # Acts named by their weapon: the phrase names a state ("a U.S. drone"), never a maker ("Katyusha").
 WEAPON_ACTS = frozenset("rocket missile mortar artillery grenade bomb landmine ied shell drone".split())
