@@ -563,6 +563,7 @@ def events_of(found: Sequence[Mention], resolve=None, country=None, recent=None)
     the article's first sentences with no date of its own is of that week."""
     events: list[Event] = []
     last_seen: dict[int, int] = {}  # event number -> the sentence that last told it
+    last_at: dict[int, int] = {}  # event number -> where its latest mention stands (the latest told, of one sentence)
 
     def when(m: Mention) -> set:
         out = set()
@@ -602,7 +603,7 @@ def events_of(found: Sequence[Mention], resolve=None, country=None, recent=None)
                 or all(x.lemma in _CONSEQUENCES for x in e.mentions if x.sentence.number == m.sentence.number)
             ]
         # an event told aside, in a clause about someone, is not what a later "the attack" names
-        candidates.sort(key=lambda e: (e.mentions[0].aside and m.anaphoric, -last_seen[e.number]))
+        candidates.sort(key=lambda e: (e.mentions[0].aside and m.anaphoric, -last_seen[e.number], -last_at[e.number]))
         same_sentence = [e for e in candidates if any(x.sentence.number == m.sentence.number for x in e.mentions)]
         other_actor = [e for e in same_sentence if _acted_by_another(m, e)]
         if other_actor:  # "we attacked X to respond to the attacks by the army": two acts, two actors
@@ -623,6 +624,7 @@ def events_of(found: Sequence[Mention], resolve=None, country=None, recent=None)
             events.append(chosen)
         chosen.mentions.append(m)
         last_seen[chosen.number] = m.sentence.number
+        last_at[chosen.number] = m.start
     return events
 
 
