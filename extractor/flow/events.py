@@ -603,7 +603,15 @@ def events_of(found: Sequence[Mention], resolve=None, country=None, recent=None)
                 or all(x.lemma in _CONSEQUENCES for x in e.mentions if x.sentence.number == m.sentence.number)
             ]
         # an event told aside, in a clause about someone, is not what a later "the attack" names
-        candidates.sort(key=lambda e: (e.mentions[0].aside and m.anaphoric, -last_seen[e.number], -last_at[e.number]))
+        # of events last told in one sentence: "the blast" names the one told first there (the
+        # article's topic), an act with no word of reference the one told last
+        candidates.sort(
+            key=lambda e: (
+                e.mentions[0].aside and m.anaphoric,
+                -last_seen[e.number],
+                e.number if m.anaphoric else -last_at[e.number],
+            )
+        )
         same_sentence = [e for e in candidates if any(x.sentence.number == m.sentence.number for x in e.mentions)]
         other_actor = [e for e in same_sentence if _acted_by_another(m, e)]
         if other_actor:  # "we attacked X to respond to the attacks by the army": two acts, two actors
