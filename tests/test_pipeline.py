@@ -575,3 +575,18 @@ def test_an_article_where_code_finds_no_event_asks_nothing_and_is_done():
     llm = LLMClient.from_transport(fake, Settings(provider="embedded", response_format="json_object", max_attempts=1))
     doc = extract_article(article_from_text("The minister opened a new school on Monday.", "school", "s.txt"), llm)
     assert doc.incidents == [] and fake.requests == [] and doc.provenance.attempts == 0
+
+
+def test_an_event_whose_sentences_name_no_place_is_placed_in_the_country_the_article_names_most():
+    from extractor.articles.load import article_from_text
+
+    text = (
+        "Gunmen killed five villagers on Monday. "
+        "Kenya's interior minister visited the village on Tuesday. "
+        "Kenya's police are looking for the gunmen, a spokesman for Kenya's police said."
+    )
+    fake = FakeModel()  # every question answered as the code proposes
+    llm = LLMClient.from_transport(fake, Settings(provider="embedded", response_format="json_object", max_attempts=1))
+    doc = extract_article(article_from_text(text, "villagers", "v.txt", published="2024-03-05"), llm)
+    assert doc.incidents and doc.incidents[0].evidence[0].quote.startswith("Gunmen killed five villagers")
+    assert doc.incidents[0].location.country == "Kenya"

@@ -334,9 +334,16 @@ class ArticleFlow:
         events = events[:MAX_EVENTS]
         dateline = next(iter(grounder.sentences.values())).shown if grounder.sentences else ""
         prefer = places.countries([e.text for e in self._doc.ents if e.label_ in ("GPE", "LOC")])
-        scan = (lambda text: places.scan(text) or places.scan(dateline)) if article.model_text.isupper() else None
+        # an event whose sentences name no place the gazetteer knows is placed in the country the
+        # article names most (the country alone), rather than nowhere
+        main = places.gazetteer.country_name(prefer[0]) or prefer[0] if prefer else None
+        country = (main, main) if main else None
+        if article.model_text.isupper():
+            scan = lambda text: places.scan(text) or places.scan(dateline) or country  # noqa: E731
+        else:
+            scan = lambda text: country  # noqa: E731
         draft = judge.draft_incidents(
-            events, answers, article.published, lambda names: places.first(names, prefer), scan or (lambda text: None)
+            events, answers, article.published, lambda names: places.first(names, prefer), scan
         )
         incidents, issues = assemble_incidents(draft, grounder, article.published)
         warnings += issues
