@@ -167,6 +167,13 @@ def test_the_question_offers_the_frames_perpetrator_first_and_never_the_speaker_
     assert attribute.questions([attribute.Linked(_statement("claimed", "IS", "IS"), "I1")], lambda s: []) == []
 
 
+def test_the_question_never_offers_the_incidents_target():
+    linked = attribute.Linked(_statement("reported", "Taliban", None), "I1")
+    names = lambda s: ["Taliban", "Afghan military patrol", "Kandahar police", "soldiers"]  # noqa: E731
+    (question,) = attribute.questions([linked], names, {"I1": ["an Afghan military patrol", "2 soldiers"]})
+    assert question.options == ("Taliban", "Kandahar police", "nobody")
+
+
 def test_records_one_actor_per_name_with_its_words_and_a_speaker_for_his_group_claims():
     text = "Israel's military chief said Israel was behind the strike."
     grounder = Grounder(text, sentences=numbered(text))

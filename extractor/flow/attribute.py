@@ -108,6 +108,14 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", text.casefold()).split())
 
 
+def _among(folded: str, targets: Sequence[str]) -> bool:
+    """Whether a folded name is one of the folded targets, or the head of one or headed by one
+    ("afghan military patrol" and "an afghan military patrol"; "soldiers" and "afghan soldiers")."""
+    return bool(folded) and any(
+        t and (folded == t or t.endswith(" " + folded) or folded.endswith(" " + t)) for t in targets
+    )
+
+
 def _is_target(name: Name, targets: Sequence[str]) -> bool:
     folded = fold(name.name)
     return bool(folded) and any(folded == fold(t) or fold(t).endswith(" " + folded) for t in targets)
@@ -241,8 +249,15 @@ def answer_model(options: tuple[str, ...]) -> type[BaseModel]:
     return create_model("AttributionAnswer", __base__=_Answer, answer=(allowed, ...))
 
 
-def questions(kept: Sequence[Linked], names_in_sentence: Callable[[Statement], list[str]]) -> list[Question]:
-    """One question for each statement that names a perpetrator, up to MAX_QUESTIONS."""
+def questions(
+    kept: Sequence[Linked],
+    names_in_sentence: Callable[[Statement], list[str]],
+    targets_of: dict[str, list[str]] | None = None,
+) -> list[Question]:
+    """One question for each statement that names a perpetrator, up to MAX_QUESTIONS. The
+    options are the frame's perpetrator, then other names of the sentence that are not its
+    speaker nor the incident's target (`targets_of`: a perpetrator is never the target, and a
+    small model offered it named it), then "nobody"."""
     asked = []
     for item in kept:
         p = item.statement.perpetrator
@@ -253,7 +268,12 @@ def questions(kept: Sequence[Linked], names_in_sentence: Callable[[Statement], l
             fold(said_by.name) if said_by is not None and item.statement.kind not in ("claimed", "denied") else None
         )
         # the speaker of a report is not offered: a small model offered the speaker names it
-        others = [n for n in names_in_sentence(item.statement) if fold(n) not in (fold(p.name), speaker)]
+        targets = [fold(t) for t in (targets_of or {}).get(item.incident_id, [])]
+        others = [
+            n
+            for n in names_in_sentence(item.statement)
+            if fold(n) not in (fold(p.name), speaker) and not _among(fold(n), targets)
+        ]
         options = tuple(dict.fromkeys(_plain(o) for o in [p.name, *others[:3], NOBODY]))
         asked.append(Question(item, options))
         if len(asked) == MAX_QUESTIONS:

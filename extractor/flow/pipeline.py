@@ -393,7 +393,9 @@ class ArticleFlow:
         places_of = {i.id: {attribute.fold(i.location.name), attribute.fold(i.location.country)} for i in incidents}
         kept, more = attribute.checked(linked, targets_of, places_of)
         warnings += notes + more
-        asked = attribute.questions(kept, lambda st: phrases.names_in_sentence(self._doc, st.sentence, places.is_place))
+        asked = attribute.questions(
+            kept, lambda st: phrases.names_in_sentence(self._doc, st.sentence, places.is_place), targets_of
+        )
         by_id = {i.id: i for i in incidents}
         confirmed: dict[int, float | None] = {}
         for number, question in enumerate(asked, start=1):
