@@ -140,6 +140,15 @@ def test_a_statement_is_tied_to_the_incident_whose_act_it_names_else_to_the_one_
     assert notes == []
 
 
+def test_a_planted_bomb_is_told_by_its_sentence_and_an_act_by_its_own_word():
+    text = "A bomb planted by the Taliban hit a military patrol, killing 3 soldiers. Gunmen attacked a school."
+    doc = parse(text)
+    found = statements(doc, numbered(text, starts=[s.start_char for s in doc.sents]), PLACES.__contains__)
+    by_cue = {s.cue: s for s in found}
+    assert by_cue["planted"].perpetrator.name == "Taliban" and not by_cue["planted"].on_act  # linked by its sentence
+    assert by_cue["attacked"].on_act  # only the attack it names
+
+
 def test_the_checks_keep_out_the_target_the_media_a_description_and_a_fact_beside_ignorance():
     statements_ = [
         attribute.Linked(_statement("alleged", "the villagers", "army"), "I1"),

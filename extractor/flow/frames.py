@@ -58,6 +58,7 @@ _CLAIM = {"claim", "admit", "acknowledge"}
 _SPEECH_NOUNS = {"assertion", "claim", "allegation", "accusation", "statement", "suggestion", "report", "remark"}
 _DENY = {"deny", "reject", "refute", "dismiss", "disown"}
 _BLAME = {"blame", "accuse", "attribute", "hold", "charge", "implicate", "fault"}
+_INSTRUMENT_VERBS = frozenset({"plant", "place"})
 _DO = frozenset(
     """carry conduct commit perpetrate stage launch orchestrate mount execute cause initiate begin start
     unleash plant place""".split()
@@ -286,7 +287,9 @@ def _frames_at(token: Token, ctx: _Context) -> list[Statement]:
     hedged = _hedged(sentence)
     out: list[Statement] = []
 
-    on_act = lemma in TRIGGERS or lemma in _DO
+    # a weapon planted is no act of its own: the act is what it did ('a bomb planted by X killed'),
+    # told by its sentence
+    on_act = lemma in TRIGGERS or (lemma in _DO and lemma not in _INSTRUMENT_VERBS)
 
     def add(kind: str, perpetrator: Name | None, source: Name | None, about: Token | None, h: bool = hedged) -> None:
         at = [about.idx] if about is not None else []

@@ -116,7 +116,7 @@ GROUP_NOUNS = (
 MEMBER_NOUNS = frozenset(
     "forces troops soldiers rebels rebel fighters guerrillas guerrilla terrorists terrorist commandos commando "
     "units unit militants militant militiamen militia militias gunmen insurgents insurgent members groups group "
-    "detachments detachment squads squad".split()
+    "detachments detachment squads squad snipers sniper gunman".split()
 )
 # A state's or a group's representative: "Israel’s military chief of staff", "Iran's foreign ministry".
 _ROLE = re.compile(
