@@ -215,14 +215,14 @@ def test_the_2021_and_2023_strikes_near_albukamal_never_merge(normalised):
 
 
 def test_normalise_real_pipeline_outputs():
-    # What the embedded model actually produced (fixtures/expected), read with the loader's Article.
+    # What the embedded model actually produced (fixtures/earlier: the model then wrote the place names), read with the loader's Article.
     import json
 
     from conftest import CONVOY, FIXTURES, OILFIELD, article
     from extractor.schema import ArticleExtraction
 
     for path in (CONVOY, OILFIELD):
-        raw = json.loads((FIXTURES / "expected" / f"{path.stem}.json").read_text(encoding="utf-8"))
+        raw = json.loads((FIXTURES / "earlier" / f"{path.stem}.json").read_text(encoding="utf-8"))
         doc = normalise(ArticleExtraction.model_validate(raw), article(path))
         assert isinstance(doc, ArticleExtraction)
         location = doc.incidents[0].location

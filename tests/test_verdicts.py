@@ -1,5 +1,5 @@
 """Verdicts on a document's records (extractor/results/verdicts.py): logic over the recorded convoy
-prediction (fixtures/expected), whose records are wrong in the ways a small model's are."""
+prediction (fixtures/earlier, the recording of 2026-12-05), whose records are wrong in the ways a small model's are."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from extractor.schema import ArticleExtraction, GoldExtraction
 KEY = "0" * 32
 TEXT = article(CONVOY).text
 DOC = ArticleExtraction.model_validate_json(
-    (FIXTURES / "expected" / "ap-2023-01-29-syria-convoy.json").read_text(encoding="utf-8")
+    (FIXTURES / "earlier" / "ap-2023-01-29-syria-convoy.json").read_text(encoding="utf-8")
 )
 
 
