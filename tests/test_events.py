@@ -112,3 +112,17 @@ def test_an_act_by_another_actor_in_the_same_sentence_is_another_event():
     # one actor named twice is still one act
     (one,) = events_in("Gunmen attacked a camp in the town on Tuesday, and the gunmen then attacked its gate.")
     assert len(one.mentions) == 2
+
+
+def test_plural_acts_told_as_done_are_events_and_those_told_in_general_are_not():
+    (clash,) = [
+        e for e in events_in("Border clashes entered their seventh day on Thursday.") if e.families == {"clash"}
+    ]
+    assert clash.mentions[0].lemma == "clash"
+    assert events_in("Azerbaijani forces launched missiles and destroyed artillery batteries.")
+    (protest,) = events_in(
+        "Hundreds of thousands of peaceful protesters returned to the streets of Hong Kong on Sunday."
+    )
+    assert protest.families == {"protest"}
+    assert events_in("The group has carried out attacks against the government.") == []
+    assert events_in("Rebels often stage attacks in the region.") == []

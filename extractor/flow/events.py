@@ -138,7 +138,13 @@ _FAMILIES: dict[str, str] = {
     "capture": "territory",
     "ceasefire": "agreement",
     "truce": "agreement",
+    # people named by the act they take part in: "peaceful protesters returned to the streets"
+    "protester": "protest",
+    "demonstrator": "protest",
+    "rioter": "riot",
+    "bomber": "explosion",
 }
+_PEOPLE = frozenset({"protester", "demonstrator", "rioter", "bomber"})
 TRIGGERS = frozenset(_FAMILIES)
 # Words that are acts only with a weapon or an armed actor beside them ("the drones hit a
 # convoy", "Drones targeted a factory"): they join an event already told, or start one only when
@@ -357,6 +363,25 @@ def _determiner(token: Token) -> str | None:
     return None
 
 
+def _told_as_done(token: Token) -> bool:
+    """Whether plural acts (or people) are told as done, not in general: the subject of a verb in
+    the past tense ("border clashes entered their 7th day", "protesters returned to the streets"),
+    or what a named actor did in the article's opening ("Azerbaijani forces launched missiles")."""
+    if token.lemma_.lower() in _PEOPLE and token.dep_ in ("nsubj", "nsubjpass"):
+        return True
+    head = token.head
+    if head.tag_ != "VBD" or any(c.dep_ == "aux" for c in head.children):
+        return False
+    if token.dep_ in ("nsubj", "nsubjpass"):
+        return True
+    opening = token.sent.start == 0 or token.sent.root.i == token.doc[0].sent.root.i
+    return (
+        token.dep_ == "dobj"
+        and opening
+        and any(c.dep_ == "nsubj" and c.pos_ in ("PROPN", "NOUN") for c in head.children)
+    )
+
+
 def _read_grammar(mention: Mention, token: Token) -> None:
     children = list(token.children)
     mention.negated = any(c.dep_ == "neg" for c in children) or any(
@@ -405,7 +430,13 @@ def _read_grammar(mention: Mention, token: Token) -> None:
     mention.aside = token.dep_ in ("relcl", "acl") or token.head.dep_ in ("relcl", "acl") and token.dep_ != "ROOT"
     mention.sentence_places = [e.text for e in token.sent.ents if e.label_ in _PLACES]
     plural = token.tag_ in ("NNS", "NNPS") and _determiner(token) is None
-    if mention.noun and plural and not inside and not any(c.dep_ == "nummod" for c in children):
+    if (
+        mention.noun
+        and plural
+        and not inside
+        and not any(c.dep_ == "nummod" for c in children)
+        and not _told_as_done(token)
+    ):
         mention.unreal = mention.unreal or "non-event"  # "staged attacks in Iran": acts in general
     places = [_proper_name(t) for t in own if t.dep_ == "pobj" and t.head.lower_ in _LOCATIVE]
     mention.places = [p for p in dict.fromkeys(places) if p]
