@@ -496,30 +496,17 @@ StoreOption = Annotated[
 def _reviewed(run: str, store_path: Path, **options):
     """A run's documents as reviewed, with their records' statuses: an unknown run is an error
     now; the documents stream later, the store open while they are read."""
+    from extractor.runs.driver import known_run
     from extractor.runs.reviewed import reviewed_documents
     from extractor.runs.store import RunStore
 
-    _known_run(run, store_path)
+    known_run(run, store_path)
 
     def documents():
         with RunStore(store_path) as runs:
             yield from reviewed_documents(runs, run, **options)
 
     return documents()
-
-
-def _known_run(run: str, store_path: Path) -> None:
-    from extractor.errors import InputError
-    from extractor.runs.store import RunStore
-
-    with RunStore(store_path) as runs:
-        if runs.summary(run) is None:
-            known = ", ".join(s.name for s in runs.runs()[:10]) or "none yet"
-            raise InputError(
-                run,
-                f"is neither a run in {store_path} nor a results file",
-                hint=f"known runs: {known}; see `extractor runs list`",
-            )
 
 
 def _store_path(store: Path | None) -> Path:
@@ -595,7 +582,9 @@ def gold(
     from extractor.runs.store import RunStore
 
     store_path = _store_path(store)
-    _known_run(run, store_path)
+    from extractor.runs.driver import known_run
+
+    known_run(run, store_path)
     with RunStore(store_path) as runs:
         written = write_gold(runs, run, output)
     left = f"; {len(written.unfinished)} reviewed documents left out, records unverified" if written.unfinished else ""

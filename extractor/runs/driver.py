@@ -94,7 +94,7 @@ def extract_paths(
             progress.update(outcome)
 
         try:
-            with _sigterm_as_interrupt():
+            with sigterm_as_interrupt():
                 totals = asyncio.run(_drive(paths, ctx, on_outcome, pool))
         except KeyboardInterrupt:
             # The articles in flight are abandoned (the run store keeps them pending, so a resume
@@ -132,7 +132,7 @@ def _worker_pool(settings: Settings):
 
 
 @contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
+def sigterm_as_interrupt() -> Iterator[None]:
     """SIGTERM stops a run as Ctrl-C does (a KeyboardInterrupt in the main thread), for the
     duration of the run; elsewhere (a thread, a library caller's own handler) nothing changes."""
     if threading.current_thread() is not threading.main_thread():
@@ -178,6 +178,20 @@ def _gold_only() -> dict[str, dict[str, set[str]]]:
     }
 
 
+def known_run(run: str, store_path: Path) -> None:
+    """Refuse, in one line naming the runs there are, a name that is no run of the store."""
+    from extractor.errors import InputError
+
+    with RunStore(store_path) as store:
+        if store.summary(run) is None:
+            known = ", ".join(s.name for s in store.runs()[:10]) or "none yet"
+            raise InputError(
+                run,
+                f"is neither a run in {store_path} nor a results file",
+                hint=f"known runs: {known}; see `extractor runs list`",
+            )
+
+
 def run_documents(source: str, store_path: Path) -> Iterator[ArticleExtraction]:
     """The finished documents of a run (by name, from the run store), or of result files when
     `source` is a path; streamed in the order the run first saw them."""
@@ -206,14 +220,8 @@ def run_documents(source: str, store_path: Path) -> Iterator[ArticleExtraction]:
                     hint="give a result written by `extractor extract`, or a run's name",
                 ) from None
         return
+    known_run(source, store_path)
     with RunStore(store_path) as store:
-        if store.summary(source) is None:
-            known = ", ".join(s.name for s in store.runs()[:10]) or "none yet"
-            raise InputError(
-                source,
-                f"is neither a run in {store_path} nor a results file",
-                hint=f"known runs: {known}; see `extractor runs list`",
-            )
         for _, line in store.results(source):
             yield ArticleExtraction.model_validate_json(line)
 

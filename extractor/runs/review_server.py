@@ -22,14 +22,12 @@ milliseconds, and verdicts are applied one at a time under a lock.
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import json
 import secrets
-import signal
 import socketserver
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -274,24 +272,14 @@ def serve(
         if not session.check_texts():  # every text found, or one error now
             raise InputError(run, "has no finished article to review", hint="see `extractor runs show`")
         server = ReviewServer(session, port)
+        from extractor.runs.driver import sigterm_as_interrupt  # SIGTERM as Ctrl-C, as a run takes it
+
         try:
             on_ready(server)
-            with _sigterm_as_interrupt():
+            with sigterm_as_interrupt():
                 server.serve_forever()
         except KeyboardInterrupt:
             pass
         finally:
             server.server_close()
         return run_quality(store, run)
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
