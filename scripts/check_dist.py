@@ -6,7 +6,7 @@ metadata, install the wheel into a fresh virtual environment outside the checkou
 Needs the `dev` extra (build, twine) and the package index for the wheel's dependencies. Checks:
 `twine check --strict` passes for both files; the wheel ships the prompts and the data; in the
 fresh environment `extractor --version` prints the version written in `extractor/__init__.py`,
-`extractor --help` runs, `extractor schema` prints `schemas/extraction.v1.json`, and
+`extractor --help` runs, `extractor schema` prints the newest `schemas/extraction.v*.json`, and
 `extractor extract examples/` against the fake OpenAI-compatible server (tests/support) writes a
 valid document per example article, reading its prompts and data from the installed wheel.
 Prints one line per check; exit status 1 at the first that fails. `.ci/run` runs it.
@@ -89,8 +89,10 @@ def check_in(work: Path) -> None:
     helped = run([command, "--help"], cwd=work, env=env).stdout
     check("extractor --help", "extract" in helped and "schema" in helped)
     schema = json.loads(run([command, "schema"], cwd=work, env=env).stdout)
-    published = json.loads((ROOT / "schemas" / "extraction.v1.json").read_text(encoding="utf-8"))
-    check("extractor schema prints schemas/extraction.v1.json", schema == published)
+    # the newest published version, the one the package writes (schema.SCHEMA_VERSION)
+    newest = max((ROOT / "schemas").glob("extraction.v*.json"), key=lambda p: int(p.stem.rsplit("v", 1)[1]))
+    published = json.loads(newest.read_text(encoding="utf-8"))
+    check(f"extractor schema prints schemas/{newest.name}", schema == published)
 
     server = subprocess.Popen(
         [sys.executable, "-m", "support.fault_server"], cwd=ROOT / "tests", stdout=subprocess.PIPE, text=True
