@@ -523,7 +523,7 @@ def test_an_interrupted_run_keeps_what_finished_says_how_far_it_got_and_resumes(
         resent = {e.article for e in server.requests[before_resume:]}
         assert server.errors == []
     stderr = (tmp_path / "stderr.txt").read_text()
-    # seen three times in a fresh clone's full run, never alone: an interrupted run that wrote nothing
+    # an interrupted run that wrote nothing: one that ignored SIGINT (tests run as a background job)
     assert stderr.strip(), f"exit {code}, nothing on stderr; stdout: {(tmp_path / 'stdout.txt').read_text()[-300:]!r}"
     last = stderr.strip().splitlines()[-1]
     assert code == 130, stderr[-2000:]

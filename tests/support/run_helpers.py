@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -128,6 +129,10 @@ def subprocess_env(**env_options) -> dict[str, str]:
     return env
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_subprocess(args: list[str], tmp: Path, **env_options) -> subprocess.Popen:
     """`python -m extractor.cli ARGS` in the background; its output goes to tmp/stdout.txt and stderr.txt.
     It leads a process group of its own, so that the run's processes (its workers) can be found
@@ -140,6 +145,9 @@ def start_subprocess(args: list[str], tmp: Path, **env_options) -> subprocess.Po
             stdout=stdout,
             stderr=stderr,
             start_new_session=True,
+            # Ctrl-C as a terminal's: a test suite started as a background job of a script ignores
+            # SIGINT, and a child inherits that (the interrupted-run test then saw a run finish)
+            preexec_fn=_default_sigint,
         )
     STARTED_GROUPS.append(process.pid)
     return process
