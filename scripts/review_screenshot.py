@@ -52,6 +52,11 @@ def main(out: Path, gold: Path | None = None, width: int = 1280, height: int = 9
             browser.open(page, "r0-T1")  # the page selects T1 and scrolls to its first span
             browser.run("window.scrollTo(0, 0)")  # but the picture starts at the page's top
             png = browser.screenshot()
+    return save_png(png, out)
+
+
+def save_png(png: bytes, out: Path) -> Path:
+    """Write the picture whole or not at all (a .partial file renamed)."""
     partial = out.with_name(out.name + ".partial")
     out.parent.mkdir(parents=True, exist_ok=True)
     partial.write_bytes(png)

@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 def main(out: Path, width: int = 1280, height: int = 900) -> Path:
     import pytest
+    from review_screenshot import save_png  # this folder, first on the path of a script run from it
 
     from extractor.results.read import ArticleTexts
     from extractor.runs.review_server import ReviewServer, ReviewSession
@@ -66,11 +67,7 @@ def main(out: Path, width: int = 1280, height: int = 900) -> Path:
             server.server_close()
             thread.join()
             store.close()
-    partial = out.with_name(out.name + ".partial")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial.write_bytes(png)
-    os.replace(partial, out)
-    return out
+    return save_png(png, out)
 
 
 if __name__ == "__main__":

@@ -336,12 +336,13 @@ class ArticleFlow:
         prefer = places.countries([e.text for e in self._doc.ents if e.label_ in ("GPE", "LOC")])
         # an event whose sentences name no place the gazetteer knows is placed in the country the
         # article names most (the country alone), rather than nowhere
-        main = places.gazetteer.country_name(prefer[0]) or prefer[0] if prefer else None
+        main = (places.gazetteer.country_name(prefer[0]) or prefer[0]) if prefer else None
         country = (main, main) if main else None
-        if article.model_text.isupper():
-            scan = lambda text: places.scan(text) or places.scan(dateline) or country  # noqa: E731
-        else:
-            scan = lambda text: country  # noqa: E731
+        capitals = article.model_text.isupper()  # only there does the parser miss the names
+
+        def scan(text: str) -> tuple[str, str] | None:
+            return (places.scan(text) or places.scan(dateline) if capitals else None) or country
+
         draft = judge.draft_incidents(
             events, answers, article.published, lambda names: places.first(names, prefer), scan
         )
