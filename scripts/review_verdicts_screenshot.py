@@ -23,11 +23,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "scripts"))  # review_screenshot.save_png, also when a test loads this file
 
 
 def main(out: Path, width: int = 1280, height: int = 900) -> Path:
     import pytest
-    from review_screenshot import save_png  # this folder, first on the path of a script run from it
+    from review_screenshot import save_png
 
     from extractor.results.read import ArticleTexts
     from extractor.runs.review_server import ReviewServer, ReviewSession
