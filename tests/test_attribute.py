@@ -48,6 +48,10 @@ def said(text: str) -> list[tuple]:
             "Palestinian health authorities said the blast was caused by an Israeli air strike.",
             ("alleged", "Israel", "Palestinian health authorities"),
         ),
+        (
+            "Police have said the violence was believed to have been carried out by Fulani herdsmen.",
+            ("alleged", "Fulani herdsmen", "Police"),
+        ),
         ("It was not immediately clear who was behind the attack.", ("unknown", None, None)),
         (
             "Reuters could not independently verify who was responsible for the blast.",
@@ -195,6 +199,24 @@ def test_records_one_actor_per_name_with_its_words_and_a_speaker_for_his_group_c
     assert record.kind == "claimed" and record.confidence == 0.8
     assert [a.name for a in actors] == ["Israel", "Israel's military chief"]
     assert all(text[s.start : s.end] == s.quote for a in actors for s in a.evidence)
+
+
+def test_a_persons_surname_after_his_full_name_is_the_same_source():
+    text = "Uhuru Kenyatta said hatemongers did it. Later Kenyatta blamed hatemongers again."
+    grounder = Grounder(text, sentences=numbered(text))
+    first, second = grounder.sentences[1], grounder.sentences[2]
+    full = Name("Uhuru Kenyatta", "Uhuru Kenyatta", 0, 14, "PERSON")
+    surname = Name("Kenyatta", "Kenyatta", 46, 54, "PERSON")
+    them = [Name("hatemongers", "hatemongers", 20, 31), Name("hatemongers", "hatemongers", 62, 73)]
+    said_twice = [
+        (attribute.Linked(Statement(first, "alleged", them[0], full, False, "said"), "I1"), 0.9),
+        (attribute.Linked(Statement(second, "alleged", them[1], surname, False, "blamed"), "I1"), 0.7),
+    ]
+    found, actors, _ = attribute.attributions_from(said_twice, grounder)
+    assert [(a.name, a.mentions) for a in actors] == [("hatemongers", []), ("Uhuru Kenyatta", ["Kenyatta"])]
+    (record,) = found  # one statement told twice, with both sentences as evidence
+    assert len(record.evidence) == 2
+    assert not attribute.same_person("Kenyatta", "Kenyatta Mwangi") and not attribute.same_person("John", "Kenyatta")
 
 
 def test_names_in_a_sentence_are_its_actors_not_its_dates():

@@ -126,3 +126,38 @@ def test_plural_acts_told_as_done_are_events_and_those_told_in_general_are_not()
     assert protest.families == {"protest"}
     assert events_in("The group has carried out attacks against the government.") == []
     assert events_in("Rebels often stage attacks in the region.") == []
+
+
+def families(events) -> list[list[str]]:
+    return [sorted({m.family for m in e.mentions}) for e in events]
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("About 10,000 rebel fighters have defected to the president's faction.", "change"),
+        ("The Turkish army has set up its 11th observation point in Idlib province.", "base"),
+        ("The government and the communist rebels have agreed to resume the peace talks.", "agreement"),
+        ("A swathe of territory was handed over by Armenian forces to Azerbaijani control.", "transfer"),
+        ("Two firearms and several rounds of ammunition were seized during the incident.", "disrupted"),
+        ("Groups of youths confronted police in Dutch towns.", "riot"),
+    ],
+)
+def test_a_strategic_development_told_alone_is_an_event(text, family):
+    (event,) = events_in(text)
+    assert event.mentions[0].family == family  # "the incident" may refer back to it
+
+
+def test_a_strategic_development_beside_violence_is_its_context_not_another_event():
+    text = "Militants attacked a village near the border. Troops set up checkpoints after the attack."
+    assert families(events_in(text)) == [["any"]]
+    assert events_in("Analysts agree that the economy will grow.") == []  # no armed men, no object: no act
+    assert events_in("The minister opened a new school.") == []
+
+
+def test_a_weapon_found_or_stopped_is_no_explosion_and_thrown_stones_and_blowing_up_are_acts():
+    (stopped,) = events_in("A bomb has been found near the house, and another device was intercepted by police.")
+    assert stopped.families == {"disrupted"}
+    assert families(events_in("Protesters hurled rocks at security forces blocking a road.")) == [["protest", "riot"]]
+    assert families(events_in("A container full of explosives blew up in Kandahar.")) == [["explosion"]]
+    assert families(events_in("Riot police dispersed the protesters with tear gas.")) == [["protest"]]

@@ -304,6 +304,13 @@ def _speaks_for(source: Name, perpetrator: Name) -> bool:
     return bool(re.search(rf"\b{name}(?:['’]s?\s|\s+(?:spokes\w+|official|commander|leader|chief)\b)", said, re.I))
 
 
+def same_person(a: str, b: str) -> bool:
+    """Whether two names of people name one person in an article: a surname alone and the full
+    name it ends ("Kenyatta" and "Uhuru Kenyatta")."""
+    shorter, longer = sorted((fold(a).split(), fold(b).split()), key=len)
+    return len(shorter) == 1 and len(longer) >= 2 and longer[-1] == shorter[0]
+
+
 def guess_kind(name: Name) -> str:
     words = f"{name.name} {' '.join(name.mentions)} {name.shown}"
     for kind, pattern in _KIND_WORDS:
@@ -322,9 +329,16 @@ def attributions_from(
     notes: list[ExtractionWarning] = []
     found: list[Attribution] = []
 
+    persons: set[str] = set()  # ids of actors the name finder read as people
+
     def actor_for(name: Name, sentence: Span) -> str:
         folded = fold(name.name)
         twin = next((a for a in actors if folded in {fold(x) for x in [a.name, *a.mentions]}), None)
+        if twin is None and name.label == "PERSON":
+            twin = next((a for a in actors if a.id in persons and same_person(a.name, name.name)), None)
+            if twin is not None and len(folded.split()) > len(fold(twin.name).split()):
+                twin.mentions.append(twin.name)  # the full name told after the surname becomes the name
+                twin.name = name.name
         hit = (
             grounder.find_within(name.shown, sentence.start, sentence.end)
             or grounder.find_within(name.name, sentence.start, sentence.end)
@@ -351,6 +365,8 @@ def attributions_from(
             evidence=[span] if span is not None else [],
         )
         actors.append(actor)
+        if name.label == "PERSON":
+            persons.add(actor.id)
         return actor.id
 
     for item, confidence in decided:

@@ -24,6 +24,8 @@ words and their grammar, and the model only judges what it is shown (`extractor.
    the latest told within `NEAR` sentences. A mention whose sentence tells an event with another
    actor ("we attacked X to respond to the attacks by the army") starts its own. Otherwise it starts an event, unless it is weak (a
    "hit" with no agent) or only refers ("the incident"). A negated or unreal mention starts nothing.
+   A strategic development's act (`_QUIET`: a defection, a base set up, an agreement, ground
+   handed over, weapons found) is quiet: its mentions make events only where the others make none.
 3. **What code gives each event**: its sentences (the evidence), its time words, places, stage
    (`Event.stage`), whether it is background (`background`: a frame of earlier time), and who
    acted and on whom.
@@ -145,6 +147,34 @@ _FAMILIES: dict[str, str] = {
     "bomber": "explosion",
 }
 _PEOPLE = frozenset({"protester", "demonstrator", "rioter", "bomber"})
+# Acts of the codebook's strategic developments that are the news only where nothing violent is
+# told: a defection, a new base, an agreement, ground handed over, weapons found. In an article
+# about an attack they are its context or aftermath ("troops set up checkpoints after the
+# attack"), so they start events only in an article whose other words start none (`Mention.quiet`).
+# Each needs its object or an armed actor in its sentence (`_quiet_family`).
+_QUIET: dict[str, str] = {
+    "defect": "change",
+    "defection": "change",
+    "surrender": "change",
+    "disband": "change",
+    "agree": "agreement",
+    "agreement": "agreement",
+    "accord": "agreement",
+    "treaty": "agreement",
+    "set": "base",
+    "establish": "base",
+    "build": "base",
+    "erect": "base",
+    "hand": "transfer",
+    "withdraw": "transfer",
+    "cede": "transfer",
+    "find": "disrupted",
+    "discover": "disrupted",
+    "recover": "disrupted",
+    "confiscate": "disrupted",
+    "unearth": "disrupted",
+    "confront": "clash",
+}
 TRIGGERS = frozenset(_FAMILIES)
 # Words that are acts only with a weapon or an armed actor beside them ("the drones hit a
 # convoy", "Drones targeted a factory"): they join an event already told, or start one only when
@@ -198,6 +228,7 @@ class Mention:
     agent: str | None = None  # who acted, as written
     patient: str | None = None  # on whom or what
     apart: bool = False  # told as another event than its sentence's: "linked to airstrikes", "hours after"
+    quiet: bool = False  # a strategic development's act: an event only where the article tells no other
     aside: bool = False  # told in a clause describing someone ("the lawyer, who was assassinated earlier today")
     sentence_places: list[str] = field(default_factory=list)  # places the name finder read in its sentence
 
@@ -258,10 +289,23 @@ def _family(token: Token) -> tuple[str, bool] | None:
         return None  # "21 March 2020": a month, not a march
     if token.pos_ in ("NOUN", "PROPN") and token.dep_ in ("compound", "amod", "npadvmod", "nmod"):
         return None  # "bomb-carrying drones", "car bomb attack": a modifier, no act of its own
+    if token.pos_ == "NOUN" and token.dep_ in ("dobj", "nsubjpass") and token.head.lemma_.lower() in _STOPPING:
+        return None  # "a bomb has been found", "defused a landmine": a weapon stopped, not an explosion
     if lemma == "fight" and token.pos_ == "NOUN":
         return None  # "the country's fight against an affiliate": a struggle, not a clash
     if lemma == "fire" and token.head.lemma_.lower() == "open":
         return "killing", False  # "opened fire"
+    particle = next((c.lower_ for c in token.children if c.dep_ == "prt"), None)
+    if lemma == "blow" and particle == "up" and token.pos_ == "VERB":
+        return "explosion", False  # "a car bomb blew up", "blew themselves up"
+    if lemma in ("throw", "hurl", "pelt") and token.pos_ == "VERB" and _object_matches(token, _THROWN):
+        return "riot", False  # "protesters hurled rocks at security forces"
+    if lemma == "disperse" and token.pos_ == "VERB" and _object_matches(token, _CROWD_WORDS):
+        return "protest", False  # "police dispersed the protesters": what was done to a protest
+    if lemma == "set" and any(c.lower_ in ("ablaze", "alight") for c in token.children):
+        return "riot", True  # "banks set ablaze": as "burn", an act only with someone acting or beside violence
+    if lemma in ("capture", "seize") and token.pos_ == "VERB" and _weapon_object(token):
+        return "disrupted", False  # "two firearms were seized": weapons taken before use, no ground
     if lemma in _FAMILIES:
         family = _FAMILIES[lemma]
         if family in _GENERAL:  # "a car bomb attack", "the rocket attack": its modifier names the act
@@ -287,6 +331,60 @@ def _family(token: Token) -> tuple[str, bool] | None:
     return None
 
 
+_STOPPING = frozenset(
+    "find discover seize capture defuse intercept recover confiscate dismantle unearth detect neutralize neutralise".split()
+)
+
+
+def _quiet_family(token: Token) -> str | None:
+    """The family of a strategic development's act (`_QUIET`) when its words say it is one: "set
+    up", "established" or "built" a base or a post; ground "handed over" or withdrawn from;
+    weapons found; an agreement of armed men or their government; a defection or a surrender of
+    armed men; armed men or crowds who "confronted" others."""
+    lemma = token.lemma_.lower()
+    family = _QUIET.get(lemma)
+    if family is None or token.pos_ not in ("VERB", "NOUN"):
+        return None
+    particle = next((c.lower_ for c in token.children if c.dep_ == "prt"), None)
+    armed = bool(_ARMED_WORDS.search(token.sent.text)) or any(e.label_ in ("NORP", "ORG") for e in token.sent.ents)
+    if family == "base":
+        if (lemma == "set") != (particle == "up") or not _object_matches(token, _BASES):
+            return None
+        return family if armed else None
+    if family == "transfer":
+        if lemma == "hand" and particle != "over":
+            return None
+        return family if armed and _GROUND_GIVEN.search(" ".join(t.text for t in token.subtree)) else None
+    if family == "disrupted":
+        return family if _weapon_object(token) else None
+    if family == "clash" and _object_matches(token, _POLICE):
+        family = "riot"  # "youths confronted police": a crowd's violence
+    return family if armed else None
+
+
+_ARMED_WORDS = re.compile(
+    r"\b(?:militants?|rebels?|insurgents?|guerrillas?|fighters|militia\w*|forces|troops|soldiers|army|armed|military|"
+    r"police|security|jihadis\w*|terroris\w*|gunmen|youths|protesters|demonstrators)\b",
+    re.I,
+)
+_BASES = re.compile(
+    r"\b(?:bases?|headquarters|camps?|outposts?|checkpoints?|posts?|observation points?|barracks)\b", re.I
+)
+_GROUND_GIVEN = re.compile(r"\b(?:territory|town|city|village|district|area|region|control|positions?|base)\b", re.I)
+_POLICE = re.compile(r"\b(?:police|policemen|riot police|security forces|officers)\b", re.I)
+_THROWN = re.compile(
+    r"\b(?:stones?|rocks?|bottles?|fireworks?|firecrackers?|molotov\w*|petrol bombs?|firebombs?|bricks?|projectiles?)\b",
+    re.I,
+)
+_CROWD_WORDS = re.compile(r"\b(?:protest\w*|demonstrat\w*|crowds?|rall(?:y|ies)|marchers|gathering|sit-in)\b", re.I)
+
+
+def _object_matches(token: Token, words: re.Pattern[str]) -> bool:
+    """Whether the object of `token` (or, in the passive, its subject) holds one of `words`."""
+    objects = [c for c in token.children if c.dep_ in ("dobj", "nsubjpass")]
+    return any(words.search(" ".join(t.text for t in o.subtree)) for o in objects)
+
+
 def _protest_strike(token: Token) -> bool:
     """A strike that is a walk-out: "general strike", "went on strike", "hunger strike"."""
     near = {c.lemma_.lower() for c in token.children} | {token.head.lemma_.lower()}
@@ -309,7 +407,8 @@ def _taken_ground(token: Token) -> bool:
 
 
 _WEAPON_WORDS = re.compile(
-    r"\b(?:bombs?|devices?|explosives?|IEDs?|mines?|missiles?|rockets?|drones?|projectiles?|shells?|weapons?|arms)\b",
+    r"\b(?:bombs?|devices?|explosives?|IEDs?|mines?|landmines?|missiles?|rockets?|drones?|projectiles?|shells?|weapons?|"
+    r"arms|firearms?|guns?|rifles?|ammunitions?|grenades?)\b",
     re.I,
 )
 
@@ -333,6 +432,9 @@ def mentions(doc: Doc, sentences: Sequence[Sentence]) -> list[Mention]:
     found: list[Mention] = []
     for token in doc:
         kind = _family(token)
+        quiet_family = _quiet_family(token) if kind is None else None
+        if quiet_family is not None:
+            kind = (quiet_family, False)
         if kind is None:
             continue
         family, weak = kind
@@ -341,6 +443,7 @@ def mentions(doc: Doc, sentences: Sequence[Sentence]) -> list[Mention]:
             continue
         noun = token.pos_ in ("NOUN", "PROPN")
         mention = Mention(sentence, token.idx, token.idx + len(token.text), token.lemma_.lower(), family, noun, weak)
+        mention.quiet = quiet_family is not None
         _read_grammar(mention, token)
         found.append(mention)
     for token in doc:  # "the incident": refers to an event, names none
@@ -587,6 +690,13 @@ def _compatible(family: str, event: Event) -> bool:
 
 
 def events_of(found: Sequence[Mention], resolve=None, country=None, recent=None) -> list[Event]:
+    """Mentions grouped into events (see the module's docstring); a strategic development's quiet
+    mentions only where the others make no event. The arguments are `_grouped`'s."""
+    told = _grouped([m for m in found if not m.quiet], resolve, country, recent)
+    return told or _grouped([m for m in found if m.quiet], resolve, country, recent)
+
+
+def _grouped(found: Sequence[Mention], resolve=None, country=None, recent=None) -> list[Event]:
     """Mentions grouped into events (see the module's docstring). `resolve(found_time)` gives a
     time expression's (first, last) day, None when it cannot be resolved; `country(place)` the
     country a place name is in (None when unknown): mentions dated or placed apart are apart.

@@ -187,7 +187,8 @@ def _speaker(verb: Token, ctx: _Context) -> Name | None:
         if lemma == "quote" and node.i != verb.i:  # "TRT quoted Adel al Masani as saying that"
             quoted = _object(node)
             return ctx.name(quoted) if quoted is not None else None
-        if lemma in _SPEECH and node.i != verb.i and node.pos_ in ("VERB", "AUX"):
+        impersonal = any(c.dep_ == "auxpass" for c in node.children)  # "was believed to": a hedge, said further up
+        if lemma in _SPEECH and node.i != verb.i and node.pos_ in ("VERB", "AUX") and not impersonal:
             if node.head.lemma_.lower() == "quote" and _object(node.head) is not None:
                 return ctx.name(_object(node.head))  # "quoted X as saying"
             subject = _subject(node)

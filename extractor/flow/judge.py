@@ -66,6 +66,9 @@ FAMILY_TYPES: dict[str, tuple[str, ...]] = {
     "arrest": ("Arrests",),
     "disrupted": ("Disrupted weapons use",),
     "agreement": ("Agreement",),
+    "change": ("Change to group/activity",),
+    "base": ("Headquarters or base established",),
+    "transfer": ("Non-violent transfer of territory",),
 }
 MAX_OPTIONS = 5
 
