@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from extractor.flow import judge
 from extractor.flow.events import background, mentions
 from support.parsed import events_in, parsed
 
@@ -161,3 +162,10 @@ def test_a_weapon_found_or_stopped_is_no_explosion_and_thrown_stones_and_blowing
     assert families(events_in("Protesters hurled rocks at security forces blocking a road.")) == [["protest", "riot"]]
     assert families(events_in("A container full of explosives blew up in Kandahar.")) == [["explosion"]]
     assert families(events_in("Riot police dispersed the protesters with tear gas.")) == [["protest"]]
+
+
+def test_a_strategic_development_is_offered_only_the_types_its_words_name():
+    (defection,) = events_in("About 10,000 rebel fighters have defected to the president's faction.")
+    assert judge.options(defection) == ("Change to group/activity",)
+    (attack,) = events_in("Militants attacked a village near the border.")
+    assert "Attack" in judge.options(attack) and "Armed clash" in judge.options(attack)

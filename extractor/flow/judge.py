@@ -83,7 +83,10 @@ def typing_text(event: Event) -> str:
 
 def options(event: Event) -> tuple[str, ...]:
     """The sub-event types to offer, likeliest first: the codebook's mechanical rule when one
-    decides, the types its words propose, those its acts' families name, then the generic ones."""
+    decides, the types its words propose, those its acts' families name, then the generic ones;
+    for a strategic development told alone (quiet mentions only), the types its acts name."""
+    if all(m.quiet for m in event.mentions):  # a strategic development's own words name its type
+        return tuple(dict.fromkeys(t for m in event.mentions for t in FAMILY_TYPES.get(m.family, ())))[:MAX_OPTIONS]
     text = typing_text(event)
     rule = event_typing.ruled(text)
     found: list[str] = [rule[1]] if rule else []
