@@ -217,6 +217,17 @@ def test_a_persons_surname_after_his_full_name_is_the_same_source():
     (record,) = found  # one statement told twice, with both sentences as evidence
     assert len(record.evidence) == 2
     assert not attribute.same_person("Kenyatta", "Kenyatta Mwangi") and not attribute.same_person("John", "Kenyatta")
+    assert attribute.same_person("Kenyatta", "Uhuru Kenyatta")  # whatever label the parser gave
+    assert not attribute.same_person("Police", "Manipur Police") and not attribute.same_person("FRONT", "FMLN FRONT")
+
+
+def test_a_common_noun_is_no_place_though_a_town_shares_its_name():
+    text = "Police have said the attack was believed to have been carried out by Fulani herdsmen."
+    doc = parse(text)
+    sentences = numbered(text, starts=[s.start_char for s in doc.sents])
+    is_place = {"Police", "Naga"}.__contains__  # Police is a town in Poland
+    found = statements(doc, sentences, is_place)
+    assert [(s.kind, s.source.name if s.source else None) for s in found] == [("alleged", "Police")]
 
 
 def test_names_in_a_sentence_are_its_actors_not_its_dates():

@@ -305,10 +305,24 @@ def _speaks_for(source: Name, perpetrator: Name) -> bool:
 
 
 def same_person(a: str, b: str) -> bool:
-    """Whether two names of people name one person in an article: a surname alone and the full
-    name it ends ("Kenyatta" and "Uhuru Kenyatta")."""
-    shorter, longer = sorted((fold(a).split(), fold(b).split()), key=len)
-    return len(shorter) == 1 and len(longer) >= 2 and longer[-1] == shorter[0]
+    """Whether two names name one person in an article: a surname alone and the full name of two
+    or three capitalised words it ends ("Kenyatta" and "Uhuru Kenyatta"; the parser may read either
+    as an organisation), not a body's last word ("Police" of "Manipur Police")."""
+    shorter, longer = sorted((a.split(), b.split()), key=len)
+    return (
+        len(shorter) == 1
+        and 2 <= len(longer) <= 3
+        and all(w[:1].isupper() and not w.isupper() for w in longer)
+        and fold(longer[-1]) == fold(shorter[0])
+        and fold(shorter[0]) not in _BODIES
+    )
+
+
+_BODIES = frozenset(
+    """police army military forces force government ministry state front group council party movement brigade
+    militia guard guards authority authorities agency service office court committee league union alliance
+    association organisation organization network command battalion regiment division corps""".split()
+)
 
 
 def guess_kind(name: Name) -> str:
@@ -329,13 +343,11 @@ def attributions_from(
     notes: list[ExtractionWarning] = []
     found: list[Attribution] = []
 
-    persons: set[str] = set()  # ids of actors the name finder read as people
-
     def actor_for(name: Name, sentence: Span) -> str:
         folded = fold(name.name)
         twin = next((a for a in actors if folded in {fold(x) for x in [a.name, *a.mentions]}), None)
-        if twin is None and name.label == "PERSON":
-            twin = next((a for a in actors if a.id in persons and same_person(a.name, name.name)), None)
+        if twin is None and name.label not in ("GPE", "NORP"):
+            twin = next((a for a in actors if same_person(a.name, name.name)), None)
             if twin is not None and len(folded.split()) > len(fold(twin.name).split()):
                 twin.mentions.append(twin.name)  # the full name told after the surname becomes the name
                 twin.name = name.name
@@ -365,8 +377,6 @@ def attributions_from(
             evidence=[span] if span is not None else [],
         )
         actors.append(actor)
-        if name.label == "PERSON":
-            persons.add(actor.id)
         return actor.id
 
     for item, confidence in decided:

@@ -142,7 +142,9 @@ def name_of(token: Token, is_place: Callable[[str], bool] | None = None) -> Name
     a place, or a phrase that names nothing."""
     name = _name_of(token, is_place)
     person = name is not None and name.label == "PERSON" and " " in name.name
-    if name is not None and not person and is_place is not None and is_place(name.name):
+    # a common noun is no place name, though a town may share it ("Police" opening a sentence; Police, Poland)
+    common = name is not None and token.pos_ == "NOUN" and not token.ent_type_ and name.name.lower() == token.lower_
+    if name is not None and not person and not common and is_place is not None and is_place(name.name):
         whole = _clean(re.sub(r"^(?:the|a|an)\s+", "", name.shown, flags=re.I))
         if whole != name.name and not is_place(whole):
             return replace(name, name=whole)  # "Naga militants": a people's members, not the town Naga
