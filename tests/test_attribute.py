@@ -54,6 +54,10 @@ def said(text: str) -> list[tuple]:
         ),
         ("It was not immediately clear who was behind the attack.", ("unknown", None, None)),
         (
+            "National police chief Director General Oscar Albayalde said it was not clear who was behind the attack.",
+            ("unknown", None, "Oscar Albayalde"),
+        ),
+        (
             "Reuters could not independently verify who was responsible for the blast.",
             ("unknown", None, None),
         ),

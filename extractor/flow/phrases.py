@@ -189,6 +189,8 @@ def _name_of(token: Token, is_place: Callable[[str], bool] | None) -> Name | Non
     person = next((e for e in ents if e.label_ == "PERSON"), None)
     if person is not None and person.root.i != token.i and token.lower_ in MEMBER_NOUNS:
         person = None  # "Naga militants": a people's or a group's name before its members, no person
+    if person is not None and person.end <= token.i and all(t.pos_ == "PROPN" for t in doc[person.end : token.i + 1]):
+        person = doc[person.start : token.i + 1]  # "Oscar Albayalde": the name finder stopped at the first name
     if person is not None:
         return Name(
             _clean(_w(person)),
