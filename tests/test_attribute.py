@@ -53,6 +53,7 @@ def said(text: str) -> list[tuple]:
             ("alleged", "Fulani herdsmen", "Police"),
         ),
         ("It was not immediately clear who was behind the attack.", ("unknown", None, None)),
+        ("A soldier was killed by a sniper in the Faqiran Kaji area.", ("reported", "sniper", None)),
         (
             "National police chief Director General Oscar Albayalde said it was not clear who was behind the attack.",
             ("unknown", None, "Oscar Albayalde"),

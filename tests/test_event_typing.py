@@ -4,7 +4,7 @@ Logic tests with the queue-based FakeModel (hand-written answers)."""
 import pytest
 
 from conftest import CONVOY, article
-from extractor.flow.event_typing import checked, refined, ruled
+from extractor.flow.event_typing import checked, kept, refined, ruled
 from extractor.flow.pipeline import extract_article
 from extractor.llm.client import LLMClient
 from extractor.settings import Settings
@@ -28,6 +28,9 @@ CAPABLE = Settings(provider="openai", model="m", response_format="json_object", 
         ("Drones attacked a convoy of trucks in eastern Syria.", "Air/drone strike"),
         ("Bomb-carrying drones targeted a factory.", "Air/drone strike"),
         ("Gunmen opened fire on a bus.", None),
+        ("A bomb planted by the Taliban hit an army patrol, killing 3 soldiers.", "Remote explosive/landmine/IED"),
+        ("A vehicle was hit by a Taliban-planted IED.", "Remote explosive/landmine/IED"),
+        ("A roadside bomb killed two policemen.", "Remote explosive/landmine/IED"),
     ],
 )
 def test_the_codebooks_mechanical_rules(text, expected):
@@ -266,3 +269,10 @@ def test_evidence_without_a_word_of_violence_is_judged_by_its_article(text, remo
     doc = extract_article(article_from_text(text, "a", "a.txt"), LLMClient.from_transport(fake, CAPABLE))
     assert (doc.incidents == []) == removed
     assert any("not political violence" in w.message for w in doc.warnings) == removed
+
+
+def test_an_attack_on_armed_men_is_the_battle_the_codebook_calls_it_whatever_option_the_model_took():
+    sniper = "1 soldier was killed by a Taliban sniper in Kapisa."
+    assert kept("Violence against civilians", "Attack", sniper)[:2] == ("Battles", "Armed clash")
+    market = "Gunmen opened fire on a market, killing 5 shoppers."
+    assert kept("Violence against civilians", "Attack", market) == ("Violence against civilians", "Attack", None)

@@ -341,3 +341,8 @@ def test_a_run_loads_the_gazetteer_in_a_thread_not_on_its_event_loop(tmp_path, m
     ctx = RunContext(Settings(provider="openai", model="m"), load_prices(None))
     totals = asyncio.run(run_articles([], ctx, lambda outcome: None))
     assert totals.done == 0 and threads and all(t is not threading.main_thread() for t in threads)
+
+
+def test_a_countrys_iso_code_is_no_name_but_the_news_short_names_are(gazetteer):
+    assert [gazetteer.country_code_of(n) for n in ("Pol", "Per", "Arm")] == [None, None, None]  # POL, PER, ARM
+    assert [gazetteer.country_code_of(n) for n in ("USA", "UK", "Britain", "DRC")] == ["US", "GB", "GB", "CD"]

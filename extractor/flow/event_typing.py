@@ -91,6 +91,20 @@ _RULES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+# A device left to explode where its victims come (a landmine, an IED, a bomb planted), not one
+# thrown, worn or dropped (those rules come first): the codebook's Remote explosive/landmine/IED.
+_RULES += (
+    (
+        "Explosions/Remote violence",
+        "Remote explosive/landmine/IED",
+        re.compile(
+            r"\b(?:IEDs?|improvised explosive devices?|roadside bombs?|land ?mines?|magnetic bombs?|sticky bombs?|"
+            r"booby[- ]trap\w*|(?:bombs?|explosives?|IEDs?|mines?|devices?) (?:was |were |had been )?planted|"
+            r"[\w-]+-planted (?:bombs?|IEDs?|mines?|explosives?)|planted (?:a |an |the )?(?:bombs?|explosives?|mines?))\b",
+            re.I,
+        ),
+    ),
+)
 _EXCESSIVE = re.compile(
     r"\b(?:killed|shot dead|live (?:ammunition|fire|rounds)|opened fire|fired on|gunned down)\b", re.I
 )
@@ -141,8 +155,9 @@ PLAIN: dict[str, str] = {
 }
 
 _ARMED = (
-    r"\b(?:soldiers|troops|military|army|bases?|posts?|checkpoints?|positions|security forces|policemen|police officers|"
-    r"police station|barracks|militants|insurgents|terrorists|rebels|fighters|guards|militiamen|convoy)\b"
+    r"\b(?:soldiers?|troops|military|army|bases?|posts?|checkpoints?|positions|security forces|security personnel|"
+    r"policem[ae]n|police ?officers?|police station|barracks|militants|insurgents|terrorists|rebels|fighters|guards|"
+    r"militiam[ae]n|convoy|patrols?)\b"
 )
 _PROTEST = r"(?:protest(?:s|ed|ing|ers?|ors?)?\b|demonstrat\w*|rall(?:y|ies|ied)|marche[sd]|marching|sit-ins?|picket\w*|hunger strike|went on strike|strikers)"
 # The words that propose a sub-event type, from ACLED's definitions (written for this project),
@@ -441,10 +456,13 @@ def checked(event_type: str, sub_type: str, text: str) -> tuple[str, str, str | 
 
 def kept(event_type: str, sub_type: str, text: str) -> tuple[str, str, str | None]:
     """A sub-type the model chose among options these words proposed (`extractor.flow.judge`),
-    after the mechanical rules and the refinements within its event type only: the choice was
-    already made among what the words allow."""
+    after the mechanical rules and the refinements within its event type only (the choice was
+    already made among what the words allow), and an "Attack" on armed men or in fighting made the
+    battle the codebook calls it."""
     rule = ruled(text)
     event, sub = rule if rule else (event_type, refined(event_type, sub_type, text) or sub_type)
+    if not rule and sub == "Attack" and PROPOSED_WORDS["Armed clash"].search(text):
+        event, sub = "Battles", "Armed clash"  # the codebook: an attack on armed men, or one in fighting, is a battle
     if (event, sub) == (event_type, sub_type):
         return event, sub, None
     return (

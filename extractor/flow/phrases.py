@@ -127,6 +127,8 @@ def _phrase_bounds(token: Token) -> tuple[int, int]:
         )
         if child.dep_ == "prep" and (child.lower_ not in ("of", "for", "in", "from") or doing):
             cut |= {t.i for t in child.subtree}
+        elif child.dep_ == "prep" and child.lower_ == "in" and any(_where(g) for g in objects):
+            cut |= {t.i for t in child.subtree}  # "a sniper in the Faqiran Kaji area": where, not who
     for t in token.subtree:  # "militias — who are largely allied to the GNA —"
         if t.text in ("—", "–") and t.i > token.i:
             cut |= {x.i for x in token.subtree if x.i >= t.i}
@@ -135,6 +137,17 @@ def _phrase_bounds(token: Token) -> tuple[int, int]:
     while right > token.i and token.doc[right].is_punct:
         right -= 1
     return left, right
+
+
+_PLACE_NOUNS = frozenset(
+    """area district village town city province region county neighbourhood neighborhood suburb valley
+    capital country state municipality locality""".split()
+)
+
+
+def _where(token: Token) -> bool:
+    """Whether a preposition's object names a place: a place the name finder read, or a noun of place."""
+    return token.ent_type_ in ("GPE", "LOC", "FAC") or token.lemma_.lower() in _PLACE_NOUNS
 
 
 def name_of(token: Token, is_place: Callable[[str], bool] | None = None) -> Name | None:

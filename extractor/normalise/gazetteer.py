@@ -301,6 +301,16 @@ def load_admin1_table(path: Path = DATA / "admin1.tsv") -> list[tuple[str, str, 
     return rows
 
 
+# Short names the news gives countries that GeoNames lists under another ("US" and "U.S." are
+# left out: a case-blind key "us" is a pronoun).
+COUNTRY_SHORT_NAMES: dict[str, tuple[str, ...]] = {
+    "US": ("USA",),
+    "GB": ("UK", "U.K.", "Britain", "Great Britain"),
+    "CD": ("DRC", "DR Congo"),
+    "AE": ("UAE",),
+}
+
+
 def build_gazetteer(
     min_population: int = DEFAULT_MIN_POPULATION,
     *,
@@ -318,7 +328,8 @@ def build_gazetteer(
         gazetteer.countries[code] = country["name"]
         gazetteer.add(
             Place(country["name"], "country", code, population=country["population"]),
-            [country["name"], country["iso3"]],
+            # not its ISO code: "Pol", "Per" and "Arm" are words and name parts, and keys are case-blind
+            [country["name"], *COUNTRY_SHORT_NAMES.get(code, ())],
         )
     for city in cache.get_cities().values():
         gazetteer.add(
@@ -343,7 +354,7 @@ def build_gazetteer(
 
 
 # Bump when Gazetteer's fields or the way it is built change: a pickle of another build is not read.
-BUILD_VERSION = 1
+BUILD_VERSION = 2
 
 
 @functools.lru_cache(maxsize=4)
