@@ -169,3 +169,9 @@ def test_a_strategic_development_is_offered_only_the_types_its_words_name():
     assert judge.options(defection) == ("Change to group/activity",)
     (attack,) = events_in("Militants attacked a village near the border.")
     assert "Attack" in judge.options(attack) and "Armed clash" in judge.options(attack)
+
+
+def test_an_attack_foreseen_or_feared_is_no_event_and_storming_a_building_is_one():
+    assert events_in("US officials said they had warned Russia about an imminent attack earlier in March.") == []
+    assert events_in("The army feared an attack on the base. Analysts see possible strikes ahead.") == []
+    assert families(events_in("Gunmen stormed a concert hall near Moscow on Friday.")) == [["attack"]]

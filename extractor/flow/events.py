@@ -195,7 +195,12 @@ _UNREAL = {
     "attempt": "attempted",
     "seek": "attempted",
     "fail": "attempted",
+    "fear": "non-event",
+    "predict": "non-event",
+    "anticipate": "non-event",
 }
+_FORESEEING = frozenset("warn alert caution fear predict expect anticipate".split())
+_MAYBE = frozenset("imminent possible potential planned future looming feared expected likely".split())
 _FOILED_WORDS = {"foiled", "thwarted", "failed", "attempted", "botched", "abortive", "attempt"}
 _MODALS = {"will", "would", "could", "might", "may", "should", "can", "must", "shall"}
 _DEFINITE = {"the", "this", "that", "these", "those"}
@@ -296,6 +301,8 @@ def _family(token: Token) -> tuple[str, bool] | None:
     if lemma == "fire" and token.head.lemma_.lower() == "open":
         return "killing", False  # "opened fire"
     particle = next((c.lower_ for c in token.children if c.dep_ == "prt"), None)
+    if lemma == "storm" and token.pos_ == "VERB":
+        return "attack", False  # "gunmen stormed a concert hall" (a storm, the noun, is weather)
     if lemma == "blow" and particle == "up" and token.pos_ == "VERB":
         return "explosion", False  # "a car bomb blew up", "blew themselves up"
     if lemma in ("throw", "hurl", "pelt") and token.pos_ == "VERB" and _object_matches(token, _THROWN):
@@ -513,6 +520,10 @@ def _read_grammar(mention: Mention, token: Token) -> None:
         mention.anaphoric = det in _DEFINITE
         if token.head.lemma_.lower() in _UNREAL and token.dep_ in ("dobj", "pobj"):
             mention.unreal = _UNREAL[token.head.lemma_.lower()]
+        elif token.dep_ == "pobj" and token.head.head.lemma_.lower() in _FORESEEING:
+            mention.unreal = "non-event"  # "US officials had warned Russia about an attack": foreseen, not done
+        if any(c.dep_ == "amod" and c.lower_ in _MAYBE for c in children):
+            mention.unreal = "non-event"  # "an imminent attack", "possible strikes"
     own = [t for t in token.subtree if not (not mention.noun and t.dep_ == "ccomp")]
     sentence = mention.sentence
     doc = token.doc
