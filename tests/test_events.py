@@ -175,3 +175,15 @@ def test_an_attack_foreseen_or_feared_is_no_event_and_storming_a_building_is_one
     assert events_in("US officials said they had warned Russia about an imminent attack earlier in March.") == []
     assert events_in("The army feared an attack on the base. Analysts see possible strikes ahead.") == []
     assert families(events_in("Gunmen stormed a concert hall near Moscow on Friday.")) == [["attack"]]
+
+
+def test_a_headline_dated_as_its_lead_joins_its_event_and_a_month_is_no_place():
+    text = (
+        "UN Investigating Brutal November Massacre in Haiti\n\n"
+        "U.N. officials are investigating a bloody November massacre in Port-au-Prince, Haiti, that left 21 men dead. "
+        "Gang members shot the victims in the La Saline neighborhood."
+    )
+    (massacre,) = events_in(text)
+    assert "November" not in massacre.places
+    done = "Militants executed a suicide bombing at the hospital today. The regime executed two prisoners."
+    assert [m.lemma for m in mentions(*parsed(done))] == ["bombing", "execute"]  # the first only carries its act out

@@ -301,6 +301,10 @@ def _family(token: Token) -> tuple[str, bool] | None:
     if lemma == "fire" and token.head.lemma_.lower() == "open":
         return "killing", False  # "opened fire"
     particle = next((c.lower_ for c in token.children if c.dep_ == "prt"), None)
+    if lemma in ("execute", "carry") and any(
+        c.dep_ == "dobj" and c.lemma_.lower() in _FAMILIES for c in token.children
+    ):
+        return None  # "executed the suicide bombing": the object names the act, the verb only does it
     if lemma == "storm" and token.pos_ == "VERB":
         return "attack", False  # "gunmen stormed a concert hall" (a storm, the noun, is weather)
     if lemma == "blow" and particle == "up" and token.pos_ == "VERB":
@@ -552,7 +556,7 @@ def _read_grammar(mention: Mention, token: Token) -> None:
         and not _told_as_done(token)
     ):
         mention.unreal = mention.unreal or "non-event"  # "staged attacks in Iran": acts in general
-    places = [_proper_name(t) for t in own if t.dep_ == "pobj" and t.head.lower_ in _LOCATIVE]
+    places = [_proper_name(t) for t in own if t.dep_ == "pobj" and t.head.lower_ in _LOCATIVE and t.i != token.i]
     mention.places = [p for p in dict.fromkeys(places) if p]
     mention.agent, mention.patient = _arguments(token)
 
@@ -583,6 +587,8 @@ def _proper_name(token: Token) -> str | None:
         if not objects:
             return None
         token = objects[0]
+    if token.ent_type_ in ("DATE", "TIME"):
+        return None  # "a November massacre": when, not where
     words = [c for c in token.children if c.dep_ == "compound" and c.pos_ == "PROPN" and c.i < token.i]
     first = min([token.i, *(w.i for w in words)])
     return token.doc[first : token.i + 1].text.strip(" ,.’'")
@@ -733,6 +739,12 @@ def _grouped(found: Sequence[Mention], resolve=None, country=None, recent=None) 
     def apart(a: set, b: set) -> bool:
         return bool(a and b) and not any(x[0] <= y[1] and y[0] <= x[1] for x in a for y in b)
 
+    def _dates(e: Event) -> set:
+        return set().union(*(when(x) for x in e.mentions))
+
+    def _overlap(a: set, b: set) -> bool:
+        return any(x[0] <= y[1] and y[0] <= x[1] for x in a for y in b)
+
     def conflicts(m: Mention, e: Event) -> bool:
         own, theirs = when(m), set().union(*(when(x) for x in e.mentions))
         if not theirs and recent is not None and e.mentions[0].sentence.number <= LEAD:
@@ -775,8 +787,8 @@ def _grouped(found: Sequence[Mention], resolve=None, country=None, recent=None) 
             chosen = same_sentence[0]
         elif m.anaphoric and candidates:
             chosen = candidates[0]
-        elif latest is not None and not own_time and not relative:
-            chosen = latest
+        elif latest is not None and not relative and (not own_time or _overlap(when(m), _dates(latest))):
+            chosen = latest  # undated, or dated as the event told just before ("the November massacre")
         if chosen is None:
             if m.weak and not m.agent or m.lemma in _REFERRING:
                 continue  # a weak word or a reference alone starts no event
