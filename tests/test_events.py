@@ -187,3 +187,14 @@ def test_a_headline_dated_as_its_lead_joins_its_event_and_a_month_is_no_place():
     assert "November" not in massacre.places
     done = "Militants executed a suicide bombing at the hospital today. The regime executed two prisoners."
     assert [m.lemma for m in mentions(*parsed(done))] == ["bombing", "execute"]  # the first only carries its act out
+
+
+def test_an_act_told_with_the_name_of_an_earlier_event_is_that_event_however_far_back():
+    text = (
+        "Gunmen killed 17 soldiers in an attack on an army camp in central Mali on Tuesday. "
+        "It was not clear who had attacked the city of Nampala. "
+        "Rebels attacked a police station in Gao last month. "
+        "The group’s leaders have since moved south. "
+        "Another group said it had carried out the Nampala attack."
+    )
+    assert numbers(events_in(text)) == [[1, 2, 5], [3]]  # not the attack told last

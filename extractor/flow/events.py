@@ -236,6 +236,9 @@ class Mention:
     quiet: bool = False  # a strategic development's act: an event only where the article tells no other
     aside: bool = False  # told in a clause describing someone ("the lawyer, who was assassinated earlier today")
     sentence_places: list[str] = field(default_factory=list)  # places the name finder read in its sentence
+    names: list[str] = field(
+        default_factory=list
+    )  # proper names it is told with: "the Nampala attack", "attacked Nampala"
 
 
 @dataclass
@@ -558,7 +561,22 @@ def _read_grammar(mention: Mention, token: Token) -> None:
         mention.unreal = mention.unreal or "non-event"  # "staged attacks in Iran": acts in general
     places = [_proper_name(t) for t in own if t.dep_ == "pobj" and t.head.lower_ in _LOCATIVE and t.i != token.i]
     mention.places = [p for p in dict.fromkeys(places) if p]
+    mention.names = _names(token)
     mention.agent, mention.patient = _arguments(token)
+
+
+def _names(token: Token) -> list[str]:
+    """The proper names an act is told with: its modifiers ("the Nampala attack"), its object
+    ("attacked Nampala") and its prepositions' objects ("the attack on Nampala"); not dates,
+    nationalities or peoples."""
+    heads = [c for c in token.children if c.dep_ in ("compound", "nmod", "poss", "dobj", "npadvmod")]
+    heads += [g for c in token.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"]
+    words = heads + [g for h in heads for g in h.children if g.dep_ == "compound"]
+    return [
+        w.text
+        for w in sorted(words, key=lambda w: w.i)
+        if w.pos_ == "PROPN" and w.ent_type_ not in ("DATE", "TIME", "NORP") and len(w.text) > 2
+    ]
 
 
 HABITUAL = re.compile(
@@ -783,8 +801,11 @@ def _grouped(found: Sequence[Mention], resolve=None, country=None, recent=None) 
         latest = candidates[0] if candidates and m.sentence.number - last_seen[candidates[0].number] <= NEAR else None
         own_time = bool(when(m))
         chosen: Event | None = None
+        named = [e for e in candidates if _told_with(m, e)] if not relative else []
         if same_sentence:
             chosen = same_sentence[0]
+        elif named:  # "the Nampala attack" is the attack told with Nampala, however far back
+            chosen = named[0]
         elif m.anaphoric and candidates:
             chosen = candidates[0]
         elif latest is not None and not relative and (not own_time or _overlap(when(m), _dates(latest))):
@@ -798,6 +819,11 @@ def _grouped(found: Sequence[Mention], resolve=None, country=None, recent=None) 
         last_seen[chosen.number] = m.sentence.number
         last_at[chosen.number] = m.start
     return events
+
+
+def _told_with(m: Mention, e: Event) -> bool:
+    """Whether a proper name `m` is told with appears in the sentences of `e`."""
+    return any(re.search(rf"\b{re.escape(n)}\b", s.shown) for n in m.names for s in e.sentences)
 
 
 def _acted_by_another(m: Mention, e: Event) -> bool:
