@@ -274,5 +274,9 @@ def test_evidence_without_a_word_of_violence_is_judged_by_its_article(text, remo
 def test_an_attack_on_armed_men_is_the_battle_the_codebook_calls_it_whatever_option_the_model_took():
     sniper = "1 soldier was killed by a Taliban sniper in Kapisa."
     assert kept("Violence against civilians", "Attack", sniper)[:2] == ("Battles", "Armed clash")
-    market = "Gunmen opened fire on a market, killing 5 shoppers."
-    assert kept("Violence against civilians", "Attack", market) == ("Violence against civilians", "Attack", None)
+    for civilians in (
+        "Gunmen opened fire on a market, killing 5 shoppers.",
+        "Police blamed the rebels for the attack on a convoy of trucks in which one person was killed.",
+        "Gunmen attacked a concert hall. She reminded readers that the US had fought the group for years.",
+    ):
+        assert kept("Violence against civilians", "Attack", civilians) == ("Violence against civilians", "Attack", None)

@@ -157,7 +157,16 @@ PLAIN: dict[str, str] = {
 _ARMED = (
     r"\b(?:soldiers?|troops|military|army|bases?|posts?|checkpoints?|positions|security forces|security personnel|"
     r"policem[ae]n|police ?officers?|police station|barracks|militants|insurgents|terrorists|rebels|fighters|guards|"
-    r"militiam[ae]n|convoy|patrols?)\b"
+    r"militiam[ae]n|(?:military|army|police|armou?red) convoys?|patrols?)\b"
+)
+# An attack on armed men or their posts: what the codebook calls a battle whatever the model took.
+_ON_ARMED = re.compile(
+    r"\b(?:attack(?:ed|ing|s)?|stormed|raided|set upon|overran|assault(?:ed|ing|s)?|ambush\w*|shot|killed)\b[^.]{0,60}"
+    + _ARMED
+    + r"|"
+    + _ARMED
+    + r"[^.]{0,40}\b(?:were|was|have been|had been) (?:killed|wounded|injured|attacked|ambushed|shot)\b",
+    re.I,
 )
 _PROTEST = r"(?:protest(?:s|ed|ing|ers?|ors?)?\b|demonstrat\w*|rall(?:y|ies|ied)|marche[sd]|marching|sit-ins?|picket\w*|hunger strike|went on strike|strikers)"
 # The words that propose a sub-event type, from ACLED's definitions (written for this project),
@@ -457,12 +466,12 @@ def checked(event_type: str, sub_type: str, text: str) -> tuple[str, str, str | 
 def kept(event_type: str, sub_type: str, text: str) -> tuple[str, str, str | None]:
     """A sub-type the model chose among options these words proposed (`extractor.flow.judge`),
     after the mechanical rules and the refinements within its event type only (the choice was
-    already made among what the words allow), and an "Attack" on armed men or in fighting made the
-    battle the codebook calls it."""
+    already made among what the words allow), and an "Attack" on armed men or their posts made
+    the battle the codebook calls it."""
     rule = ruled(text)
     event, sub = rule if rule else (event_type, refined(event_type, sub_type, text) or sub_type)
-    if not rule and sub == "Attack" and PROPOSED_WORDS["Armed clash"].search(text):
-        event, sub = "Battles", "Armed clash"  # the codebook: an attack on armed men, or one in fighting, is a battle
+    if not rule and sub == "Attack" and _ON_ARMED.search(text):
+        event, sub = "Battles", "Armed clash"  # the codebook: an attack on armed men is a battle
     if (event, sub) == (event_type, sub_type):
         return event, sub, None
     return (
