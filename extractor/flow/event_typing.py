@@ -157,14 +157,16 @@ PLAIN: dict[str, str] = {
 _ARMED = (
     r"\b(?:soldiers?|troops|military|army|bases?|posts?|checkpoints?|positions|security forces|security personnel|"
     r"policem[ae]n|police ?officers?|police station|barracks|militants|insurgents|terrorists|rebels|fighters|guards|"
-    r"militiam[ae]n|(?:military|army|police|armou?red) convoys?|patrols?)\b"
+    r"militiam[ae]n|convoy|patrols?)\b"
 )
-# An attack on armed men or their posts: what the codebook calls a battle whatever the model took.
+# An attack on armed men or their posts (a convoy only when it is theirs: "a convoy of trucks" is
+# not): what the codebook calls a battle whatever the model took.
+_ARMED_MEN = _ARMED.replace("convoy", "(?:military|army|police|armou?red) convoys?")
 _ON_ARMED = re.compile(
     r"\b(?:attack(?:ed|ing|s)?|stormed|raided|set upon|overran|assault(?:ed|ing|s)?|ambush\w*|shot|killed)\b[^.]{0,60}"
-    + _ARMED
+    + _ARMED_MEN
     + r"|"
-    + _ARMED
+    + _ARMED_MEN
     + r"[^.]{0,40}\b(?:were|was|have been|had been) (?:killed|wounded|injured|attacked|ambushed|shot)\b",
     re.I,
 )
