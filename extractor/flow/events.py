@@ -236,9 +236,7 @@ class Mention:
     quiet: bool = False  # a strategic development's act: an event only where the article tells no other
     aside: bool = False  # told in a clause describing someone ("the lawyer, who was assassinated earlier today")
     sentence_places: list[str] = field(default_factory=list)  # places the name finder read in its sentence
-    names: list[str] = field(
-        default_factory=list
-    )  # proper names it is told with: "the Nampala attack", "attacked Nampala"
+    names: list[str] = field(default_factory=list)  # proper names told with it: "the Nampala attack"
 
 
 @dataclass
