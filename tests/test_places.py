@@ -346,3 +346,12 @@ def test_a_run_loads_the_gazetteer_in_a_thread_not_on_its_event_loop(tmp_path, m
 def test_a_countrys_iso_code_is_no_name_but_the_news_short_names_are(gazetteer):
     assert [gazetteer.country_code_of(n) for n in ("Pol", "Per", "Arm")] == [None, None, None]  # POL, PER, ARM
     assert [gazetteer.country_code_of(n) for n in ("USA", "UK", "Britain", "DRC")] == ["US", "GB", "GB", "CD"]
+
+
+def test_a_place_named_with_its_kind_is_found_without_a_country_named():
+    from extractor.flow.pipeline import _places
+
+    places = _places()
+    assert places.first(["Khost district"]) == ("Khost district", "Afghanistan")  # an ACLED note names no country
+    assert places.first(["Kunduz city"]) == ("Kunduz city", "Afghanistan")
+    assert places.first(["Nowhere district"]) is None

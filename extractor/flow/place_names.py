@@ -12,6 +12,11 @@ from collections.abc import Iterable, Sequence
 
 from extractor.normalise.gazetteer import Gazetteer, fold
 
+# A kind of place written after a name: "Khost district", "Kunduz city", "Kapisa province".
+_KIND_OF_PLACE = re.compile(
+    r"\s+(?:district|city|province|village|town|area|region|county|governorate|municipality)$", re.I
+)
+
 
 class Places:
     def __init__(self, gazetteer: Gazetteer) -> None:
@@ -46,7 +51,8 @@ class Places:
 
     def first(self, names: Sequence[str], prefer: Sequence[str] = ()) -> tuple[str, str] | None:
         """(name, country name) of the first name that is a known place: in a country the article
-        is about, else anywhere under exactly that name."""
+        is about, else anywhere under exactly that name (less a kind of place after it: "Khost
+        district" is Khost's)."""
         for name in names:
             code = self.gazetteer.country_code_of(name)
             if code:
@@ -55,7 +61,7 @@ class Places:
                 if self.gazetteer.lookup(name, country) is not None:
                     return name, self.gazetteer.country_name(country) or country
             place = self.gazetteer.lookup(name)
-            if place is not None and fold(place.name) == fold(name):
+            if place is not None and fold(place.name) == fold(_KIND_OF_PLACE.sub("", name)):
                 return name, self.gazetteer.country_name(place.country_code) or place.country_code
         return None
 

@@ -354,7 +354,7 @@ def build_gazetteer(
 
 
 # Bump when Gazetteer's fields or the way it is built change: a pickle of another build is not read.
-BUILD_VERSION = 2
+BUILD_VERSION = 3
 
 
 @functools.lru_cache(maxsize=4)
