@@ -68,6 +68,11 @@ def test_each_frame_gives_its_statement(text, expected):
     assert expected in [s[:3] for s in said(text)]
 
 
+def test_an_admission_told_as_what_reports_say_is_no_claim():
+    text = "The association said reports it had admitted involvement in the clashes were nothing but utter falsehood."
+    assert not [s for s in said(text) if s[0] == "claimed"]
+
+
 def test_hedges_are_read_from_the_words():
     (statement,) = [s for s in said("The minister said the attack could have been carried out by the rebels.")]
     assert statement[0] == "alleged" and statement[3] is True

@@ -71,6 +71,10 @@ _UNKNOWN = re.compile(
     r"there (?:was|has been) no (?:immediate )?claim|(?:unknown|unidentified) (?:attackers|gunmen|assailants))",
     re.I,
 )
+# A claim told as the content of reports or rumours is theirs, not the subject's: "X said reports
+# it had admitted involvement were utter falsehood" is no admission.
+_RUMOUR_NOUNS = frozenset("report rumour rumor allegation suggestion speculation claim story".split())
+_CLAUSES = frozenset({"ccomp", "acl", "relcl"})
 _RESPONSIBILITY = {"responsibility", "credit", "role", "involvement", "part", "authorship", "hand", "link"}
 
 
@@ -296,7 +300,8 @@ def _frames_at(token: Token, ctx: _Context) -> list[Statement]:
         at = [about.idx] if about is not None else []
         out.append(Statement(sentence, kind, perpetrator, source, h, token.text, at, on_act, plain=lemma in TRIGGERS))
 
-    if lemma in _CLAIM and token.pos_ == "VERB" and not _negated(token):
+    rumoured = token.head.pos_ == "NOUN" and token.head.lemma_.lower() in _RUMOUR_NOUNS and token.dep_ in _CLAUSES
+    if lemma in _CLAIM and token.pos_ == "VERB" and not _negated(token) and not rumoured:
         subject = _subject(token)
         agent = _prep_object(token, "by")
         claimer = agent if agent is not None else subject
