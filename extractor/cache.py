@@ -78,6 +78,7 @@ def cache_key(
     params: dict[str, Any],
     text: str,
     published: str | None,
+    code_version: str | None = None,
 ) -> str:
     material = {
         "provider": provider,
@@ -89,6 +90,8 @@ def cache_key(
         "published": published,
         "text_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
     }
+    if code_version is not None:  # a small model's path: code makes most of the answer
+        material["code_version"] = code_version
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 

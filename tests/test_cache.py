@@ -72,6 +72,19 @@ def test_key_covers_model_prompt_params_and_text(tmp_path):
     assert key_for(other, base) != key
 
 
+def test_a_small_models_key_covers_the_code_that_made_its_answer_and_a_capable_models_does_not(monkeypatch):
+    from extractor.flow import prompts
+
+    item = article(CONVOY)
+    small = Settings(provider="embedded", response_format="json_object")
+    capable = Settings(provider="openai", model="m", response_format="json_object")
+    assert small.asks_small and not capable.asks_small
+    before = key_for(item, small), key_for(item, capable)
+    monkeypatch.setattr(prompts, "code_version", lambda: "another build")
+    assert key_for(item, small) != before[0]  # better rules reach articles cached before them
+    assert key_for(item, capable) == before[1]  # no paid call again for a refactor
+
+
 def test_no_secret_reaches_the_cache(tmp_path):
     _, settings, client, cache = setup(tmp_path, INCIDENTS, ACTORS)
     extract_cached(article(CONVOY), settings, client, cache)

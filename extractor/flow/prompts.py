@@ -94,6 +94,25 @@ def _prompt_version(directory: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """What a small model's answer is made of besides its prompts: the code that finds events and
+    statements in the parse, asks the small questions and assembles the answer (this package, the
+    articles and normalise packages, the shipped data) and the parser's model. Part of the cache
+    key on that path only, so an upgrade's better rules reach articles cached before it; a
+    capable model's answer is its own, and its cache key leaves the code out (no paid call
+    again for a refactor)."""
+    from extractor.articles.parse import MODEL, MODEL_VERSION
+
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(f"{MODEL} {MODEL_VERSION}".encode())
+    folders = (root / "flow", root / "articles", root / "normalise")
+    files = [p for folder in folders for p in sorted(folder.glob("*.py"))] + sorted((root / "data").iterdir())
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def taxonomy_lines() -> str:
     return "\n".join(f"  {event}: {'; '.join(subs)}" for event, subs in SUB_EVENT_TYPES.items())
 

@@ -70,6 +70,7 @@ def key_for(article: Article, s: Settings) -> str:
         params=s.params(),
         text=article.text,
         published=article.published,
+        code_version=prompts.code_version() if s.asks_small else None,
     )
 
 
