@@ -578,12 +578,11 @@ def gold(
     store: StoreOption = None,
 ) -> None:
     """Write the run's verified documents (every record given a verdict) as gold answers for `extractor eval`."""
+    from extractor.runs.driver import known_run
     from extractor.runs.reviewed import write_gold
     from extractor.runs.store import RunStore
 
     store_path = _store_path(store)
-    from extractor.runs.driver import known_run
-
     known_run(run, store_path)
     with RunStore(store_path) as runs:
         written = write_gold(runs, run, output)

@@ -90,10 +90,8 @@ _RULES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
-)
-# A device left to explode where its victims come (a landmine, an IED, a bomb planted), not one
-# thrown, worn or dropped (those rules come first): the codebook's Remote explosive/landmine/IED.
-_RULES += (
+    # a device left to explode where its victims come (a landmine, an IED, a bomb planted), not one
+    # thrown, worn or dropped (the rules above come first)
     (
         "Explosions/Remote violence",
         "Remote explosive/landmine/IED",
@@ -154,14 +152,15 @@ PLAIN: dict[str, str] = {
     "Strategic developments": "Other",
 }
 
-_ARMED = (
-    r"\b(?:soldiers?|troops|military|army|bases?|posts?|checkpoints?|positions|security forces|security personnel|"
+_ARMED_WORDS = (
+    r"soldiers?|troops|military|army|bases?|posts?|checkpoints?|positions|security forces|security personnel|"
     r"policem[ae]n|police ?officers?|police station|barracks|militants|insurgents|terrorists|rebels|fighters|guards|"
-    r"militiam[ae]n|convoy|patrols?)\b"
+    r"militiam[ae]n|patrols?"
 )
+_ARMED = rf"\b(?:{_ARMED_WORDS}|convoy)\b"  # words that propose an Armed clash among the options
 # An attack on armed men or their posts (a convoy only when it is theirs: "a convoy of trucks" is
 # not): what the codebook calls a battle whatever the model took.
-_ARMED_MEN = _ARMED.replace("convoy", "(?:military|army|police|armou?red) convoys?")
+_ARMED_MEN = rf"\b(?:{_ARMED_WORDS}|(?:military|army|police|armou?red) convoys?)\b"
 _ON_ARMED = re.compile(
     r"\b(?:attack(?:ed|ing|s)?|stormed|raided|set upon|overran|assault(?:ed|ing|s)?|ambush\w*|shot|killed)\b[^.]{0,60}"
     + _ARMED_MEN

@@ -301,7 +301,7 @@ def _family(token: Token) -> tuple[str, bool] | None:
         return None  # "the country's fight against an affiliate": a struggle, not a clash
     if lemma == "fire" and token.head.lemma_.lower() == "open":
         return "killing", False  # "opened fire"
-    particle = next((c.lower_ for c in token.children if c.dep_ == "prt"), None)
+    particle = _particle(token)
     if lemma in ("execute", "carry") and any(
         c.dep_ == "dobj" and c.lemma_.lower() in _FAMILIES for c in token.children
     ):
@@ -357,7 +357,7 @@ def _quiet_family(token: Token) -> str | None:
     family = _QUIET.get(lemma)
     if family is None or token.pos_ not in ("VERB", "NOUN"):
         return None
-    particle = next((c.lower_ for c in token.children if c.dep_ == "prt"), None)
+    particle = _particle(token)
     armed = bool(_ARMED_WORDS.search(token.sent.text)) or any(e.label_ in ("NORP", "ORG") for e in token.sent.ents)
     if family == "base":
         if (lemma == "set") != (particle == "up") or not _object_matches(token, _BASES):
@@ -389,6 +389,11 @@ _THROWN = re.compile(
     re.I,
 )
 _CROWD_WORDS = re.compile(r"\b(?:protest\w*|demonstrat\w*|crowds?|rall(?:y|ies)|marchers|gathering|sit-in)\b", re.I)
+
+
+def _particle(token: Token) -> str | None:
+    """A phrasal verb's particle: "up" of "blew up", "over" of "handed over"."""
+    return next((c.lower_ for c in token.children if c.dep_ == "prt"), None)
 
 
 def _object_matches(token: Token, words: re.Pattern[str]) -> bool:
@@ -426,8 +431,7 @@ _WEAPON_WORDS = re.compile(
 
 
 def _weapon_object(token: Token) -> bool:
-    objects = [c for c in token.children if c.dep_ in ("dobj", "nsubjpass")]
-    return any(_WEAPON_WORDS.search(" ".join(t.text for t in o.subtree)) for o in objects)
+    return _object_matches(token, _WEAPON_WORDS)
 
 
 def _crowd(token: Token) -> bool:
@@ -752,20 +756,17 @@ def _grouped(found: Sequence[Mention], resolve=None, country=None, recent=None) 
     def where(m: Mention) -> set:
         return {c for c in (country(p) for p in m.places) if c} if country else set()
 
-    def apart(a: set, b: set) -> bool:
-        return bool(a and b) and not any(x[0] <= y[1] and y[0] <= x[1] for x in a for y in b)
-
-    def _dates(e: Event) -> set:
-        return set().union(*(when(x) for x in e.mentions))
-
-    def _overlap(a: set, b: set) -> bool:
+    def overlap(a: set, b: set) -> bool:
         return any(x[0] <= y[1] and y[0] <= x[1] for x in a for y in b)
 
+    def dates(e: Event) -> set:
+        return set().union(*(when(x) for x in e.mentions))
+
     def conflicts(m: Mention, e: Event) -> bool:
-        own, theirs = when(m), set().union(*(when(x) for x in e.mentions))
+        own, theirs = when(m), dates(e)
         if not theirs and recent is not None and e.mentions[0].sentence.number <= LEAD:
             theirs = {recent}
-        if apart(own, theirs):
+        if own and theirs and not overlap(own, theirs):  # dated apart
             return True
         here, there = where(m), set().union(*(where(x) for x in e.mentions))
         return bool(here and there and not here & there)
@@ -806,7 +807,7 @@ def _grouped(found: Sequence[Mention], resolve=None, country=None, recent=None) 
             chosen = named[0]
         elif m.anaphoric and candidates:
             chosen = candidates[0]
-        elif latest is not None and not relative and (not own_time or _overlap(when(m), _dates(latest))):
+        elif latest is not None and not relative and (not own_time or overlap(when(m), dates(latest))):
             chosen = latest  # undated, or dated as the event told just before ("the November massacre")
         if chosen is None:
             if m.weak and not m.agent or m.lemma in _REFERRING:

@@ -23,6 +23,7 @@ from extractor.articles.parse import surface
 from extractor.articles.sentences import Sentence
 from extractor.flow.events import TRIGGERS
 from extractor.flow.names import MEMBER_NOUNS, nameless, names_in
+from extractor.flow.place_names import PLACE_KINDS
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
@@ -139,10 +140,7 @@ def _phrase_bounds(token: Token) -> tuple[int, int]:
     return left, right
 
 
-_PLACE_NOUNS = frozenset(
-    """area district village town city province region county neighbourhood neighborhood suburb valley
-    capital country state municipality locality""".split()
-)
+_PLACE_NOUNS = PLACE_KINDS | {"capital", "country", "state"}
 
 
 def _where(token: Token) -> bool:

@@ -12,10 +12,13 @@ from collections.abc import Iterable, Sequence
 
 from extractor.normalise.gazetteer import Gazetteer, fold
 
-# A kind of place written after a name: "Khost district", "Kunduz city", "Kapisa province".
-_KIND_OF_PLACE = re.compile(
-    r"\s+(?:district|city|province|village|town|area|region|county|governorate|municipality)$", re.I
+# Nouns of places: written after a name ("Khost district", "Kunduz city"), or heading a phrase of
+# where ("in the Faqiran Kaji area").
+PLACE_KINDS = frozenset(
+    """area district village town city province region county governorate municipality neighbourhood neighborhood
+    suburb locality valley""".split()
 )
+_KIND_OF_PLACE = re.compile(rf"\s+(?:{'|'.join(sorted(PLACE_KINDS))})$", re.I)
 
 
 class Places:

@@ -264,6 +264,8 @@ def serve(
 ) -> Quality:
     """Serve `run`'s review until Ctrl-C or SIGTERM; returns the review's quality at the end.
     Article texts come from `sources` (files or folders; found by sha256, as `review` finds them)."""
+    from extractor.runs.driver import sigterm_as_interrupt  # SIGTERM as Ctrl-C, as a run takes it
+
     with RunStore(store_path, any_thread=True) as store:
         if store.summary(run) is None:
             raise InputError(run, f"is not a run in {store_path}", hint="see `extractor runs list`")
@@ -272,8 +274,6 @@ def serve(
         if not session.check_texts():  # every text found, or one error now
             raise InputError(run, "has no finished article to review", hint="see `extractor runs show`")
         server = ReviewServer(session, port)
-        from extractor.runs.driver import sigterm_as_interrupt  # SIGTERM as Ctrl-C, as a run takes it
-
         try:
             on_ready(server)
             with sigterm_as_interrupt():
