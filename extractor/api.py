@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from extractor.articles.load import Article, article_from_text
 from extractor.errors import ExtractionFailed, ExtractorError, InputError
-from extractor.llm.client import AsyncLLMClient, LLMClient
 from extractor.normalise.actors import use_registry_file
 from extractor.schema import ArticleExtraction
 from extractor.settings import Settings, resolve
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the LLM stack (openai, instructor: about a second) loads only when a call is made
+    from extractor.llm.client import AsyncLLMClient, LLMClient
     from extractor.runs.driver import ExtractTotals
 
 

@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -60,8 +61,10 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+@lru_cache(maxsize=16)
 def public_url(url: str | None) -> str | None:
-    """A base URL without user:password, safe to hash and keep."""
+    """A base URL without user:password, safe to hash and keep. (Part of every article's cache key;
+    a run has one base URL, so it is parsed once.)"""
     if not url:
         return url
     parts = urlsplit(url)

@@ -1,5 +1,6 @@
 import multiprocessing
 import sqlite3
+import sys
 
 import pytest
 
@@ -202,3 +203,45 @@ def test_the_run_store_holds_only_the_writes_a_crash_may_lose_and_commits_them_w
         store.mark_pending("r", "k3", "a3", "a3", hold=True)
     assert count() == 3  # closing commits what was held
     reader.close()
+
+
+def test_a_run_the_cache_answers_loads_neither_openai_nor_instructor(tmp_path):
+    """Importing the LLM stack costs about a second (a quarter of re-running 10,000 cached articles,
+    benchmarks/cached_rerun.py): a run the cache answers whole must not pay it."""
+    import json
+    import subprocess
+
+    from support.fault_server import FaultServer
+    from support.run_helpers import subprocess_command, subprocess_env, write_jsonl
+
+    write_jsonl(tmp_path / "in.jsonl", 3)
+    env = subprocess_env() | {"EXTRACTOR_CACHE_DIR": str(tmp_path / "cache")}
+    probe = tmp_path / "modules.json"
+    report = (
+        "import atexit, json, sys\n"
+        "probe = sys.argv.pop()\n"
+        "atexit.register(lambda: open(probe, 'w').write(json.dumps(sorted(sys.modules))))\n"
+        "from extractor.cli import main\n"
+        "sys.argv[0] = 'extractor'\n"
+        "main()\n"
+    )
+    with FaultServer() as server:
+        args = ["extract", str(tmp_path / "in.jsonl"), "--base-url", server.base_url, "--model", "fake", "-q"]
+        first = subprocess.run(
+            subprocess_command([*args, "-o", str(tmp_path / "first.jsonl")]), env=env, capture_output=True, text=True
+        )
+        assert first.returncode == 0, first.stderr
+        sent = len(server.requests)
+        again = subprocess.run(
+            [sys.executable, "-c", report, *args, "-o", str(tmp_path / "again.jsonl"), str(probe)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert again.returncode == 0, again.stderr
+        assert len(server.requests) == sent  # the cache answered every article
+    lines = (tmp_path / "again.jsonl").read_text().splitlines()
+    assert len(lines) == 3 and all(json.loads(line)["provenance"]["cache_hit"] for line in lines)
+    loaded = set(json.loads(probe.read_text()))
+    assert "extractor.runs.article" in loaded  # the probe saw the run's modules
+    assert not loaded & {"openai", "instructor", "extractor.llm.client", "extractor.flow.pipeline"}

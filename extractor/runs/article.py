@@ -21,17 +21,20 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from extractor.articles.load import Article
 from extractor.cache import Cache, cache_key
 from extractor.errors import ConfigError, LLMError, ModelUnavailableError
 from extractor.flow import prompts
-from extractor.flow.pipeline import ArticleFlow, extract_article, extract_article_async, flow_for
 from extractor.runs.context import RunContext
 from extractor.runs.store import DONE, FAILED
 from extractor.schema import ArticleExtraction, warning
 from extractor.settings import Settings
 from extractor.taxonomy import WarningCode
+
+if TYPE_CHECKING:
+    from extractor.flow.pipeline import ArticleFlow
 
 
 @dataclass
@@ -168,6 +171,8 @@ def extract(article: Article, ctx: RunContext) -> ArticleExtraction:
     threshold = ctx.settings.min_confidence
     if not ctx.settings.refresh and (hit := cached(article, ctx.cache, key)) is not None:
         return confident(hit, threshold)
+    from extractor.flow.pipeline import extract_article, flow_for  # the LLM stack loads on the first miss
+
     client = ctx.sync_client()
     flow = flow_for(article, client.settings)
     try:
@@ -189,6 +194,8 @@ async def extract_one(
         await gazetteer_ready  # normalising a cached answer may need it (loaded once, at the run's start)
         if (hit := cached(article, ctx.cache, stored_as)) is not None:
             return Outcome(index, key, article.id, "", DONE, confident(hit, settings.min_confidence), cache_hit=True)
+    from extractor.flow.pipeline import extract_article_async, flow_for  # the LLM stack loads on the first miss
+
     started = time.monotonic()
     client = ctx.client()
     flow = flow_for(article, client.settings)

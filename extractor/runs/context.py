@@ -14,12 +14,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from extractor.cache import Cache, public_url
-from extractor.llm.client import AsyncLLMClient, LLMClient
 from extractor.runs.pricing import Prices, load_prices
 from extractor.runs.store import RunStore
 from extractor.settings import Settings
+
+if TYPE_CHECKING:  # imported when a client is needed: a run the cache answers never loads openai or instructor
+    from extractor.llm.client import AsyncLLMClient, LLMClient
 
 
 @dataclass
@@ -37,23 +40,23 @@ class RunContext:
 
     def client(self) -> AsyncLLMClient:
         """The async client for concurrent runs, with the run's throttle (rpm, tpm, in-flight limit)."""
+        from extractor.llm.client import AsyncLLMClient, build_async_client
+        from extractor.llm.throttle import Throttle
+
         if isinstance(self.given, AsyncLLMClient):
             return self.given
         if self._async is None:
-            from extractor.llm.client import build_async_client
-            from extractor.llm.throttle import Throttle
-
             s = self.settings
             self._async = build_async_client(s, Throttle(s.concurrency, rpm=s.rpm, tpm=s.tpm), s.concurrency)
         return self._async
 
     def sync_client(self) -> LLMClient:
         """The client for one article at a time (the library's `extract`)."""
+        from extractor.llm.client import AsyncLLMClient, LLMClient, build_client
+
         if isinstance(self.given, LLMClient) and not isinstance(self.given, AsyncLLMClient):
             return self.given
         if self._sync is None:
-            from extractor.llm.client import build_client
-
             self._sync = build_client(self.settings)
         return self._sync
 
