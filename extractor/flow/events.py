@@ -301,14 +301,13 @@ def _family(token: Token) -> tuple[str, bool] | None:
         return None  # "the country's fight against an affiliate": a struggle, not a clash
     if lemma == "fire" and token.head.lemma_.lower() == "open":
         return "killing", False  # "opened fire"
-    particle = _particle(token)
     if lemma in ("execute", "carry") and any(
         c.dep_ == "dobj" and c.lemma_.lower() in _FAMILIES for c in token.children
     ):
         return None  # "executed the suicide bombing": the object names the act, the verb only does it
     if lemma == "storm" and token.pos_ == "VERB":
         return "attack", False  # "gunmen stormed a concert hall" (a storm, the noun, is weather)
-    if lemma == "blow" and particle == "up" and token.pos_ == "VERB":
+    if lemma == "blow" and token.pos_ == "VERB" and _particle(token) == "up":
         return "explosion", False  # "a car bomb blew up", "blew themselves up"
     if lemma in ("throw", "hurl", "pelt") and token.pos_ == "VERB" and _object_matches(token, _THROWN):
         return "riot", False  # "protesters hurled rocks at security forces"
@@ -357,8 +356,11 @@ def _quiet_family(token: Token) -> str | None:
     family = _QUIET.get(lemma)
     if family is None or token.pos_ not in ("VERB", "NOUN"):
         return None
+    if family == "disrupted":
+        return family if _weapon_object(token) else None
     particle = _particle(token)
-    armed = bool(_ARMED_WORDS.search(token.sent.text)) or any(e.label_ in ("NORP", "ORG") for e in token.sent.ents)
+    # someone who can use force in its sentence: armed men, crowds, or a named group or people
+    armed = bool(_FORCE_WORDS.search(token.sent.text)) or any(e.label_ in ("NORP", "ORG") for e in token.sent.ents)
     if family == "base":
         if (lemma == "set") != (particle == "up") or not _object_matches(token, _BASES):
             return None
@@ -367,14 +369,12 @@ def _quiet_family(token: Token) -> str | None:
         if lemma == "hand" and particle != "over":
             return None
         return family if armed and _GROUND_GIVEN.search(" ".join(t.text for t in token.subtree)) else None
-    if family == "disrupted":
-        return family if _weapon_object(token) else None
     if family == "clash" and _object_matches(token, _POLICE):
         family = "riot"  # "youths confronted police": a crowd's violence
     return family if armed else None
 
 
-_ARMED_WORDS = re.compile(
+_FORCE_WORDS = re.compile(
     r"\b(?:militants?|rebels?|insurgents?|guerrillas?|fighters|militia\w*|forces|troops|soldiers|army|armed|military|"
     r"police|security|jihadis\w*|terroris\w*|gunmen|youths|protesters|demonstrators)\b",
     re.I,
