@@ -50,7 +50,7 @@ from typing import Any
 
 from pydantic import ValidationInfo, model_validator
 
-from extractor.flow.draft import DraftActorsAndAttributions, DraftFigures, DraftIncidents
+from extractor.flow.draft import DraftActor, DraftActorsAndAttributions, DraftAttribution, DraftFigures, DraftIncidents
 from extractor.flow.ground import Aligned, Grounder, normalise
 from extractor.normalise.timex import month_end, resolve_expression
 from extractor.schema import (
@@ -64,7 +64,7 @@ from extractor.schema import (
     Span,
     warning,
 )
-from extractor.taxonomy import EVENT_TYPE_OF, UNKNOWN_COUNTRY, DatePrecision, WarningCode, belongs
+from extractor.taxonomy import EVENT_TYPE_OF, UNKNOWN_COUNTRY, AttributionKind, DatePrecision, WarningCode, belongs
 
 QUOTE_NOT_FOUND = "is not in the article"  # the words of its warning (`WarningCode.QUOTE_NOT_FOUND` is counted)
 # Actors who report or suffer an incident, never the one the tool infers to be behind it.
@@ -380,6 +380,20 @@ def assemble_actors(
     # alone, not the whole incident (a deep copy was a tenth of the client's CPU per request)
     incidents = [i.model_copy(update={"target_actor_ids": list(i.target_actor_ids)}) for i in incidents]
     issues: list[ExtractionWarning] = []
+    actors, same_as = _assembled_actors(draft, grounder, issues)
+    _keep_known_backers(actors, same_as, issues)
+    _add_targets(
+        draft, incidents, {a.id for a in actors}, same_as, issues
+    )  # first: no target is inferred a perpetrator
+    attributions = _assembled_attributions(draft, grounder, incidents, actors, same_as, issues)
+    return Assembled(incidents, actors, attributions), issues
+
+
+def _assembled_actors(
+    draft: DraftActorsAndAttributions, grounder: Grounder, issues: list[ExtractionWarning]
+) -> tuple[list[Actor], dict[str, str]]:
+    """The actors the article names, each once, with ids unique; and what each of the model's
+    ids now means (`same_as`: a repeat's id -> the actor it was merged into, a renamed id -> its new id)."""
     actors: list[Actor] = []
     kept_as: dict[str, str] = {}  # the model's id -> the id of the actor kept under it (ids renamed)
     merged_as: dict[str, str] = {}  # the model's id of a repeat -> the actor it was merged into
@@ -400,30 +414,7 @@ def assemble_actors(
                 m for m in item.mentions if m not in twin.mentions and m != twin.name and grounder.contains(m)
             ]
             continue
-        names = [item.name, *item.mentions]
-        evidence = []
-        by_number = any(isinstance(cited, int) for cited in item.evidence)
-        for span in _spans(grounder, item.evidence, owner, item.id, issues):
-            mention = _mention_in(grounder, span, names) if by_number else span
-            if mention is not None and _names_any(mention.quote, names):
-                evidence.append(mention)
-            elif by_number:
-                issues.append(
-                    warning(
-                        WarningCode.ACTOR_EVIDENCE_UNNAMED,
-                        f'{owner}: the sentence cited ("{_short(span.quote, 60)}") does not name "{_short(item.name, 40)}"; '
-                        "cite a sentence that names the actor",
-                        item.id,
-                    )
-                )
-            else:
-                issues.append(
-                    warning(
-                        WarningCode.ACTOR_EVIDENCE_UNNAMED,
-                        f'{owner}: evidence "{_short(span.quote)}" does not name "{_short(item.name, 40)}"; quote words that name the actor',
-                        item.id,
-                    )
-                )
+        evidence = _actor_evidence(item, grounder, owner, issues)
         unfound = [m for m in item.mentions if not grounder.contains(m)]
         if unfound:
             issues.append(
@@ -464,7 +455,41 @@ def assemble_actors(
                 evidence=evidence,
             )
         )
-    same_as = {**merged_as, **kept_as}  # an id both repeated and kept means the actor kept under it
+    return actors, {**merged_as, **kept_as}  # an id both repeated and kept means the actor kept under it
+
+
+def _actor_evidence(item: DraftActor, grounder: Grounder, owner: str, issues: list[ExtractionWarning]) -> list[Span]:
+    """The cited evidence that names the actor: a cited sentence narrowed to the words naming it,
+    a quote kept only when it names it."""
+    names = [item.name, *item.mentions]
+    evidence = []
+    by_number = any(isinstance(cited, int) for cited in item.evidence)
+    for span in _spans(grounder, item.evidence, owner, item.id, issues):
+        mention = _mention_in(grounder, span, names) if by_number else span
+        if mention is not None and _names_any(mention.quote, names):
+            evidence.append(mention)
+        elif by_number:
+            issues.append(
+                warning(
+                    WarningCode.ACTOR_EVIDENCE_UNNAMED,
+                    f'{owner}: the sentence cited ("{_short(span.quote, 60)}") does not name "{_short(item.name, 40)}"; '
+                    "cite a sentence that names the actor",
+                    item.id,
+                )
+            )
+        else:
+            issues.append(
+                warning(
+                    WarningCode.ACTOR_EVIDENCE_UNNAMED,
+                    f'{owner}: evidence "{_short(span.quote)}" does not name "{_short(item.name, 40)}"; quote words that name the actor',
+                    item.id,
+                )
+            )
+    return evidence
+
+
+def _keep_known_backers(actors: list[Actor], same_as: dict[str, str], issues: list[ExtractionWarning]) -> None:
+    """Each actor's backed_by: references followed to the actor kept, unknown ones removed."""
     actor_ids = {a.id for a in actors}
     for actor in actors:
         backers = [same_as.get(ref, ref) for ref in actor.backed_by]
@@ -479,7 +504,19 @@ def assemble_actors(
             )
         actor.backed_by = list(dict.fromkeys(ref for ref in backers if ref not in unknown))
 
+
+def _assembled_attributions(
+    draft: DraftActorsAndAttributions,
+    grounder: Grounder,
+    incidents: list[Incident],
+    actors: list[Actor],
+    same_as: dict[str, str],
+    issues: list[ExtractionWarning],
+) -> list[Attribution]:
+    """The attributions with evidence in the article, each tied to a kept incident, its source and
+    perpetrator listed actors (or null), a repeat merged into the first."""
     incident_ids = {i.id for i in incidents}
+    actor_ids = {a.id for a in actors}
     attributions: list[Attribution] = []
     seen: dict[tuple, Attribution] = {}
     for number, item in enumerate(draft.attributions, start=1):
@@ -519,60 +556,9 @@ def assemble_actors(
             )
             source = None
         perpetrator = same_as.get(item.perpetrator_id, item.perpetrator_id) if item.perpetrator_id else None
-        kind = item.kind
-        if kind == "unknown" and perpetrator is not None:
-            issues.append(
-                warning(
-                    WarningCode.PERPETRATOR_WITH_UNKNOWN_KIND,
-                    f'{owner}: kind "unknown" means no perpetrator is named; perpetrator_id was set to null',
-                    incident_id,
-                )
-            )
-            perpetrator = None
-        elif perpetrator is None or perpetrator not in actor_ids:
-            what = "null" if item.perpetrator_id is None else f"{item.perpetrator_id}, not the id of a listed actor"
-            targets = set(next((i.target_actor_ids for i in incidents if i.id == incident_id), []))
-            named = [
-                a.id
-                for a in actors
-                if a.kind not in NOT_PERPETRATORS
-                and a.id != source
-                and a.id not in targets
-                and any(_names_any(s.quote, [a.name, *a.mentions]) for s in evidence)
-            ]
-            if kind in ("claimed", "denied") and source is not None:
-                perpetrator = source  # who claims or denies it speaks of itself
-                issues.append(
-                    warning(
-                        WarningCode.PERPETRATOR_INFERRED,
-                        f"{owner}: perpetrator_id is {what}; set to {source}, who {kind} it",
-                        incident_id,
-                        source,
-                    )
-                )
-            elif kind != "unknown" and len(named) == 1:
-                perpetrator = named[0]
-                issues.append(
-                    warning(
-                        WarningCode.PERPETRATOR_INFERRED,
-                        f"{owner}: perpetrator_id is {what}; set to {perpetrator}, the one listed actor its evidence names",
-                        incident_id,
-                        perpetrator,
-                    )
-                )
-            elif kind != "unknown":
-                perpetrator = None
-                issues.append(
-                    warning(
-                        WarningCode.PERPETRATOR_NOT_FOUND,
-                        f"{owner}: perpetrator_id is {what} and its evidence names no single listed actor; "
-                        f'kind "{kind}" became "unknown"',
-                        incident_id,
-                    )
-                )
-                kind = "unknown"
-            else:
-                perpetrator = None
+        perpetrator, kind = _checked_perpetrator(
+            item, perpetrator, source, evidence, actors, incidents, owner, incident_id, issues
+        )
         key = (incident_id, perpetrator, source, kind)
         if key in seen:
             first = seen[key]
@@ -597,7 +583,89 @@ def assemble_actors(
             )
         )
         seen[key] = attributions[-1]
+    return attributions
 
+
+def _checked_perpetrator(
+    item: DraftAttribution,
+    perpetrator: str | None,
+    source: str | None,
+    evidence: list[Span],
+    actors: list[Actor],
+    incidents: list[Incident],
+    owner: str,
+    incident_id: str,
+    issues: list[ExtractionWarning],
+) -> tuple[str | None, AttributionKind]:
+    """(perpetrator, kind) of an attribution, repaired as the module's docstring says: kind
+    "unknown" names no one; an unknown or null perpetrator becomes the source of a claim or
+    denial, else the one listed actor its evidence names that may be one, else null with kind
+    "unknown"."""
+    kind = item.kind
+    actor_ids = {a.id for a in actors}
+    if kind == "unknown" and perpetrator is not None:
+        issues.append(
+            warning(
+                WarningCode.PERPETRATOR_WITH_UNKNOWN_KIND,
+                f'{owner}: kind "unknown" means no perpetrator is named; perpetrator_id was set to null',
+                incident_id,
+            )
+        )
+        return None, kind
+    if perpetrator is not None and perpetrator in actor_ids:
+        return perpetrator, kind
+    if kind == "unknown":
+        return None, kind
+    what = "null" if item.perpetrator_id is None else f"{item.perpetrator_id}, not the id of a listed actor"
+    if kind in ("claimed", "denied") and source is not None:
+        issues.append(
+            warning(
+                WarningCode.PERPETRATOR_INFERRED,
+                f"{owner}: perpetrator_id is {what}; set to {source}, who {kind} it",
+                incident_id,
+                source,
+            )
+        )
+        return source, kind  # who claims or denies it speaks of itself
+    targets = set(next((i.target_actor_ids for i in incidents if i.id == incident_id), []))
+    named = [
+        a.id
+        for a in actors
+        if a.kind not in NOT_PERPETRATORS
+        and a.id != source
+        and a.id not in targets
+        and any(_names_any(s.quote, [a.name, *a.mentions]) for s in evidence)
+    ]
+    if len(named) == 1:
+        issues.append(
+            warning(
+                WarningCode.PERPETRATOR_INFERRED,
+                f"{owner}: perpetrator_id is {what}; set to {named[0]}, the one listed actor its evidence names",
+                incident_id,
+                named[0],
+            )
+        )
+        return named[0], kind
+    issues.append(
+        warning(
+            WarningCode.PERPETRATOR_NOT_FOUND,
+            f"{owner}: perpetrator_id is {what} and its evidence names no single listed actor; "
+            f'kind "{kind}" became "unknown"',
+            incident_id,
+        )
+    )
+    return None, "unknown"
+
+
+def _add_targets(
+    draft: DraftActorsAndAttributions,
+    incidents: list[Incident],
+    actor_ids: set[str],
+    same_as: dict[str, str],
+    issues: list[ExtractionWarning],
+) -> None:
+    """The draft's targets onto their incidents (`target_actor_ids`); one naming an unknown
+    incident or actor is removed."""
     by_id = {i.id: i for i in incidents}
     for target in draft.targets:
         actor_id = same_as.get(target.actor_id, target.actor_id)
@@ -614,7 +682,6 @@ def assemble_actors(
                     actor_id,
                 )
             )
-    return Assembled(incidents, actors, attributions), issues
 
 
 def _free_id(prefix: str, used: set[str]) -> str:
