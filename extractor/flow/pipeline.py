@@ -1,4 +1,4 @@
-"""One article through the stages: prompt -> call -> ground/check -> assemble, and the cache.
+"""One article through the LLM stages: prompt -> call -> ground/check -> assemble.
 
 The stages are written once, as a flow that yields each LLM request and receives its answer
 (`ArticleFlow.steps`), so the same logic runs under a plain loop (`extract_article`), under
